@@ -1,0 +1,129 @@
+/**
+ * Every error the SDK throws is a `KeywayError` with a stable `code`, so callers can branch
+ * on `error.code` (or `instanceof`) instead of parsing messages. An error caused by
+ * something underneath (an RPC failure, a contract revert) keeps it as `cause`.
+ */
+export type KeywayErrorCode =
+  | "STREAM_NOT_FOUND"
+  | "STREAM_ALREADY_EXISTS"
+  | "UNAUTHORIZED"
+  | "INVALID_STREAM_ID"
+  | "INVALID_ADDRESS"
+  | "INVALID_PERMISSION"
+  | "INVALID_ARGUMENT"
+  | "WRONG_CHAIN"
+  | "MISSING_SIGNER"
+  | "CONTRACT_ERROR"
+  | "RPC_ERROR"
+  | "INVALID_MESSAGE"
+  | "MESSAGE_REJECTED";
+
+export interface KeywayErrorOptions {
+  cause?: unknown;
+}
+
+export class KeywayError extends Error {
+  readonly code: KeywayErrorCode;
+
+  constructor(code: KeywayErrorCode, message: string, options: KeywayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class StreamNotFoundError extends KeywayError {
+  constructor(
+    readonly streamId: string,
+    options?: KeywayErrorOptions,
+  ) {
+    super("STREAM_NOT_FOUND", `Stream not found: ${streamId}`, options);
+  }
+}
+
+export class StreamAlreadyExistsError extends KeywayError {
+  constructor(
+    readonly streamId: string,
+    options?: KeywayErrorOptions,
+  ) {
+    super("STREAM_ALREADY_EXISTS", `Stream already exists: ${streamId}`, options);
+  }
+}
+
+export class UnauthorizedError extends KeywayError {
+  constructor(
+    readonly streamId: string,
+    readonly account: string,
+    /** The permission the account lacks, as a `StreamPermission` value. */
+    readonly permission: string,
+    options?: KeywayErrorOptions,
+  ) {
+    super("UNAUTHORIZED", `${account} does not have ${permission} permission on ${streamId}`, options);
+  }
+}
+
+export class InvalidStreamIdError extends KeywayError {
+  constructor(
+    readonly streamId: string,
+    reason: string,
+    options?: KeywayErrorOptions,
+  ) {
+    super("INVALID_STREAM_ID", `Invalid stream id ${JSON.stringify(streamId)}: ${reason}`, options);
+  }
+}
+
+export class InvalidAddressError extends KeywayError {
+  constructor(
+    readonly address: string,
+    options?: KeywayErrorOptions,
+  ) {
+    super("INVALID_ADDRESS", `Invalid address: ${JSON.stringify(address)}`, options);
+  }
+}
+
+export class InvalidPermissionError extends KeywayError {
+  constructor(
+    readonly permission: string,
+    reason = `expected one of edit, delete, publish, subscribe, grant`,
+    options?: KeywayErrorOptions,
+  ) {
+    super("INVALID_PERMISSION", `Invalid permission ${JSON.stringify(permission)}: ${reason}`, options);
+  }
+}
+
+/** A malformed argument that has no more specific error (a bad expiry, an empty batch...). */
+export class InvalidArgumentError extends KeywayError {
+  constructor(message: string, options?: KeywayErrorOptions) {
+    super("INVALID_ARGUMENT", message, options);
+  }
+}
+
+export class WrongChainError extends KeywayError {
+  constructor(
+    readonly expectedChainId: number,
+    readonly actualChainId: number,
+    options?: KeywayErrorOptions,
+  ) {
+    super("WRONG_CHAIN", `Connected to chain ${actualChainId}, expected chain ${expectedChainId}`, options);
+  }
+}
+
+export class MissingSignerError extends KeywayError {
+  constructor(action: string, options?: KeywayErrorOptions) {
+    super("MISSING_SIGNER", `${action} needs a signer: pass privateKey, walletClient or ethersSigner`, options);
+  }
+}
+
+/** The registry reverted with something that has no more specific error. */
+export class ContractError extends KeywayError {
+  constructor(message: string, options?: KeywayErrorOptions) {
+    super("CONTRACT_ERROR", message, options);
+  }
+}
+
+/** The node could not be reached or answered with an error. */
+export class RpcError extends KeywayError {
+  constructor(message: string, options?: KeywayErrorOptions) {
+    super("RPC_ERROR", message, options);
+  }
+}
