@@ -177,7 +177,8 @@ contract StreamRegistry {
     /// @notice Grants `permission` to `user` (`address(0)`: the public) forever. Needs Grant.
     function grantPermission(string calldata streamId, address user, Permission permission) external {
         (bytes32 key, mapping(address => uint256) storage holders) = _authorize(streamId, Permission.Grant);
-        _checkGrantable(user, permission, FOREVER);
+        // FOREVER cannot be in the past here: the caller's Grant, at most FOREVER, is still held.
+        if (user == address(0) && !_isPublicPermission(permission)) revert PublicPermissionNotAllowed(permission);
         _store(key, holders, user, _withExpiry(holders[user], permission, FOREVER));
     }
 
@@ -347,11 +348,6 @@ contract StreamRegistry {
 
     function _lowestPermission(uint256 bits) private pure returns (Permission p) {
         while (bits & (1 << uint256(p)) == 0) p = Permission(uint256(p) + 1);
-    }
-
-    function _checkGrantable(address user, Permission permission, uint40 expiry) private view {
-        if (user == address(0) && !_isPublicPermission(permission)) revert PublicPermissionNotAllowed(permission);
-        if (expiry <= block.timestamp) revert ExpiryInPast(expiry);
     }
 
     function _holds(uint256 packed, Permission permission) private view returns (bool) {

@@ -9,6 +9,12 @@ export enum Permission {
   Subscribe,
   Grant,
 }
+export const PERMISSIONS = [Permission.Edit, Permission.Delete, Permission.Publish, Permission.Subscribe, Permission.Grant];
+
+/** One holder's expiry per permission, indexed by `Permission`; 0 = not held. */
+export type Expiries = [number, number, number, number, number];
+export const NONE: Expiries = [0, 0, 0, 0, 0];
+export const ALL_FOREVER: Expiries = [FOREVER, FOREVER, FOREVER, FOREVER, FOREVER];
 
 /** A fresh registry and a few funded accounts; use with `loadFixture`. */
 export async function deployRegistryFixture() {
@@ -20,4 +26,21 @@ export async function deployRegistryFixture() {
 
 export function streamIdOf(creator: string, path: string): string {
   return `${creator.toLowerCase()}${path}`;
+}
+
+/** The registry's storage key and `streamKey` event topic of a stream id: keccak256 of its bytes. */
+export function streamKeyOf(streamId: string): string {
+  return ethers.id(streamId);
+}
+
+/** Packs expiries as `PermissionsUpdated` carries them: permission p's expiry in bits 40p .. 40p+39. */
+export function packExpiries(expiries: readonly number[]): bigint {
+  return expiries.reduce((packed, expiry, p) => packed | (BigInt(expiry) << BigInt(40 * p)), 0n);
+}
+
+/** Expiries with `expiry` for each permission listed and 0 for the others. */
+export function expiriesOf(expiry: number, ...permissions: Permission[]): Expiries {
+  const expiries: Expiries = [...NONE];
+  for (const p of permissions) expiries[p] = expiry;
+  return expiries;
 }
