@@ -1,0 +1,133 @@
+import type { Address, Hex } from "viem";
+import { normalizeStreamId } from "../streamId";
+import { InvalidMessageError } from "./errors";
+import type { SignedStreamMessage, StreamMessage } from "./types";
+
+export const UINT32_MAX = 2 ** 32 - 1;
+/** Longest msgChainId accepted: it keys the validator's per-chain state. */
+export const MAX_MSG_CHAIN_ID_LENGTH = 64;
+export const MAX_CONTENT_TYPE_LENGTH = 255;
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const HEX_BYTES = /^0x(?:[0-9a-fA-F]{2})*$/;
+const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
+
+const MESSAGE_FIELDS = [
+  "streamId",
+  "partition",
+  "timestamp",
+  "sequenceNumber",
+  "publisher",
+  "msgChainId",
+  "prevTimestamp",
+  "prevSequenceNumber",
+  "contentType",
+  "content",
+] as const;
+const SIGNED_FIELDS = new Set<string>([...MESSAGE_FIELDS, "signature"]);
+const UNSIGNED_FIELDS = new Set<string>(MESSAGE_FIELDS);
+
+type Fields = Record<string, unknown>;
+
+function streamIdField(fields: Fields): string {
+  const value = fields.streamId;
+  if (typeof value !== "string") throw new InvalidMessageError("streamId", "must be a string");
+  let canonical: string;
+  try {
+    canonical = normalizeStreamId(value);
+  } catch (error) {
+    throw new InvalidMessageError("streamId", "is not a valid stream id", { cause: error });
+  }
+  if (canonical !== value) throw new InvalidMessageError("streamId", "must be a canonical stream id (lowercase address + path)");
+  return canonical;
+}
+
+function integerField(fields: Fields, name: string, max: number): number {
+  const value = fields[name];
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new InvalidMessageError(name, `must be an integer from 0 to ${max}`);
+  }
+  return value;
+}
+
+function stringField(fields: Fields, name: string, maxLength: number): string {
+  const value = fields[name];
+  if (typeof value !== "string" || value.length === 0 || value.length > maxLength) {
+    throw new InvalidMessageError(name, `must be a string of 1 to ${maxLength} characters`);
+  }
+  return value;
+}
+
+function patternField<T extends string>(fields: Fields, name: string, pattern: RegExp, expected: string): T {
+  const value = fields[name];
+  if (typeof value !== "string" || !pattern.test(value)) throw new InvalidMessageError(name, `must be ${expected}`);
+  return value as T;
+}
+
+function checkFieldNames(fields: Fields, allowed: Set<string>): void {
+  for (const name of Object.keys(fields)) {
+    if (!allowed.has(name)) throw new InvalidMessageError(name, "is not a StreamMessage field");
+  }
+  for (const name of allowed) {
+    if (!(name in fields)) throw new InvalidMessageError(name, "is missing");
+  }
+}
+
+function asFields(value: unknown): Fields {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidMessageError("message", "must be an object");
+  }
+  return value as Fields;
+}
+
+/**
+ * Checks that `value` has exactly the StreamMessage fields, each well typed and in range, and
+ * that the chain link points backwards; returns a fresh message with the publisher lowercased.
+ * Timestamps are uint64 in the signed form but must be safe integers here (until year 287396).
+ */
+export function parseStreamMessage(value: unknown): StreamMessage {
+  const fields = asFields(value);
+  checkFieldNames(fields, UNSIGNED_FIELDS);
+  return messageFields(fields);
+}
+
+/** `parseStreamMessage` for a message with its `signature` (0x + 65 bytes). */
+export function parseSignedStreamMessage(value: unknown): SignedStreamMessage {
+  const fields = asFields(value);
+  checkFieldNames(fields, SIGNED_FIELDS);
+  const message = messageFields(fields) as SignedStreamMessage;
+  message.signature = patternField<Hex>(fields, "signature", SIGNATURE, "0x followed by 65 bytes of hex");
+  return message;
+}
+
+function messageFields(fields: Fields): StreamMessage {
+  const message: StreamMessage = {
+    streamId: streamIdField(fields),
+    partition: integerField(fields, "partition", UINT32_MAX),
+    timestamp: integerField(fields, "timestamp", Number.MAX_SAFE_INTEGER),
+    sequenceNumber: integerField(fields, "sequenceNumber", UINT32_MAX),
+    publisher: patternField<Address>(fields, "publisher", ADDRESS, "a 0x address").toLowerCase() as Address,
+    msgChainId: stringField(fields, "msgChainId", MAX_MSG_CHAIN_ID_LENGTH),
+    prevTimestamp: integerField(fields, "prevTimestamp", Number.MAX_SAFE_INTEGER),
+    prevSequenceNumber: integerField(fields, "prevSequenceNumber", UINT32_MAX),
+    contentType: stringField(fields, "contentType", MAX_CONTENT_TYPE_LENGTH),
+    content: patternField<Hex>(fields, "content", HEX_BYTES, "0x hex of whole bytes"),
+  };
+  checkChainLink(message);
+  return message;
+}
+
+function checkChainLink(message: StreamMessage): void {
+  if (message.prevTimestamp === 0) {
+    if (message.prevSequenceNumber !== 0) throw new InvalidMessageError("prevSequenceNumber", "must be 0 when prevTimestamp is 0");
+    return;
+  }
+  if (compareRefs(message.prevTimestamp, message.prevSequenceNumber, message.timestamp, message.sequenceNumber) >= 0) {
+    throw new InvalidMessageError("prevTimestamp", "must point to an earlier position than the message's own");
+  }
+}
+
+/** Orders chain positions: negative when (t1, s1) comes first. */
+export function compareRefs(t1: number, s1: number, t2: number, s2: number): number {
+  return t1 !== t2 ? t1 - t2 : s1 - s2;
+}

@@ -1,0 +1,82 @@
+import type { Address, Hex } from "viem";
+import { randomBytes } from "@noble/hashes/utils";
+import { InvalidArgumentError } from "../errors";
+import { normalizeStreamId } from "../streamId";
+import { bytesToHex } from "./hex";
+import { parseStreamMessage, UINT32_MAX } from "./parse";
+import { signCheckedMessage } from "./sign";
+import { toMessageSigner, type MessageSigner, type SignerSource } from "./signers";
+import type { MessageDomain, MessageRef, SignedStreamMessage } from "./types";
+
+export interface PublisherOptions {
+  streamId: string;
+  partition?: number;
+  signer: SignerSource | MessageSigner;
+  domain: MessageDomain;
+  /** Defaults to 20 random hex characters, so that each publisher instance starts its own chain. */
+  msgChainId?: string;
+  /** Default content type of published messages. */
+  contentType?: string;
+  /** Unix milliseconds; `Date.now` by default. */
+  now?: () => number;
+}
+
+export interface PublishOptions {
+  contentType?: string;
+}
+
+/** Publishes one chain (publisher, msgChainId) on one stream partition. */
+export interface Publisher {
+  readonly streamId: string;
+  readonly partition: number;
+  readonly msgChainId: string;
+  /** Signs the next message of the chain; `content` is bytes or 0x hex. */
+  publish(content: Uint8Array | Hex, options?: PublishOptions): Promise<SignedStreamMessage>;
+}
+
+/**
+ * The position after `last` at `now`: the clock's millisecond with sequence number 0, or,
+ * when the clock has not moved past `last` (same millisecond, or stepped back), the same
+ * timestamp with the next sequence number, so that positions only ever increase.
+ */
+export function nextRef(last: MessageRef | undefined, now: number): MessageRef {
+  if (last === undefined || now > last.timestamp) return { timestamp: now, sequenceNumber: 0 };
+  if (last.sequenceNumber === UINT32_MAX) return { timestamp: last.timestamp + 1, sequenceNumber: 0 };
+  return { timestamp: last.timestamp, sequenceNumber: last.sequenceNumber + 1 };
+}
+
+export function createPublisher(options: PublisherOptions): Publisher {
+  const streamId = normalizeStreamId(options.streamId);
+  const { partition = 0, domain, contentType = "application/octet-stream", now = Date.now } = options;
+  const msgChainId = options.msgChainId ?? bytesToHex(randomBytes(10)).slice(2);
+  if (!Number.isInteger(partition) || partition < 0 || partition > UINT32_MAX) {
+    throw new InvalidArgumentError(`Partition ${partition} is not an integer from 0 to ${UINT32_MAX}`);
+  }
+  const signer = toMessageSigner(options.signer);
+  let address: Address | undefined;
+  let last: MessageRef | undefined;
+
+  async function publish(content: Uint8Array | Hex, publishOptions: PublishOptions = {}): Promise<SignedStreamMessage> {
+    address ??= ((await signer.getAddress()).toLowerCase() as Address);
+    // The position is taken synchronously, before signing, so concurrent publishes get distinct,
+    // increasing positions. A message whose signing then fails leaves a gap subscribers see.
+    const ref = nextRef(last, now());
+    const prev = last ?? { timestamp: 0, sequenceNumber: 0 };
+    const message = parseStreamMessage({
+      streamId,
+      partition,
+      timestamp: ref.timestamp,
+      sequenceNumber: ref.sequenceNumber,
+      publisher: address,
+      msgChainId,
+      prevTimestamp: prev.timestamp,
+      prevSequenceNumber: prev.sequenceNumber,
+      contentType: publishOptions.contentType ?? contentType,
+      content: typeof content === "string" ? content : bytesToHex(content),
+    });
+    last = ref;
+    return signCheckedMessage(message, signer, domain);
+  }
+
+  return { streamId, partition, msgChainId, publish };
+}

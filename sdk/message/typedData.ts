@@ -1,0 +1,58 @@
+import type { TypedDataDomain } from "viem";
+import type { MessageDomain, StreamMessage } from "./types";
+
+export const DOMAIN_NAME = "Keyway";
+export const DOMAIN_VERSION = "1";
+
+/** The EIP-712 types, as viem's `signTypedData` / `verifyTypedData` and ethers take them. */
+export const STREAM_MESSAGE_TYPES = {
+  StreamMessage: [
+    { name: "streamId", type: "string" },
+    { name: "partition", type: "uint32" },
+    { name: "timestamp", type: "uint64" },
+    { name: "sequenceNumber", type: "uint32" },
+    { name: "publisher", type: "address" },
+    { name: "msgChainId", type: "string" },
+    { name: "prevTimestamp", type: "uint64" },
+    { name: "prevSequenceNumber", type: "uint32" },
+    { name: "contentType", type: "string" },
+    { name: "content", type: "bytes" },
+  ],
+} as const;
+
+export const STREAM_MESSAGE_TYPE =
+  "StreamMessage(string streamId,uint32 partition,uint64 timestamp,uint32 sequenceNumber,address publisher," +
+  "string msgChainId,uint64 prevTimestamp,uint32 prevSequenceNumber,string contentType,bytes content)";
+
+/** The full EIP-712 domain of messages signed for `domain`. */
+export function streamMessageDomain(domain: MessageDomain): TypedDataDomain {
+  return {
+    name: DOMAIN_NAME,
+    version: DOMAIN_VERSION,
+    chainId: domain.chainId,
+    verifyingContract: domain.verifyingContract,
+  };
+}
+
+/** The message as EIP-712 typed data: what wallets display and standard tools verify. */
+export function streamMessageTypedData(message: StreamMessage, domain: MessageDomain) {
+  return {
+    domain: streamMessageDomain(domain),
+    types: STREAM_MESSAGE_TYPES,
+    primaryType: "StreamMessage" as const,
+    message: {
+      streamId: message.streamId,
+      partition: message.partition,
+      timestamp: BigInt(message.timestamp),
+      sequenceNumber: message.sequenceNumber,
+      publisher: message.publisher,
+      msgChainId: message.msgChainId,
+      prevTimestamp: BigInt(message.prevTimestamp),
+      prevSequenceNumber: message.prevSequenceNumber,
+      contentType: message.contentType,
+      content: message.content,
+    },
+  };
+}
+
+export type StreamMessageTypedData = ReturnType<typeof streamMessageTypedData>;
