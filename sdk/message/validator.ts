@@ -14,9 +14,9 @@ export interface PermissionExpiryQuery {
 }
 
 /**
- * Where the validator learns permissions: the effective expiry held now in unix SECONDS
- * (0 = not held, FOREVER = 2**40 - 1). A `KeywayClient` fits; its answers are cached and
- * invalidated by registry events, so validating costs no RPC per message.
+ * Where the validator learns permissions: the effective expiry held now (by the chain's
+ * clock) in unix SECONDS, 0 = not held, FOREVER = 2**40 - 1. A `KeywayClient` fits; its
+ * answers are cached and invalidated by registry events, so validating costs no RPC per message.
  */
 export interface PermissionSource {
   getPermissionExpiry(query: PermissionExpiryQuery): number | Promise<number>;
@@ -87,7 +87,7 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
       permission: StreamPermission.PUBLISH,
       allowPublic: true,
     });
-    if (expiry * 1000 <= now()) reject("no-permission", `${message.publisher} does not hold publish on ${message.streamId}`);
+    if (expiry <= 0) reject("no-permission", `${message.publisher} does not hold publish on ${message.streamId}`);
     if (message.timestamp >= expiry * 1000) {
       reject("timestamp-after-expiry", `timestamp ${message.timestamp} is not before the publish expiry ${expiry} (s)`);
     }
