@@ -2,15 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import hre from "hardhat";
 import { getAddress } from "viem";
-
-/** What `deployments/<network>.json` holds: enough for the SDK and CLI to find the registry. */
-export interface Deployment {
-  network: string;
-  chainId: number;
-  registryAddress: `0x${string}`;
-  deployBlock: number;
-  transactionHash: `0x${string}`;
-}
+import type { Deployment } from "../sdk";
 
 /** Deploys StreamRegistry to the network Hardhat is pointed at and records it. */
 export async function deployRegistry(): Promise<Deployment> {

@@ -1,0 +1,51 @@
+import type { ContractFunctionArgs, ContractFunctionName, Hash, TransactionReceipt } from "viem";
+import { simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { streamRegistryAbi } from "../abi";
+import { assertChain, type RegistryContext } from "../context";
+import { ContractError, MissingSignerError } from "../errors";
+import { toKeywayError } from "../toKeywayError";
+
+/** Per-call options of every write: viem-style transaction overrides and a hook for the hash. */
+export interface WriteOptions {
+  gas?: bigint;
+  nonce?: number;
+  maxFeePerGas?: bigint;
+  maxPriorityFeePerGas?: bigint;
+  /** Called with the transaction hash (and the registry function) as soon as the node accepted it, before the receipt. */
+  onSent?: (hash: Hash, functionName: string) => void;
+}
+
+export type RegistryWriteName = ContractFunctionName<typeof streamRegistryAbi, "nonpayable">;
+export type RegistryWriteArgs<F extends RegistryWriteName> = ContractFunctionArgs<typeof streamRegistryAbi, "nonpayable", F>;
+
+/**
+ * Simulates a registry call (so a revert surfaces as its decoded custom error and no gas is
+ * spent on it), sends it, and resolves with the receipt once mined.
+ */
+export async function writeRegistry<F extends RegistryWriteName>(
+  context: RegistryContext,
+  functionName: F,
+  args: RegistryWriteArgs<F>,
+  { onSent, ...overrides }: WriteOptions = {},
+): Promise<TransactionReceipt> {
+  const { walletClient, publicClient, registryAddress } = context;
+  if (walletClient === undefined) throw new MissingSignerError(functionName);
+  await assertChain(context);
+  try {
+    const { request } = await simulateContract(publicClient, {
+      address: registryAddress,
+      abi: streamRegistryAbi,
+      functionName,
+      args,
+      account: walletClient.account,
+      ...overrides,
+    } as Parameters<typeof simulateContract>[1]);
+    const hash = await writeContract(walletClient, { ...request, chain: walletClient.chain } as Parameters<typeof writeContract>[1]);
+    onSent?.(hash, functionName);
+    const receipt = await waitForTransactionReceipt(publicClient, { hash });
+    if (receipt.status !== "success") throw new ContractError(`Transaction ${hash} (${functionName}) reverted`);
+    return receipt;
+  } catch (error) {
+    throw toKeywayError(error);
+  }
+}

@@ -1,0 +1,126 @@
+import { type Address, type Hex, keccak256, toBytes } from "viem";
+import type { ChainTime } from "./actions/chainTime";
+import type { RegistryContext } from "./context";
+import type { Expiries } from "./permissions";
+import { watchRegistry, type RegistryWatcher } from "./watchRegistry";
+
+export interface PermissionCacheOptions {
+  /** Longest time an entry is trusted, in ms. */
+  maxAgeMs: number;
+  /** How often the registry's events are polled while something is cached, in ms. */
+  pollingInterval: number;
+}
+
+/** Holders' expiries as read at one block, plus that block's time. */
+export interface ExpiriesReading {
+  at: ChainTime;
+  expiries: Expiries[];
+}
+
+/** Holders' expiries, from the cache or the chain, with the chain's "now" to compare them with. */
+export interface CachedExpiries {
+  expiries: Expiries[];
+  nowSeconds: number;
+}
+
+export interface PermissionCache {
+  /** The expiries of `holders` on `streamId`; `load` reads those that are not cached. */
+  read(streamId: string, holders: readonly Address[], load: (holders: Address[]) => Promise<ExpiriesReading>): Promise<CachedExpiries>;
+  /** Number of cached (stream, holder) entries. */
+  readonly size: number;
+  /** Whether the registry event watcher is running. */
+  readonly watching: boolean;
+  /** Drops every entry and stops the watcher. */
+  clear(): void;
+}
+
+interface Entry {
+  expiries: Expiries;
+  storedAtMs: number;
+}
+
+/**
+ * A per-client cache of holders' raw expiries, keyed by stream key and holder.
+ *
+ * - An entry is dropped after `maxAgeMs`.
+ * - Expiry is judged at read time against the chain's clock, estimated as the local clock plus
+ *   the offset last seen between them (Hardhat's time travel moves the chain away from the
+ *   local clock; the watcher refreshes the offset every poll). So a cached permission is never
+ *   reported past its own expiry.
+ * - Any registry event for a stream drops all of that stream's entries. The events come from
+ *   one watcher, started when something is first cached, stopped when the cache empties or on
+ *   `destroy()`. A revocation by anyone is therefore seen within one polling interval.
+ */
+export function createPermissionCache(context: RegistryContext, options: PermissionCacheOptions): PermissionCache {
+  const streams = new Map<Hex, Map<Address, Entry>>();
+  let chainOffsetMs = 0;
+  let watcher: RegistryWatcher | undefined;
+
+  const nowSeconds = () => Math.floor((Date.now() + chainOffsetMs) / 1000);
+  const observe = (time: ChainTime) => {
+    chainOffsetMs = time.timestamp * 1000 - Date.now();
+  };
+
+  function fresh(entry: Entry | undefined): entry is Entry {
+    return entry !== undefined && Date.now() - entry.storedAtMs <= options.maxAgeMs;
+  }
+
+  function sweep(): void {
+    for (const [key, holders] of streams) {
+      for (const [holder, entry] of holders) if (!fresh(entry)) holders.delete(holder);
+      if (holders.size === 0) streams.delete(key);
+    }
+    if (streams.size === 0) stopWatching();
+  }
+
+  function stopWatching(): void {
+    watcher?.stop();
+    watcher = undefined;
+  }
+
+  function store(key: Hex, holders: readonly Address[], reading: ExpiriesReading): void {
+    // Events between the reading's block and what the watcher already processed were missed
+    // for this entry: only a reading the watcher has not passed yet may be stored.
+    if (watcher !== undefined && reading.at.blockNumber < watcher.processedBlock) return;
+    watcher ??= watchRegistry(context, {
+      fromBlock: reading.at.blockNumber + 1n,
+      pollingInterval: options.pollingInterval,
+      onChainTime: (time) => {
+        observe(time);
+        sweep();
+      },
+      onStreamKeys: (keys) => keys.forEach((k) => streams.delete(k)),
+      // Events may have been missed: trust nothing cached.
+      onError: () => streams.clear(),
+    });
+    const entries = streams.get(key) ?? new Map<Address, Entry>();
+    holders.forEach((holder, i) => entries.set(holder, { expiries: reading.expiries[i], storedAtMs: Date.now() }));
+    streams.set(key, entries);
+  }
+
+  return {
+    async read(streamId, holders, load) {
+      const key = keccak256(toBytes(streamId));
+      const cached = holders.map((holder) => streams.get(key)?.get(holder)).map((entry) => (fresh(entry) ? entry : undefined));
+      const missing = holders.filter((_, i) => cached[i] === undefined);
+      if (missing.length === 0) return { expiries: cached.map((entry) => entry!.expiries), nowSeconds: nowSeconds() };
+      const reading = await load(missing);
+      observe(reading.at);
+      store(key, missing, reading);
+      const expiries = holders.map((holder, i) => cached[i]?.expiries ?? reading.expiries[missing.indexOf(holder)]);
+      return { expiries, nowSeconds: reading.at.timestamp };
+    },
+    get size() {
+      let size = 0;
+      for (const holders of streams.values()) size += holders.size;
+      return size;
+    },
+    get watching() {
+      return watcher !== undefined;
+    },
+    clear() {
+      streams.clear();
+      stopWatching();
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import type { Hash, TransactionReceipt } from "viem";
+import { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
+import { getPermissions } from "./actions/getPermissions";
+import { assertStreamExists, createStream, deleteStream, getStreamMetadata, updateStreamMetadata } from "./actions/streams";
+import { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
+import type { WriteOptions } from "./actions/writeRegistry";
+import { createPermissionCache, type PermissionCache } from "./cache";
+import type { RegistryContext } from "./context";
+import { type ConnectionOptions, createContext } from "./createContext";
+import { InvalidArgumentError, MissingSignerError } from "./errors";
+import type { PermissionAssignment } from "./permissions";
+import { Stream } from "./stream";
+import { toKeywayError } from "./toKeywayError";
+
+export interface KeywayClientOptions extends ConnectionOptions {
+  /** The permission cache: on by default (`maxAgeMs` 60 000); `false` turns it off. */
+  cache?: { maxAgeMs?: number } | false;
+  /** How often the cache polls the registry's events, in ms (default: the viem client's, 4000 over HTTP). */
+  pollingInterval?: number;
+  /** Called with every write's transaction hash as soon as it is sent, before its receipt. */
+  onTransactionSent?: (hash: Hash, functionName: string) => void;
+}
+
+const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
+
+/**
+ * The Keyway client, shaped like the Streamr SDK's `StreamrClient`. Its methods are thin
+ * wrappers over the actions in `sdk/actions/`, which also take per-call `WriteOptions`
+ * (gas, nonce, `onSent`) when called with `client.context`.
+ */
+export class KeywayClient {
+  /** What the actions run on; pass it to an action to use per-call options. */
+  readonly context: RegistryContext;
+  /** Block of the registry's deployment, when known from the options or the deployment file. */
+  readonly deployBlock?: number;
+  private cache?: PermissionCache;
+  private readonly onTransactionSent?: (hash: Hash, functionName: string) => void;
+
+  constructor(options: KeywayClientOptions = {}) {
+    this.context = createContext(options);
+    this.deployBlock = options.deployBlock ?? options.deployment?.deployBlock;
+    this.onTransactionSent = options.onTransactionSent;
+    if (options.cache !== false) {
+      const maxAgeMs = options.cache?.maxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS;
+      const pollingInterval = options.pollingInterval ?? this.context.publicClient.pollingInterval;
+      for (const [name, value] of Object.entries({ maxAgeMs, pollingInterval })) {
+        if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number of ms, got ${value}`);
+      }
+      this.cache = createPermissionCache(this.context, { maxAgeMs, pollingInterval });
+    }
+  }
+
+  /** The registry's address, checksummed. */
+  get registryAddress(): string {
+    return this.context.registryAddress;
+  }
+
+  /** The signer's address, lowercase; `MissingSignerError` without a signer. */
+  async getUserId(): Promise<string> {
+    const { walletClient } = this.context;
+    if (walletClient === undefined) throw new MissingSignerError("getUserId");
+    return walletClient.account.address.toLowerCase();
+  }
+
+  /** The id of the chain the node is on. */
+  async getChainId(): Promise<number> {
+    try {
+      return await this.context.publicClient.getChainId();
+    } catch (error) {
+      throw toKeywayError(error);
+    }
+  }
+
+  /** Creates `<signer address><path>`; the creating receipt is `stream.receipt`. */
+  async createStream(path: string, { metadata }: { metadata?: string } = {}): Promise<Stream> {
+    const { streamId, receipt } = await createStream(this.context, path, { metadata }, this.writeOptions());
+    return new Stream(streamId, this, receipt);
+  }
+
+  /** The stream with this id; `StreamNotFoundError` if it does not exist. */
+  async getStream(streamId: string): Promise<Stream> {
+    return new Stream(await assertStreamExists(this.context, streamId), this);
+  }
+
+  deleteStream(streamId: string): Promise<TransactionReceipt> {
+    return deleteStream(this.context, streamId, this.writeOptions());
+  }
+
+  getStreamMetadata(streamId: string): Promise<string> {
+    return getStreamMetadata(this.context, streamId);
+  }
+
+  updateStreamMetadata(streamId: string, metadata: string): Promise<TransactionReceipt> {
+    return updateStreamMetadata(this.context, streamId, metadata, this.writeOptions());
+  }
+
+  /** Everyone holding a permission on the stream now (see `getPermissions` in sdk/actions for the order). */
+  getPermissions(streamId: string): Promise<PermissionAssignment[]> {
+    return getPermissions(this.context, streamId);
+  }
+
+  /** Whether the user (or, with `allowPublic`, the public on its behalf) or the public holds the permission now. Cached. */
+  hasPermission(query: PermissionQuery): Promise<boolean> {
+    return hasPermission(this.context, query, this.cache);
+  }
+
+  /** Unix seconds of the expiry of the permission held now: 0 when not held, `FOREVER` when forever. Cached. */
+  getPermissionExpiry(query: PermissionQuery): Promise<number> {
+    return getPermissionExpiry(this.context, query, this.cache);
+  }
+
+  /** Grants all assignments in one transaction; each permission until its `expiresAt`, else forever. */
+  grantPermissions(streamId: string, ...assignments: PermissionAssignment[]): Promise<TransactionReceipt> {
+    return grantPermissions(this.context, streamId, assignments, this.writeOptions());
+  }
+
+  /** Revokes all assignments' permissions in one transaction. */
+  revokePermissions(streamId: string, ...assignments: PermissionAssignment[]): Promise<TransactionReceipt> {
+    return revokePermissions(this.context, streamId, assignments, this.writeOptions());
+  }
+
+  /** Overwrites the listed holders' permissions on one or more streams, in one transaction. */
+  setPermissions(...updates: StreamPermissionsUpdate[]): Promise<TransactionReceipt> {
+    return setPermissions(this.context, updates, this.writeOptions());
+  }
+
+  /** Stops the cache's event watcher and turns the cache off; leaves no timer behind. */
+  destroy(): void {
+    this.cache?.clear();
+    this.cache = undefined;
+  }
+
+  private writeOptions(): WriteOptions {
+    return { onSent: this.onTransactionSent };
+  }
+}

@@ -1,0 +1,44 @@
+import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
+import { getChainId } from "viem/actions";
+import { WrongChainError } from "./errors";
+import { toKeywayError } from "./toKeywayError";
+
+/**
+ * What every registry action needs: the clients, the registry and the chain it lives on.
+ * Actions are plain functions of a context, as viem's actions are of a client; `KeywayClient`
+ * builds one context and hands it to them.
+ */
+export interface RegistryContext {
+  publicClient: PublicClient<Transport, Chain | undefined>;
+  /** The signer's client; writes throw `MissingSignerError` without one. */
+  walletClient?: WalletClient<Transport, Chain | undefined, Account>;
+  registryAddress: Address;
+  /** Chain id the registry is configured on; the node is checked against it once. */
+  expectedChainId?: number;
+  /** Widest block range asked of `eth_getLogs` at once (nodes often cap it). */
+  logPageSize: number;
+  /** Settles once the node's chain id was checked against `expectedChainId`. */
+  chainCheck?: Promise<void>;
+}
+
+/** Throws `WrongChainError` if the node is not on the configured chain; asks the node only once. */
+export function assertChain(context: RegistryContext): Promise<void> {
+  const { expectedChainId } = context;
+  if (expectedChainId === undefined) return Promise.resolve();
+  if (context.chainCheck === undefined) {
+    const check = getChainId(context.publicClient).then(
+      (actual) => {
+        if (actual !== expectedChainId) throw new WrongChainError(expectedChainId, actual);
+      },
+      (error: unknown) => {
+        throw toKeywayError(error);
+      },
+    );
+    // A wrong chain is remembered; an unreachable node is asked again next time.
+    check.catch((error: unknown) => {
+      if (!(error instanceof WrongChainError)) context.chainCheck = undefined;
+    });
+    context.chainCheck = check;
+  }
+  return context.chainCheck;
+}

@@ -1,0 +1,112 @@
+import {
+  type Account,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  getAddress,
+  type Address,
+  type Hex,
+  http,
+  isAddress,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { RegistryContext } from "./context";
+import type { Deployment } from "./deployment";
+import { InvalidAddressError, InvalidArgumentError } from "./errors";
+import { ethersAccount, type EthersProvider, type EthersSigner, ethersTransport } from "./ethers";
+
+/** Where the node, the registry and the signer come from. Every field is optional; see `KeywayClient`. */
+export interface ConnectionOptions {
+  /** JSON-RPC URL of the node; requests are batched over HTTP. */
+  rpcUrl?: string;
+  /** The chain the registry lives on; the node is checked against its id. */
+  chain?: Chain;
+  registryAddress?: string;
+  /** Block of the registry's deployment (informational for tools such as the CLI). */
+  deployBlock?: number;
+  /** A parsed `deployments/<network>.json`: supplies chain id, registry address and deploy block. */
+  deployment?: Deployment;
+  publicClient?: PublicClient;
+  /** A viem wallet client with an account: the signer. */
+  walletClient?: WalletClient;
+  /** A 0x private key: the signer, over `rpcUrl` (or the other transport given). */
+  privateKey?: Hex;
+  /** An ethers v6 signer (Wallet, JsonRpcSigner...); its provider is used when no other node is given. */
+  ethersSigner?: EthersSigner;
+  /** An ethers v6 JSON-RPC provider, for read-only use or alongside `ethersSigner`. */
+  ethersProvider?: EthersProvider;
+  /** Widest block range per `eth_getLogs` request (default 5000; many hosted RPCs cap ranges). */
+  logPageSize?: number;
+}
+
+const DEFAULT_LOG_PAGE_SIZE = 5_000;
+
+/** Builds the context the actions run on from whatever combination of clients the user passed. */
+export function createContext(options: ConnectionOptions): RegistryContext {
+  const { deployment, chain } = options;
+  const transport = nodeTransport(options);
+  const publicClient = (options.publicClient ?? createPublicClient({ transport, chain })) as RegistryContext["publicClient"];
+  const logPageSize = options.logPageSize ?? DEFAULT_LOG_PAGE_SIZE;
+  if (!Number.isSafeInteger(logPageSize) || logPageSize < 1) {
+    throw new InvalidArgumentError(`logPageSize must be a positive integer, got ${logPageSize}`);
+  }
+  return {
+    publicClient,
+    walletClient: signerClient(options, transport, publicClient.chain ?? chain),
+    registryAddress: registryAddressOf(options.registryAddress ?? deployment?.registryAddress),
+    expectedChainId: expectedChainIdOf(chain?.id ?? publicClient.chain?.id, deployment?.chainId),
+    logPageSize,
+  };
+}
+
+function nodeTransport(options: ConnectionOptions): Transport {
+  const ethersProvider = options.ethersProvider ?? (options.ethersSigner?.provider as EthersProvider | null | undefined);
+  if (options.rpcUrl !== undefined) return http(options.rpcUrl, { batch: true });
+  if (options.publicClient !== undefined) return custom(options.publicClient);
+  if (ethersProvider) return ethersTransport(ethersProvider);
+  if (options.walletClient !== undefined) return custom(options.walletClient);
+  const chainUrl = options.chain?.rpcUrls.default.http[0];
+  if (chainUrl !== undefined) return http(chainUrl, { batch: true });
+  throw new InvalidArgumentError("No node to talk to: pass rpcUrl, publicClient, walletClient, ethersProvider or a chain with an RPC URL");
+}
+
+function signerClient(
+  options: ConnectionOptions,
+  transport: Transport,
+  chain: Chain | undefined,
+): WalletClient<Transport, Chain | undefined, Account> | undefined {
+  const signers = [options.walletClient, options.privateKey, options.ethersSigner].filter((s) => s !== undefined);
+  if (signers.length > 1) throw new InvalidArgumentError("Pass only one of walletClient, privateKey and ethersSigner");
+  if (options.walletClient !== undefined) {
+    if (options.walletClient.account === undefined) throw new InvalidArgumentError("walletClient has no account");
+    return options.walletClient as WalletClient<Transport, Chain | undefined, Account>;
+  }
+  if (options.privateKey !== undefined) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(options.privateKey)) throw new InvalidArgumentError("privateKey must be 0x followed by 64 hex digits");
+    return createWalletClient({ account: privateKeyToAccount(options.privateKey), transport, chain });
+  }
+  if (options.ethersSigner !== undefined) {
+    const provider = (options.ethersSigner.provider as EthersProvider | null) ?? options.ethersProvider;
+    // A JSON-RPC signer sends through its own provider (the wallet); a local signer through any node.
+    const signerTransport = provider ? ethersTransport(provider) : transport;
+    return createWalletClient({ account: ethersAccount(options.ethersSigner), transport: signerTransport, chain });
+  }
+  return undefined;
+}
+
+function registryAddressOf(address: string | undefined): Address {
+  if (address === undefined) throw new InvalidArgumentError("No registry address: pass registryAddress or deployment");
+  if (!isAddress(address)) throw new InvalidAddressError(address);
+  return getAddress(address);
+}
+
+function expectedChainIdOf(chainId: number | undefined, deploymentChainId: number | undefined): number | undefined {
+  if (chainId !== undefined && deploymentChainId !== undefined && chainId !== deploymentChainId) {
+    throw new InvalidArgumentError(`chain ${chainId} does not match the deployment's chain ${deploymentChainId}`);
+  }
+  return chainId ?? deploymentChainId;
+}

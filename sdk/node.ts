@@ -1,0 +1,38 @@
+/**
+ * Node-only helpers (they read files). Not exported by `sdk/index.ts`, so browser bundles
+ * stay free of Node built-ins: import them from `keyway/node`.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { isAddress } from "viem";
+import type { Deployment } from "./deployment";
+import { InvalidArgumentError } from "./errors";
+
+/** Reads and checks `<dir>/<network>.json` as written by `scripts/deploy.ts` (dir defaults to ./deployments). */
+export async function readDeployment(network: string, dir = path.resolve("deployments")): Promise<Deployment> {
+  if (!/^[A-Za-z0-9_-]+$/.test(network)) throw new InvalidArgumentError(`Invalid network name ${JSON.stringify(network)}`);
+  const file = path.join(dir, `${network}.json`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new InvalidArgumentError(`Cannot read deployment ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  return checkDeployment(parsed, file);
+}
+
+function checkDeployment(value: unknown, file: string): Deployment {
+  const d = value as Partial<Deployment> | null;
+  const valid =
+    d !== null &&
+    typeof d === "object" &&
+    typeof d.network === "string" &&
+    Number.isSafeInteger(d.chainId) &&
+    typeof d.registryAddress === "string" &&
+    isAddress(d.registryAddress, { strict: false }) &&
+    Number.isSafeInteger(d.deployBlock) &&
+    typeof d.transactionHash === "string" &&
+    /^0x[0-9a-fA-F]{64}$/.test(d.transactionHash);
+  if (!valid) throw new InvalidArgumentError(`${file} is not a deployment: expected network, chainId, registryAddress, deployBlock, transactionHash`);
+  return d as Deployment;
+}
