@@ -1,0 +1,12 @@
+import { expect } from "chai";
+import { readFile } from "node:fs/promises";
+import hre from "hardhat";
+import { ABI_MODULE_PATH, readArtifact, renderAbiModule } from "../../scripts/generate-abi";
+
+describe("sdk/abi.ts", () => {
+  it("matches the compiled StreamRegistry (run `npm run generate:abi` if not)", async () => {
+    await hre.run("compile", { quiet: true });
+    const expected = renderAbiModule(await readArtifact());
+    expect(await readFile(ABI_MODULE_PATH, "utf8")).to.equal(expected, "sdk/abi.ts is stale: run `npm run generate:abi`");
+  });
+});
