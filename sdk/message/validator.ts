@@ -51,9 +51,14 @@ function reject(reason: MessageRejectionReason, detail: string, cause?: unknown)
   throw new MessageRejectedError(reason, detail, cause === undefined ? undefined : { cause });
 }
 
+function isUnsigned(message: unknown): boolean {
+  if (typeof message !== "object" || message === null) return false;
+  const { signature } = message as { signature?: unknown };
+  return signature === undefined || signature === "" || signature === "0x";
+}
+
 function parseOrReject(message: unknown): SignedStreamMessage {
-  const signature = (message as { signature?: unknown } | null)?.signature;
-  if (signature === undefined || signature === "" || signature === "0x") reject("unsigned", "the message has no signature");
+  if (isUnsigned(message)) reject("unsigned", "the message has no signature");
   try {
     return parseSignedStreamMessage(message);
   } catch (error) {

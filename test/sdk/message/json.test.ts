@@ -1,0 +1,94 @@
+import { expect } from "chai";
+import { fromJSON, InvalidMessageError, toJSON, type SignedStreamMessage } from "../../../sdk/message";
+import { PUBLISHER, signSample, STREAM_ID } from "./fixtures";
+
+function expectInvalid(value: unknown, field: string): void {
+  try {
+    fromJSON(value);
+  } catch (error) {
+    expect(error).to.be.instanceOf(InvalidMessageError);
+    expect((error as InvalidMessageError).field).to.equal(field);
+    expect((error as InvalidMessageError).code).to.equal("INVALID_MESSAGE");
+    expect((error as InvalidMessageError).message).to.include(field);
+    return;
+  }
+  expect.fail(`accepted a message with a bad ${field}`);
+}
+
+describe("sdk/message JSON form", () => {
+  let signed: SignedStreamMessage;
+  before(async () => {
+    signed = await signSample();
+  });
+
+  it("round-trips through JSON text with exactly the signed fields plus signature, in type order", () => {
+    const text = JSON.stringify(toJSON(signed));
+    expect(Object.keys(JSON.parse(text))).to.deep.equal([
+      "streamId", "partition", "timestamp", "sequenceNumber", "publisher", "msgChainId",
+      "prevTimestamp", "prevSequenceNumber", "contentType", "content", "signature",
+    ]);
+    expect(fromJSON(text)).to.deep.equal(signed);
+    expect(fromJSON(JSON.parse(text))).to.deep.equal(signed);
+  });
+
+  it("drops nothing silently: an extra field is an error naming it", () => {
+    expectInvalid({ ...signed, encryptionType: "NONE" }, "encryptionType");
+  });
+
+  for (const field of ["streamId", "partition", "timestamp", "sequenceNumber", "publisher", "msgChainId",
+    "prevTimestamp", "prevSequenceNumber", "contentType", "content", "signature"] as const) {
+    it(`names a missing ${field}`, () => {
+      const { [field]: _, ...rest } = signed;
+      expectInvalid(rest, field);
+    });
+  }
+
+  const bad: Array<[keyof SignedStreamMessage, unknown, string]> = [
+    ["streamId", 42, "a number"],
+    ["streamId", `${PUBLISHER.toUpperCase().replace("0X", "0x")}/sensors/temperature`, "not canonical"],
+    ["streamId", "not-a-stream", "not a stream id"],
+    ["partition", -1, "negative"],
+    ["partition", 2 ** 32, "beyond uint32"],
+    ["partition", 1.5, "fractional"],
+    ["partition", "2", "a string"],
+    ["timestamp", 2 ** 53, "beyond safe integers"],
+    ["timestamp", "1790000000000", "a string"],
+    ["sequenceNumber", 2 ** 32, "beyond uint32"],
+    ["publisher", "0x1234", "too short"],
+    ["publisher", `${PUBLISHER}00`, "too long"],
+    ["msgChainId", "", "empty"],
+    ["msgChainId", "x".repeat(65), "too long"],
+    ["msgChainId", null, "null"],
+    ["prevTimestamp", -5, "negative"],
+    ["prevSequenceNumber", 2 ** 32, "beyond uint32"],
+    ["contentType", "", "empty"],
+    ["contentType", "x".repeat(256), "too long"],
+    ["content", "7b22", "without 0x"],
+    ["content", "0x7b2", "odd length"],
+    ["content", "0xzz", "not hex"],
+    ["content", [1, 2], "an array"],
+    ["signature", `0x${"ab".repeat(64)}`, "64 bytes"],
+    ["signature", `0x${"ab".repeat(66)}`, "66 bytes"],
+    ["signature", `0x${"gg".repeat(65)}`, "not hex"],
+  ];
+  for (const [field, value, what] of bad) {
+    it(`rejects ${field} ${what}`, () => expectInvalid({ ...signed, [field]: value }, field));
+  }
+
+  it("rejects a chain link that does not point backwards", () => {
+    expectInvalid({ ...signed, prevTimestamp: signed.timestamp, prevSequenceNumber: signed.sequenceNumber }, "prevTimestamp");
+    expectInvalid({ ...signed, prevTimestamp: signed.timestamp + 1 }, "prevTimestamp");
+    expectInvalid({ ...signed, prevTimestamp: 0, prevSequenceNumber: 1 }, "prevSequenceNumber");
+  });
+
+  it("rejects what is not a message object, and text that is not JSON", () => {
+    for (const value of [null, 42, "[]", [signed], "{"]) expectInvalid(value, "message");
+  });
+
+  it("accepts a checksummed publisher and gives it back lowercase", () => {
+    const checksummed = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    expect(checksummed.toLowerCase()).to.equal(PUBLISHER);
+    expect(fromJSON({ ...signed, publisher: checksummed }).publisher).to.equal(PUBLISHER);
+    expect(fromJSON({ ...signed }).streamId).to.equal(STREAM_ID);
+  });
+});

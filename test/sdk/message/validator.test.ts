@@ -1,0 +1,227 @@
+import { expect } from "chai";
+import type { Hex } from "viem";
+import { FOREVER, StreamPermission } from "../../../sdk/permissions";
+import { RpcError } from "../../../sdk/errors";
+import {
+  createMessageValidator,
+  createPublisher,
+  MessageRejectedError,
+  signStreamMessage,
+  type GapEvent,
+  type MessageRejectionReason,
+  type MessageValidatorOptions,
+  type OutOfOrderEvent,
+  type SignedStreamMessage,
+} from "../../../sdk/message";
+import { DOMAIN, fakePermissions, OTHER, OTHER_KEY, PUBLISHER, PUBLISHER_KEY, sampleMessage, STREAM_ID, T0 } from "./fixtures";
+
+const NOW = T0 + 60_000;
+const SKEW = 10_000;
+
+function setup(expiries: Record<string, number> = { [PUBLISHER]: FOREVER }, options: Partial<MessageValidatorOptions> = {}) {
+  const permissions = fakePermissions(expiries, () => NOW);
+  const gaps: GapEvent[] = [];
+  const reorders: OutOfOrderEvent[] = [];
+  const validator = createMessageValidator({
+    domain: DOMAIN,
+    permissions,
+    maxClockSkewMs: SKEW,
+    now: () => NOW,
+    onGap: (gap) => gaps.push(gap),
+    onOutOfOrder: (event) => reorders.push(event),
+    ...options,
+  });
+  return { validator, permissions, gaps, reorders };
+}
+
+/** `count` messages of one chain, one millisecond apart from `start`. */
+async function chain(count: number, { key = PUBLISHER_KEY, start = T0, msgChainId = "chain-a" } = {}): Promise<SignedStreamMessage[]> {
+  let time = start;
+  const publisher = createPublisher({ streamId: STREAM_ID, signer: key, domain: DOMAIN, msgChainId, now: () => time++ });
+  const messages: SignedStreamMessage[] = [];
+  for (let i = 0; i < count; i++) messages.push(await publisher.publish(new Uint8Array([i])));
+  return messages;
+}
+
+async function expectRejected(promise: Promise<unknown>, reason: MessageRejectionReason): Promise<MessageRejectedError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).to.be.instanceOf(MessageRejectedError);
+    expect((error as MessageRejectedError).reason).to.equal(reason);
+    expect((error as MessageRejectedError).code).to.equal("MESSAGE_REJECTED");
+    return error as MessageRejectedError;
+  }
+  return expect.fail(`accepted a message that should be rejected as ${reason}`);
+}
+
+describe("sdk/message MessageValidator", () => {
+  it("accepts a message signed by a publisher holding Publish, asking for Publish with public allowed", async () => {
+    const { validator, permissions, gaps, reorders } = setup();
+    const [message] = await chain(1);
+    expect(await validator.validate(message)).to.deep.equal(message);
+    expect(permissions.queries).to.deep.equal([
+      { streamId: STREAM_ID, userId: PUBLISHER, permission: StreamPermission.PUBLISH, allowPublic: true },
+    ]);
+    expect(gaps).to.be.empty;
+    expect(reorders).to.be.empty;
+  });
+
+  it("rejects an unsigned message", async () => {
+    const { validator } = setup();
+    const [message] = await chain(1);
+    const { signature: _, ...unsigned } = message;
+    await expectRejected(validator.validate(unsigned), "unsigned");
+    await expectRejected(validator.validate({ ...message, signature: "0x" }), "unsigned");
+  });
+
+  it("rejects a malformed message, keeping the field error as cause", async () => {
+    const { validator } = setup();
+    const [message] = await chain(1);
+    const error = await expectRejected(validator.validate({ ...message, partition: -1 }), "malformed");
+    expect(error.cause).to.include({ field: "partition" });
+    await expectRejected(validator.validate("not a message"), "malformed");
+  });
+
+  it("rejects a message signed by someone other than its publisher", async () => {
+    const { validator } = setup({ [PUBLISHER]: FOREVER, [OTHER]: FOREVER });
+    const [forged] = await chain(1, { key: OTHER_KEY });
+    await expectRejected(validator.validate({ ...forged, publisher: PUBLISHER }), "invalid-signature");
+  });
+
+  it("rejects a publisher without Publish, and one whose Publish has expired", async () => {
+    const [message] = await chain(1);
+    await expectRejected(setup({}).validator.validate(message), "no-permission");
+    await expectRejected(setup({ [PUBLISHER]: NOW / 1000 - 1 }).validator.validate(message), "no-permission");
+    await expectRejected(setup({ [OTHER]: FOREVER }).validator.validate(message), "no-permission");
+  });
+
+  it("rejects a message timestamped at or after its publisher's Publish expiry (s vs ms)", async () => {
+    const expiry = NOW / 1000 + 5; // held now, for 5 more seconds
+    const { validator } = setup({ [PUBLISHER]: expiry });
+    const [atExpiry] = await chain(1, { start: expiry * 1000 });
+    const [justBefore] = await chain(1, { start: expiry * 1000 - 1, msgChainId: "chain-b" });
+    await expectRejected(validator.validate(atExpiry), "timestamp-after-expiry");
+    expect(await validator.validate(justBefore)).to.deep.equal(justBefore);
+  });
+
+  it("accepts a publisher allowed only through public Publish", async () => {
+    const { validator } = setup({ public: FOREVER });
+    const [message] = await chain(1, { key: OTHER_KEY });
+    expect((await validator.validate(message)).publisher).to.equal(OTHER);
+  });
+
+  it("rejects a publisher once revoked", async () => {
+    const { validator, permissions } = setup();
+    const [first, second] = await chain(2);
+    await validator.validate(first);
+    delete permissions.expiries[PUBLISHER];
+    await expectRejected(validator.validate(second), "no-permission");
+  });
+
+  it("rejects a timestamp beyond the allowed clock skew, accepts one at its edge", async () => {
+    const { validator } = setup();
+    const [tooFar] = await chain(1, { start: NOW + SKEW + 1 });
+    const [atEdge] = await chain(1, { start: NOW + SKEW, msgChainId: "chain-b" });
+    await expectRejected(validator.validate(tooFar), "future-timestamp");
+    expect(await validator.validate(atEdge)).to.deep.equal(atEdge);
+  });
+
+  it("rejects duplicates, also two copies validated concurrently", async () => {
+    const { validator } = setup();
+    const [first, second] = await chain(2);
+    await validator.validate(first);
+    await expectRejected(validator.validate(first), "duplicate");
+    const outcomes = await Promise.allSettled([validator.validate(second), validator.validate({ ...second })]);
+    expect(outcomes.map((o) => o.status).sort()).to.deep.equal(["fulfilled", "rejected"]);
+    const rejected = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+    expect(rejected.reason).to.be.instanceOf(MessageRejectedError).and.to.include({ reason: "duplicate" });
+  });
+
+  it("rejects a replay signed for another chain id, or moved to another msgChainId", async () => {
+    const { validator } = setup();
+    const onOtherChain = await signStreamMessage(sampleMessage(), { signer: PUBLISHER_KEY, domain: { ...DOMAIN, chainId: 1 } });
+    await expectRejected(validator.validate(onOtherChain), "invalid-signature");
+    const [message] = await chain(1);
+    await validator.validate(message);
+    await expectRejected(validator.validate({ ...message, msgChainId: "chain-b" }), "invalid-signature");
+  });
+
+  it("reports a gap, then the late message as out of order, and accepts both", async () => {
+    const { validator, gaps, reorders } = setup();
+    const [m1, m2, m3, m4] = await chain(4);
+    await validator.validate(m1);
+    await validator.validate(m2);
+    await validator.validate(m4);
+    const key = { streamId: STREAM_ID, partition: 0, publisher: PUBLISHER, msgChainId: "chain-a" };
+    expect(gaps).to.deep.equal([{ ...key, from: { timestamp: m2.timestamp, sequenceNumber: 0 }, to: { timestamp: m3.timestamp, sequenceNumber: 0 } }]);
+    expect(reorders).to.be.empty;
+    await validator.validate(m3);
+    expect(reorders).to.deep.equal([{ ...key, message: { timestamp: m3.timestamp, sequenceNumber: 0 }, newest: { timestamp: m4.timestamp, sequenceNumber: 0 } }]);
+    expect(gaps).to.have.length(1);
+    await expectRejected(validator.validate(m3), "duplicate");
+  });
+
+  it("reports no gap for the first message seen of a chain that started earlier", async () => {
+    const { validator, gaps } = setup();
+    const messages = await chain(3);
+    await validator.validate(messages[2]);
+    expect(gaps).to.be.empty;
+  });
+
+  it("keeps chains apart: same positions in other chains are not duplicates", async () => {
+    const { validator } = setup({ [PUBLISHER]: FOREVER, [OTHER]: FOREVER });
+    const [a] = await chain(1);
+    const [b] = await chain(1, { msgChainId: "chain-b" });
+    const [c] = await chain(1, { key: OTHER_KEY });
+    for (const message of [a, b, c]) await validator.validate(message);
+  });
+
+  it("leaves no trace of a rejected message: the genuine one at that position is accepted afterwards", async () => {
+    const { validator } = setup({ [PUBLISHER]: FOREVER });
+    const [genuine] = await chain(1);
+    await expectRejected(validator.validate({ ...genuine, content: "0x99" as Hex }), "invalid-signature");
+    expect(await validator.validate(genuine)).to.deep.equal(genuine);
+  });
+
+  it("bounds memory per chain: positions older than the window are stale", async () => {
+    const { validator } = setup(undefined, { windowSize: 2 });
+    const [m1, m2, m3, m4] = await chain(4);
+    await validator.validate(m2);
+    await validator.validate(m3);
+    await validator.validate(m4); // m2 leaves the window
+    await expectRejected(validator.validate(m2), "stale");
+    await expectRejected(validator.validate(m1), "stale");
+    await expectRejected(validator.validate(m3), "duplicate");
+  });
+
+  it("bounds the number of chains tracked, forgetting the least recently used", async () => {
+    const { validator } = setup(undefined, { maxChains: 2 });
+    const [a1, a2] = await chain(2, { msgChainId: "a" });
+    const [b1] = await chain(1, { msgChainId: "b" });
+    const [c1] = await chain(1, { msgChainId: "c" });
+    await validator.validate(a1);
+    await validator.validate(b1);
+    await validator.validate(a2); // a is now the most recently used
+    await validator.validate(c1); // forgets b
+    await expectRejected(validator.validate(a2), "duplicate");
+    await expectRejected(validator.validate(c1), "duplicate");
+    expect(await validator.validate(b1)).to.deep.equal(b1); // b was forgotten: its chain starts afresh
+  });
+
+  it("passes errors of the permission source through: they say nothing about the message", async () => {
+    const failure = new RpcError("node down");
+    const validator = createMessageValidator({
+      domain: DOMAIN,
+      permissions: { getPermissionExpiry: () => Promise.reject(failure) },
+      now: () => NOW,
+    });
+    const [message] = await chain(1);
+    try {
+      await validator.validate(message);
+      expect.fail("validated without permissions");
+    } catch (error) {
+      expect(error).to.equal(failure);
+    }
+  });
+});
