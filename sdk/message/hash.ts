@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "../errors";
 import { setBounded } from "./boundedMap";
 import { keccak256 } from "./crypto";
 import { hexToBytes } from "./hex";
@@ -31,6 +32,7 @@ export function domainSeparator(domain: MessageDomain): Uint8Array {
   const key = `${domain.chainId}:${domain.verifyingContract.toLowerCase()}`;
   let separator = domainSeparators.get(key);
   if (separator === undefined) {
+    checkDomain(domain);
     const encoded = new Uint8Array(5 * 32);
     encoded.set(hashString("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"), 0);
     encoded.set(hashString(DOMAIN_NAME), 32);
@@ -41,6 +43,13 @@ export function domainSeparator(domain: MessageDomain): Uint8Array {
     setBounded(domainSeparators, key, separator, MAX_CACHED_DOMAINS);
   }
   return separator;
+}
+
+function checkDomain({ chainId, verifyingContract }: MessageDomain): void {
+  if (!Number.isSafeInteger(chainId) || chainId <= 0) throw new InvalidArgumentError(`Invalid chain id ${chainId}`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(verifyingContract)) {
+    throw new InvalidArgumentError(`Invalid registry address ${JSON.stringify(verifyingContract)}`);
+  }
 }
 
 /** Writes a safe integer as the 32-byte word at `offset`; only its low 8 bytes can be non-zero. */

@@ -8,9 +8,13 @@ export const UINT32_MAX = 2 ** 32 - 1;
 export const MAX_MSG_CHAIN_ID_LENGTH = 64;
 export const MAX_CONTENT_TYPE_LENGTH = 255;
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX_BYTES = /^0x(?:[0-9a-fA-F]{2})*$/;
-const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
+// Lowercase hex only: one encoding per message, so equal messages are equal strings.
+const ADDRESS = /^0x[0-9a-f]{40}$/;
+const HEX_BYTES = /^0x(?:[0-9a-f]{2})*$/;
+const SIGNATURE = /^0x[0-9a-f]{130}$/;
+// With the u flag a surrogate pair is one code point, so this matches only lone surrogates,
+// which UTF-8 encoding would turn into U+FFFD: two such strings would sign the same bytes.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 const MESSAGE_FIELDS = [
   "streamId",
@@ -52,8 +56,8 @@ function integerField(fields: Fields, name: string, max: number): number {
 
 function stringField(fields: Fields, name: string, maxLength: number): string {
   const value = fields[name];
-  if (typeof value !== "string" || value.length === 0 || value.length > maxLength) {
-    throw new InvalidMessageError(name, `must be a string of 1 to ${maxLength} characters`);
+  if (typeof value !== "string" || value.length === 0 || value.length > maxLength || LONE_SURROGATE.test(value)) {
+    throw new InvalidMessageError(name, `must be a well-formed string of 1 to ${maxLength} characters`);
   }
   return value;
 }
@@ -82,7 +86,7 @@ function asFields(value: unknown): Fields {
 
 /**
  * Checks that `value` has exactly the StreamMessage fields, each well typed and in range, and
- * that the chain link points backwards; returns a fresh message with the publisher lowercased.
+ * that the chain link points backwards; returns a fresh message with only those fields.
  * Timestamps are uint64 in the signed form but must be safe integers here (until year 287396).
  */
 export function parseStreamMessage(value: unknown): StreamMessage {
@@ -96,7 +100,7 @@ export function parseSignedStreamMessage(value: unknown): SignedStreamMessage {
   const fields = asFields(value);
   checkFieldNames(fields, SIGNED_FIELDS);
   const message = messageFields(fields) as SignedStreamMessage;
-  message.signature = patternField<Hex>(fields, "signature", SIGNATURE, "0x followed by 65 bytes of hex");
+  message.signature = patternField<Hex>(fields, "signature", SIGNATURE, "0x and 65 bytes of lowercase hex");
   return message;
 }
 
@@ -106,12 +110,12 @@ function messageFields(fields: Fields): StreamMessage {
     partition: integerField(fields, "partition", UINT32_MAX),
     timestamp: integerField(fields, "timestamp", Number.MAX_SAFE_INTEGER),
     sequenceNumber: integerField(fields, "sequenceNumber", UINT32_MAX),
-    publisher: patternField<Address>(fields, "publisher", ADDRESS, "a 0x address").toLowerCase() as Address,
+    publisher: patternField<Address>(fields, "publisher", ADDRESS, "a lowercase 0x address"),
     msgChainId: stringField(fields, "msgChainId", MAX_MSG_CHAIN_ID_LENGTH),
     prevTimestamp: integerField(fields, "prevTimestamp", Number.MAX_SAFE_INTEGER),
     prevSequenceNumber: integerField(fields, "prevSequenceNumber", UINT32_MAX),
     contentType: stringField(fields, "contentType", MAX_CONTENT_TYPE_LENGTH),
-    content: patternField<Hex>(fields, "content", HEX_BYTES, "0x hex of whole bytes"),
+    content: patternField<Hex>(fields, "content", HEX_BYTES, "lowercase 0x hex of whole bytes"),
   };
   checkChainLink(message);
   return message;

@@ -40,7 +40,7 @@ export interface MessageValidatorOptions {
 
 export interface MessageValidator {
   /**
-   * Resolves with the message (parsed, publisher lowercased) if a subscriber may deliver it;
+   * Resolves with the message (parsed: only its fields) if a subscriber may deliver it;
    * rejects with a MessageRejectedError whose `reason` says why not. Errors of the permission
    * source (RPC failures) pass through unchanged: they say nothing about the message.
    */

@@ -27,6 +27,7 @@ function addressOf(publicKey: Uint8Array): Address {
  * a publisher's cached key only replaces the keccak of the recovered key by a comparison.
  */
 export function isSignedByPublisher(message: SignedStreamMessage, domain: MessageDomain): boolean {
+  // `message` has been through parseSignedStreamMessage: lowercase hex, fields in range.
   const signature = splitSignature(message.signature);
   if (signature === undefined) return false;
   const recovered = curveBackend().recoverPublicKey(
@@ -35,11 +36,10 @@ export function isSignedByPublisher(message: SignedStreamMessage, domain: Messag
     signature.recoveryId,
   );
   if (recovered === undefined) return false;
-  const publisher = message.publisher.toLowerCase();
-  const known = publicKeys.get(publisher);
+  const known = publicKeys.get(message.publisher);
   if (known !== undefined && sameBytes(known, recovered)) return true;
-  if (addressOf(recovered) !== publisher) return false;
-  setBounded(publicKeys, publisher, recovered, MAX_CACHED_KEYS);
+  if (addressOf(recovered) !== message.publisher) return false;
+  setBounded(publicKeys, message.publisher, recovered, MAX_CACHED_KEYS);
   return true;
 }
 

@@ -85,10 +85,18 @@ describe("sdk/message JSON form", () => {
     for (const value of [null, 42, "[]", [signed], "{"]) expectInvalid(value, "message");
   });
 
-  it("accepts a checksummed publisher and gives it back lowercase", () => {
+  it("accepts only lowercase hex, so that each message has one JSON form", () => {
     const checksummed = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
     expect(checksummed.toLowerCase()).to.equal(PUBLISHER);
-    expect(fromJSON({ ...signed, publisher: checksummed }).publisher).to.equal(PUBLISHER);
+    expectInvalid({ ...signed, publisher: checksummed }, "publisher");
+    expectInvalid({ ...signed, content: signed.content.toUpperCase().replace("0X", "0x") }, "content");
+    expectInvalid({ ...signed, signature: signed.signature.toUpperCase().replace("0X", "0x") }, "signature");
     expect(fromJSON({ ...signed }).streamId).to.equal(STREAM_ID);
+  });
+
+  it("rejects strings with lone surrogates, which would sign the same bytes as U+FFFD", () => {
+    expectInvalid({ ...signed, msgChainId: "a\ud800" }, "msgChainId");
+    expectInvalid({ ...signed, contentType: "\udc00" }, "contentType");
+    expect(fromJSON({ ...signed, msgChainId: "emoji \ud83d\ude00" }).msgChainId).to.equal("emoji \u{1f600}");
   });
 });
