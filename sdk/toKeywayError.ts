@@ -1,4 +1,5 @@
-import { BaseError, ContractFunctionRevertedError } from "viem";
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult, type Hex, isHex } from "viem";
+import { streamRegistryAbi } from "./abi";
 import {
   ContractError,
   InvalidArgumentError,
@@ -13,24 +14,49 @@ import {
 import { STREAM_PERMISSIONS } from "./permissions";
 
 /**
- * Turns anything thrown underneath (a viem error, a decoded registry revert, an ethers or
- * transport failure) into a `KeywayError` that keeps the original as `cause`.
+ * Turns anything thrown underneath (a viem error, a registry revert, an ethers or transport
+ * failure) into a `KeywayError` that keeps the original as `cause`. A registry custom error
+ * becomes its typed counterpart.
  */
 export function toKeywayError(error: unknown): KeywayError {
   if (error instanceof KeywayError) return error;
-  const revert =
-    error instanceof BaseError
-      ? (error.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null)
-      : null;
-  if (revert !== null) return fromRevert(revert, error);
+  const revert = registryRevert(error);
+  if (revert !== undefined) return fromRevert(revert.errorName, revert.args, error);
   const message = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
   return new RpcError(message, { cause: error });
 }
 
-function fromRevert(revert: ContractFunctionRevertedError, cause: unknown): KeywayError {
+/**
+ * The registry's custom error inside `error`: viem's decoded one, or else the revert data of
+ * whatever error the provider raised (EIP-1193 providers such as Hardhat's in-process one or
+ * ethers do not always give the JSON-RPC code viem looks for).
+ */
+function registryRevert(error: unknown): { errorName: string; args: readonly unknown[] } | undefined {
+  for (let e = error; e !== null && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof ContractFunctionRevertedError && e.data !== undefined) return { errorName: e.data.errorName, args: e.data.args ?? [] };
+    const data = revertData(e);
+    if (data !== undefined) {
+      try {
+        const decoded = decodeErrorResult({ abi: streamRegistryAbi, data });
+        return { errorName: decoded.errorName, args: decoded.args ?? [] };
+      } catch {
+        // Not one of the registry's errors: keep looking, then report it as it is.
+      }
+    }
+    if (e instanceof ContractFunctionRevertedError) return { errorName: "", args: [] };
+  }
+  return undefined;
+}
+
+function revertData(error: object): Hex | undefined {
+  const data = (error as { data?: unknown }).data;
+  const hex = typeof data === "object" && data !== null ? (data as { data?: unknown }).data : data;
+  return typeof hex === "string" && isHex(hex) && hex.length >= 10 ? hex : undefined;
+}
+
+function fromRevert(errorName: string, args: readonly unknown[], cause: unknown): KeywayError {
   const options = { cause };
-  const args = (revert.data?.args ?? []) as readonly unknown[];
-  switch (revert.data?.errorName) {
+  switch (errorName) {
     case "StreamNotFound":
       return new StreamNotFoundError(String(args[0]), options);
     case "StreamAlreadyExists":
@@ -38,17 +64,12 @@ function fromRevert(revert: ContractFunctionRevertedError, cause: unknown): Keyw
     case "InvalidStreamPath":
       return new InvalidStreamIdError(String(args[0]), "rejected by the registry", options);
     case "Unauthorized":
-      return new UnauthorizedError(
-        String(args[0]),
-        String(args[1]).toLowerCase(),
-        STREAM_PERMISSIONS[Number(args[2])],
-        options,
-      );
+      return new UnauthorizedError(String(args[0]), String(args[1]).toLowerCase(), STREAM_PERMISSIONS[Number(args[2])], options);
     case "PublicPermissionNotAllowed":
       return new InvalidPermissionError(STREAM_PERMISSIONS[Number(args[0])], "the public may only hold publish and subscribe", options);
     case "ExpiryInPast":
       return new InvalidArgumentError(`Expiry ${Number(args[0])} is not in the future on chain`, options);
     default:
-      return new ContractError(`The registry reverted: ${revert.shortMessage}`, options);
+      return new ContractError(`The registry reverted${errorName ? ` with ${errorName}` : ""}`, options);
   }
 }

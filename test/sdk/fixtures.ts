@@ -12,7 +12,9 @@ export const KEYS: Hex[] = [
   "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
 ];
 
-export const transport = () => custom(hre.network.provider);
+// Hardhat's in-process provider throws reverts without a JSON-RPC code, which viem retries as
+// unknown errors: no retries, so rejections are immediate.
+export const transport = () => custom(hre.network.provider, { retryCount: 0 });
 
 export function walletClientOf(key: Hex) {
   return createWalletClient({ account: privateKeyToAccount(key), chain: hardhat, transport: transport() });
