@@ -22,6 +22,23 @@ export function walletClientOf(key: Hex) {
 
 export const publicClient = () => createPublicClient({ chain: hardhat, transport: transport() });
 
+/** A public client on the in-process network that records the method of every request it sends. */
+export function recordingPublicClient(methods: string[]) {
+  const provider = hre.network.provider;
+  return createPublicClient({
+    chain: hardhat,
+    transport: custom(
+      {
+        request(args: { method: string; params?: unknown[] }) {
+          methods.push(args.method);
+          return provider.request(args);
+        },
+      },
+      { retryCount: 0 },
+    ),
+  });
+}
+
 /** A fresh registry on the in-process Hardhat network. */
 export async function deployFresh(): Promise<Deployment> {
   return deployStreamRegistry(walletClientOf(KEYS[0]), { network: "hardhat" });
