@@ -1,0 +1,102 @@
+import { expect } from "chai";
+import type { Address, Hex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { StreamPermission, type Deployment, type KeywayClient } from "../../../sdk";
+import {
+  createMessageValidator,
+  createPublisher,
+  MessageRejectedError,
+  type MessageDomain,
+  type MessageRejectionReason,
+  type MessageValidator,
+  type Publisher,
+} from "../../../sdk/message";
+import { chainNow, clientOf, deployFresh, destroyClients, KEYS } from "../fixtures";
+
+const [OWNER_KEY, BOB_KEY, CAROL_KEY] = KEYS;
+const BOB = privateKeyToAddress(BOB_KEY).toLowerCase();
+
+/** Retries `check` until it stops throwing: the subscriber's cache sees registry events one poll later. */
+async function eventually(check: () => Promise<void>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+async function rejectionReason(validator: MessageValidator, message: unknown): Promise<MessageRejectionReason> {
+  try {
+    await validator.validate(message);
+  } catch (error) {
+    expect(error).to.be.instanceOf(MessageRejectedError);
+    return (error as MessageRejectedError).reason;
+  }
+  return expect.fail("accepted the message");
+}
+
+describe("MessageValidator with KeywayClient on the in-process registry", () => {
+  let deployment: Deployment;
+  let owner: KeywayClient;
+  let subscriber: KeywayClient;
+  let domain: MessageDomain;
+  let streamId: string;
+  let validator: MessageValidator;
+  /** The local clock moved to the chain's, which other tests may have moved ahead. */
+  let now: () => number;
+  const publisherOf = (signer: Hex) => createPublisher({ streamId, signer, domain, now });
+
+  before(async () => {
+    deployment = await deployFresh();
+    owner = clientOf(deployment, 0);
+    subscriber = clientOf(deployment, undefined); // read-only, cached
+    streamId = (await owner.createStream("/messages/e2e")).id;
+    domain = { chainId: await subscriber.getChainId(), verifyingContract: subscriber.registryAddress as Address };
+    const offsetMs = (await chainNow()) * 1000 - Date.now();
+    now = () => Date.now() + offsetMs;
+    validator = createMessageValidator({ domain, permissions: subscriber, now });
+  });
+  after(destroyClients);
+
+  it("accepts the creator's messages and rejects a stranger's", async () => {
+    const message = await publisherOf(OWNER_KEY).publish("0x01");
+    expect(await validator.validate(message)).to.deep.equal(message);
+    expect(await rejectionReason(validator, await publisherOf(BOB_KEY).publish("0x02"))).to.equal("no-permission");
+  });
+
+  it("rejects messages signed for another registry", async () => {
+    const elsewhere = createPublisher({ streamId, signer: OWNER_KEY, domain: { ...domain, verifyingContract: BOB as Address }, now });
+    expect(await rejectionReason(validator, await elsewhere.publish("0x03"))).to.equal("invalid-signature");
+  });
+
+  it("honours a timed grant: messages before its expiry pass, at or after it are rejected", async () => {
+    const expiry = Math.floor(now() / 1000) + 8; // within the 10 s skew, so a message can be timestamped at it
+    await owner.grantPermissions(streamId, { userId: BOB, permissions: [StreamPermission.PUBLISH], expiresAt: { publish: new Date(expiry * 1000) } });
+    const bob = publisherOf(BOB_KEY);
+    await eventually(async () => {
+      expect(await subscriber.getPermissionExpiry({ streamId, userId: BOB, permission: StreamPermission.PUBLISH, allowPublic: true })).to.equal(expiry);
+    });
+    const inTime = await bob.publish("0x04");
+    expect(await validator.validate(inTime)).to.deep.equal(inTime);
+    const late = await createPublisher({ streamId, signer: BOB_KEY, domain, now: () => expiry * 1000 }).publish("0x05");
+    expect(await rejectionReason(validator, late)).to.equal("timestamp-after-expiry");
+  });
+
+  it("accepts anyone while Publish is public, and no longer once it is revoked", async () => {
+    const carol = publisherOf(CAROL_KEY);
+    expect(await rejectionReason(validator, await carol.publish("0x06"))).to.equal("no-permission");
+    await owner.grantPermissions(streamId, { public: true, permissions: [StreamPermission.PUBLISH] });
+    await eventually(async () => {
+      const message = await carol.publish("0x07");
+      expect(await validator.validate(message)).to.deep.equal(message);
+    });
+    await owner.revokePermissions(streamId, { public: true, permissions: [StreamPermission.PUBLISH] });
+    await eventually(async () => {
+      expect(await rejectionReason(validator, await carol.publish("0x08"))).to.equal("no-permission");
+    });
+  });
+});
