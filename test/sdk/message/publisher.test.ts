@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import type { Hex } from "viem";
+import type { Hex, LocalAccount } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { createPublisher, InvalidMessageError, verifyStreamMessage } from "../../../sdk/message";
@@ -82,9 +82,9 @@ describe("sdk/message Publisher", () => {
 
   it("brings a wallet's non-canonical signature (v 0/1, high s) into canonical form", async () => {
     const account = privateKeyToAccount(PUBLISHER_KEY);
-    const quirkyWallet = {
+    const quirkyWallet: Pick<LocalAccount, "address" | "signTypedData"> = {
       address: account.address,
-      signTypedData: async (typedData: Parameters<typeof account.signTypedData>[0]) => {
+      signTypedData: async (typedData) => {
         const canonical = await account.signTypedData(typedData);
         const bytes = Buffer.from(canonical.slice(2), "hex");
         const signature = secp256k1.Signature.fromCompact(bytes.subarray(0, 64));
