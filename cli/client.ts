@@ -1,0 +1,93 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { BaseError, ContractFunctionZeroDataError } from "viem";
+import { type Deployment, KeywayClient, MissingSignerError } from "../sdk";
+import { readDeployment } from "../sdk/node";
+import { CliError } from "./errors";
+import { ExitCode } from "./exitCodes";
+import type { GlobalOptions } from "./options";
+import { createWaitNotice } from "./progress";
+
+/** Where `npm start` writes deployments/localhost.json: the bundle lives in dist/, the package root is one up. */
+const DEPLOYMENTS_DIR = path.resolve(__dirname, "..", "deployments");
+
+/** --registry / KEYWAY_REGISTRY, else the deployment `npm start` wrote (which also fixes the chain id). */
+async function registry(options: GlobalOptions): Promise<{ registryAddress: string } | { deployment: Deployment }> {
+  if (options.registry !== undefined) return { registryAddress: options.registry };
+  if (!existsSync(path.join(DEPLOYMENTS_DIR, "localhost.json"))) {
+    throw new CliError("no registry address: pass --registry or set KEYWAY_REGISTRY, or run npm start", ExitCode.NO_REGISTRY);
+  }
+  return { deployment: await readDeployment("localhost", DEPLOYMENTS_DIR) };
+}
+
+/** --private-key / KEYWAY_PRIVATE_KEY, checked here so that a malformed key is reported without being echoed. */
+export function privateKey(options: GlobalOptions): `0x${string}` | undefined {
+  if (options.privateKey === undefined || options.privateKey === "") return undefined;
+  const key = options.privateKey.trim().replace(/^(0x)?/, "0x");
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new CliError("invalid private key: expected 64 hex digits (0x optional)", ExitCode.USAGE);
+  }
+  return key as `0x${string}`;
+}
+
+function noRegistryError(client: KeywayClient, rpcUrl: string, cause?: unknown): CliError {
+  return new CliError(
+    `no StreamRegistry at ${client.registryAddress} on ${rpcUrl} (node restarted? run npm start, or pass --registry)`,
+    ExitCode.NO_REGISTRY,
+    { cause },
+  );
+}
+
+// A view called on an address without code answers nothing: viem's ContractFunctionZeroDataError.
+function isMissingContract(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof BaseError && cause.walk((e) => e instanceof ContractFunctionZeroDataError) !== null;
+}
+
+/**
+ * A transaction to an address without code succeeds and does nothing, so before a write the
+ * CLI makes sure the registry is there (the SDK does not check this).
+ */
+async function assertRegistryDeployed(client: KeywayClient, rpcUrl: string): Promise<void> {
+  const { publicClient, registryAddress } = client.context;
+  const code = await publicClient.getCode({ address: registryAddress });
+  if (code === undefined || code === "0x") throw noRegistryError(client, rpcUrl);
+}
+
+/**
+ * Runs a command with a client for the configured node, registry and key, and releases it
+ * after; `writes` commands first check that the registry exists. The permission cache is off unless asked for: a one-shot command would only pay for
+ * its event watcher, while `message verify` asks about the same publishers line after line.
+ */
+export async function withClient(
+  options: GlobalOptions,
+  run: (client: KeywayClient, options: GlobalOptions) => Promise<void>,
+  { cache = false, writes = false }: { cache?: boolean; writes?: boolean } = {},
+): Promise<void> {
+  const notice = createWaitNotice();
+  const client = new KeywayClient({
+    rpcUrl: options.rpcUrl,
+    ...(await registry(options)),
+    privateKey: privateKey(options),
+    onTransactionSent: notice.onSent,
+    ...(cache ? {} : { cache: false as const }),
+  });
+  try {
+    if (writes) {
+      // Before any RPC: a missing key is the user's to fix whatever the node says.
+      if (client.context.walletClient === undefined) throw new MissingSignerError("this command");
+      await assertRegistryDeployed(client, options.rpcUrl);
+    }
+    await run(client, options);
+  } catch (error) {
+    throw isMissingContract(error) ? noRegistryError(client, options.rpcUrl, error) : error;
+  } finally {
+    notice.stop();
+    client.destroy();
+  }
+}
+
+/** `withClient` for commands that send transactions: they need a key and a deployed registry. */
+export function withWriteClient(options: GlobalOptions, run: (client: KeywayClient, options: GlobalOptions) => Promise<void>): Promise<void> {
+  return withClient(options, run, { writes: true });
+}

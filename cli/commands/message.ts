@@ -1,0 +1,133 @@
+import type { Command } from "commander";
+import { stringToHex, type Address } from "viem";
+import {
+  createMessageValidator,
+  createPublisher,
+  type GapEvent,
+  InvalidArgumentError,
+  type KeywayClient,
+  type MessageDomain,
+  MessageRejectedError,
+  MissingSignerError,
+  normalizeStreamId,
+  privateKeySigner,
+  StreamPermission,
+  UnauthorizedError,
+} from "../../sdk";
+import { privateKey, withClient } from "../client";
+import { CliError } from "../errors";
+import { ExitCode } from "../exitCodes";
+import { formatHolder } from "../format";
+import { stdinLines } from "../lines";
+import { globalOptions } from "../options";
+import { print, printJsonLine } from "../output";
+
+const CONTENT_TYPE = "application/json";
+
+/** The verdict on one input line of `message verify`. */
+interface Verdict {
+  line: number;
+  valid: boolean;
+  /** The validator's rejection reason (no-permission, invalid-signature, duplicate...), `malformed` or `wrong-stream`. */
+  reason?: string;
+  error?: string;
+  publisher?: string;
+  timestamp?: number;
+  sequenceNumber?: number;
+  /** Set when messages of the publisher's chain are missing before this one. */
+  gap?: Pick<GapEvent, "from" | "to">;
+}
+
+/** Messages are signed for the node's chain and the configured registry. */
+async function messageDomain(client: KeywayClient): Promise<MessageDomain> {
+  return { chainId: await client.getChainId(), verifyingContract: client.registryAddress as Address };
+}
+
+function parseJsonLine(text: string, line: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError(`line ${line} is not valid JSON`);
+  }
+}
+
+function formatVerdict(verdict: Verdict): string {
+  if (!verdict.valid) return `invalid  line ${verdict.line}  ${verdict.reason}: ${verdict.error}`;
+  const position = `${new Date(verdict.timestamp!).toISOString()} #${verdict.sequenceNumber}`;
+  const gap = verdict.gap ? `  (gap: messages after ${verdict.gap.from.timestamp}/${verdict.gap.from.sequenceNumber} missing)` : "";
+  return `valid    line ${verdict.line}  ${formatHolder({ userId: verdict.publisher! })}  ${position}${gap}`;
+}
+
+/** Judges lines one after the other, as a subscriber of `streamId` would (chains, duplicates, gaps). */
+function lineVerifier(client: KeywayClient, domain: MessageDomain, streamId: string): (line: number, text: string) => Promise<Verdict> {
+  // The validator reports a gap through its callback, during the validation of the message after it.
+  const gaps: GapEvent[] = [];
+  const validator = createMessageValidator({ domain, permissions: client, onGap: (event) => gaps.push(event) });
+  return async (line, text) => {
+    gaps.length = 0;
+    try {
+      const input = parseJsonLine(text, line) as { streamId?: unknown } | null;
+      // Signed messages carry the canonical id, so an exact comparison is right.
+      if (typeof input?.streamId === "string" && input.streamId !== streamId) {
+        return { line, valid: false, reason: "wrong-stream", error: `the message is for ${input.streamId}, not ${streamId}` };
+      }
+      const { publisher, timestamp, sequenceNumber } = await validator.validate(input);
+      const [gap] = gaps;
+      return { line, valid: true, publisher, timestamp, sequenceNumber, ...(gap && { gap: { from: gap.from, to: gap.to } }) };
+    } catch (error) {
+      if (error instanceof MessageRejectedError) return { line, valid: false, reason: error.reason, error: error.message };
+      if (error instanceof InvalidArgumentError) return { line, valid: false, reason: "malformed", error: error.message };
+      throw error; // the node, not the message: not a verdict
+    }
+  };
+}
+
+export function registerMessageCommands(program: Command): void {
+  const message = program.command("message").description("sign and verify stream messages (JSON lines on stdin/stdout)");
+
+  message
+    .command("sign <id>")
+    .description("sign each JSON value read from stdin (one per line) as the next message of one chain; writes signed messages as JSON lines")
+    .action((id: string, _flags: unknown, command: Command) => {
+      const streamId = normalizeStreamId(id);
+      const key = privateKey(globalOptions(command));
+      if (key === undefined) throw new MissingSignerError("message sign");
+      const signer = privateKeySigner(key);
+      return withClient(globalOptions(command), async (client) => {
+        const publisherId = await signer.getAddress();
+        // Fail before reading stdin when subscribers would reject every message anyway.
+        const [, mayPublish, domain] = await Promise.all([
+          client.getStream(streamId),
+          client.hasPermission({ streamId, userId: publisherId, permission: StreamPermission.PUBLISH, allowPublic: true }),
+          messageDomain(client),
+        ]);
+        if (!mayPublish) throw new UnauthorizedError(streamId, publisherId, StreamPermission.PUBLISH);
+        const publisher = createPublisher({ streamId, signer, domain, contentType: CONTENT_TYPE });
+        for await (const { number, text } of stdinLines()) {
+          const content = JSON.stringify(parseJsonLine(text, number));
+          printJsonLine(await publisher.publish(stringToHex(content)));
+        }
+      });
+    });
+
+  message
+    .command("verify <id>")
+    .description("check each signed message read from stdin (one JSON per line); prints a verdict per line, exits 9 if any is invalid")
+    .action((id: string, _flags: unknown, command: Command) => {
+      const streamId = normalizeStreamId(id);
+      return withClient(
+        globalOptions(command),
+        async (client, options) => {
+          const verify = lineVerifier(client, await messageDomain(client), streamId);
+          let invalid = 0;
+          for await (const { number, text } of stdinLines()) {
+            const verdict = await verify(number, text);
+            if (!verdict.valid) invalid += 1;
+            print(options, verdict, () => formatVerdict(verdict));
+          }
+          if (invalid > 0) throw new CliError(`${invalid} message(s) failed verification`, ExitCode.INVALID_MESSAGES);
+        },
+        { cache: true },
+      );
+    });
+}

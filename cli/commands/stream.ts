@@ -1,0 +1,64 @@
+import type { Command } from "commander";
+import { normalizeStreamId, validateStreamPath } from "../../sdk";
+import { withClient, withWriteClient } from "../client";
+import { formatAssignments, formatFields } from "../format";
+import { parseMetadata } from "../json";
+import { globalOptions } from "../options";
+import { print } from "../output";
+import { printWrite } from "../write";
+
+// Each action checks its arguments before it opens a client, so bad input never costs an RPC call.
+export function registerStreamCommands(program: Command): void {
+  const stream = program.command("stream").description("create, show, update and delete streams");
+
+  stream
+    .command("create <path>")
+    .description("create the stream <your address><path>; you get every permission, forever")
+    .option("--metadata <json>", "stream metadata, a JSON value", "{}")
+    .action((path: string, flags: { metadata: string }, command: Command) => {
+      validateStreamPath(path);
+      const metadata = parseMetadata(flags.metadata);
+      return withWriteClient(globalOptions(command), async (client, options) => {
+        const created = await client.createStream(path, { metadata });
+        printWrite(options, `Created stream ${created.id}`, created.receipt!, { streamId: created.id });
+      });
+    });
+
+  stream
+    .command("show <id>")
+    .description("show a stream's metadata and who holds which permissions")
+    .action((id: string, _flags: unknown, command: Command) => {
+      const streamId = normalizeStreamId(id);
+      return withClient(globalOptions(command), async (client, options) => {
+        const found = await client.getStream(streamId);
+        const [metadata, permissions] = await Promise.all([found.getMetadata(), found.getPermissions()]);
+        print(options, { streamId, metadata, permissions }, () =>
+          [formatFields([["stream", streamId], ["metadata", metadata]]), "", formatAssignments(permissions)].join("\n"),
+        );
+      });
+    });
+
+  stream
+    .command("update <id>")
+    .description("replace a stream's metadata (needs edit)")
+    .requiredOption("--metadata <json>", "the new metadata, a JSON value")
+    .action((id: string, flags: { metadata: string }, command: Command) => {
+      const streamId = normalizeStreamId(id);
+      const metadata = parseMetadata(flags.metadata);
+      return withWriteClient(globalOptions(command), async (client, options) => {
+        const receipt = await client.updateStreamMetadata(streamId, metadata);
+        printWrite(options, `Updated the metadata of ${streamId}`, receipt, { streamId, metadata });
+      });
+    });
+
+  stream
+    .command("delete <id>")
+    .description("delete a stream and all of its permissions (needs delete)")
+    .action((id: string, _flags: unknown, command: Command) => {
+      const streamId = normalizeStreamId(id);
+      return withWriteClient(globalOptions(command), async (client, options) => {
+        const receipt = await client.deleteStream(streamId);
+        printWrite(options, `Deleted stream ${streamId}`, receipt, { streamId });
+      });
+    });
+}

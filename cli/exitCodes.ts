@@ -1,0 +1,44 @@
+import type { KeywayErrorCode } from "../sdk";
+
+/** The process exit codes of `keyway`, documented in docs/cli.md. */
+export const ExitCode = {
+  OK: 0,
+  /** Anything unexpected, and registry reverts without a more specific reason. */
+  FAILURE: 1,
+  /** Bad usage or input: unknown option, bad stream id, address, permission name, expiry, JSON. */
+  USAGE: 2,
+  STREAM_NOT_FOUND: 3,
+  /** The signer (or the queried account) lacks the permission the action needs. */
+  UNAUTHORIZED: 4,
+  /** A write without --private-key / KEYWAY_PRIVATE_KEY. */
+  MISSING_KEY: 5,
+  /** The node cannot be reached, answers with an error, or is on another chain. */
+  NODE_UNREACHABLE: 6,
+  /** No registry at the address (e.g. the node was restarted): run `npm start`. */
+  NO_REGISTRY: 7,
+  STREAM_EXISTS: 8,
+  /** `message verify` read at least one message that is not valid. */
+  INVALID_MESSAGES: 9,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+const BY_ERROR_CODE: Partial<Record<KeywayErrorCode, ExitCode>> = {
+  STREAM_NOT_FOUND: ExitCode.STREAM_NOT_FOUND,
+  STREAM_ALREADY_EXISTS: ExitCode.STREAM_EXISTS,
+  UNAUTHORIZED: ExitCode.UNAUTHORIZED,
+  INVALID_STREAM_ID: ExitCode.USAGE,
+  INVALID_ADDRESS: ExitCode.USAGE,
+  INVALID_PERMISSION: ExitCode.USAGE,
+  INVALID_ARGUMENT: ExitCode.USAGE,
+  INVALID_MESSAGE: ExitCode.USAGE,
+  MISSING_SIGNER: ExitCode.MISSING_KEY,
+  RPC_ERROR: ExitCode.NODE_UNREACHABLE,
+  WRONG_CHAIN: ExitCode.NODE_UNREACHABLE,
+  MESSAGE_REJECTED: ExitCode.INVALID_MESSAGES,
+};
+
+/** The exit code for an SDK error code; codes the CLI does not know are plain failures. */
+export function exitCodeFor(code: KeywayErrorCode): ExitCode {
+  return BY_ERROR_CODE[code] ?? ExitCode.FAILURE;
+}

@@ -1,0 +1,29 @@
+import { InvalidArgumentError } from "../sdk";
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+const RELATIVE = /^(\d+)([smhdw])$/;
+// A date alone (2026-12-31) or a date and time; without a zone it is read as UTC, not local time.
+const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Reads an `--expires` value: a duration from now (`30m`, `12h`, `7d`, `2w`, `90s`) or an
+ * ISO 8601 date/time (`2026-12-31`, `2026-12-31T18:00`, `2026-12-31T18:00+02:00`; UTC unless a
+ * zone is given). It must lie in the future.
+ */
+export function parseExpiry(text: string, now: Date = new Date()): Date {
+  const value = text.trim();
+  const relative = RELATIVE.exec(value);
+  const iso = ISO.exec(value);
+  let date: Date;
+  if (relative) {
+    date = new Date(now.getTime() + Number(relative[1]) * UNIT_SECONDS[relative[2]] * 1000);
+  } else if (iso) {
+    const [, day, time, zone] = iso;
+    date = new Date(time === undefined ? day : `${day}T${time}${zone ?? "Z"}`);
+  } else {
+    throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: use a duration such as 30m, 12h, 7d or an ISO date/time`);
+  }
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: not a real date`);
+  if (date.getTime() <= now.getTime()) throw new InvalidArgumentError(`Expiry ${JSON.stringify(text)} is not in the future`);
+  return date;
+}

@@ -1,0 +1,22 @@
+import { Command } from "commander";
+import { version } from "../package.json";
+import { registerMessageCommands } from "./commands/message";
+import { registerPermissionCommands } from "./commands/permission";
+import { registerStreamCommands } from "./commands/stream";
+import { addGlobalOptions } from "./options";
+
+/** The `keyway` program: global options, then the stream, permission and message commands. */
+export function buildProgram(): Command {
+  const program = new Command("keyway")
+    .description("Manage Keyway streams and permissions; sign and verify stream messages.")
+    .version(version)
+    .configureOutput({ outputError: (text, write) => write(`keyway: ${text.replace(/^error: /, "")}`) })
+    // Usage errors are thrown (exit code 2) instead of exiting inside commander.
+    .exitOverride();
+  addGlobalOptions(program);
+  // `command()` copies the settings above into each subcommand, so these come after them.
+  registerStreamCommands(program);
+  registerPermissionCommands(program);
+  registerMessageCommands(program);
+  return program;
+}

@@ -1,0 +1,129 @@
+/**
+ * `npm start`: a local Hardhat node on 127.0.0.1 with the registry deployed, ready for the
+ * `keyway` CLI. Port: `--port <n>` (`npm start -- --port 8546`) or KEYWAY_PORT, else 8545.
+ * Runs until Ctrl-C (SIGINT) or SIGTERM, then stops the node and frees the port.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createPublicClient, createWalletClient, formatEther, getAddress, http, toHex, type Hex } from "viem";
+import { mnemonicToAccount, type HDAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { deployStreamRegistry, type Deployment } from "../sdk/deployment";
+import { formatStreamId } from "../sdk/streamId";
+import { isPortTaken, startLocalNode, type LocalNode } from "./localNode";
+
+const ROOT = path.resolve(__dirname, "..");
+const DEFAULT_PORT = 8545;
+/** Hardhat's public test mnemonic: its accounts are funded on every Hardhat node. */
+const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+export const LOCAL_DEPLOYMENT_FILE = path.join(ROOT, "deployments", "localhost.json");
+
+export interface DevAccount {
+  account: HDAccount;
+  privateKey: Hex;
+}
+
+/** The first `count` funded accounts of a Hardhat node, with their (public, test-only) keys. */
+export function devAccounts(count: number): DevAccount[] {
+  return Array.from({ length: count }, (_, addressIndex) => {
+    const account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex });
+    return { account, privateKey: toHex(account.getHdKey().privateKey!) };
+  });
+}
+
+/** Deploys StreamRegistry with the node's first account. */
+export async function deployLocalRegistry(rpcUrl: string): Promise<Deployment> {
+  const walletClient = createWalletClient({ account: devAccounts(1)[0].account, chain: hardhat, transport: http(rpcUrl) });
+  const deployment = await deployStreamRegistry(walletClient, { network: "localhost" });
+  return { ...deployment, registryAddress: getAddress(deployment.registryAddress) };
+}
+
+async function writeDeployment(deployment: Deployment): Promise<void> {
+  await mkdir(path.dirname(LOCAL_DEPLOYMENT_FILE), { recursive: true });
+  await writeFile(LOCAL_DEPLOYMENT_FILE, JSON.stringify(deployment, null, 2) + "\n");
+}
+
+function portFrom(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { port: { type: "string" } } });
+  const text = values.port ?? process.env.KEYWAY_PORT ?? String(DEFAULT_PORT);
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`Invalid port ${JSON.stringify(text)}`);
+  return port;
+}
+
+/** What the user sees once everything is up: where things are and commands to paste. */
+function banner(node: LocalNode, deployment: Deployment, accounts: DevAccount[], balances: bigint[]): string {
+  const [alice, bob] = accounts;
+  const streamId = formatStreamId(alice.account.address, "/demo");
+  const env = [
+    ...(node.port === DEFAULT_PORT ? [] : [`export KEYWAY_RPC_URL=${node.url}`]),
+    `export KEYWAY_PRIVATE_KEY=${alice.privateKey}`,
+  ];
+  return [
+    "Keyway local chain is running. Press Ctrl-C to stop it.",
+    "",
+    `RPC URL:   ${node.url}`,
+    `Chain id:  ${deployment.chainId}`,
+    `Registry:  ${deployment.registryAddress} (block ${deployment.deployBlock}, saved in deployments/localhost.json)`,
+    "",
+    "Development accounts (Hardhat's public test keys: never use them on a real network):",
+    ...accounts.map(
+      ({ account, privateKey }, i) => `  #${i}  ${account.address}  ${Number(formatEther(balances[i])).toFixed(2)} ETH  key ${privateKey}`,
+    ),
+    "",
+    "Try, in another terminal in this directory (account #0 signs):",
+    ...env.map((line) => `  ${line}`),
+    `  npx keyway stream create /demo --metadata '{"description":"my first stream"}'`,
+    `  npx keyway stream show ${streamId}`,
+    `  npx keyway permission grant ${streamId} ${bob.account.address} subscribe --expires 7d`,
+    `  npx keyway permission list ${streamId}`,
+    `  npx keyway permission check ${streamId} ${bob.account.address} subscribe`,
+    `  echo '{"temperature":21.5}' | npx keyway message sign ${streamId} | npx keyway message verify ${streamId}`,
+    "",
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const port = portFrom(process.argv.slice(2));
+  if (await isPortTaken(port)) {
+    throw new Error(`Port ${port} on 127.0.0.1 is already in use (npm start already running?): free it or pick another with --port or KEYWAY_PORT`);
+  }
+  const node = await startLocalNode({ port });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the node...\n`);
+    void node.stop().then(() => {
+      process.stdout.write("Node stopped.\n");
+      process.exit(0);
+    });
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  node.process.once("exit", (code) => {
+    if (stopping) return;
+    process.stderr.write(`The Hardhat node exited unexpectedly (code ${code})\n`);
+    process.exit(1);
+  });
+  try {
+    const deployment = await deployLocalRegistry(node.url);
+    await writeDeployment(deployment);
+    const accounts = devAccounts(3);
+    const publicClient = createPublicClient({ chain: hardhat, transport: http(node.url) });
+    const balances = await Promise.all(accounts.map(({ account }) => publicClient.getBalance({ address: account.address })));
+    process.stdout.write(banner(node, deployment, accounts, balances));
+  } catch (error) {
+    stopping = true;
+    await node.stop();
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`npm start: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,96 @@
+import { expect } from "chai";
+import { execFileSync, spawn } from "node:child_process";
+import path from "node:path";
+import type { Deployment } from "../../sdk/deployment";
+import { startLocalNode, type LocalNode } from "../../scripts/localNode";
+import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/start";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+export const KEYWAY_BIN = path.join(ROOT, "bin", "keyway.js");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let built = false;
+/** Bundles the CLI as `npm ci` / `npm run build:cli` does, once per test run. */
+export function buildCli(): void {
+  if (built) return;
+  execFileSync("npm", ["run", "--silent", "build:cli"], { cwd: ROOT, stdio: "inherit" });
+  built = true;
+}
+
+/** The environment without any KEYWAY_* setting of the developer running the tests. */
+export function cleanEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("KEYWAY_")));
+  return { ...env, ...overrides };
+}
+
+/** Runs the real `keyway` binary as a child process. */
+export function runKeyway(args: string[], { env, input }: { env: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [KEYWAY_BIN, ...args], { cwd: ROOT, env, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** A node on a free port with the registry deployed, and a `keyway` runner pointed at it. */
+export interface TestChain {
+  node: LocalNode;
+  deployment: Deployment;
+  /** Hardhat's first accounts: #0 deployed the registry; all are funded. */
+  accounts: DevAccount[];
+  /** Environment for the CLI: this node and registry, no key. */
+  env: NodeJS.ProcessEnv;
+  /** Runs `keyway` against this chain, signing with `signer` when given. */
+  keyway(args: string[], options?: { signer?: DevAccount; input?: string; env?: Record<string, string | undefined> }): Promise<CliResult>;
+  stop(): Promise<void>;
+}
+
+export async function startTestChain(): Promise<TestChain> {
+  buildCli();
+  const node = await startLocalNode();
+  try {
+    const deployment = await deployLocalRegistry(node.url);
+    const env = cleanEnv({ KEYWAY_RPC_URL: node.url, KEYWAY_REGISTRY: deployment.registryAddress });
+    return {
+      node,
+      deployment,
+      accounts: devAccounts(4),
+      env,
+      keyway: (args, { signer, input, env: extra } = {}) =>
+        runKeyway(args, { input, env: { ...env, ...(signer && { KEYWAY_PRIVATE_KEY: signer.privateKey }), ...extra } }),
+      stop: () => node.stop(),
+    };
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+}
+
+/** Parses a --json result, failing the test with the CLI's stderr when it is not JSON. */
+export function parseJson<T = unknown>(result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\nstderr: ${result.stderr}`);
+  }
+}
+
+/** A failed command: the expected exit code and exactly one line on stderr, nothing on stdout. */
+export function expectFailure(result: CliResult, exitCode: number, message: RegExp): void {
+  expect(result.code, result.stderr).to.equal(exitCode);
+  expect(result.stdout).to.equal("");
+  expect(result.stderr.trimEnd().split("\n"), result.stderr).to.have.length(1);
+  expect(result.stderr).to.match(/^keyway: /);
+  expect(result.stderr).to.match(message);
+  expect(result.stderr).not.to.match(/\n\s+at /);
+}

@@ -1,0 +1,128 @@
+import { expect } from "chai";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import path from "node:path";
+import { findFreePort, isPortTaken } from "../../scripts/localNode";
+import { LOCAL_DEPLOYMENT_FILE } from "../../scripts/start";
+import { buildCli, cleanEnv } from "./harness";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** `npm start`'s script itself (npm start = compile + build:cli + this). */
+function startScript(port: number): ChildProcess {
+  return spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/start.ts", "--port", String(port)], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+function collect(child: ChildProcess): { stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { stdout: () => stdout, stderr: () => stderr, exit };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Pids of processes whose command line mentions `--port <port>`: a node left behind would. */
+function processesOnPort(port: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        return args.some((arg, i) => arg === "--port" && args[i + 1] === String(port));
+      } catch {
+        return false; // exited while we looked
+      }
+    })
+    .map(Number);
+}
+
+async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return ((await response.json()) as { result: unknown }).result;
+}
+
+describe("npm start (scripts/start.ts)", function () {
+  let savedDeployment: string | undefined;
+
+  before(function () {
+    buildCli();
+    savedDeployment = existsSync(LOCAL_DEPLOYMENT_FILE) ? readFileSync(LOCAL_DEPLOYMENT_FILE, "utf8") : undefined;
+  });
+
+  // The script writes the package's deployments/localhost.json: leave the developer's as it was.
+  after(function () {
+    if (savedDeployment === undefined) rmSync(LOCAL_DEPLOYMENT_FILE, { force: true });
+    else writeFileSync(LOCAL_DEPLOYMENT_FILE, savedDeployment);
+  });
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`serves the registry on 127.0.0.1, its printed commands work as printed, and ${signal} stops the node`, async function () {
+      const port = await findFreePort();
+      const child = startScript(port);
+      const output = collect(child);
+      await until(() => output.stdout().includes("Press Ctrl-C") && output.stdout().includes("message verify"), "the banner");
+
+      const url = `http://127.0.0.1:${port}`;
+      expect(output.stdout()).to.include(`RPC URL:   ${url}`);
+      expect(await rpc(url, "eth_chainId")).to.equal("0x7a69");
+      const deployment = JSON.parse(readFileSync(LOCAL_DEPLOYMENT_FILE, "utf8"));
+      expect(Object.keys(deployment)).to.have.members(["network", "chainId", "registryAddress", "deployBlock", "transactionHash"]);
+      expect(deployment).to.include({ network: "localhost", chainId: 31337 });
+      expect(output.stdout()).to.include(`Registry:  ${deployment.registryAddress}`);
+      expect(await rpc(url, "eth_getCode", [deployment.registryAddress, "latest"])).to.match(/^0x[0-9a-f]{100,}$/);
+      expect(output.stdout().match(/key 0x[0-9a-f]{64}/g)).to.have.length(3);
+
+      if (signal === "SIGINT") {
+        // Paste the printed lines into a shell, in order, exactly as printed.
+        const lines = output.stdout().split("\n");
+        const script = lines.slice(lines.findIndex((line) => line.startsWith("Try,")) + 1).map((line) => line.trim()).filter(Boolean);
+        const shell = spawnSync("bash", ["-euo", "pipefail", "-c", script.join("\n")], { cwd: ROOT, env: cleanEnv(), encoding: "utf8" });
+        expect(shell.status, shell.stderr).to.equal(0);
+        expect(shell.stdout).to.match(/Created stream 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\/demo/);
+        expect(shell.stdout).to.match(/yes: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 has subscribe/);
+        expect(shell.stdout).to.match(/^valid\b/m);
+      }
+
+      expect(processesOnPort(port)).to.have.length.greaterThan(0);
+      child.kill(signal);
+      expect(await output.exit).to.equal(0);
+      expect(output.stdout()).to.include("Node stopped.");
+      expect(await isPortTaken(port)).to.equal(false);
+      expect(processesOnPort(port)).to.deep.equal([]);
+    });
+  }
+
+  it("fails with one line on stderr and a non-zero exit when the port is taken", async function () {
+    const port = await findFreePort();
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+    try {
+      const output = collect(startScript(port));
+      expect(await output.exit).to.equal(1);
+      const lines = output.stderr().trimEnd().split("\n");
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(new RegExp(`Port ${port} on 127.0.0.1 is already in use`));
+      expect(processesOnPort(port)).to.deep.equal([]);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
