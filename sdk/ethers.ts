@@ -74,9 +74,14 @@ function toEthersTransaction(transaction: TransactionSerializable): TransactionR
   };
 }
 
-/** The node's own JSON-RPC error inside an ethers error, so viem can decode revert data from it. */
+/**
+ * The node's own JSON-RPC error inside an ethers error, so viem can decode revert data from
+ * it. A revert carrying data gets geth's code 3 (execution reverted): Hardhat answers -32603,
+ * which viem would retry as an internal error.
+ */
 function rpcErrorOf(error: unknown): unknown {
   const inner = (error as { info?: { error?: { code?: number; message?: string; data?: unknown } } })?.info?.error;
   if (inner === undefined || typeof inner.code !== "number") return error;
-  return Object.assign(new Error(inner.message ?? "RPC error"), { code: inner.code, data: inner.data, cause: error });
+  const code = typeof inner.data === "string" && inner.data.length >= 10 ? 3 : inner.code;
+  return Object.assign(new Error(inner.message ?? "RPC error"), { code, data: inner.data, cause: error });
 }
