@@ -1,4 +1,4 @@
-import { loadFixture, mine, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
+import { loadFixture, mine, takeSnapshot, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import type { ContractTransactionResponse, Signer } from "ethers";
@@ -15,6 +15,7 @@ import {
   PERMISSIONS,
   streamIdOf,
   streamKeyOf,
+  withWideExpiries,
 } from "./fixtures";
 
 const PATH = "/sensors/temperature";
@@ -79,16 +80,6 @@ async function expectNoChange(
 
 async function holders(...signers: Signer[]): Promise<string[]> {
   return [PUBLIC, ...(await Promise.all(signers.map((s) => s.getAddress())))];
-}
-
-/**
- * Calldata for a batch write whose expiries are encoded as uint256 instead of uint40: how a
- * caller can send an expiry wider than 40 bits, which ethers refuses to encode.
- */
-function withWideExpiries(registry: StreamRegistry, functionName: "grantPermissions" | "setPermissions" | "setPermissionsMultipleStreams", args: unknown[]): string {
-  const fragment = registry.interface.getFunction(functionName);
-  const types = fragment.inputs.map((input) => input.format().replace("uint40", "uint256"));
-  return ethers.concat([fragment.selector, ethers.AbiCoder.defaultAbiCoder().encode(types, args)]);
 }
 
 describe("StreamRegistry", () => {
@@ -358,11 +349,17 @@ describe("StreamRegistry", () => {
 
     it("cannot grant once even FOREVER has passed: nobody holds Grant any more", async () => {
       const { registry, id, creator, alice } = await loadFixture(streamFixture);
-      await time.setNextBlockTimestamp(FOREVER);
-      // The creator's own Grant ends at FOREVER too, so by then nobody can grant anything.
-      await expect(registry.grantPermission(id, alice.address, Permission.Publish))
-        .to.be.revertedWithCustomError(registry, "Unauthorized")
-        .withArgs(id, creator.address, Permission.Grant);
+      // Time never goes back: restore it so that later test files do not start at FOREVER.
+      const beforeTheEndOfTime = await takeSnapshot();
+      try {
+        await time.setNextBlockTimestamp(FOREVER);
+        // The creator's own Grant ends at FOREVER too, so by then nobody can grant anything.
+        await expect(registry.grantPermission(id, alice.address, Permission.Publish))
+          .to.be.revertedWithCustomError(registry, "Unauthorized")
+          .withArgs(id, creator.address, Permission.Grant);
+      } finally {
+        await beforeTheEndOfTime.restore();
+      }
     });
   });
 
@@ -526,7 +523,7 @@ describe("StreamRegistry", () => {
       const { registry, id, creator, alice } = await loadFixture(streamFixture);
       const to = await registry.getAddress();
       const send = (expiry: bigint) =>
-        creator.sendTransaction({ to, data: withWideExpiries(registry, "grantPermissions", [id, [alice.address], [[0, 0, expiry, 0, 0]]]) });
+        creator.sendTransaction({ to, data: withWideExpiries(registry.interface, "grantPermissions", [id, [alice.address], [[0, 0, expiry, 0, 0]]]) });
       await expectNoChange(registry, [id], await holders(creator, alice), async () => {
         await expect(send(2n ** 40n)).to.be.revertedWithoutReason();
         await expect(send(2n ** 256n - 1n)).to.be.revertedWithoutReason();
@@ -665,7 +662,7 @@ describe("StreamRegistry", () => {
 
     it("rejects an expiry that does not fit in uint40", async () => {
       const { registry, id, creator, alice } = await loadFixture(streamFixture);
-      const data = withWideExpiries(registry, "setPermissions", [id, [alice.address], [[2n ** 40n, 0, 0, 0, 0]]]);
+      const data = withWideExpiries(registry.interface, "setPermissions", [id, [alice.address], [[2n ** 40n, 0, 0, 0, 0]]]);
       await expectNoChange(registry, [id], await holders(creator, alice), async () => {
         await expect(creator.sendTransaction({ to: await registry.getAddress(), data })).to.be.revertedWithoutReason();
       });
@@ -748,7 +745,7 @@ describe("StreamRegistry", () => {
 
     it("rejects an expiry that does not fit in uint40", async () => {
       const { registry, id, second, creator, alice } = await threeStreamsFixture();
-      const data = withWideExpiries(registry, "setPermissionsMultipleStreams", [[id, second], [[alice.address], [alice.address]], [[NONE], [[0, 0, 0, 0, 2n ** 40n]]]]);
+      const data = withWideExpiries(registry.interface, "setPermissionsMultipleStreams", [[id, second], [[alice.address], [alice.address]], [[NONE], [[0, 0, 0, 0, 2n ** 40n]]]]);
       await expectNoChange(registry, [id, second], await holders(creator, alice), async () => {
         await expect(creator.sendTransaction({ to: await registry.getAddress(), data })).to.be.revertedWithoutReason();
       });

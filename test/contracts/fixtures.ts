@@ -1,5 +1,8 @@
 import { ethers } from "hardhat";
+import type { Interface } from "ethers";
 import type { StreamRegistry } from "../../typechain-types";
+
+export type ExpiriesFunction = "grantPermissions" | "setPermissions" | "setPermissionsMultipleStreams";
 
 export const FOREVER = 2 ** 40 - 1;
 export enum Permission {
@@ -43,4 +46,14 @@ export function expiriesOf(expiry: number, ...permissions: Permission[]): Expiri
   const expiries: Expiries = [...NONE];
   for (const p of permissions) expiries[p] = expiry;
   return expiries;
+}
+
+/**
+ * Calldata for a write whose expiries are encoded as uint256 instead of uint40 (same selector,
+ * same layout): how a caller can send an expiry wider than 40 bits, which ethers refuses to encode.
+ */
+export function withWideExpiries(abi: Interface, functionName: ExpiriesFunction, args: readonly unknown[]): string {
+  const fragment = abi.getFunction(functionName)!;
+  const types = fragment.inputs.map((input) => input.format().replace("uint40", "uint256"));
+  return ethers.concat([fragment.selector, ethers.AbiCoder.defaultAbiCoder().encode(types, args)]);
 }
