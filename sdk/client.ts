@@ -1,4 +1,5 @@
 import type { Hash, TransactionReceipt } from "viem";
+import { getChainId } from "viem/actions";
 import { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
 import { getPermissions } from "./actions/getPermissions";
 import { assertStreamExists, createStream, deleteStream, getStreamMetadata, updateStreamMetadata } from "./actions/streams";
@@ -65,7 +66,7 @@ export class KeywayClient {
   /** The id of the chain the node is on. */
   async getChainId(): Promise<number> {
     try {
-      return await this.context.publicClient.getChainId();
+      return await getChainId(this.context.publicClient);
     } catch (error) {
       throw toKeywayError(error);
     }

@@ -1,4 +1,4 @@
-import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
+import type { Account, Address, Chain, Client, Transport } from "viem";
 import { getChainId } from "viem/actions";
 import { WrongChainError } from "./errors";
 import { toKeywayError } from "./toKeywayError";
@@ -9,9 +9,10 @@ import { toKeywayError } from "./toKeywayError";
  * builds one context and hands it to them.
  */
 export interface RegistryContext {
-  publicClient: PublicClient<Transport, Chain | undefined>;
+  /** Reads go through it. A bare viem `Client`: actions are imported one by one, so bundles keep only those used. */
+  publicClient: Client<Transport, Chain | undefined>;
   /** The signer's client; writes throw `MissingSignerError` without one. */
-  walletClient?: WalletClient<Transport, Chain | undefined, Account>;
+  walletClient?: Client<Transport, Chain | undefined, Account>;
   registryAddress: Address;
   /** Chain id the registry is configured on; the node is checked against it once. */
   expectedChainId?: number;

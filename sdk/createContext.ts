@@ -1,8 +1,8 @@
 import {
   type Account,
   type Chain,
-  createPublicClient,
-  createWalletClient,
+  type Client,
+  createClient,
   custom,
   getAddress,
   type Address,
@@ -49,7 +49,7 @@ const DEFAULT_LOG_PAGE_SIZE = 5_000;
 export function createContext(options: ConnectionOptions): RegistryContext {
   const { deployment, chain } = options;
   const transport = nodeTransport(options);
-  const publicClient = (options.publicClient ?? createPublicClient({ transport, chain })) as RegistryContext["publicClient"];
+  const publicClient = (options.publicClient ?? createClient({ transport, chain })) as RegistryContext["publicClient"];
   const logPageSize = options.logPageSize ?? DEFAULT_LOG_PAGE_SIZE;
   if (!Number.isSafeInteger(logPageSize) || logPageSize < 1) {
     throw new InvalidArgumentError(`logPageSize must be a positive integer, got ${logPageSize}`);
@@ -78,22 +78,22 @@ function signerClient(
   options: ConnectionOptions,
   transport: Transport,
   chain: Chain | undefined,
-): WalletClient<Transport, Chain | undefined, Account> | undefined {
+): Client<Transport, Chain | undefined, Account> | undefined {
   const signers = [options.walletClient, options.privateKey, options.ethersSigner].filter((s) => s !== undefined);
   if (signers.length > 1) throw new InvalidArgumentError("Pass only one of walletClient, privateKey and ethersSigner");
   if (options.walletClient !== undefined) {
     if (options.walletClient.account === undefined) throw new InvalidArgumentError("walletClient has no account");
-    return options.walletClient as WalletClient<Transport, Chain | undefined, Account>;
+    return options.walletClient as Client<Transport, Chain | undefined, Account>;
   }
   if (options.privateKey !== undefined) {
     if (!/^0x[0-9a-fA-F]{64}$/.test(options.privateKey)) throw new InvalidArgumentError("privateKey must be 0x followed by 64 hex digits");
-    return createWalletClient({ account: privateKeyToAccount(options.privateKey), transport, chain });
+    return createClient({ account: privateKeyToAccount(options.privateKey), transport, chain });
   }
   if (options.ethersSigner !== undefined) {
     const provider = (options.ethersSigner.provider as EthersProvider | null) ?? options.ethersProvider;
     // A JSON-RPC signer sends through its own provider (the wallet); a local signer through any node.
     const signerTransport = provider ? ethersTransport(provider) : transport;
-    return createWalletClient({ account: ethersAccount(options.ethersSigner), transport: signerTransport, chain });
+    return createClient({ account: ethersAccount(options.ethersSigner), transport: signerTransport, chain });
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { type Account, type Address, type Chain, getAddress, type Hash, type Transport, type WalletClient } from "viem";
+import { type Account, type Address, type Chain, type Client, getAddress, type Hash, type Transport } from "viem";
 import { deployContract, getChainId, waitForTransactionReceipt } from "viem/actions";
 import { streamRegistryAbi, streamRegistryBytecode } from "./abi";
 import { ContractError } from "./errors";
@@ -18,7 +18,7 @@ export interface Deployment {
  * users' own tests and local demos; `network` names the result (default: the chain's name).
  */
 export async function deployStreamRegistry(
-  walletClient: WalletClient<Transport, Chain | undefined, Account>,
+  walletClient: Client<Transport, Chain | undefined, Account>,
   { network }: { network?: string } = {},
 ): Promise<Deployment> {
   try {

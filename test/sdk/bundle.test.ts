@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { build } from "esbuild";
 import { builtinModules } from "node:module";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
@@ -29,8 +30,9 @@ describe("browser bundle of sdk/index.ts", () => {
       ],
     });
     expect([...imported], "Node built-ins imported").to.deep.equal([]);
-    const bytes = result.outputFiles[0].contents.byteLength;
-    console.log(`      minified browser bundle: ${(bytes / 1024).toFixed(1)} KiB`);
+    const { contents } = result.outputFiles[0];
+    const bytes = contents.byteLength;
+    console.log(`      minified browser bundle: ${(bytes / 1024).toFixed(1)} KiB (${(gzipSync(contents).byteLength / 1024).toFixed(1)} KiB gzipped)`);
     expect(bytes).to.be.greaterThan(0);
   });
 });
