@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { BaseError, ContractFunctionZeroDataError } from "viem";
+import { getCode } from "viem/actions";
 import { type Deployment, KeywayClient, MissingSignerError } from "../sdk";
 import { readDeployment } from "../sdk/node";
 import { CliError } from "./errors";
@@ -50,7 +51,7 @@ function isMissingContract(error: unknown): boolean {
  */
 async function assertRegistryDeployed(client: KeywayClient, rpcUrl: string): Promise<void> {
   const { publicClient, registryAddress } = client.context;
-  const code = await publicClient.getCode({ address: registryAddress });
+  const code = await getCode(publicClient, { address: registryAddress });
   if (code === undefined || code === "0x") throw noRegistryError(client, rpcUrl);
 }
 

@@ -10,7 +10,8 @@ export function buildProgram(): Command {
   const program = new Command("keyway")
     .description("Manage Keyway streams and permissions; sign and verify stream messages.")
     .version(version)
-    .configureOutput({ outputError: (text, write) => write(`keyway: ${text.replace(/^error: /, "")}`) })
+    // Commander's errors as one line too ("unknown command 'x' (Did you mean y?)").
+    .configureOutput({ outputError: (text, write) => write(`keyway: ${text.replace(/^error: /, "").trimEnd().replace(/\n+/g, " ")}\n`) })
     // Usage errors are thrown (exit code 2) instead of exiting inside commander.
     .exitOverride();
   addGlobalOptions(program);

@@ -1,0 +1,112 @@
+import { expect } from "chai";
+import { findFreePort } from "../../scripts/localNode";
+import { expectFailure, startTestChain, type TestChain } from "./harness";
+
+describe("keyway: options, errors and exit codes", function () {
+  let chain: TestChain;
+  let alice: TestChain["accounts"][number];
+  let streamId: string;
+
+  before(async function () {
+    chain = await startTestChain();
+    [alice] = chain.accounts;
+    streamId = `${alice.account.address.toLowerCase()}/errors`;
+    expect((await chain.keyway(["stream", "create", "/errors"], { signer: alice })).code).to.equal(0);
+  });
+  after(async function () {
+    await chain?.stop();
+  });
+
+  async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
+    const response = await fetch(chain.node.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    return ((await response.json()) as { result: unknown }).result;
+  }
+
+  const nonceOf = (address: string) => rpc("eth_getTransactionCount", [address, "latest"]);
+
+  it("--help and --version exit 0; every command has help", async function () {
+    const help = await chain.keyway(["--help"]);
+    expect(help.code).to.equal(0);
+    for (const name of ["stream", "permission", "message", "--rpc-url", "KEYWAY_RPC_URL", "--private-key", "KEYWAY_PRIVATE_KEY", "--registry", "KEYWAY_REGISTRY", "--json", "--verbose"]) {
+      expect(help.stdout).to.include(name);
+    }
+    expect((await chain.keyway(["--version"])).stdout).to.equal("0.1.0\n");
+    const grantHelp = await chain.keyway(["permission", "grant", "--help"]);
+    expect(grantHelp.code).to.equal(0);
+    expect(grantHelp.stdout).to.match(/--expires <time>.*30m, 12h, 7d/s);
+  });
+
+  it("usage errors exit 2 with one line", async function () {
+    expectFailure(await chain.keyway(["stream", "rename"]), 2, /unknown command 'rename'/);
+    expectFailure(await chain.keyway(["permission", "check", streamId]), 2, /missing required argument 'holder'/);
+    expectFailure(await chain.keyway(["stream", "update", streamId], { signer: alice }), 2, /required option '--metadata <json>' not specified/);
+    expectFailure(await chain.keyway(["permission", "list", streamId, "--colour"]), 2, /unknown option '--colour'/);
+  });
+
+  it("a node that cannot be reached: exit 6, one line naming the URL", async function () {
+    const url = `http://127.0.0.1:${await findFreePort()}`;
+    const read = await chain.keyway(["permission", "list", streamId], { env: { KEYWAY_RPC_URL: url } });
+    expectFailure(read, 6, new RegExp(`cannot reach the node at ${url}: is it running\\? \\(npm start\\)`));
+    const flag = await chain.keyway(["permission", "check", streamId, "public", "subscribe", "--rpc-url", url]);
+    expectFailure(flag, 6, /cannot reach the node/);
+    expectFailure(await chain.keyway(["stream", "create", "/x", "--rpc-url", url], { signer: alice }), 6, /cannot reach the node/);
+  });
+
+  it("a registry address without code (e.g. after a node restart): exit 7 and 'run npm start', for reads and writes", async function () {
+    const eoa = chain.accounts[3].account.address;
+    const env = { KEYWAY_REGISTRY: eoa };
+    expectFailure(await chain.keyway(["permission", "list", streamId], { env }), 7, new RegExp(`no StreamRegistry at ${eoa} on ${chain.node.url} .*run npm start`));
+    expectFailure(await chain.keyway(["permission", "check", streamId, "public", "subscribe"], { env }), 7, /no StreamRegistry/);
+    expectFailure(await chain.keyway(["stream", "show", streamId], { env }), 7, /no StreamRegistry/);
+    // A transaction to an address without code would "succeed" and do nothing: none may be sent.
+    const nonceBefore = await nonceOf(alice.account.address);
+    expectFailure(await chain.keyway(["stream", "create", "/ghost"], { signer: alice, env }), 7, /no StreamRegistry/);
+    expectFailure(await chain.keyway(["permission", "grant", streamId, "public", "subscribe"], { signer: alice, env }), 7, /no StreamRegistry/);
+    expect(await nonceOf(alice.account.address)).to.equal(nonceBefore);
+  });
+
+  it("a malformed registry address or private key: exit 2, and the key is never echoed", async function () {
+    expectFailure(await chain.keyway(["permission", "list", streamId, "--registry", "0x1234"]), 2, /Invalid address: "0x1234"/);
+    const secret = "0x" + "ab".repeat(31);
+    const result = await chain.keyway(["stream", "create", "/x", "--private-key", secret, "--verbose"]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/^keyway: invalid private key: expected 64 hex digits/);
+    expect(result.stderr + result.stdout).not.to.include("ab".repeat(31));
+  });
+
+  it("a valid key is never printed, even with --verbose on a failure", async function () {
+    const result = await chain.keyway(["permission", "grant", streamId, "public", "edit", "--verbose"], { signer: alice });
+    expect(result.code).to.equal(2);
+    expect(result.stderr + result.stdout).not.to.include(alice.privateKey.slice(2));
+  });
+
+  it("no stack trace without --verbose; with it, the stack and the causes", async function () {
+    const env = { KEYWAY_RPC_URL: `http://127.0.0.1:${await findFreePort()}` };
+    const quiet = await chain.keyway(["permission", "list", streamId], { env });
+    expect(quiet.stderr.trimEnd().split("\n")).to.have.length(1);
+    const verbose = await chain.keyway(["permission", "list", streamId, "--verbose"], { env });
+    expect(verbose.code).to.equal(6);
+    expect(verbose.stderr.split("\n")[0]).to.match(/^keyway: cannot reach the node/);
+    expect(verbose.stderr).to.match(/\n\s+at /);
+    expect(verbose.stderr).to.include("fetch failed");
+  });
+
+  it("says that it waits when a transaction is not mined at once (on stderr, stdout stays clean)", async function () {
+    await rpc("evm_setAutomine", [false]);
+    try {
+      const pending = chain.keyway(["stream", "update", streamId, "--metadata", '{"slow":true}'], { signer: alice });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await rpc("evm_mine");
+      const result = await pending;
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stderr).to.match(/^keyway: sent 0x[0-9a-f]{64}, waiting for it to be mined\.\.\.\n$/);
+      expect(result.stdout).to.match(/^Updated the metadata of /);
+    } finally {
+      await rpc("evm_setAutomine", [true]);
+    }
+  });
+});
