@@ -1,4 +1,4 @@
-import type { Hash, TransactionReceipt } from "viem";
+import type { Address, Hash, TransactionReceipt } from "viem";
 import { getChainId } from "viem/actions";
 import { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
 import { getPermissions } from "./actions/getPermissions";
@@ -52,7 +52,7 @@ export class KeywayClient {
   }
 
   /** The registry's address, checksummed. */
-  get registryAddress(): string {
+  get registryAddress(): Address {
     return this.context.registryAddress;
   }
 
