@@ -68,8 +68,15 @@ const digestInput = new Uint8Array(2 + 32 + 32);
 digestInput[0] = 0x19;
 digestInput[1] = 0x01;
 
-/** The EIP-712 digest a publisher signs: keccak256(0x1901 || domainSeparator || hashStruct(message)). */
-export function hashStreamMessage(message: StreamMessage, domain: MessageDomain): Uint8Array {
+/**
+ * The EIP-712 digest a publisher signs: keccak256(0x1901 || domainSeparator || hashStruct(message)).
+ * `content` may pass the message's content already as bytes, to skip decoding its hex again.
+ */
+export function hashStreamMessage(
+  message: StreamMessage,
+  domain: MessageDomain,
+  content: Uint8Array = hexToBytes(message.content),
+): Uint8Array {
   typeHash ??= keccak256(encoder.encode(STREAM_MESSAGE_TYPE));
   struct.set(typeHash, 0);
   struct.set(hashString(message.streamId), 32);
@@ -81,7 +88,7 @@ export function hashStreamMessage(message: StreamMessage, domain: MessageDomain)
   writeWord(struct, 224, message.prevTimestamp);
   writeWord(struct, 256, message.prevSequenceNumber);
   struct.set(hashString(message.contentType), 288);
-  struct.set(keccak256(hexToBytes(message.content)), 320);
+  struct.set(keccak256(content), 320);
   digestInput.set(domainSeparator(domain), 2);
   digestInput.set(keccak256(struct), 34);
   return keccak256(digestInput);

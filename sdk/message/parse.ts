@@ -33,9 +33,14 @@ const UNSIGNED_FIELDS = new Set<string>(MESSAGE_FIELDS);
 
 type Fields = Record<string, unknown>;
 
+// Stream ids already found canonical: a chain repeats its stream id in every message.
+const canonicalStreamIds = new Set<string>();
+const MAX_REMEMBERED_STREAM_IDS = 4096;
+
 function streamIdField(fields: Fields): string {
   const value = fields.streamId;
   if (typeof value !== "string") throw new InvalidMessageError("streamId", "must be a string");
+  if (canonicalStreamIds.has(value)) return value;
   let canonical: string;
   try {
     canonical = normalizeStreamId(value);
@@ -43,6 +48,8 @@ function streamIdField(fields: Fields): string {
     throw new InvalidMessageError("streamId", "is not a valid stream id", { cause: error });
   }
   if (canonical !== value) throw new InvalidMessageError("streamId", "must be a canonical stream id (lowercase address + path)");
+  if (canonicalStreamIds.size >= MAX_REMEMBERED_STREAM_IDS) canonicalStreamIds.clear();
+  canonicalStreamIds.add(canonical);
   return canonical;
 }
 

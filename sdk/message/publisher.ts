@@ -1,12 +1,11 @@
-import type { Address, Hex } from "viem";
+import { zeroAddress, type Address, type Hex } from "viem";
 import { randomBytes } from "@noble/hashes/utils";
-import { InvalidArgumentError } from "../errors";
 import { normalizeStreamId } from "../streamId";
 import { bytesToHex } from "./hex";
 import { parseStreamMessage, UINT32_MAX } from "./parse";
 import { signCheckedMessage } from "./sign";
 import { toMessageSigner, type MessageSigner, type SignerSource } from "./signers";
-import type { MessageDomain, MessageRef, SignedStreamMessage } from "./types";
+import type { MessageDomain, MessageRef, SignedStreamMessage, StreamMessage } from "./types";
 
 export interface PublisherOptions {
   streamId: string;
@@ -49,34 +48,41 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const streamId = normalizeStreamId(options.streamId);
   const { partition = 0, domain, contentType = "application/octet-stream", now = Date.now } = options;
   const msgChainId = options.msgChainId ?? bytesToHex(randomBytes(10)).slice(2);
-  if (!Number.isInteger(partition) || partition < 0 || partition > UINT32_MAX) {
-    throw new InvalidArgumentError(`Partition ${partition} is not an integer from 0 to ${UINT32_MAX}`);
-  }
   const signer = toMessageSigner(options.signer);
   let address: Address | undefined;
   let last: MessageRef | undefined;
 
-  async function publish(content: Uint8Array | Hex, publishOptions: PublishOptions = {}): Promise<SignedStreamMessage> {
-    address ??= ((await signer.getAddress()).toLowerCase() as Address);
-    // The position is taken synchronously, before signing, so concurrent publishes get distinct,
-    // increasing positions. A message whose signing then fails leaves a gap subscribers see.
-    const ref = nextRef(last, now());
+  function messageAt(ref: MessageRef, publisher: Address, content: Hex, messageContentType: string): StreamMessage {
     const prev = last ?? { timestamp: 0, sequenceNumber: 0 };
-    const message = parseStreamMessage({
+    return {
       streamId,
       partition,
       timestamp: ref.timestamp,
       sequenceNumber: ref.sequenceNumber,
-      publisher: address,
+      publisher,
       msgChainId,
       prevTimestamp: prev.timestamp,
       prevSequenceNumber: prev.sequenceNumber,
-      contentType: publishOptions.contentType ?? contentType,
-      content: typeof content === "string" ? content : bytesToHex(content),
-    });
-    last = ref;
-    return signCheckedMessage(message, signer, domain);
+      contentType: messageContentType,
+      content,
+    };
   }
 
+  async function publish(content: Uint8Array | Hex, publishOptions: PublishOptions = {}): Promise<SignedStreamMessage> {
+    address ??= (await signer.getAddress()).toLowerCase() as Address;
+    const isHex = typeof content === "string";
+    // The position is taken synchronously, before signing, so concurrent publishes get distinct,
+    // increasing positions. A message whose signing then fails leaves a gap subscribers see.
+    const ref = nextRef(last, now());
+    const message = messageAt(ref, address, isHex ? content : bytesToHex(content), publishOptions.contentType ?? contentType);
+    // The chain's fixed parts were checked at creation: only hex content or a content type
+    // given here can be malformed.
+    if (isHex || publishOptions.contentType !== undefined) parseStreamMessage(message);
+    last = ref;
+    return signCheckedMessage(message, signer, domain, isHex ? undefined : content);
+  }
+
+  // A probe of the fixed parts (partition, msgChainId, contentType): InvalidMessageError names a bad one.
+  parseStreamMessage(messageAt({ timestamp: 1, sequenceNumber: 0 }, zeroAddress, "0x", contentType));
   return { streamId, partition, msgChainId, publish };
 }

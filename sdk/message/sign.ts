@@ -19,21 +19,26 @@ export async function signStreamMessage(
   { signer, domain }: SignStreamMessageOptions,
 ): Promise<SignedStreamMessage> {
   const checked = parseStreamMessage(message);
-  return signCheckedMessage(checked, toMessageSigner(signer), domain);
+  const messageSigner = toMessageSigner(signer);
+  const address = (await messageSigner.getAddress()).toLowerCase();
+  if (address !== checked.publisher) {
+    throw new InvalidArgumentError(`The signer is ${address}, but the message's publisher is ${checked.publisher}`);
+  }
+  return signCheckedMessage(checked, messageSigner, domain);
 }
 
-/** Signing without the checks, for callers that built the message themselves (the Publisher). */
+/**
+ * Signing without the checks, for callers that built a well-formed message whose publisher
+ * is the signer (the Publisher); `content` optionally gives the content as bytes.
+ */
 export async function signCheckedMessage(
   message: StreamMessage,
   signer: MessageSigner,
   domain: MessageDomain,
+  content?: Uint8Array,
 ): Promise<SignedStreamMessage> {
-  const address = (await signer.getAddress()).toLowerCase();
-  if (address !== message.publisher) {
-    throw new InvalidArgumentError(`The signer is ${address}, but the message's publisher is ${message.publisher}`);
-  }
   const signature = await signer.sign({
-    digest: hashStreamMessage(message, domain),
+    digest: hashStreamMessage(message, domain, content),
     typedData: () => streamMessageTypedData(message, domain),
   });
   return { ...message, signature };

@@ -98,7 +98,12 @@ describe("sdk/message Publisher", () => {
 
   it("rejects bad options and content with typed errors, without consuming a position", async () => {
     expect(() => createPublisher({ streamId: "nope", signer: PUBLISHER_KEY, domain: DOMAIN })).to.throw(InvalidStreamIdError);
-    expect(() => createPublisher({ streamId: STREAM_ID, partition: -1, signer: PUBLISHER_KEY, domain: DOMAIN })).to.throw(InvalidArgumentError);
+    expect(() => createPublisher({ streamId: STREAM_ID, partition: -1, signer: PUBLISHER_KEY, domain: DOMAIN }))
+      .to.throw(InvalidMessageError).with.property("field", "partition");
+    expect(() => createPublisher({ streamId: STREAM_ID, msgChainId: "", signer: PUBLISHER_KEY, domain: DOMAIN }))
+      .to.throw(InvalidMessageError).with.property("field", "msgChainId");
+    expect(() => createPublisher({ streamId: STREAM_ID, contentType: "", signer: PUBLISHER_KEY, domain: DOMAIN }))
+      .to.throw(InvalidMessageError).with.property("field", "contentType");
     expect(() => createPublisher({ streamId: STREAM_ID, signer: "0x1234", domain: DOMAIN })).to.throw(InvalidArgumentError);
     expect(() => createPublisher({ streamId: STREAM_ID, signer: {} as never, domain: DOMAIN })).to.throw(InvalidArgumentError);
 

@@ -46,7 +46,7 @@ describe("MessageValidator with KeywayClient on the in-process registry", () => 
   let domain: MessageDomain;
   let streamId: string;
   let validator: MessageValidator;
-  /** The local clock moved to the chain's, which other tests may have moved ahead. */
+  /** Unix ms for publishers and the validator. */
   let now: () => number;
   const publisherOf = (signer: Hex) => createPublisher({ streamId, signer, domain, now });
 
@@ -56,7 +56,9 @@ describe("MessageValidator with KeywayClient on the in-process registry", () => 
     subscriber = clientOf(deployment, undefined); // read-only, cached
     streamId = (await owner.createStream("/messages/e2e")).id;
     domain = { chainId: await subscriber.getChainId(), verifyingContract: subscriber.registryAddress as Address };
-    const offsetMs = (await chainNow()) * 1000 - Date.now();
+    // The later of the local and the chain clock: grants check expiries against the local one,
+    // reads against the chain's, which other tests may have moved ahead.
+    const offsetMs = Math.max(0, (await chainNow()) * 1000 - Date.now());
     now = () => Date.now() + offsetMs;
     validator = createMessageValidator({ domain, permissions: subscriber, now });
   });
