@@ -2,6 +2,7 @@
 // secp256k1 on the same digests, in the same run, plus validation on 2 worker threads.
 // The machine is shared: each figure is the median of several interleaved rounds.
 import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Hex } from "viem";
@@ -96,6 +97,7 @@ async function round(index: number, workers: Worker[], halves: SignedStreamMessa
 
 async function main(): Promise<void> {
   const backend = getCryptoBackend();
+  const loadBefore = Number(os.loadavg()[0].toFixed(2));
   const halves = [await publishAll("worker-0", COUNT), await publishAll("worker-1", COUNT)];
   const workers = halves.map(startWorker);
   await Promise.all(workers.map(runWorker)); // loads ts-node and warms up each worker
@@ -112,6 +114,8 @@ async function main(): Promise<void> {
     messages: COUNT,
     contentBytes: CONTENT_BYTES,
     rounds: ROUNDS,
+    // Other work on the (shared) machine skews every figure: the 1-minute load before and after.
+    loadAverage: { before: loadBefore, after: Number(os.loadavg()[0].toFixed(2)) },
     opsPerSecond: {
       rawNativeSign: figure("rawSign"),
       sdkSign: figure("sdkSign"),
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
   const ops = results.opsPerSecond;
   const line = (label: string, value: number) => console.log(`${label.padEnd(48)}${value.toLocaleString("en-US").padStart(10)} /s`);
   console.log(`backend: curve ${backend.curve}, keccak ${backend.keccak}; ${COUNT} messages of ${CONTENT_BYTES} bytes; median of ${ROUNDS} rounds`);
+  console.log(`load average (1 min) before ${loadBefore}, after ${results.loadAverage.after} on ${os.cpus().length} cores`);
   line("raw native ecdsaSign", ops.rawNativeSign);
   line("SDK sign (Publisher.publish)", ops.sdkSign);
   line("raw native ecdsaRecover", ops.rawNativeRecover);

@@ -1,3 +1,4 @@
+import { equalBytes } from "@noble/curves/abstract/utils";
 import type { Address } from "viem";
 import { setBounded } from "./boundedMap";
 import { curveBackend, keccak256 } from "./crypto";
@@ -10,12 +11,6 @@ import type { MessageDomain, SignedStreamMessage } from "./types";
 const MAX_CACHED_KEYS = 4096;
 /** Publisher address -> its uncompressed public key, learnt from a signature that recovered it. */
 const publicKeys = new Map<string, Uint8Array>();
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function addressOf(publicKey: Uint8Array): Address {
   return bytesToHex(keccak256(publicKey.subarray(1)).subarray(12)) as Address;
@@ -37,7 +32,7 @@ export function isSignedByPublisher(message: SignedStreamMessage, domain: Messag
   );
   if (recovered === undefined) return false;
   const known = publicKeys.get(message.publisher);
-  if (known !== undefined && sameBytes(known, recovered)) return true;
+  if (known !== undefined && equalBytes(known, recovered)) return true;
   if (addressOf(recovered) !== message.publisher) return false;
   setBounded(publicKeys, message.publisher, recovered, MAX_CACHED_KEYS);
   return true;
