@@ -40,13 +40,24 @@ export function isPortTaken(port: number): Promise<boolean> {
  * The binary is spawned directly, so the process we hold is the node itself and killing it
  * frees the port.
  */
-export async function startLocalNode(options: { port?: number; timeoutMs?: number } = {}): Promise<LocalNode> {
+export async function startLocalNode(
+  options: {
+    port?: number;
+    timeoutMs?: number;
+    /**
+     * Run the node in its own process group, so that a terminal's Ctrl-C reaches only the
+     * parent, which then stops the node itself (npm start): no race between the two exits.
+     */
+    detached?: boolean;
+  } = {},
+): Promise<LocalNode> {
   const port = options.port ?? (await findFreePort());
   if (await isPortTaken(port)) throw new Error(`Port ${port} on 127.0.0.1 is already in use`);
   const hardhat = path.join(ROOT, "node_modules", ".bin", "hardhat");
   const child = spawn(hardhat, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {

@@ -1,7 +1,7 @@
 /**
  * `npm start`: a local Hardhat node on 127.0.0.1 with the registry deployed, ready for the
  * `keyway` CLI. Port: `--port <n>` (`npm start -- --port 8546`) or KEYWAY_PORT, else 8545.
- * Runs until Ctrl-C (SIGINT) or SIGTERM, then stops the node and frees the port.
+ * Runs until Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stops the node and frees the port.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   if (await isPortTaken(port)) {
     throw new Error(`Port ${port} on 127.0.0.1 is already in use (npm start already running?): free it or pick another with --port or KEYWAY_PORT`);
   }
-  const node = await startLocalNode({ port });
+  const node = await startLocalNode({ port, detached: true });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -100,8 +100,8 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  // The node is in its own process group: whatever ends this process must stop it.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
   node.process.once("exit", (code) => {
     if (stopping) return;
     process.stderr.write(`The Hardhat node exited unexpectedly (code ${code})\n`);

@@ -9,12 +9,22 @@ import { buildCli, cleanEnv } from "./harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-/** `npm start`'s script itself (npm start = compile + build:cli + this). */
+/** `npm start`'s script itself (npm start = build:cli, then this). */
 function startScript(port: number): ChildProcess {
   return spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/start.ts", "--port", String(port)], {
     cwd: ROOT,
     env: cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** `npm start` as a user runs it, in its own process group as a terminal's foreground job is. */
+function npmStart(port: number): ChildProcess {
+  return spawn("npm", ["start", "--", "--port", String(port)], {
+    cwd: ROOT,
+    env: cleanEnv({ KEYWAY_PORT: undefined }),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
 }
 
@@ -73,42 +83,66 @@ describe("npm start (scripts/start.ts)", function () {
     else writeFileSync(LOCAL_DEPLOYMENT_FILE, savedDeployment);
   });
 
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    it(`serves the registry on 127.0.0.1, its printed commands work as printed, and ${signal} stops the node`, async function () {
-      const port = await findFreePort();
-      const child = startScript(port);
-      const output = collect(child);
-      await until(() => output.stdout().includes("Press Ctrl-C") && output.stdout().includes("message verify"), "the banner");
-
-      const url = `http://127.0.0.1:${port}`;
-      expect(output.stdout()).to.include(`RPC URL:   ${url}`);
-      expect(await rpc(url, "eth_chainId")).to.equal("0x7a69");
-      const deployment = JSON.parse(readFileSync(LOCAL_DEPLOYMENT_FILE, "utf8"));
-      expect(Object.keys(deployment)).to.have.members(["network", "chainId", "registryAddress", "deployBlock", "transactionHash"]);
-      expect(deployment).to.include({ network: "localhost", chainId: 31337 });
-      expect(output.stdout()).to.include(`Registry:  ${deployment.registryAddress}`);
-      expect(await rpc(url, "eth_getCode", [deployment.registryAddress, "latest"])).to.match(/^0x[0-9a-f]{100,}$/);
-      expect(output.stdout().match(/key 0x[0-9a-f]{64}/g)).to.have.length(3);
-
-      if (signal === "SIGINT") {
-        // Paste the printed lines into a shell, in order, exactly as printed.
-        const lines = output.stdout().split("\n");
-        const script = lines.slice(lines.findIndex((line) => line.startsWith("Try,")) + 1).map((line) => line.trim()).filter(Boolean);
-        const shell = spawnSync("bash", ["-euo", "pipefail", "-c", script.join("\n")], { cwd: ROOT, env: cleanEnv(), encoding: "utf8" });
-        expect(shell.status, shell.stderr).to.equal(0);
-        expect(shell.stdout).to.match(/Created stream 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\/demo/);
-        expect(shell.stdout).to.match(/yes: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 has subscribe/);
-        expect(shell.stdout).to.match(/^valid\b/m);
-      }
-
-      expect(processesOnPort(port)).to.have.length.greaterThan(0);
-      child.kill(signal);
-      expect(await output.exit).to.equal(0);
-      expect(output.stdout()).to.include("Node stopped.");
-      expect(await isPortTaken(port)).to.equal(false);
-      expect(processesOnPort(port)).to.deep.equal([]);
-    });
+  async function expectServing(output: ReturnType<typeof collect>, port: number): Promise<void> {
+    await until(() => output.stdout().includes("Press Ctrl-C") && output.stdout().includes("message verify"), "the banner");
+    const url = `http://127.0.0.1:${port}`;
+    expect(output.stdout()).to.include(`RPC URL:   ${url}`);
+    expect(await rpc(url, "eth_chainId")).to.equal("0x7a69");
+    const deployment = JSON.parse(readFileSync(LOCAL_DEPLOYMENT_FILE, "utf8"));
+    expect(Object.keys(deployment)).to.have.members(["network", "chainId", "registryAddress", "deployBlock", "transactionHash"]);
+    expect(deployment).to.include({ network: "localhost", chainId: 31337 });
+    expect(output.stdout()).to.include(`Registry:  ${deployment.registryAddress}`);
+    expect(await rpc(url, "eth_getCode", [deployment.registryAddress, "latest"])).to.match(/^0x[0-9a-f]{100,}$/);
+    expect(output.stdout().match(/key 0x[0-9a-f]{64}/g)).to.have.length(3);
+    expect(processesOnPort(port)).to.have.length.greaterThan(0);
   }
+
+  async function expectStopped(output: ReturnType<typeof collect>, port: number): Promise<void> {
+    expect(await output.exit).to.equal(0);
+    expect(output.stdout()).to.include("Node stopped.");
+    expect(await isPortTaken(port)).to.equal(false);
+    expect(processesOnPort(port)).to.deep.equal([]);
+  }
+
+  it("serves the registry on 127.0.0.1, its printed commands work as printed, and SIGINT stops the node", async function () {
+    const port = await findFreePort();
+    const child = startScript(port);
+    const output = collect(child);
+    await expectServing(output, port);
+
+    // Paste the printed lines into a shell, in order, exactly as printed.
+    const lines = output.stdout().split("\n");
+    const script = lines.slice(lines.findIndex((line) => line.startsWith("Try,")) + 1).map((line) => line.trim()).filter(Boolean);
+    const shell = spawnSync("bash", ["-euo", "pipefail", "-c", script.join("\n")], { cwd: ROOT, env: cleanEnv(), encoding: "utf8" });
+    expect(shell.status, shell.stderr).to.equal(0);
+    expect(shell.stdout).to.match(/Created stream 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\/demo/);
+    expect(shell.stdout).to.match(/yes: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 has subscribe/);
+    expect(shell.stdout).to.match(/^valid\b/m);
+
+    child.kill("SIGINT");
+    await expectStopped(output, port);
+  });
+
+  it("npm start stops cleanly on Ctrl-C (SIGINT to its process group)", async function () {
+    const port = await findFreePort();
+    const child = npmStart(port);
+    const output = collect(child);
+    await expectServing(output, port);
+    process.kill(-child.pid!, "SIGINT");
+    await expectStopped(output, port);
+  });
+
+  it("npm start stops cleanly when only npm gets SIGTERM (no orphaned node)", async function () {
+    const port = await findFreePort();
+    const child = npmStart(port);
+    const output = collect(child);
+    await expectServing(output, port);
+    child.kill("SIGTERM");
+    // npm reports the signal as its own exit status; what matters is what is left running.
+    await output.exit;
+    await until(() => processesOnPort(port).length === 0, "the node to stop", 30_000);
+    expect(await isPortTaken(port)).to.equal(false);
+  });
 
   it("fails with one line on stderr and a non-zero exit when the port is taken", async function () {
     const port = await findFreePort();
