@@ -1,6 +1,7 @@
 import { zeroAddress, type Address, type Hex } from "viem";
 import { randomBytes } from "@noble/hashes/utils";
 import { normalizeStreamId } from "../streamId";
+import { domainSeparator } from "./hash";
 import { bytesToHex } from "./hex";
 import { parseStreamMessage, UINT32_MAX } from "./parse";
 import { signCheckedMessage } from "./sign";
@@ -48,6 +49,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const streamId = normalizeStreamId(options.streamId);
   const { partition = 0, domain, contentType = "application/octet-stream", now = Date.now } = options;
   const msgChainId = options.msgChainId ?? bytesToHex(randomBytes(10)).slice(2);
+  domainSeparator(domain); // checks the domain now rather than on the first message
   const signer = toMessageSigner(options.signer);
   let address: Address | undefined;
   let last: MessageRef | undefined;

@@ -1,6 +1,8 @@
+import { InvalidArgumentError } from "../errors";
 import { StreamPermission } from "../permissions";
 import { createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
 import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason } from "./errors";
+import { domainSeparator } from "./hash";
 import { parseSignedStreamMessage } from "./parse";
 import type { MessageDomain, SignedStreamMessage } from "./types";
 import { isSignedByPublisher } from "./verify";
@@ -74,8 +76,15 @@ function parseOrReject(message: unknown): SignedStreamMessage {
  * only now so that a rejected message leaves no trace.
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
-  const { domain, permissions, maxClockSkewMs = 10_000, now = Date.now, onGap, onOutOfOrder } = options;
-  const chains = createChainTracker({ windowSize: options.windowSize ?? 256, maxChains: options.maxChains ?? 10_000 });
+  const { domain, permissions, maxClockSkewMs = 10_000, windowSize = 256, maxChains = 10_000 } = options;
+  const { now = Date.now, onGap, onOutOfOrder } = options;
+  for (const [name, value, min] of [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1]] as const) {
+    if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
+  }
+  domainSeparator(domain); // checks the domain now rather than on the first message
+  const chains = createChainTracker({ windowSize, maxChains });
+  const position = (message: SignedStreamMessage) =>
+    `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;
 
   async function validate(input: unknown): Promise<SignedStreamMessage> {
     const message = parseOrReject(input);
@@ -83,7 +92,7 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
       reject("future-timestamp", `timestamp ${message.timestamp} is more than ${maxClockSkewMs} ms ahead of the local clock`);
     }
     const seen = chains.check(message);
-    if (seen !== "accepted") reject(seen, `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`);
+    if (seen !== "accepted") reject(seen, position(message));
     if (!isSignedByPublisher(message, domain)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
 
     const expiry = await permissions.getPermissionExpiry({
@@ -99,7 +108,7 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
 
     // Recorded after the await: of two copies validated concurrently, the second is the duplicate.
     const outcome = chains.record(message);
-    if (outcome.kind !== "accepted") reject(outcome.kind, `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`);
+    if (outcome.kind !== "accepted") reject(outcome.kind, position(message));
     if (outcome.gap !== undefined) onGap?.(outcome.gap);
     if (outcome.outOfOrder !== undefined) onOutOfOrder?.(outcome.outOfOrder);
     return message;

@@ -106,6 +106,7 @@ describe("sdk/message Publisher", () => {
       .to.throw(InvalidMessageError).with.property("field", "contentType");
     expect(() => createPublisher({ streamId: STREAM_ID, signer: "0x1234", domain: DOMAIN })).to.throw(InvalidArgumentError);
     expect(() => createPublisher({ streamId: STREAM_ID, signer: {} as never, domain: DOMAIN })).to.throw(InvalidArgumentError);
+    expect(() => createPublisher({ streamId: STREAM_ID, signer: PUBLISHER_KEY, domain: { ...DOMAIN, chainId: -1 } })).to.throw(InvalidArgumentError);
 
     const publisher = createPublisher({ streamId: STREAM_ID, signer: PUBLISHER_KEY, domain: DOMAIN, now: () => T0 });
     await publisher.publish("0xzz" as Hex).then(

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Hex } from "viem";
 import { FOREVER, StreamPermission } from "../../../sdk/permissions";
-import { RpcError } from "../../../sdk/errors";
+import { InvalidArgumentError, RpcError } from "../../../sdk/errors";
 import {
   createMessageValidator,
   createPublisher,
@@ -207,6 +207,13 @@ describe("sdk/message MessageValidator", () => {
     await expectRejected(validator.validate(a2), "duplicate");
     await expectRejected(validator.validate(c1), "duplicate");
     expect(await validator.validate(b1)).to.deep.equal(b1); // b was forgotten: its chain starts afresh
+  });
+
+  it("rejects bad options with typed errors", () => {
+    const permissions = fakePermissions();
+    for (const bad of [{ windowSize: 0 }, { maxChains: 1.5 }, { maxClockSkewMs: -1 }, { domain: { ...DOMAIN, chainId: 0 } }, { domain: { ...DOMAIN, verifyingContract: "0x12" as const } }]) {
+      expect(() => createMessageValidator({ domain: DOMAIN, permissions, ...bad }), JSON.stringify(bad)).to.throw(InvalidArgumentError);
+    }
   });
 
   it("passes errors of the permission source through: they say nothing about the message", async () => {
