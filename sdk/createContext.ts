@@ -18,6 +18,7 @@ import type { RegistryContext } from "./context";
 import type { Deployment } from "./deployment";
 import { InvalidAddressError, InvalidArgumentError } from "./errors";
 import { ethersAccount, type EthersProvider, type EthersSigner, ethersTransport } from "./ethers";
+import { revertAwareFetch } from "./revertData";
 
 /** Where the node, the registry and the signer come from. Every field is optional; see `KeywayClient`. */
 export interface ConnectionOptions {
@@ -65,13 +66,18 @@ export function createContext(options: ConnectionOptions): RegistryContext {
 
 function nodeTransport(options: ConnectionOptions): Transport {
   const ethersProvider = options.ethersProvider ?? (options.ethersSigner?.provider as EthersProvider | null | undefined);
-  if (options.rpcUrl !== undefined) return http(options.rpcUrl, { batch: true });
+  if (options.rpcUrl !== undefined) return httpTransport(options.rpcUrl);
   if (options.publicClient !== undefined) return custom(options.publicClient);
   if (ethersProvider) return ethersTransport(ethersProvider);
   if (options.walletClient !== undefined) return custom(options.walletClient);
   const chainUrl = options.chain?.rpcUrls.default.http[0];
-  if (chainUrl !== undefined) return http(chainUrl, { batch: true });
+  if (chainUrl !== undefined) return httpTransport(chainUrl);
   throw new InvalidArgumentError("No node to talk to: pass rpcUrl, publicClient, walletClient, ethersProvider or a chain with an RPC URL");
+}
+
+/** viem's HTTP transport, batching the requests made together into one HTTP request. */
+function httpTransport(url: string): Transport {
+  return http(url, { batch: true, fetchFn: revertAwareFetch });
 }
 
 function signerClient(

@@ -1,7 +1,8 @@
-import { type Account, custom, type CustomTransport, getAddress, type Hex, hexToBytes, type TransactionSerializable } from "viem";
+import { type Account, custom, type CustomTransport, getAddress, type Hex, hexToBytes, RpcRequestError, type TransactionSerializable } from "viem";
 import { toAccount } from "viem/accounts";
 import type { Provider, Signer, TransactionRequest } from "ethers";
 import { InvalidArgumentError } from "./errors";
+import { withRevertCode } from "./revertData";
 
 /**
  * ethers v6 support is an adapter, not a second implementation: an EIP-1193 transport over
@@ -25,7 +26,7 @@ export function ethersTransport(provider: EthersProvider): CustomTransport {
       try {
         return await provider.send(method, (params ?? []) as unknown[]);
       } catch (error) {
-        throw rpcErrorOf(error);
+        throw rpcErrorOf(error, { method, params });
       }
     },
   });
@@ -75,13 +76,15 @@ function toEthersTransaction(transaction: TransactionSerializable): TransactionR
 }
 
 /**
- * The node's own JSON-RPC error inside an ethers error, so viem can decode revert data from
- * it. A revert carrying data gets geth's code 3 (execution reverted): Hardhat answers -32603,
- * which viem would retry as an internal error.
+ * The node's own JSON-RPC error inside an ethers error, as viem's `RpcRequestError`: viem then
+ * decodes its revert data, and does not retry it as an unknown error.
  */
-function rpcErrorOf(error: unknown): unknown {
-  const inner = (error as { info?: { error?: { code?: number; message?: string; data?: unknown } } })?.info?.error;
+function rpcErrorOf(error: unknown, body: { method: string; params?: unknown }): unknown {
+  type JsonRpcError = { code?: number; message?: string; data?: unknown };
+  // ethers keeps it in `info.error` for the errors it recognises, in `error` for the others.
+  const wrapped = error as { info?: { error?: JsonRpcError }; error?: JsonRpcError } | null;
+  const inner = wrapped?.info?.error ?? wrapped?.error;
   if (inner === undefined || typeof inner.code !== "number") return error;
-  const code = typeof inner.data === "string" && inner.data.length >= 10 ? 3 : inner.code;
-  return Object.assign(new Error(inner.message ?? "RPC error"), { code, data: inner.data, cause: error });
+  const rpcError = withRevertCode({ code: inner.code, message: inner.message ?? "RPC error", data: inner.data });
+  return new RpcRequestError({ body, error: rpcError, url: "ethers provider" });
 }

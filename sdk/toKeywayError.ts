@@ -1,4 +1,4 @@
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult, type Hex, isHex } from "viem";
+import { BaseError, ContractFunctionRevertedError, decodeErrorResult } from "viem";
 import { streamRegistryAbi } from "./abi";
 import {
   ContractError,
@@ -12,6 +12,7 @@ import {
   UnauthorizedError,
 } from "./errors";
 import { STREAM_PERMISSIONS } from "./permissions";
+import { revertDataOf } from "./revertData";
 
 /**
  * Turns anything thrown underneath (a viem error, a registry revert, an ethers or transport
@@ -34,8 +35,8 @@ export function toKeywayError(error: unknown): KeywayError {
 function registryRevert(error: unknown): { errorName: string; args: readonly unknown[] } | undefined {
   for (let e = error; e !== null && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
     if (e instanceof ContractFunctionRevertedError && e.data !== undefined) return { errorName: e.data.errorName, args: e.data.args ?? [] };
-    const data = revertData(e);
-    if (data !== undefined) {
+    const data = revertDataOf(e);
+    if (data !== undefined && data.length >= 10) {
       try {
         const decoded = decodeErrorResult({ abi: streamRegistryAbi, data });
         return { errorName: decoded.errorName, args: decoded.args ?? [] };
@@ -46,12 +47,6 @@ function registryRevert(error: unknown): { errorName: string; args: readonly unk
     if (e instanceof ContractFunctionRevertedError) return { errorName: "", args: [] };
   }
   return undefined;
-}
-
-function revertData(error: object): Hex | undefined {
-  const data = (error as { data?: unknown }).data;
-  const hex = typeof data === "object" && data !== null ? (data as { data?: unknown }).data : data;
-  return typeof hex === "string" && isHex(hex) && hex.length >= 10 ? hex : undefined;
 }
 
 function fromRevert(errorName: string, args: readonly unknown[], cause: unknown): KeywayError {

@@ -4,6 +4,7 @@ import { createPublicClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { startLocalNode, type LocalNode } from "../../scripts/localNode";
 import { deployStreamRegistry, KeywayClient, StreamPermission, UnauthorizedError, type Deployment } from "../../sdk";
+import { revertAwareFetch } from "../../sdk/revertData";
 import { KEYS } from "./fixtures";
 import { createWalletClient } from "viem";
 
@@ -61,6 +62,25 @@ describe("KeywayClient against a Hardhat node over HTTP", function () {
       .deleteStream(stream.id)
       .catch((e: unknown) => e);
     expect(error).to.be.instanceOf(UnauthorizedError);
+  });
+
+  it("decodes a revert over HTTP at once, without viem's retries (Hardhat answers reverts as internal errors)", async () => {
+    const creator = track(new KeywayClient({ rpcUrl: node.url, privateKey: KEYS[0], deployment }));
+    const stream = await creator.createStream("/revert");
+    const methods: string[] = [];
+    const publicClient = createPublicClient({
+      transport: http(node.url, {
+        fetchFn: revertAwareFetch,
+        onFetchRequest: async (request) => {
+          methods.push((await request.clone().json()).method);
+        },
+      }),
+    });
+    const stranger = track(new KeywayClient({ publicClient, privateKey: KEYS[1], deployment }));
+    const error = await stranger.deleteStream(stream.id).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(UnauthorizedError);
+    expect(methods.filter((m) => m === "eth_call"), "the simulation, sent once").to.have.length(1);
+    expect(methods).to.not.include("eth_sendRawTransaction");
   });
 
   it("counts the HTTP requests and JSON-RPC calls of a cold and a warm hasPermission", async () => {
