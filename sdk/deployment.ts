@@ -26,7 +26,7 @@ export async function deployStreamRegistry(
       abi: streamRegistryAbi,
       bytecode: streamRegistryBytecode,
       account: walletClient.account,
-      chain: walletClient.chain,
+      chain: walletClient.chain ?? null,
     });
     const [receipt, chainId] = await Promise.all([waitForTransactionReceipt(walletClient, { hash }), getChainId(walletClient)]);
     if (receipt.status !== "success" || !receipt.contractAddress) throw new ContractError(`Deployment ${hash} created no contract`);

@@ -40,7 +40,10 @@ export async function writeRegistry<F extends RegistryWriteName>(
       account: walletClient.account,
       ...overrides,
     } as Parameters<typeof simulateContract>[1]);
-    const hash = await writeContract(walletClient, { ...request, chain: walletClient.chain } as Parameters<typeof writeContract>[1]);
+    // `chain: null` when none is configured: viem then skips its own chain assertion, which
+    // JSON-RPC accounts would otherwise fail without a chain (assertChain did the check).
+    const chain = walletClient.chain ?? null;
+    const hash = await writeContract(walletClient, { ...request, chain } as Parameters<typeof writeContract>[1]);
     onSent?.(hash, functionName);
     const receipt = await waitForTransactionReceipt(publicClient, { hash });
     if (receipt.status !== "success") throw new ContractError(`Transaction ${hash} (${functionName}) reverted`);

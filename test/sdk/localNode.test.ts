@@ -64,6 +64,17 @@ describe("KeywayClient against a Hardhat node over HTTP", function () {
     expect(error).to.be.instanceOf(UnauthorizedError);
   });
 
+  it("works with an ethers JsonRpcSigner (the node holds the key and sends)", async () => {
+    provider ??= new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
+    const signer = await provider.getSigner(4);
+    const client = track(new KeywayClient({ ethersSigner: signer, deployment }));
+    const stream = await client.createStream("/json-rpc-signer");
+    expect(stream.id).to.equal(`${signer.address.toLowerCase()}/json-rpc-signer`);
+    await stream.revokePermissions({ userId: signer.address, permissions: [DELETE] });
+    expect(await stream.getPermissions()).to.deep.equal([{ userId: signer.address.toLowerCase(), permissions: [EDIT, PUBLISH, SUBSCRIBE, GRANT] }]);
+    expect(await stream.delete().catch((e: unknown) => e)).to.be.instanceOf(UnauthorizedError);
+  });
+
   it("decodes a revert over HTTP at once, without viem's retries (Hardhat answers reverts as internal errors)", async () => {
     const creator = track(new KeywayClient({ rpcUrl: node.url, privateKey: KEYS[0], deployment }));
     const stream = await creator.createStream("/revert");
