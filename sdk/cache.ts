@@ -26,10 +26,6 @@ export interface CachedExpiries {
 export interface PermissionCache {
   /** The expiries of `holders` on `streamId`; `load` reads those that are not cached. */
   read(streamId: string, holders: readonly Address[], load: (holders: Address[]) => Promise<ExpiriesReading>): Promise<CachedExpiries>;
-  /** Number of cached (stream, holder) entries. */
-  readonly size: number;
-  /** Whether the registry event watcher is running. */
-  readonly watching: boolean;
   /** Drops every entry and stops the watcher. */
   clear(): void;
 }
@@ -109,14 +105,6 @@ export function createPermissionCache(context: RegistryContext, options: Permiss
       store(key, missing, reading);
       const expiries = holders.map((holder, i) => cached[i]?.expiries ?? reading.expiries[missing.indexOf(holder)]);
       return { expiries, nowSeconds: reading.at.timestamp };
-    },
-    get size() {
-      let size = 0;
-      for (const holders of streams.values()) size += holders.size;
-      return size;
-    },
-    get watching() {
-      return watcher !== undefined;
     },
     clear() {
       streams.clear();

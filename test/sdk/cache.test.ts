@@ -54,7 +54,6 @@ describe("permission cache", () => {
     expect(await client.hasPermission(query())).to.equal(true);
     expect(await client.getPermissionExpiry({ ...query(), permission: PUBLISH })).to.equal(0); // same entries
     expect(methods).to.deep.equal([]);
-    expect(client.context).to.exist;
   });
 
   it("another client's revocation is seen within one polling interval", async () => {
