@@ -1,3 +1,4 @@
+import type { Address } from "viem";
 import { InvalidArgumentError } from "../errors";
 import { setBounded } from "./boundedMap";
 import { keccak256 } from "./crypto";
@@ -7,7 +8,8 @@ import type { MessageDomain, StreamMessage } from "./types";
 
 // EIP-712 by hand, because viem's hashTypedData re-encodes the type and every string on each
 // call: here the type hash, each domain separator and the hashes of the strings that repeat
-// along a chain (streamId, msgChainId, contentType) are computed once. Tests check the result
+// along a chain (streamId, msgChainId, contentType) are computed once, and publishers' addresses
+// decoded once. Tests check the result
 // against viem's hashTypedData.
 
 const encoder = new TextEncoder();
@@ -17,6 +19,18 @@ const MAX_CACHED_DOMAINS = 64;
 const stringHashes = new Map<string, Uint8Array>();
 const domainSeparators = new Map<string, Uint8Array>();
 let typeHash: Uint8Array | undefined;
+
+const addresses = new Map<Address, Uint8Array>();
+
+/** The 20 bytes of an address, decoded once per publisher. */
+function addressBytes(address: Address): Uint8Array {
+  let bytes = addresses.get(address);
+  if (bytes === undefined) {
+    bytes = hexToBytes(address);
+    setBounded(addresses, address, bytes, MAX_CACHED_STRINGS);
+  }
+  return bytes;
+}
 
 function hashString(value: string): Uint8Array {
   let hash = stringHashes.get(value);
@@ -83,7 +97,7 @@ export function hashStreamMessage(
   writeWord(struct, 64, message.partition);
   writeWord(struct, 96, message.timestamp);
   writeWord(struct, 128, message.sequenceNumber);
-  struct.set(hexToBytes(message.publisher), 172);
+  struct.set(addressBytes(message.publisher), 172);
   struct.set(hashString(message.msgChainId), 192);
   writeWord(struct, 224, message.prevTimestamp);
   writeWord(struct, 256, message.prevSequenceNumber);

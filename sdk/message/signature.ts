@@ -36,10 +36,7 @@ export function splitSignature(signature: Hex): SplitSignature | undefined {
 }
 
 export function joinSignature(compact: Uint8Array, recoveryId: number): Hex {
-  const bytes = new Uint8Array(65);
-  bytes.set(compact);
-  bytes[64] = 27 + recoveryId;
-  return bytesToHex(bytes);
+  return `${bytesToHex(compact)}${recoveryId === 0 ? "1b" : "1c"}`; // v = 27 + recoveryId
 }
 
 /**
