@@ -54,6 +54,18 @@ describe("sdk/message properties", () => {
       );
     });
 
+    it("a random single-byte corruption of the 65 signature bytes never verifies", async () => {
+      await fc.assert(
+        fc.asyncProperty(messages, fc.integer({ min: 0, max: 64 }), fc.integer({ min: 1, max: 255 }), async (message, index, mask) => {
+          const signed = await signStreamMessage(message, { signer: PUBLISHER_KEY, domain: DOMAIN });
+          const bytes = Buffer.from(signed.signature.slice(2), "hex");
+          bytes[index] ^= mask; // always a different byte
+          expect(verifyStreamMessage({ ...signed, signature: `0x${bytes.toString("hex")}` }, DOMAIN)).to.equal(false);
+        }),
+        { numRuns },
+      );
+    });
+
     it("a random single-byte corruption of the JSON text never verifies", async () => {
       await fc.assert(
         fc.asyncProperty(messages, fc.nat(), fc.integer({ min: 1, max: 255 }), async (message, position, delta) => {
