@@ -46,14 +46,15 @@ export interface ChainTrackerOptions {
 
 export interface ChainTracker {
   /** What `record` would answer, without recording: lets a validator drop replays before the crypto. */
-  check(message: StreamMessage): ChainOutcome["kind"];
-  /** Records a delivered message and reports gaps and reordering. */
-  record(message: StreamMessage): ChainOutcome;
+  check(key: string, message: StreamMessage): ChainOutcome["kind"];
+  /** Records a delivered message of the chain `key` (see `chainKeyOf`) and reports gaps and reordering. */
+  record(key: string, message: StreamMessage): ChainOutcome;
 }
 
 const compare = (a: MessageRef, b: MessageRef) => compareRefs(a.timestamp, a.sequenceNumber, b.timestamp, b.sequenceNumber);
 
-function chainKeyOf(message: StreamMessage): string {
+/** The key of a message's chain in a ChainTracker. */
+export function chainKeyOf(message: StreamMessage): string {
   // Stream ids contain no "|" and msgChainId comes last, so the key is unambiguous.
   return `${message.streamId}|${message.partition}|${message.publisher}|${message.msgChainId}`;
 }
@@ -89,8 +90,7 @@ function classify(state: ChainState | undefined, ref: MessageRef): ChainOutcome[
 export function createChainTracker({ windowSize, maxChains }: ChainTrackerOptions): ChainTracker {
   const chains = new Map<string, ChainState>();
 
-  function record(message: StreamMessage): ChainOutcome {
-    const key = chainKeyOf(message);
+  function record(key: string, message: StreamMessage): ChainOutcome {
     const state = chains.get(key);
     const ref = { timestamp: message.timestamp, sequenceNumber: message.sequenceNumber };
     const kind = classify(state, ref);
@@ -116,7 +116,7 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
   }
 
   return {
-    check: (message) => classify(chains.get(chainKeyOf(message)), message),
+    check: (key, message) => classify(chains.get(key), message),
     record,
   };
 }

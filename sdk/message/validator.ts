@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../errors";
 import { StreamPermission } from "../permissions";
-import { createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
+import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
 import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason } from "./errors";
 import { domainSeparator } from "./hash";
 import { parseSignedStreamMessage } from "./parse";
@@ -91,7 +91,8 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     if (message.timestamp > now() + maxClockSkewMs) {
       reject("future-timestamp", `timestamp ${message.timestamp} is more than ${maxClockSkewMs} ms ahead of the local clock`);
     }
-    const seen = chains.check(message);
+    const chain = chainKeyOf(message);
+    const seen = chains.check(chain, message);
     if (seen !== "accepted") reject(seen, position(message));
     if (!isSignedByPublisher(message, domain)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
 
@@ -107,7 +108,7 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     }
 
     // Recorded after the await: of two copies validated concurrently, the second is the duplicate.
-    const outcome = chains.record(message);
+    const outcome = chains.record(chain, message);
     if (outcome.kind !== "accepted") reject(outcome.kind, position(message));
     if (outcome.gap !== undefined) onGap?.(outcome.gap);
     if (outcome.outOfOrder !== undefined) onOutOfOrder?.(outcome.outOfOrder);
