@@ -291,6 +291,12 @@ describe("StreamRegistry", () => {
       expect(await registry.hasPublicPermission(id, Permission.Publish)).to.equal(false);
     });
 
+    it("expose FOREVER and the longest path", async () => {
+      const { registry } = await loadFixture(deployRegistryFixture);
+      expect(await registry.FOREVER()).to.equal(FOREVER);
+      expect(await registry.MAX_PATH_LENGTH()).to.equal(255);
+    });
+
     it("revert on a permission index outside the enum", async () => {
       const { registry, id, creator } = await loadFixture(streamFixture);
       await expect(registry.hasPermission(id, creator.address, 5)).to.be.revertedWithoutReason();
@@ -317,7 +323,7 @@ describe("StreamRegistry", () => {
       expect(await expiriesOfUser(registry, id, PUBLIC)).to.deep.equal(expiriesOf(FOREVER, Permission.Publish, Permission.Subscribe));
     });
 
-    it("rejects a caller without Grant (never held, or held by everyone but it) and changes nothing", async () => {
+    it("rejects a caller without Grant (holding the four others, or nothing) and changes nothing", async () => {
       const { registry, id, creator, alice, bob } = await loadFixture(streamFixture);
       await registry.setPermissions(id, [alice.address], [[FOREVER, FOREVER, FOREVER, FOREVER, 0]]);
       for (const caller of [alice, bob]) {

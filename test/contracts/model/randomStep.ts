@@ -175,8 +175,10 @@ function expiriesBatch(d: Draw, from: string): { users: string[]; expiries: Expi
 }
 
 function expiries(d: Draw, holder: string): Expiries {
-  // The public mostly asks only for what it may hold, so that batches with it can succeed.
-  const allowed = (p: number) => holder !== PUBLIC || p === 2 || p === 3 || d.rng.chance(0.1);
+  // The public mostly asks only for what it may hold, so that batches with it can succeed;
+  // sometimes for anything, so that several forbidden permissions meet in one entry.
+  const greedy = holder === PUBLIC && d.rng.chance(0.15);
+  const allowed = (p: number) => holder !== PUBLIC || p === 2 || p === 3 || greedy;
   // Grant mostly goes to an account for good: a stream nobody can grant on any more is dead weight.
   const lasting = (p: number) => p === GRANT && holder !== PUBLIC && d.rng.chance(0.6);
   return Array.from({ length: PERMISSION_COUNT }, (_, p) =>
