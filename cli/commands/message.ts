@@ -75,7 +75,10 @@ function lineVerifier(client: KeywayClient, domain: MessageDomain, streamId: str
       const [gap] = gaps;
       return { line, valid: true, publisher, timestamp, sequenceNumber, ...(gap && { gap: { from: gap.from, to: gap.to } }) };
     } catch (error) {
-      if (error instanceof MessageRejectedError) return { line, valid: false, reason: error.reason, error: error.message };
+      if (error instanceof MessageRejectedError) {
+        // The reason is a field of its own; the message repeats it in a prefix.
+        return { line, valid: false, reason: error.reason, error: error.message.replace(/^Stream message rejected \([^)]*\): /, "") };
+      }
       if (error instanceof InvalidArgumentError) return { line, valid: false, reason: "malformed", error: error.message };
       throw error; // the node, not the message: not a verdict
     }

@@ -1,6 +1,12 @@
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { findFreePort } from "../../scripts/localNode";
-import { expectFailure, startTestChain, type TestChain } from "./harness";
+import { cleanEnv, expectFailure, startTestChain, type TestChain } from "./harness";
+
+const ROOT = path.resolve(__dirname, "..", "..");
 
 describe("keyway: options, errors and exit codes", function () {
   let chain: TestChain;
@@ -67,6 +73,26 @@ describe("keyway: options, errors and exit codes", function () {
     expectFailure(await chain.keyway(["stream", "create", "/ghost"], { signer: alice, env }), 7, /no StreamRegistry/);
     expectFailure(await chain.keyway(["permission", "grant", streamId, "public", "subscribe"], { signer: alice, env }), 7, /no StreamRegistry/);
     expect(await nonceOf(alice.account.address)).to.equal(nonceBefore);
+  });
+
+  it("no registry configured (no --registry, no deployments/localhost.json next to the CLI): exit 7", async function () {
+    // The CLI looks for deployments/ next to its bundle's directory: run a copy that has none.
+    const dir = mkdtempSync(path.join(tmpdir(), "keyway-cli-"));
+    try {
+      mkdirSync(path.join(dir, "dist"));
+      copyFileSync(path.join(ROOT, "dist", "cli.js"), path.join(dir, "dist", "cli.js"));
+      const result = spawnSync(process.execPath, [path.join(dir, "dist", "cli.js"), "permission", "list", streamId], {
+        env: cleanEnv({ KEYWAY_RPC_URL: chain.node.url }),
+        encoding: "utf8",
+      });
+      expectFailure(
+        { code: result.status, stdout: result.stdout, stderr: result.stderr },
+        7,
+        /no registry address: pass --registry or set KEYWAY_REGISTRY, or run npm start/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a malformed registry address or private key: exit 2, and the key is never echoed", async function () {

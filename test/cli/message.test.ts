@@ -95,7 +95,7 @@ describe("keyway message", function () {
     const human = await chain.keyway(["message", "verify", streamId], { input });
     expect(human.code).to.equal(9);
     const rows = human.stdout.trimEnd().split("\n");
-    expect(rows[1]).to.match(/^invalid  line 2  invalid-signature: /);
+    expect(rows[1]).to.equal(`invalid  line 2  invalid-signature: the signature is not ${alice.account.address.toLowerCase()}'s`);
     expect(rows[3]).to.match(/^valid    line 4 .*\(gap: messages after \d+\/\d+ missing\)$/);
   });
 
