@@ -7,7 +7,6 @@ import {
   ALL_FOREVER,
   deployRegistryFixture,
   expiriesOf,
-  type Expiries,
   FOREVER,
   NONE,
   packExpiries,
@@ -78,6 +77,7 @@ async function expectNoChange(
   expect(await stateOf(registry, ids, holders)).to.deep.equal(before);
 }
 
+/** The public and the given accounts: the holders a rejected call must leave as they were. */
 async function holders(...signers: Signer[]): Promise<string[]> {
   return [PUBLIC, ...(await Promise.all(signers.map((s) => s.getAddress())))];
 }

@@ -1,7 +1,7 @@
 import type { Interface } from "ethers";
 import type { EIP1193Provider } from "hardhat/types";
 import { type ExpiriesFunction, withWideExpiries } from "../fixtures";
-import { FOREVER, type ModelError, type ModelEvent, type Operation, type Outcome } from "./registryModel";
+import { FOREVER, type ModelError, type Operation, type Outcome } from "./registryModel";
 
 /**
  * The chain side of the model-based test: sends an operation as a transaction and reads views,
