@@ -57,8 +57,9 @@ async function assertRegistryDeployed(client: KeywayClient, rpcUrl: string): Pro
 
 /**
  * Runs a command with a client for the configured node, registry and key, and releases it
- * after; `writes` commands first check that the registry exists. The permission cache is off unless asked for: a one-shot command would only pay for
- * its event watcher, while `message verify` asks about the same publishers line after line.
+ * after; with `writes`, it first checks for a key and for the registry's code. The permission
+ * cache is off unless asked for: a one-shot command would only pay for its event watcher,
+ * while `message verify` asks about the same publishers line after line.
  */
 export async function withClient(
   options: GlobalOptions,

@@ -5,6 +5,13 @@ const RELATIVE = /^(\d+)([smhdw])$/;
 // A date alone (2026-12-31) or a date and time; without a zone it is read as UTC, not local time.
 const ISO = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+// Date() rolls 2026-02-30 over to March 2nd instead of refusing it.
+function isCalendarDay(day: string): boolean {
+  const [year, month, date] = day.split("-").map(Number);
+  const parsed = new Date(Date.UTC(year, month - 1, date));
+  return parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === date;
+}
+
 /**
  * Reads an `--expires` value: a duration from now (`30m`, `12h`, `7d`, `2w`, `90s`) or an
  * ISO 8601 date/time (`2026-12-31`, `2026-12-31T18:00`, `2026-12-31T18:00+02:00`; UTC unless a
@@ -19,6 +26,7 @@ export function parseExpiry(text: string, now: Date = new Date()): Date {
     date = new Date(now.getTime() + Number(relative[1]) * UNIT_SECONDS[relative[2]] * 1000);
   } else if (iso) {
     const [, day, time, zone] = iso;
+    if (!isCalendarDay(day)) throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: ${day} is not a calendar day`);
     date = new Date(time === undefined ? day : `${day}T${time}${zone ?? "Z"}`);
   } else {
     throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: use a duration such as 30m, 12h, 7d or an ISO date/time`);

@@ -1,5 +1,5 @@
 import { getAddress } from "viem";
-import { isPublicAssignment, type PermissionAssignment, type StreamPermission } from "../sdk";
+import type { PermissionAssignment, StreamPermission } from "../sdk";
 
 /** Left-aligned columns separated by two spaces, with a header row. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -47,7 +47,7 @@ export function formatAssignments(assignments: readonly PermissionAssignment[], 
       const key = assignment.expiresAt?.[permission]?.getTime();
       byExpiry.set(key, [...(byExpiry.get(key) ?? []), permission]);
     }
-    const holder = formatHolder(isPublicAssignment(assignment) ? assignment : { userId: assignment.userId });
+    const holder = formatHolder(assignment);
     return [...byExpiry].map(([expiry, permissions]) => [
       holder,
       permissions.join(", "),

@@ -27,7 +27,7 @@ describe("cli parsing and formatting", function () {
       expect(parseExpiry("2026-12-31T18:00:00Z", NOW).toISOString()).to.equal("2026-12-31T18:00:00.000Z");
     });
 
-    for (const bad of ["", "7", "7 days", "-1d", "1y", "tomorrow", "2026-13-45", "31.12.2026", "2026-12-31T25:00"]) {
+    for (const bad of ["", "7", "7 days", "-1d", "1y", "tomorrow", "2026-13-45", "2026-02-30", "2026-04-31T10:00Z", "31.12.2026", "2026-12-31T25:00"]) {
       it(`rejects ${JSON.stringify(bad)}`, function () {
         expect(() => parseExpiry(bad, NOW)).to.throw(InvalidArgumentError);
       });
