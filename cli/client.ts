@@ -1,7 +1,5 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { BaseError, ContractFunctionZeroDataError } from "viem";
-import { getCode } from "viem/actions";
 import { type Deployment, KeywayClient, MissingSignerError } from "../sdk";
 import { readDeployment } from "../sdk/node";
 import { CliError } from "./errors";
@@ -31,33 +29,9 @@ export function privateKey(options: GlobalOptions): `0x${string}` | undefined {
   return key as `0x${string}`;
 }
 
-function noRegistryError(client: KeywayClient, rpcUrl: string, cause?: unknown): CliError {
-  return new CliError(
-    `no StreamRegistry at ${client.registryAddress} on ${rpcUrl} (node restarted? run npm start, or pass --registry)`,
-    ExitCode.NO_REGISTRY,
-    { cause },
-  );
-}
-
-// A view called on an address without code answers nothing: viem's ContractFunctionZeroDataError.
-function isMissingContract(error: unknown): boolean {
-  const cause = error instanceof Error ? error.cause : undefined;
-  return cause instanceof BaseError && cause.walk((e) => e instanceof ContractFunctionZeroDataError) !== null;
-}
-
-/**
- * A transaction to an address without code succeeds and does nothing, so before a write the
- * CLI makes sure the registry is there (the SDK does not check this).
- */
-async function assertRegistryDeployed(client: KeywayClient, rpcUrl: string): Promise<void> {
-  const { publicClient, registryAddress } = client.context;
-  const code = await getCode(publicClient, { address: registryAddress });
-  if (code === undefined || code === "0x") throw noRegistryError(client, rpcUrl);
-}
-
 /**
  * Runs a command with a client for the configured node, registry and key, and releases it
- * after; with `writes`, it first checks for a key and for the registry's code. The permission
+ * after; with `writes`, it first checks for a key. The permission
  * cache is off unless asked for: a one-shot command would only pay for its event watcher,
  * while `message verify` asks about the same publishers line after line.
  */
@@ -75,21 +49,16 @@ export async function withClient(
     ...(cache ? {} : { cache: false as const }),
   });
   try {
-    if (writes) {
-      // Before any RPC: a missing key is the user's to fix whatever the node says.
-      if (client.context.walletClient === undefined) throw new MissingSignerError("this command");
-      await assertRegistryDeployed(client, options.rpcUrl);
-    }
+    // Before any RPC: a missing key is the user's to fix whatever the node says.
+    if (writes && client.context.walletClient === undefined) throw new MissingSignerError("this command");
     await run(client, options);
-  } catch (error) {
-    throw isMissingContract(error) ? noRegistryError(client, options.rpcUrl, error) : error;
   } finally {
     notice.stop();
     client.destroy();
   }
 }
 
-/** `withClient` for commands that send transactions: they need a key and a deployed registry. */
+/** `withClient` for commands that send transactions: they need a key. */
 export function withWriteClient(options: GlobalOptions, run: (client: KeywayClient, options: GlobalOptions) => Promise<void>): Promise<void> {
   return withClient(options, run, { writes: true });
 }

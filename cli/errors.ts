@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { KeywayError } from "../sdk";
+import { KeywayError, RegistryNotFoundError } from "../sdk";
 import { ExitCode, exitCodeFor } from "./exitCodes";
 
 /** A failure the CLI itself detects (no registry configured, no code at its address...). */
@@ -43,6 +43,12 @@ export function describeError(error: unknown, rpcUrl: string): { exitCode: ExitC
   if (error instanceof CliError) return { exitCode: error.exitCode, message: error.message };
   if (error instanceof KeywayError && error.code === "MISSING_SIGNER") {
     return { exitCode: ExitCode.MISSING_KEY, message: "this command needs a private key: pass --private-key or set KEYWAY_PRIVATE_KEY" };
+  }
+  if (error instanceof RegistryNotFoundError) {
+    return {
+      exitCode: ExitCode.NO_REGISTRY,
+      message: `no StreamRegistry at ${error.registryAddress} on ${rpcUrl} (node restarted? run npm start, or pass --registry)`,
+    };
   }
   if (error instanceof KeywayError) return { exitCode: exitCodeFor(error.code), message: firstLine(error.message) };
   const message = error instanceof Error ? error.message : String(error);

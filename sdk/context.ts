@@ -1,6 +1,6 @@
 import type { Account, Address, Chain, Client, Transport } from "viem";
-import { getChainId } from "viem/actions";
-import { WrongChainError } from "./errors";
+import { getChainId, getCode } from "viem/actions";
+import { RegistryNotFoundError, WrongChainError } from "./errors";
 import { toKeywayError } from "./toKeywayError";
 
 /**
@@ -20,6 +20,8 @@ export interface RegistryContext {
   logPageSize: number;
   /** Settles once the node's chain id was checked against `expectedChainId`. */
   chainCheck?: Promise<void>;
+  /** Settles once the registry address was found to hold code. */
+  registryCheck?: Promise<void>;
 }
 
 /** Throws `WrongChainError` if the node is not on the configured chain; asks the node only once. */
@@ -42,4 +44,28 @@ export function assertChain(context: RegistryContext): Promise<void> {
     context.chainCheck = check;
   }
   return context.chainCheck;
+}
+
+/**
+ * Throws `RegistryNotFoundError` if the registry address holds no code. Writes need this: a
+ * transaction to an address without code succeeds and does nothing. (Views there fail by
+ * themselves, with no data, and `toKeywayError` reports that.) Asks the node once per context.
+ */
+export function assertRegistryDeployed(context: RegistryContext): Promise<void> {
+  if (context.registryCheck === undefined) {
+    const check = getCode(context.publicClient, { address: context.registryAddress }).then(
+      (code) => {
+        if (code === undefined || code === "0x") throw new RegistryNotFoundError(context.registryAddress);
+      },
+      (error: unknown) => {
+        throw toKeywayError(error);
+      },
+    );
+    // Only a success is remembered: the registry may be deployed later, the node come back.
+    check.catch(() => {
+      context.registryCheck = undefined;
+    });
+    context.registryCheck = check;
+  }
+  return context.registryCheck;
 }

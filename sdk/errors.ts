@@ -12,6 +12,7 @@ export type KeywayErrorCode =
   | "INVALID_PERMISSION"
   | "INVALID_ARGUMENT"
   | "WRONG_CHAIN"
+  | "REGISTRY_NOT_FOUND"
   | "MISSING_SIGNER"
   | "CONTRACT_ERROR"
   | "RPC_ERROR"
@@ -105,6 +106,16 @@ export class WrongChainError extends KeywayError {
     options?: KeywayErrorOptions,
   ) {
     super("WRONG_CHAIN", `Connected to chain ${actualChainId}, expected chain ${expectedChainId}`, options);
+  }
+}
+
+/** No contract at the registry address on the connected node (wrong address, or the node was restarted). */
+export class RegistryNotFoundError extends KeywayError {
+  constructor(
+    readonly registryAddress: string,
+    options?: KeywayErrorOptions,
+  ) {
+    super("REGISTRY_NOT_FOUND", `No StreamRegistry at ${registryAddress} on the connected node`, options);
   }
 }
 

@@ -1,4 +1,4 @@
-import { BaseError, ContractFunctionRevertedError, decodeErrorResult } from "viem";
+import { BaseError, ContractFunctionExecutionError, ContractFunctionRevertedError, ContractFunctionZeroDataError, decodeErrorResult } from "viem";
 import { streamRegistryAbi } from "./abi";
 import {
   ContractError,
@@ -6,6 +6,7 @@ import {
   InvalidPermissionError,
   InvalidStreamIdError,
   KeywayError,
+  RegistryNotFoundError,
   RpcError,
   StreamAlreadyExistsError,
   StreamNotFoundError,
@@ -23,6 +24,10 @@ export function toKeywayError(error: unknown): KeywayError {
   if (error instanceof KeywayError) return error;
   const revert = registryRevert(error);
   if (revert !== undefined) return fromRevert(revert.errorName, revert.args, error);
+  // A view that answers no data at all was called on an address without code.
+  if (error instanceof ContractFunctionExecutionError && error.cause instanceof ContractFunctionZeroDataError) {
+    return new RegistryNotFoundError(error.contractAddress ?? "the registry address", { cause: error });
+  }
   const message = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
   return new RpcError(message, { cause: error });
 }

@@ -1,7 +1,7 @@
 import type { ContractFunctionArgs, ContractFunctionName, Hash, TransactionReceipt } from "viem";
 import { simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { streamRegistryAbi } from "../abi";
-import { assertChain, type RegistryContext } from "../context";
+import { assertChain, assertRegistryDeployed, type RegistryContext } from "../context";
 import { ContractError, MissingSignerError } from "../errors";
 import { toKeywayError } from "../toKeywayError";
 
@@ -30,7 +30,7 @@ export async function writeRegistry<F extends RegistryWriteName>(
 ): Promise<TransactionReceipt> {
   const { walletClient, publicClient, registryAddress } = context;
   if (walletClient === undefined) throw new MissingSignerError(functionName);
-  await assertChain(context);
+  await Promise.all([assertChain(context), assertRegistryDeployed(context)]);
   try {
     const { request } = await simulateContract(publicClient, {
       address: registryAddress,

@@ -9,6 +9,7 @@ import {
   KeywayClient,
   KeywayError,
   MissingSignerError,
+  RegistryNotFoundError,
   StreamAlreadyExistsError,
   StreamNotFoundError,
   StreamPermission,
@@ -269,6 +270,22 @@ describe("KeywayClient (in-process Hardhat)", () => {
         expect(await rejection(call())).to.include({ code: "WRONG_CHAIN", expectedChainId: 1, actualChainId: 31337 });
       }
       expect(await rejectedWithoutChange(() => wrong.grantPermissions(streamId, { public: true, permissions: [SUBSCRIBE] }))).to.be.instanceOf(WrongChainError);
+    });
+
+    it("an address without code: RegistryNotFoundError for reads and writes, no transaction sent", async () => {
+      const nowhere = clientOf({ ...deployment, registryAddress: getAddress("0x" + "ee".repeat(20)) }, 0);
+      for (const call of [
+        () => nowhere.getStream(streamId),
+        () => nowhere.hasPermission({ streamId, public: true, permission: SUBSCRIBE }),
+        () => nowhere.createStream("/x"),
+        () => nowhere.grantPermissions(streamId, { public: true, permissions: [SUBSCRIBE] }),
+      ]) {
+        const block = await publicClient().getBlockNumber();
+        const error = await rejection(call());
+        expect(error).to.be.instanceOf(RegistryNotFoundError);
+        expect(error).to.include({ code: "REGISTRY_NOT_FOUND", registryAddress: getAddress("0x" + "ee".repeat(20)) });
+        expect(await publicClient().getBlockNumber()).to.equal(block, "no transaction was mined");
+      }
     });
 
     it("bad construction options: typed errors", () => {
