@@ -1,5 +1,4 @@
-import { holderAddress, type HolderSelector } from "../sdk/assignments";
-import { InvalidArgumentError, parsePermission, type PermissionAssignment, type StreamPermission } from "../sdk";
+import { holderAddress, InvalidArgumentError, parsePermission, type HolderSelector, type PermissionAssignment, type StreamPermission } from "../sdk";
 import { parseExpiry } from "./expiry";
 
 /** `public`, or a user's address (checked, lowercased). */

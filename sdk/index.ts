@@ -33,6 +33,7 @@ export { grantPermissions, revokePermissions, setPermissions, type StreamPermiss
 export { getPermissions } from "./actions/getPermissions";
 export { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
 export type { WriteOptions } from "./actions/writeRegistry";
+export { holderAddress, type HolderSelector } from "./assignments";
 export { ethersAccount, ethersTransport, type EthersProvider, type EthersSigner } from "./ethers";
 
 export * from "./errors";
