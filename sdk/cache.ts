@@ -4,6 +4,9 @@ import type { RegistryContext } from "./context";
 import type { Expiries } from "./permissions";
 import { watchRegistry, type RegistryWatcher } from "./watchRegistry";
 
+/** How far back the cache remembers which streams had events, to vet readings that raced a poll. */
+const EVENT_HISTORY_BLOCKS = 64n;
+
 export interface PermissionCacheOptions {
   /** Longest time an entry is trusted, in ms. */
   maxAgeMs: number;
@@ -46,9 +49,14 @@ interface Entry {
  * - Any registry event for a stream drops all of that stream's entries. The events come from
  *   one watcher, started when something is first cached, stopped when the cache empties or on
  *   `destroy()`. A revocation by anyone is therefore seen within one polling interval.
+ * - A reading may be a block older than the block it was paired with, so an event in that
+ *   block also drops it: a value read in the block of a change is read once more after the
+ *   next poll. Conservative, and it assumes nothing about the order a node runs requests in.
  */
 export function createPermissionCache(context: RegistryContext, options: PermissionCacheOptions): PermissionCache {
   const streams = new Map<Hex, Map<Address, Entry>>();
+  /** Stream key -> the last block in which it had an event, for the last EVENT_HISTORY_BLOCKS blocks. */
+  const lastEventBlocks = new Map<Hex, bigint>();
   let chainOffsetMs = 0;
   let watcher: RegistryWatcher | undefined;
 
@@ -66,26 +74,40 @@ export function createPermissionCache(context: RegistryContext, options: Permiss
       for (const [holder, entry] of holders) if (!fresh(entry)) holders.delete(holder);
       if (holders.size === 0) streams.delete(key);
     }
+    const oldest = (watcher?.processedBlock ?? 0n) - EVENT_HISTORY_BLOCKS;
+    for (const [key, block] of lastEventBlocks) if (block <= oldest) lastEventBlocks.delete(key);
     if (streams.size === 0) stopWatching();
   }
 
   function stopWatching(): void {
     watcher?.stop();
     watcher = undefined;
+    lastEventBlocks.clear();
   }
 
   function store(key: Hex, holders: readonly Address[], reading: ExpiriesReading): void {
-    // Events between the reading's block and what the watcher already processed were missed
-    // for this entry: only a reading the watcher has not passed yet may be stored.
-    if (watcher !== undefined && reading.at.blockNumber < watcher.processedBlock) return;
+    // The reading's calls ran alongside the request for the latest block, so a block mined
+    // meanwhile may separate them: its data may be one block older than `at`. It is stale if
+    // the stream had an event in block `at` or later. A new watcher therefore starts at `at`;
+    // an existing one may have passed `at` already, and then its record of recent events says.
+    const at = reading.at.blockNumber;
+    if (watcher !== undefined && at <= watcher.processedBlock) {
+      const known = at > watcher.processedBlock - EVENT_HISTORY_BLOCKS;
+      if (!known || (lastEventBlocks.get(key) ?? -1n) >= at) return;
+    }
     watcher ??= watchRegistry(context, {
-      fromBlock: reading.at.blockNumber + 1n,
+      fromBlock: at,
       pollingInterval: options.pollingInterval,
       onChainTime: (time) => {
         observe(time);
         sweep();
       },
-      onStreamKeys: (keys) => keys.forEach((k) => streams.delete(k)),
+      onStreamEvents: (events) => {
+        for (const { streamKey, blockNumber } of events) {
+          streams.delete(streamKey);
+          lastEventBlocks.set(streamKey, blockNumber);
+        }
+      },
       // Events may have been missed: trust nothing cached.
       onError: () => streams.clear(),
     });

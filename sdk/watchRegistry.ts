@@ -11,12 +11,18 @@ export interface RegistryWatcher {
   stop(): void;
 }
 
+/** That a stream had a registry event (any: creation, deletion, metadata, permissions) in a block. */
+export interface StreamEvent {
+  streamKey: Hex;
+  blockNumber: bigint;
+}
+
 export interface WatchRegistryOptions {
   /** First block whose events are reported. */
   fromBlock: bigint;
   pollingInterval: number;
-  /** The keys (`keccak256(streamId)`) of the streams that had any registry event in new blocks. */
-  onStreamKeys(keys: Hex[]): void;
+  /** The registry's events in new blocks: each one's stream key (`keccak256(streamId)`) and block. */
+  onStreamEvents(events: StreamEvent[]): void;
   /** The latest block seen, on every poll. */
   onChainTime(time: ChainTime): void;
   /** A poll failed; it is retried from the same block after `pollingInterval`. */
@@ -42,8 +48,10 @@ export function watchRegistry(context: RegistryContext, options: WatchRegistryOp
           throw toKeywayError(error);
         });
         if (stopped) return;
-        const keys = logs.flatMap((log) => (log.topics[1] === undefined ? [] : [log.topics[1]]));
-        if (keys.length > 0) options.onStreamKeys(keys);
+        const events = logs.flatMap(({ topics: [, streamKey], blockNumber }) =>
+          streamKey === undefined || blockNumber === null ? [] : [{ streamKey, blockNumber }],
+        );
+        if (events.length > 0) options.onStreamEvents(events);
         next = range.toBlock + 1n;
       }
     } catch (error) {

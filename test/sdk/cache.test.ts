@@ -1,5 +1,8 @@
 import { expect } from "chai";
 import { StreamPermission, type Deployment, type KeywayClient, type Stream } from "../../sdk";
+import { latestChainTime } from "../../sdk/actions/chainTime";
+import { readHolderExpiries } from "../../sdk/actions/getPermissionExpiry";
+import { createPermissionCache } from "../../sdk/cache";
 import { chainNow, clientOf, deployFresh, destroyClients, KEYS, recordingPublicClient, timeTravel, walletClientOf } from "./fixtures";
 
 const { PUBLISH, SUBSCRIBE } = StreamPermission;
@@ -81,6 +84,7 @@ describe("permission cache", () => {
   it("an entry is never used past the permission's own expiry, by the chain's clock", async () => {
     const expiry = (await chainNow()) + 100;
     await stream.grantPermissions({ userId: bobId, permissions: [PUBLISH], expiresAt: { publish: new Date(expiry * 1000) } });
+    await timeTravel(1); // a reading in the grant's own block would be dropped at the first poll (the grant's event)
     const { client: b, methods } = reader();
     expect(await b.getPermissionExpiry({ ...query(), permission: PUBLISH })).to.equal(expiry);
     await timeTravel(200); // no registry event: only the clock moves
@@ -115,5 +119,33 @@ describe("permission cache", () => {
     const after = polled.length;
     await sleep(4 * POLLING_INTERVAL);
     expect(polled.length, "no polling after destroy").to.equal(after);
+  });
+
+  it("does not keep a reading that raced a block with an event the watcher has already passed", async () => {
+    const { client: b } = reader();
+    const cache = createPermissionCache(b.context, { maxAgeMs: 60_000, pollingInterval: POLLING_INTERVAL });
+    try {
+      const holders = [bobId as `0x${string}`];
+      const load = (missing: `0x${string}`[]) => readHolderExpiries(b.context, stream.id, missing);
+      // Another stream's entry keeps the watcher running after this stream's entries are dropped.
+      const other = await owner.createStream(`/cache/${++n}`);
+      await timeTravel(1); // a block without events: a reading in the creation's block would be dropped at the first poll
+      await cache.read(other.id, holders, (missing) => readHolderExpiries(b.context, other.id, missing));
+      await cache.read(stream.id, holders, load);
+      const before = await readHolderExpiries(b.context, stream.id, holders); // bob holds subscribe
+      await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] });
+      await sleep(3 * POLLING_INTERVAL); // the watcher has seen the revocation's block
+      // A reading whose calls ran before the revocation, paired with the block that mined it.
+      const raced = { ...before, at: await latestChainTime(b.context) };
+      let loads = 0;
+      const racedLoad = async () => (++loads, raced);
+      const first = await cache.read(stream.id, holders, racedLoad);
+      expect(first.expiries[0][3]).to.be.greaterThan(0, "the raced reading is what the caller gets once");
+      const second = await cache.read(stream.id, holders, load);
+      expect(second.expiries[0][3], "but it was not cached: the next read sees the revocation").to.equal(0);
+      expect(loads).to.equal(1);
+    } finally {
+      cache.clear();
+    }
   });
 });
