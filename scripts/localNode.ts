@@ -36,7 +36,7 @@ export function isPortTaken(port: number): Promise<boolean> {
 }
 
 /**
- * Starts `hardhat node` on 127.0.0.1 (never 0.0.0.0) and resolves once it accepts requests.
+ * Starts `hardhat node` on 127.0.0.1 (never on all interfaces) and resolves once it accepts requests.
  * The binary is spawned directly, so the process we hold is the node itself and killing it
  * frees the port.
  */

@@ -41,6 +41,19 @@ function documentedValue(message: StreamMessage) {
   return { ...message, timestamp: BigInt(message.timestamp), prevTimestamp: BigInt(message.prevTimestamp) };
 }
 
+/** The signer viem recovers for `message` under `signature`, lowercase. */
+async function viemRecover(message: SignedStreamMessage, signature: Hex): Promise<string> {
+  const { signature: _, ...unsigned } = message;
+  const signer = await recoverTypedDataAddress({
+    domain: DOCUMENTED_DOMAIN,
+    types: DOCUMENTED_TYPES,
+    primaryType: "StreamMessage",
+    message: documentedValue(unsigned),
+    signature,
+  });
+  return signer.toLowerCase();
+}
+
 function toBytes(hex: Hex): Uint8Array {
   return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
 }
@@ -147,15 +160,7 @@ describe("sdk/message signing and verification", () => {
         expect(verifyStreamMessage(signed, DOMAIN)).to.equal(true);
         expect(verifyStreamMessage({ ...signed, signature: flipped }, DOMAIN)).to.equal(false);
         // ...exactly as viem's recovery makes it fail.
-        const { signature: _, ...message } = signed;
-        const viemSigner = await recoverTypedDataAddress({
-          domain: DOCUMENTED_DOMAIN,
-          types: DOCUMENTED_TYPES,
-          primaryType: "StreamMessage",
-          message: documentedValue(message),
-          signature: flipped,
-        });
-        expect(viemSigner.toLowerCase()).to.not.equal(PUBLISHER);
+        expect(await viemRecover(signed, flipped)).to.not.equal(PUBLISHER);
       });
 
       it("fails for v written as 0/1 instead of 27/28 (one encoding per signature)", () => {
@@ -168,15 +173,7 @@ describe("sdk/message signing and verification", () => {
         const signature = secp256k1.Signature.fromCompact(bytes.subarray(0, 64));
         const twin = new secp256k1.Signature(signature.r, secp256k1.CURVE.n - signature.s);
         const highS = `0x${twin.toCompactHex()}${(bytes[64] === 27 ? 28 : 27).toString(16)}` as Hex;
-        const { signature: _, ...message } = signed;
-        const viemSigner = await recoverTypedDataAddress({
-          domain: DOCUMENTED_DOMAIN,
-          types: DOCUMENTED_TYPES,
-          primaryType: "StreamMessage",
-          message: documentedValue(message),
-          signature: highS,
-        });
-        expect(viemSigner.toLowerCase()).to.equal(PUBLISHER);
+        expect(await viemRecover(signed, highS)).to.equal(PUBLISHER);
         expect(verifyStreamMessage({ ...signed, signature: highS }, DOMAIN)).to.equal(false);
       });
 
