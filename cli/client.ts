@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { type Deployment, KeywayClient, MissingSignerError } from "../sdk";
+import { type Deployment, isPrivateKey, KeywayClient, MissingSignerError } from "../sdk";
 import { readDeployment } from "../sdk/node";
 import { CliError } from "./errors";
 import { ExitCode } from "./exitCodes";
@@ -23,7 +23,7 @@ async function registry(options: GlobalOptions): Promise<{ registryAddress: stri
 export function privateKey(options: GlobalOptions): `0x${string}` | undefined {
   if (options.privateKey === undefined || options.privateKey === "") return undefined;
   const key = options.privateKey.trim().replace(/^(0x)?/, "0x");
-  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
+  if (!isPrivateKey(key)) {
     throw new CliError("invalid private key: expected 64 hex digits (0x optional)", ExitCode.USAGE);
   }
   return key as `0x${string}`;

@@ -18,6 +18,7 @@ import type { RegistryContext } from "./context";
 import type { Deployment } from "./deployment";
 import { InvalidAddressError, InvalidArgumentError } from "./errors";
 import { ethersAccount, type EthersProvider, type EthersSigner, ethersTransport } from "./ethers";
+import { isPrivateKey } from "./privateKey";
 import { revertAwareFetch } from "./revertData";
 
 /** Where the node, the registry and the signer come from. Every field is optional; see `KeywayClient`. */
@@ -92,7 +93,7 @@ function signerClient(
     return options.walletClient as Client<Transport, Chain | undefined, Account>;
   }
   if (options.privateKey !== undefined) {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(options.privateKey)) throw new InvalidArgumentError("privateKey must be 0x followed by 64 hex digits");
+    if (!isPrivateKey(options.privateKey)) throw new InvalidArgumentError("privateKey must be 0x followed by 64 hex digits");
     return createClient({ account: privateKeyToAccount(options.privateKey), transport, chain });
   }
   if (options.ethersSigner !== undefined) {

@@ -34,6 +34,7 @@ export { getPermissions } from "./actions/getPermissions";
 export { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
 export type { WriteOptions } from "./actions/writeRegistry";
 export { holderAddress, type HolderSelector } from "./assignments";
+export { isPrivateKey } from "./privateKey";
 export { ethersAccount, ethersTransport, type EthersProvider, type EthersSigner } from "./ethers";
 
 export * from "./errors";

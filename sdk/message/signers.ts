@@ -1,6 +1,7 @@
 import { privateKeyToAddress } from "viem/accounts";
 import type { Address, Hex, LocalAccount } from "viem";
 import { InvalidArgumentError } from "../errors";
+import { isPrivateKey } from "../privateKey";
 import { curveBackend } from "./crypto";
 import { hexToBytes } from "./hex";
 import { canonicalSignature, joinSignature } from "./signature";
@@ -32,13 +33,11 @@ export interface EthersTypedDataSigner {
 /** A private key (0x hex, the fast native path), a viem local account or an ethers v6 signer. */
 export type SignerSource = Hex | Pick<LocalAccount, "address" | "signTypedData"> | EthersTypedDataSigner;
 
-const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
-
 /** Signs digests directly with the curve backend: no typed-data re-encoding. */
 export function privateKeySigner(privateKey: Hex): MessageSigner {
   let address: Address;
   try {
-    if (!PRIVATE_KEY.test(privateKey)) throw new Error("expected 0x and 32 bytes of hex");
+    if (!isPrivateKey(privateKey)) throw new Error("expected 0x and 32 bytes of hex");
     address = privateKeyToAddress(privateKey).toLowerCase() as Address;
   } catch (error) {
     throw new InvalidArgumentError("Invalid private key", { cause: error });
