@@ -1,28 +1,16 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import hre from "hardhat";
-import { getAddress } from "viem";
-import type { Deployment } from "../sdk";
+import { deployStreamRegistry, type Deployment } from "../sdk";
+import { writeDeployment } from "../sdk/node";
 
-/** Deploys StreamRegistry to the network Hardhat is pointed at and records it. */
+/**
+ * Deploys StreamRegistry to the network Hardhat is pointed at, from its first account, and
+ * records it in deployments/<network>.json.
+ */
 export async function deployRegistry(): Promise<Deployment> {
-  const publicClient = await hre.viem.getPublicClient();
   const [deployer] = await hre.viem.getWalletClients();
-  const { deploymentTransaction } = await hre.viem.sendDeploymentTransaction("StreamRegistry", [], {
-    client: { wallet: deployer },
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: deploymentTransaction.hash });
-  if (!receipt.contractAddress) throw new Error(`deployment ${receipt.transactionHash} created no contract`);
-  const deployment: Deployment = {
-    network: hre.network.name,
-    chainId: await publicClient.getChainId(),
-    registryAddress: getAddress(receipt.contractAddress),
-    deployBlock: Number(receipt.blockNumber),
-    transactionHash: receipt.transactionHash,
-  };
-  const dir = path.join(hre.config.paths.root, "deployments");
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, `${hre.network.name}.json`), JSON.stringify(deployment, null, 2) + "\n");
+  const deployment = await deployStreamRegistry(deployer, { network: hre.network.name });
+  await writeDeployment(deployment, path.join(hre.config.paths.root, "deployments"));
   return deployment;
 }
 

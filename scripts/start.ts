@@ -3,13 +3,13 @@
  * `keyway` CLI. Port: `--port <n>` (`npm start -- --port 8546`) or KEYWAY_PORT, else 8545.
  * Runs until Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stops the node and frees the port.
  */
-import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createPublicClient, createWalletClient, formatEther, getAddress, http, toHex, type Hex } from "viem";
+import { createPublicClient, createWalletClient, formatEther, http, toHex, type Hex } from "viem";
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { deployStreamRegistry, type Deployment } from "../sdk/deployment";
+import { writeDeployment } from "../sdk/node";
 import { formatStreamId } from "../sdk/streamId";
 import { isPortTaken, startLocalNode, type LocalNode } from "./localNode";
 
@@ -35,13 +35,7 @@ export function devAccounts(count: number): DevAccount[] {
 /** Deploys StreamRegistry with the node's first account. */
 export async function deployLocalRegistry(rpcUrl: string): Promise<Deployment> {
   const walletClient = createWalletClient({ account: devAccounts(1)[0].account, chain: hardhat, transport: http(rpcUrl) });
-  const deployment = await deployStreamRegistry(walletClient, { network: "localhost" });
-  return { ...deployment, registryAddress: getAddress(deployment.registryAddress) };
-}
-
-async function writeDeployment(deployment: Deployment): Promise<void> {
-  await mkdir(path.dirname(LOCAL_DEPLOYMENT_FILE), { recursive: true });
-  await writeFile(LOCAL_DEPLOYMENT_FILE, JSON.stringify(deployment, null, 2) + "\n");
+  return deployStreamRegistry(walletClient, { network: "localhost" });
 }
 
 function portFrom(argv: string[]): number {
@@ -109,7 +103,7 @@ async function main(): Promise<void> {
   });
   try {
     const deployment = await deployLocalRegistry(node.url);
-    await writeDeployment(deployment);
+    await writeDeployment(deployment, path.dirname(LOCAL_DEPLOYMENT_FILE));
     const accounts = devAccounts(3);
     const publicClient = createPublicClient({ chain: hardhat, transport: http(node.url) });
     const balances = await Promise.all(accounts.map(({ account }) => publicClient.getBalance({ address: account.address })));

@@ -2,16 +2,15 @@
  * Node-only helpers (they read files). Not exported by `sdk/index.ts`, so browser bundles
  * stay free of Node built-ins: import them from `keyway/node`.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isAddress } from "viem";
 import type { Deployment } from "./deployment";
 import { InvalidArgumentError } from "./errors";
 
-/** Reads and checks `<dir>/<network>.json` as written by `scripts/deploy.ts` (dir defaults to ./deployments). */
+/** Reads and checks `<dir>/<network>.json` as `writeDeployment` wrote it (dir defaults to ./deployments). */
 export async function readDeployment(network: string, dir = path.resolve("deployments")): Promise<Deployment> {
-  if (!/^[A-Za-z0-9_-]+$/.test(network)) throw new InvalidArgumentError(`Invalid network name ${JSON.stringify(network)}`);
-  const file = path.join(dir, `${network}.json`);
+  const file = deploymentFile(network, dir);
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, "utf8"));
@@ -19,6 +18,19 @@ export async function readDeployment(network: string, dir = path.resolve("deploy
     throw new InvalidArgumentError(`Cannot read deployment ${file}: ${(error as Error).message}`, { cause: error });
   }
   return checkDeployment(parsed, file);
+}
+
+/** Writes `<dir>/<network of the deployment>.json` (dir defaults to ./deployments); returns its path. */
+export async function writeDeployment(deployment: Deployment, dir = path.resolve("deployments")): Promise<string> {
+  const file = deploymentFile(deployment.network, dir);
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, JSON.stringify(deployment, null, 2) + "\n");
+  return file;
+}
+
+function deploymentFile(network: string, dir: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(network)) throw new InvalidArgumentError(`Invalid network name ${JSON.stringify(network)}`);
+  return path.join(dir, `${network}.json`);
 }
 
 function checkDeployment(value: unknown, file: string): Deployment {

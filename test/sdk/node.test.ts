@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { InvalidArgumentError, type Deployment } from "../../sdk";
-import { readDeployment } from "../../sdk/node";
+import { readDeployment, writeDeployment } from "../../sdk/node";
 
-describe("readDeployment (sdk/node.ts)", () => {
+describe("readDeployment / writeDeployment (sdk/node.ts)", () => {
   let dir: string;
   const deployment: Deployment = {
     network: "localhost",
@@ -31,5 +31,14 @@ describe("readDeployment (sdk/node.ts)", () => {
       const error = await readDeployment(network, dir).catch((e: unknown) => e);
       expect(error, network).to.be.instanceOf(InvalidArgumentError);
     }
+  });
+
+  it("writeDeployment writes <dir>/<network>.json (creating dir) that readDeployment reads back", async () => {
+    const nested = path.join(dir, "nested");
+    const file = await writeDeployment({ ...deployment, network: "demo" }, nested);
+    expect(file).to.equal(path.join(nested, "demo.json"));
+    expect(await readDeployment("demo", nested)).to.deep.equal({ ...deployment, network: "demo" });
+    const error = await writeDeployment({ ...deployment, network: "../escape" }, dir).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(InvalidArgumentError);
   });
 });
