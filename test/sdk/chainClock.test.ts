@@ -27,9 +27,10 @@ describe("Expiries are judged by the chain's clock, not the local one", function
     const transport = custom(provider, { retryCount: 0 });
     const walletClient = createWalletClient({ account: privateKeyToAccount(KEYS[0]), chain: hardhat, transport });
     const deployment = await deployStreamRegistry(walletClient, { network: "hardhat" });
-    const client = new KeywayClient({ deployment, walletClient, publicClient: createPublicClient({ chain: hardhat, transport }), cache: false });
+    const publicClient = createPublicClient({ chain: hardhat, transport });
+    const client = new KeywayClient({ deployment, walletClient, publicClient, cache: false });
     const stream = await client.createStream("/clock");
-    const latest = async () => Number((await client.context.publicClient.getBlock()).timestamp);
+    const latest = async () => Number((await publicClient.getBlock()).timestamp);
     return { client, stream, latest };
   }
   const bob = privateKeyToAccount(KEYS[1]).address.toLowerCase();
