@@ -24,7 +24,7 @@ export function privateKey(options: GlobalOptions): `0x${string}` | undefined {
   if (options.privateKey === undefined || options.privateKey === "") return undefined;
   const key = options.privateKey.trim().replace(/^(0x)?/, "0x");
   if (!isPrivateKey(key)) {
-    throw new CliError("invalid private key: expected 64 hex digits (0x optional)", ExitCode.USAGE);
+    throw new CliError("invalid private key: expected 64 hex digits (0x optional) of a number from 1 to n-1 (secp256k1)", ExitCode.USAGE);
   }
   return key as `0x${string}`;
 }

@@ -104,6 +104,21 @@ describe("keyway: options, errors and exit codes", function () {
     expect(result.stderr + result.stdout).not.to.include("ab".repeat(31));
   });
 
+  it("a private key of 0 or not below the curve order n: exit 2, neither the key nor its value echoed", async function () {
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    for (const value of [0n, n, n + 1n, 2n ** 256n - 1n]) {
+      const hex = value.toString(16).padStart(64, "0");
+      for (const args of [["stream", "create", "/x"], ["message", "sign", streamId]]) {
+        expectFailure(await chain.keyway([...args, "--private-key", hex], { input: "1\n" }), 2, /^keyway: invalid private key: expected 64 hex digits \(0x optional\) of a number from 1 to n-1/);
+        const verbose = await chain.keyway([...args, "--private-key", hex, "--verbose"], { input: "1\n" });
+        expect(verbose.code, verbose.stderr).to.equal(2);
+        const output = verbose.stderr + verbose.stdout;
+        expect(output).not.to.include(hex);
+        if (value !== 0n) expect(output).not.to.include(value.toString(10)); // (a lone "0" is in any message)
+      }
+    }
+  });
+
   it("a valid key is never printed, even with --verbose on a failure", async function () {
     const result = await chain.keyway(["permission", "grant", streamId, "public", "edit", "--verbose"], { signer: alice });
     expect(result.code).to.equal(2);
