@@ -136,6 +136,40 @@ describe("keyway: options, errors and exit codes", function () {
     expect(verbose.stderr).to.include("fetch failed");
   });
 
+  it("a node that dies while a write waits to be mined: exit 6 within seconds, one line naming the node", async function () {
+    // A node of its own: this test kills it.
+    const doomed = await startTestChain();
+    try {
+      const [owner] = doomed.accounts;
+      const call = (method: string, params: unknown[] = []) =>
+        fetch(doomed.node.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+      await call("evm_setAutomine", [false]);
+      const started = Date.now();
+      const pending = doomed.keyway(["stream", "create", "/never-mined"], { signer: owner });
+      // Wait for the transaction to reach the node's pool, then kill the node under it.
+      for (let pooled = false; !pooled; ) {
+        const block = (await (await call("eth_getBlockByNumber", ["pending", false])).json()) as { result: { transactions: string[] } };
+        pooled = block.result.transactions.length > 0;
+        if (!pooled) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(Date.now() - started, "the write reached the node").to.be.lessThan(60_000);
+      }
+      await doomed.stop();
+      const killedAt = Date.now();
+      const result = await pending;
+      const seconds = (Date.now() - killedAt) / 1000;
+      console.log(`      the CLI reported the dead node ${seconds.toFixed(1)} s after it was killed`);
+      expect(result.code, result.stderr).to.equal(6);
+      expect(result.stdout).to.equal("");
+      const lines = result.stderr.trimEnd().split("\n").filter((line) => !/^keyway: sent 0x[0-9a-f]{64}, waiting for it to be mined\.\.\.$/.test(line));
+      expect(lines, result.stderr).to.have.length(1);
+      expect(lines[0]).to.match(new RegExp(`^keyway: the node at ${doomed.node.url} stopped answering while transaction 0x[0-9a-f]{64} waited to be mined`));
+      // viem's own wait gives up after 180 s; "within seconds" with room for a loaded machine.
+      expect(seconds).to.be.lessThan(60);
+    } finally {
+      await doomed.stop();
+    }
+  });
+
   it("says that it waits when a transaction is not mined at once (on stderr, stdout stays clean)", async function () {
     await rpc("evm_setAutomine", [false]);
     try {
