@@ -293,7 +293,7 @@ describe("KeywayClient (in-process Hardhat)", () => {
       expect(() => new KeywayClient({ publicClient: publicClient(), registryAddress: "0x12" })).to.throw(InvalidAddressError);
       expect(() => new KeywayClient({ publicClient: publicClient(), deployment, privateKey: "0x12" })).to.throw(InvalidArgumentError);
       // 0 and n (secp256k1's order) are 64 hex digits but no key: refused as such, the value not echoed.
-      for (const key of ["0x" + "0".repeat(64), "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"]) {
+      for (const key of ["0x" + "0".repeat(64), "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"] as `0x${string}`[]) {
         expect(() => new KeywayClient({ publicClient: publicClient(), deployment, privateKey: key })).to.throw(InvalidArgumentError, /^privateKey must be/);
       }
       expect(() => new KeywayClient({ publicClient: publicClient(), deployment, logPageSize: 0 })).to.throw(InvalidArgumentError);
