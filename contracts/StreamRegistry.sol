@@ -151,6 +151,11 @@ contract StreamRegistry {
     }
 
     /// @notice Whether `user` holds `permission` now, directly or because the public does.
+    /// @dev Public permissions, one rule for the contract, the SDK and the CLI (docs/contract.md,
+    /// "Public permissions"): the public holds only Publish and Subscribe, and whether its
+    /// permission counts for a user is part of the question. Here it counts; it does not in
+    /// `hasDirectPermission`, it does in the CLI's `permission check` unless `--no-public`, and
+    /// in the SDK's `hasPermission` only with `allowPublic: true`.
     function hasPermission(string calldata streamId, address user, Permission permission)
         external
         view
@@ -161,7 +166,8 @@ contract StreamRegistry {
             || (_isPublicPermission(permission) && _holds(holders[address(0)], permission));
     }
 
-    /// @notice Whether `user` itself holds `permission` now, ignoring public permissions.
+    /// @notice Whether `user` itself holds `permission` now, ignoring public permissions
+    /// (see `hasPermission` for the rule).
     function hasDirectPermission(string calldata streamId, address user, Permission permission)
         external
         view
