@@ -24,6 +24,11 @@ export interface PermissionSource {
   getPermissionExpiry(query: PermissionExpiryQuery): number | Promise<number>;
 }
 
+/** Positions remembered per chain by default. */
+export const DEFAULT_WINDOW_SIZE = 256;
+/** Chains remembered by default. */
+export const DEFAULT_MAX_CHAINS = 10_000;
+
 export interface MessageValidatorOptions {
   /** The chain and registry messages must be signed for. */
   domain: MessageDomain;
@@ -106,7 +111,7 @@ function parseOrReject(message: unknown): SignedStreamMessage {
  * only now so that a rejected message leaves no trace.
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
-  const { domain, permissions, maxClockSkewMs = 10_000, windowSize = 256, maxChains = 10_000 } = options;
+  const { domain, permissions, maxClockSkewMs = 10_000, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;
   const { now = Date.now, onGap, onOutOfOrder } = options;
   for (const [name, value, min] of [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1]] as const) {
     if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
