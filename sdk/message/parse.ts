@@ -7,6 +7,11 @@ export const UINT32_MAX = 2 ** 32 - 1;
 /** Longest msgChainId accepted: it keys the validator's per-chain state. */
 export const MAX_MSG_CHAIN_ID_LENGTH = 64;
 export const MAX_CONTENT_TYPE_LENGTH = 255;
+/**
+ * Largest content, in bytes (1 MiB, as Streamr's limit): a relay and every subscriber hash the
+ * whole content of each message, so an unbounded one would let one message cost seconds.
+ */
+export const MAX_CONTENT_BYTES = 1024 * 1024;
 
 // Lowercase hex only: one encoding per message, so equal messages are equal strings.
 const ADDRESS = /^0x[0-9a-f]{40}$/;
@@ -90,10 +95,15 @@ function patternField<T extends string>(fields: Fields, name: string, pattern: R
 
 function contentField(fields: Fields): Hex {
   const value = fields.content;
-  if (typeof value !== "string" || value.length % 2 !== 0 || !HEX.test(value)) {
-    throw new InvalidMessageError("content", "must be lowercase 0x hex of whole bytes");
-  }
+  if (typeof value !== "string" || value.length % 2 !== 0) throw new InvalidMessageError("content", "must be lowercase 0x hex of whole bytes");
+  checkContentSize((value.length - 2) / 2);
+  if (!HEX.test(value)) throw new InvalidMessageError("content", "must be lowercase 0x hex of whole bytes");
   return value as Hex;
+}
+
+/** Throws InvalidMessageError for content of more than MAX_CONTENT_BYTES. */
+export function checkContentSize(bytes: number): void {
+  if (bytes > MAX_CONTENT_BYTES) throw new InvalidMessageError("content", `must be at most ${MAX_CONTENT_BYTES} bytes, got ${bytes}`);
 }
 
 function checkFieldNames(fields: Fields, allowed: Set<string>): void {

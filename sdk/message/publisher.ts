@@ -3,7 +3,7 @@ import { randomBytes } from "@noble/hashes/utils";
 import { normalizeStreamId } from "../streamId";
 import { domainSeparator } from "./hash";
 import { bytesToHex } from "./hex";
-import { parseStreamMessage, UINT32_MAX } from "./parse";
+import { checkContentSize, parseStreamMessage, UINT32_MAX } from "./parse";
 import { signCheckedMessage } from "./sign";
 import { toMessageSigner, type MessageSigner, type SignerSource } from "./signers";
 import type { MessageDomain, MessageRef, SignedStreamMessage, StreamMessage } from "./types";
@@ -73,6 +73,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   async function publish(content: Uint8Array | Hex, publishOptions: PublishOptions = {}): Promise<SignedStreamMessage> {
     address ??= (await signer.getAddress()).toLowerCase() as Address;
     const isHex = typeof content === "string";
+    if (!isHex) checkContentSize(content.length); // hex content is checked with the message below
     // The position is taken synchronously, before signing, so concurrent publishes get distinct,
     // increasing positions. A message whose signing then fails leaves a gap subscribers see.
     const ref = nextRef(last, now());
