@@ -51,7 +51,9 @@ export async function withClient(
   try {
     // Before any RPC: a missing key is the user's to fix whatever the node says.
     if (writes && client.context.walletClient === undefined) throw new MissingSignerError("this command");
-    await Promise.race([run(client, options), pending.nodeLost]);
+    const running = run(client, options);
+    running.catch(() => {}); // Once the node is lost, how the abandoned command ends no longer matters.
+    await Promise.race([running, pending.nodeLost]);
   } finally {
     pending.stop();
     client.destroy();

@@ -28,14 +28,24 @@ export function cleanEnv(overrides: Record<string, string | undefined> = {}): No
   return { ...env, ...overrides };
 }
 
-/** Runs the real `keyway` binary as a child process; `input` (text or raw bytes) is its whole stdin. */
-export function runKeyway(args: string[], { env, input }: { env: NodeJS.ProcessEnv; input?: string | Uint8Array }): Promise<CliResult> {
+export interface RunOptions {
+  /** The whole of stdin: text or raw bytes. */
+  input?: string | Uint8Array;
+  /** Called with all of stderr so far whenever more arrives: to act on a progress line while the command runs. */
+  onStderr?: (stderr: string) => void;
+}
+
+/** Runs the real `keyway` binary as a child process. */
+export function runKeyway(args: string[], { env, input, onStderr }: { env: NodeJS.ProcessEnv } & RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [KEYWAY_BIN, ...args], { cwd: ROOT, env, stdio: "pipe" });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      onStderr?.(stderr);
+    });
     // A command that stops reading early (a refused line) closes stdin under the rest of the input.
     child.stdin.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE") reject(error);
@@ -55,7 +65,7 @@ export interface TestChain {
   /** Environment for the CLI: this node and registry, no key. */
   env: NodeJS.ProcessEnv;
   /** Runs `keyway` against this chain, signing with `signer` when given. */
-  keyway(args: string[], options?: { signer?: DevAccount; input?: string | Uint8Array; env?: Record<string, string | undefined> }): Promise<CliResult>;
+  keyway(args: string[], options?: { signer?: DevAccount; env?: Record<string, string | undefined> } & RunOptions): Promise<CliResult>;
   stop(): Promise<void>;
 }
 
@@ -70,8 +80,8 @@ export async function startTestChain(): Promise<TestChain> {
       deployment,
       accounts: devAccounts(4),
       env,
-      keyway: (args, { signer, input, env: extra } = {}) =>
-        runKeyway(args, { input, env: { ...env, ...(signer && { KEYWAY_PRIVATE_KEY: signer.privateKey }), ...extra } }),
+      keyway: (args, { signer, env: extra, ...run } = {}) =>
+        runKeyway(args, { ...run, env: { ...env, ...(signer && { KEYWAY_PRIVATE_KEY: signer.privateKey }), ...extra } }),
       stop: () => node.stop(),
     };
   } catch (error) {
@@ -97,4 +107,13 @@ export function expectFailure(result: CliResult, exitCode: number, message: RegE
   expect(result.stderr).to.match(/^keyway: /);
   expect(result.stderr).to.match(message);
   expect(result.stderr).not.to.match(/\n\s+at /);
+}
+
+/** Resolves once `condition` holds, polling every 100 ms; fails after `timeoutMs` (generous: the machine may be loaded). */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { findFreePort, isPortTaken } from "../../scripts/localNode";
 import { LOCAL_DEPLOYMENT_FILE } from "../../scripts/start";
-import { buildCli, cleanEnv } from "./harness";
+import { buildCli, cleanEnv, waitFor } from "./harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -37,14 +37,6 @@ function collect(child: ChildProcess): { stdout: () => string; stderr: () => str
   return { stdout: () => stdout, stderr: () => stderr, exit };
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Pids of processes whose command line mentions `--port <port>`: a node left behind would. */
 function processesOnPort(port: number): number[] {
   return readdirSync("/proc")
@@ -70,6 +62,9 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
 }
 
 describe("npm start (scripts/start.ts)", function () {
+  // Each test builds, starts a node, deploys and runs the CLI several times: on a loaded 2-core
+  // machine that alone can take minutes, and the waits inside allow up to 90 s for the banner.
+  this.timeout(300_000);
   let savedDeployment: string | undefined;
 
   before(function () {
@@ -84,7 +79,7 @@ describe("npm start (scripts/start.ts)", function () {
   });
 
   async function expectServing(output: ReturnType<typeof collect>, port: number): Promise<void> {
-    await until(() => output.stdout().includes("Press Ctrl-C") && output.stdout().includes("message verify"), "the banner");
+    await waitFor(() => output.stdout().includes("Press Ctrl-C") && output.stdout().includes("message verify"), "the banner", 90_000);
     const url = `http://127.0.0.1:${port}`;
     expect(output.stdout()).to.include(`RPC URL:   ${url}`);
     expect(await rpc(url, "eth_chainId")).to.equal("0x7a69");
@@ -140,7 +135,7 @@ describe("npm start (scripts/start.ts)", function () {
     child.kill("SIGTERM");
     // npm reports the signal as its own exit status; what matters is what is left running.
     await output.exit;
-    await until(() => processesOnPort(port).length === 0, "the node to stop", 30_000);
+    await waitFor(() => processesOnPort(port).length === 0, "the node to stop", 30_000);
     expect(await isPortTaken(port)).to.equal(false);
   });
 

@@ -242,11 +242,9 @@ describe("KeywayClient (in-process Hardhat)", () => {
     });
 
     it("an expiry already past on chain is rejected as InvalidArgumentError decoded from ExpiryInPast", async () => {
-      // Hardhat's clock can run ahead of the local one: an expiry valid locally may be past on chain.
-      await publicClient().request({ method: "evm_increaseTime" as never, params: [7200] as never });
-      await publicClient().request({ method: "evm_mine" as never, params: [] as never });
-      const soon = new Date(Date.now() + 60_000);
-      const error = await rejectedWithoutChange(() => owner.grantPermissions(streamId, { userId: bobId, permissions: [PUBLISH], expiresAt: { publish: soon } }));
+      // The latest block's time: the next block's is later. (test/sdk/chainClock.test.ts: chain and local clocks apart.)
+      const past = new Date((await chainNow()) * 1000);
+      const error = await rejectedWithoutChange(() => owner.grantPermissions(streamId, { userId: bobId, permissions: [PUBLISH], expiresAt: { publish: past } }));
       expect(error).to.be.instanceOf(InvalidArgumentError);
       expect(error.cause).to.be.instanceOf(Error);
     });
