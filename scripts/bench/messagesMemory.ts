@@ -1,6 +1,7 @@
-// `npm run bench:messages:memory`: the memory a full chain tracker holds (a relay holds one):
-// maxChains chains, each with windowSize positions remembered, measured as the growth of the
-// JS heap plus array buffers after a full garbage collection.
+// The memory a full chain tracker holds (a relay holds one): maxChains chains, each with
+// windowSize positions remembered, measured as the growth of the JS heap plus array buffers
+// after a full garbage collection. Run:
+//   node -r ts-node/register/transpile-only scripts/bench/messagesMemory.ts
 import os from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";

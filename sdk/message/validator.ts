@@ -19,6 +19,7 @@ export interface PermissionExpiryQuery {
  * Where the validator learns permissions: the effective expiry held now (by the chain's
  * clock) in unix SECONDS, 0 = not held, FOREVER = 2**40 - 1. A `KeywayClient` fits; its
  * answers are cached and invalidated by registry events, so validating costs no RPC per message.
+ * A number answered synchronously (a warm cache) is used at once, without a turn of the event loop.
  */
 export interface PermissionSource {
   getPermissionExpiry(query: PermissionExpiryQuery): number | Promise<number>;
