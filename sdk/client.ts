@@ -7,8 +7,7 @@ import { grantPermissions, revokePermissions, setPermissions, type StreamPermiss
 import type { WriteOptions } from "./actions/writeRegistry";
 import { chainNowSeconds } from "./actions/chainTime";
 import type { RegistryPoll } from "./cache";
-import type { RegistryContext } from "./context";
-import { type ConnectionOptions, createContext } from "./createContext";
+import { type ConnectionOptions, createContext, type RegistryContext } from "./context";
 import { MissingSignerError } from "./errors";
 import type { PermissionAssignment } from "./permissions";
 import { Stream } from "./stream";

@@ -1,8 +1,25 @@
-import type { Account, Address, Chain, Client, Transport } from "viem";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  type Client,
+  createClient,
+  getAddress,
+  type Hex,
+  isAddress,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { getChainId, getCode } from "viem/actions";
-import type { PermissionCache } from "./cache";
-import { RegistryNotFoundError, WrongChainError } from "./errors";
+import { createPermissionCache, type PermissionCache } from "./cache";
+import type { Deployment } from "./deployment";
+import { InvalidAddressError, InvalidArgumentError, RegistryNotFoundError, WrongChainError } from "./errors";
+import { ethersAccount, type EthersProvider, type EthersSigner, ethersTransport } from "./ethers";
+import { isPrivateKey } from "./privateKey";
 import { toKeywayError } from "./toKeywayError";
+import { nodeTransport } from "./transport";
 
 /**
  * What every registry action needs: the clients, the registry and the chain it lives on.
@@ -25,6 +42,100 @@ export interface RegistryContext {
   chainCheck?: Promise<void>;
   /** Settles once the registry address was found to hold code. */
   registryCheck?: Promise<void>;
+}
+
+/** Where the node, the registry and the signer come from. Every field is optional; see `KeywayClient`. */
+export interface ConnectionOptions {
+  /** JSON-RPC URL of the node; requests are batched over HTTP. */
+  rpcUrl?: string;
+  /** The chain the registry lives on; the node is checked against its id. */
+  chain?: Chain;
+  registryAddress?: string;
+  /** Block of the registry's deployment (informational for tools such as the CLI). */
+  deployBlock?: number;
+  /** A parsed `deployments/<network>.json`: supplies chain id, registry address and deploy block. */
+  deployment?: Deployment;
+  publicClient?: PublicClient;
+  /** A viem wallet client with an account: the signer. */
+  walletClient?: WalletClient;
+  /** A 0x private key: the signer, over `rpcUrl` (or the other transport given). */
+  privateKey?: Hex;
+  /** An ethers v6 signer (Wallet, JsonRpcSigner...); its provider is used when no other node is given. */
+  ethersSigner?: EthersSigner;
+  /** An ethers v6 JSON-RPC provider, for read-only use or alongside `ethersSigner`. */
+  ethersProvider?: EthersProvider;
+  /** Widest block range per `eth_getLogs` request (default 5000; many hosted RPCs cap ranges). */
+  logPageSize?: number;
+  /** The permission cache: on by default (`maxAgeMs` 60 000); `false` turns it off. */
+  cache?: { maxAgeMs?: number } | false;
+  /** How often the registry's events are polled while something is cached or watched, in ms (default: the viem client's, 4000 over HTTP). */
+  pollingInterval?: number;
+}
+
+const DEFAULT_LOG_PAGE_SIZE = 5_000;
+const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
+
+/** Builds the context the actions run on from whatever combination of clients the user passed. */
+export function createContext(options: ConnectionOptions): RegistryContext {
+  const { deployment, chain } = options;
+  const transport = nodeTransport(options);
+  const publicClient = (options.publicClient ?? createClient({ transport, chain })) as RegistryContext["publicClient"];
+  const logPageSize = options.logPageSize ?? DEFAULT_LOG_PAGE_SIZE;
+  if (!Number.isSafeInteger(logPageSize) || logPageSize < 1) {
+    throw new InvalidArgumentError(`logPageSize must be a positive integer, got ${logPageSize}`);
+  }
+  const maxAgeMs = (options.cache === false ? undefined : options.cache?.maxAgeMs) ?? DEFAULT_CACHE_MAX_AGE_MS;
+  const pollingInterval = options.pollingInterval ?? publicClient.pollingInterval;
+  for (const [name, value] of Object.entries({ maxAgeMs, pollingInterval })) {
+    if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number of ms, got ${value}`);
+  }
+  const context: RegistryContext = {
+    publicClient,
+    walletClient: signerClient(options, transport, publicClient.chain ?? chain),
+    registryAddress: registryAddressOf(options.registryAddress ?? deployment?.registryAddress),
+    expectedChainId: expectedChainIdOf(chain?.id ?? publicClient.chain?.id, deployment?.chainId),
+    logPageSize,
+    cache: undefined!,
+  };
+  context.cache = createPermissionCache(context, { enabled: options.cache !== false, maxAgeMs, pollingInterval });
+  return context;
+}
+
+function signerClient(
+  options: ConnectionOptions,
+  transport: Transport,
+  chain: Chain | undefined,
+): Client<Transport, Chain | undefined, Account> | undefined {
+  const signers = [options.walletClient, options.privateKey, options.ethersSigner].filter((s) => s !== undefined);
+  if (signers.length > 1) throw new InvalidArgumentError("Pass only one of walletClient, privateKey and ethersSigner");
+  if (options.walletClient !== undefined) {
+    if (options.walletClient.account === undefined) throw new InvalidArgumentError("walletClient has no account");
+    return options.walletClient as Client<Transport, Chain | undefined, Account>;
+  }
+  if (options.privateKey !== undefined) {
+    if (!isPrivateKey(options.privateKey)) throw new InvalidArgumentError("privateKey must be 0x followed by 64 hex digits");
+    return createClient({ account: privateKeyToAccount(options.privateKey), transport, chain });
+  }
+  if (options.ethersSigner !== undefined) {
+    const provider = (options.ethersSigner.provider as EthersProvider | null) ?? options.ethersProvider;
+    // A JSON-RPC signer sends through its own provider (the wallet); a local signer through any node.
+    const signerTransport = provider ? ethersTransport(provider) : transport;
+    return createClient({ account: ethersAccount(options.ethersSigner), transport: signerTransport, chain });
+  }
+  return undefined;
+}
+
+function registryAddressOf(address: string | undefined): Address {
+  if (address === undefined) throw new InvalidArgumentError("No registry address: pass registryAddress or deployment");
+  if (!isAddress(address)) throw new InvalidAddressError(address);
+  return getAddress(address);
+}
+
+function expectedChainIdOf(chainId: number | undefined, deploymentChainId: number | undefined): number | undefined {
+  if (chainId !== undefined && deploymentChainId !== undefined && chainId !== deploymentChainId) {
+    throw new InvalidArgumentError(`chain ${chainId} does not match the deployment's chain ${deploymentChainId}`);
+  }
+  return chainId ?? deploymentChainId;
 }
 
 /** Throws `WrongChainError` if the node is not on the configured chain; asks the node only once. */

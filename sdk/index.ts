@@ -21,25 +21,104 @@
  * Node-only helpers (`readDeployment`) live in `keyway/node` (sdk/node.ts), not here, so this
  * module bundles for browsers.
  */
+// The public API, listed name by name: what is not here is internal and may change.
+
+// Client
 export { KeywayClient, type KeywayClientOptions } from "./client";
 export { Stream, type StreamPermissionQuery } from "./stream";
-export type { ConnectionOptions } from "./createContext";
-export type { RegistryContext } from "./context";
+export type { ConnectionOptions, RegistryContext } from "./context";
+export type { RegistryPoll } from "./cache";
 export { deployStreamRegistry, type Deployment } from "./deployment";
 export { streamRegistryAbi, streamRegistryBytecode } from "./abi";
+export { ethersAccount, ethersTransport, type EthersProvider, type EthersSigner } from "./ethers";
 
+// Actions: `(context, …)`, for per-call options; the client's methods wrap them
 export { createStream, deleteStream, getStreamMetadata, streamExists, updateStreamMetadata, type CreateStreamResult } from "./actions/streams";
 export { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
+export type { WriteOptions } from "./actions/writeRegistry";
 export { getPermissions } from "./actions/getPermissions";
 export { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
 export { chainNowSeconds, latestChainTime, type ChainTime } from "./actions/chainTime";
-export type { RegistryPoll } from "./cache";
-export type { WriteOptions } from "./actions/writeRegistry";
-export { holderAddress, type HolderSelector } from "./assignments";
-export { isPrivateKey } from "./privateKey";
-export { ethersAccount, ethersTransport, type EthersProvider, type EthersSigner } from "./ethers";
 
-export * from "./errors";
-export * from "./permissions";
-export * from "./streamId";
-export * from "./message";
+// Permissions, holders and stream ids
+export {
+  FOREVER,
+  isPublicAssignment,
+  parsePermission,
+  PUBLIC_PERMISSIONS,
+  STREAM_PERMISSIONS,
+  StreamPermission,
+  type PermissionAssignment,
+  type PublicPermissionAssignment,
+  type UserPermissionAssignment,
+} from "./permissions";
+export { holderAddress, type HolderSelector } from "./assignments";
+export { formatStreamId, MAX_PATH_LENGTH, normalizeStreamId, parseStreamId, streamKeyOf, validateStreamPath, type StreamIdParts } from "./streamId";
+export { isPrivateKey } from "./privateKey";
+
+// Errors
+export {
+  ContractError,
+  InvalidAddressError,
+  InvalidArgumentError,
+  InvalidPermissionError,
+  InvalidStreamIdError,
+  KeywayError,
+  MissingSignerError,
+  RegistryNotFoundError,
+  RpcError,
+  StreamAlreadyExistsError,
+  StreamNotFoundError,
+  UnauthorizedError,
+  WrongChainError,
+  type KeywayErrorCode,
+  type KeywayErrorOptions,
+} from "./errors";
+
+// Signed messages (sdk/message)
+export {
+  createMessageValidator,
+  createPublisher,
+  DOMAIN_NAME,
+  DOMAIN_VERSION,
+  fromJSON,
+  getCryptoBackend,
+  hashStreamMessage,
+  InvalidMessageError,
+  MAX_CONTENT_TYPE_LENGTH,
+  MAX_MSG_CHAIN_ID_LENGTH,
+  MessageRejectedError,
+  parseStreamMessage,
+  privateKeySigner,
+  signStreamMessage,
+  STREAM_MESSAGE_TYPE,
+  STREAM_MESSAGE_TYPES,
+  streamMessageDomain,
+  streamMessageTypedData,
+  toJSON,
+  toMessageSigner,
+  useCryptoBackend,
+  verifyStreamMessage,
+  type BackendName,
+  type CryptoBackendInfo,
+  type EthersTypedDataSigner,
+  type GapEvent,
+  type MessageDomain,
+  type MessageRef,
+  type MessageRejectionReason,
+  type MessageSigner,
+  type MessageValidator,
+  type MessageValidatorOptions,
+  type OutOfOrderEvent,
+  type PermissionExpiryQuery,
+  type PermissionSource,
+  type Publisher,
+  type PublisherOptions,
+  type PublishOptions,
+  type SignedStreamMessage,
+  type SignRequest,
+  type SignerSource,
+  type SignStreamMessageOptions,
+  type StreamMessage,
+  type StreamMessageTypedData,
+} from "./message";

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidPermissionError } from "./errors";
+import { InvalidPermissionError } from "./errors";
 
 /** The five permissions, with the values of Streamr's `StreamPermission`. */
 export enum StreamPermission {
@@ -23,9 +23,6 @@ export const PUBLIC_PERMISSIONS: readonly StreamPermission[] = [StreamPermission
 
 /** Unix-seconds expiry that means "held forever" (`type(uint40).max`). */
 export const FOREVER = 2 ** 40 - 1;
-
-const EXPIRY_BITS = 40n;
-const EXPIRY_MASK = (1n << EXPIRY_BITS) - 1n;
 
 /** One holder's expiry per permission in unix seconds, indexed as `STREAM_PERMISSIONS`; 0 = not held. */
 export type Expiries = [number, number, number, number, number];
@@ -63,19 +60,4 @@ export function parsePermission(name: string): StreamPermission {
   const permission = STREAM_PERMISSIONS.find((p) => p === name.trim().toLowerCase());
   if (permission === undefined) throw new InvalidPermissionError(name);
   return permission;
-}
-
-/** Packs expiries as the registry stores them: permission p's expiry in bits 40p .. 40p+39. */
-export function packExpiries(expiries: readonly number[]): bigint {
-  return expiries.reduce((packed, expiry, p) => {
-    if (!Number.isSafeInteger(expiry) || expiry < 0 || expiry > FOREVER) {
-      throw new InvalidArgumentError(`Expiry ${expiry} is not a unix time between 0 and ${FOREVER}`);
-    }
-    return packed | (BigInt(expiry) << (BigInt(p) * EXPIRY_BITS));
-  }, 0n);
-}
-
-/** The inverse of `packExpiries`, as in the registry's `PermissionsUpdated` event. */
-export function unpackExpiries(packed: bigint): Expiries {
-  return STREAM_PERMISSIONS.map((_, p) => Number((packed >> (BigInt(p) * EXPIRY_BITS)) & EXPIRY_MASK)) as Expiries;
 }

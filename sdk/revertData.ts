@@ -15,21 +15,3 @@ export function revertDataOf(error: unknown): Hex | undefined {
 export function withRevertCode<E extends { code?: unknown }>(error: E): E {
   return revertDataOf(error) !== undefined && error.code !== 3 ? { ...error, code: 3 } : error;
 }
-
-/** `fetch` for viem's `http` transport that applies `withRevertCode` to every JSON-RPC error in a response. */
-export const revertAwareFetch: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  const fix = (message: unknown) => {
-    const { error } = (message ?? {}) as { error?: { code?: unknown } };
-    return error === undefined ? message : { ...(message as object), error: withRevertCode(error) };
-  };
-  const fixed = body === undefined ? text : JSON.stringify(Array.isArray(body) ? body.map(fix) : fix(body));
-  return new Response(fixed, { status: response.status, statusText: response.statusText, headers: response.headers });
-};

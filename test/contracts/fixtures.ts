@@ -36,10 +36,8 @@ export function streamKeyOf(streamId: string): string {
   return ethers.id(streamId);
 }
 
-/** Packs expiries as `PermissionsUpdated` carries them: permission p's expiry in bits 40p .. 40p+39. */
-export function packExpiries(expiries: readonly number[]): bigint {
-  return expiries.reduce((packed, expiry, p) => packed | (BigInt(expiry) << BigInt(40 * p)), 0n);
-}
+/** Packs expiries as `PermissionsUpdated` carries them (the reference model's, independent of the SDK). */
+export { packExpiries } from "./model/registryModel";
 
 /** Expiries with `expiry` for each permission listed and 0 for the others. */
 export function expiriesOf(expiry: number, ...permissions: Permission[]): Expiries {

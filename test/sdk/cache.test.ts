@@ -38,6 +38,7 @@ describe("permission cache", () => {
   let owner: KeywayClient;
   let stream: Stream;
   const bobId = walletClientOf(KEYS[1]).account.address.toLowerCase();
+  const KEYS_ADDRESS_3 = walletClientOf(KEYS[3]).account.address.toLowerCase();
   let n = 0;
 
   before(async () => {
@@ -117,6 +118,30 @@ describe("permission cache", () => {
     await msUntil(() => b.hasPermission({ ...query(), permission: PUBLISH }), SEEN_WITHIN_MS);
   });
 
+  it("a PermissionsUpdated drops only that holder's entry (the public's for address(0)); a deletion drops the stream", async () => {
+    const { client: b, methods } = reader();
+    const carolId = walletClientOf(KEYS[2]).account.address.toLowerCase();
+    const carol = { ...query(), userId: carolId };
+    const bobOnly = { ...query(), allowPublic: false };
+    expect(await b.hasPermission(bobOnly)).to.equal(true);
+    expect(await b.hasPermission(carol)).to.equal(false); // carol's and the public's entries
+    await stream.grantPermissions({ userId: carolId, permissions: [SUBSCRIBE] });
+    await msUntil(() => b.hasPermission(carol), 20_000);
+    const calls = () => methods.filter((m) => m === "eth_call").length;
+    let before = calls();
+    expect(await b.hasPermission(bobOnly)).to.equal(true);
+    expect(calls(), "bob's entry outlived carol's change").to.equal(before);
+
+    await stream.grantPermissions({ public: true, permissions: [SUBSCRIBE] });
+    await msUntil(() => b.hasPermission({ ...query(), userId: KEYS_ADDRESS_3, allowPublic: true }), 20_000);
+    before = calls();
+    expect(await b.hasPermission(bobOnly)).to.equal(true);
+    expect(calls(), "bob's entry outlived the public's change").to.equal(before);
+
+    await stream.delete();
+    await msUntil(async () => !(await b.hasPermission(bobOnly)), 20_000);
+  });
+
   it("an entry is never used past the permission's own expiry, by the chain's clock", async () => {
     const expiry = (await chainNow()) + 100;
     await stream.grantPermissions({ userId: bobId, permissions: [PUBLISH], expiresAt: { publish: new Date(expiry * 1000) } });
@@ -136,6 +161,20 @@ describe("permission cache", () => {
     await sleep(150);
     await b.hasPermission(query());
     expect(methods.filter((m) => m === "eth_call")).to.have.length(4);
+  });
+
+  it("destroy() while a read is in flight leaves no watcher polling", async () => {
+    const { client: b, methods } = reader();
+    const inFlight = b.hasPermission(query());
+    b.destroy();
+    expect(await inFlight, "the read still answers").to.equal(true);
+    await sleep(2 * POLLING_INTERVAL);
+    const after = methods.length;
+    await sleep(6 * POLLING_INTERVAL);
+    expect(methods.slice(after), "no request after destroy").to.deep.equal([]);
+    expect(b.watchPermissionChanges(() => expect.fail("no poll after destroy"))).to.be.a("function");
+    await sleep(3 * POLLING_INTERVAL);
+    expect(methods.length).to.equal(after);
   });
 
   it("cache: false reads the chain every time; destroy() stops the watcher", async () => {

@@ -4,7 +4,7 @@ import { createPublicClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { startLocalNode, type LocalNode } from "../../scripts/localNode";
 import { deployStreamRegistry, KeywayClient, StreamPermission, UnauthorizedError, type Deployment } from "../../sdk";
-import { revertAwareFetch } from "../../sdk/revertData";
+import { revertAwareFetch } from "../../sdk/transport";
 import { KEYS } from "./fixtures";
 import { createWalletClient } from "viem";
 
