@@ -45,7 +45,7 @@ function maxLineBytesOption(defaultBytes: number): Option {
 interface Verdict {
   line: number;
   valid: boolean;
-  /** The validator's rejection reason (no-permission, invalid-signature, duplicate...), `malformed` or `wrong-stream`. */
+  /** The validator's rejection reason (no-permission, invalid-signature, wrong-stream, duplicate...) or `malformed`. */
   reason?: string;
   error?: string;
   publisher?: string;
@@ -89,12 +89,8 @@ function lineVerifier(client: KeywayClient, domain: MessageDomain, streamId: str
     const line = input.number;
     gaps.length = 0;
     try {
-      const message = parseJsonLine(lineText(input), line) as { streamId?: unknown } | null;
-      // Signed messages carry the canonical id, so an exact comparison is right.
-      if (typeof message?.streamId === "string" && message.streamId !== streamId) {
-        return { line, valid: false, reason: "wrong-stream", error: `the message is for ${message.streamId}, not ${streamId}` };
-      }
-      const { publisher, timestamp, sequenceNumber } = await validator.validate(message);
+      // `message sign` publishes on partition 0, so that is the one verified; the validator rejects another stream as wrong-stream.
+      const { publisher, timestamp, sequenceNumber } = await validator.validate(parseJsonLine(lineText(input), line), { streamId, partition: 0 });
       const [gap] = gaps;
       return { line, valid: true, publisher, timestamp, sequenceNumber, ...(gap && { gap: { from: gap.from, to: gap.to } }) };
     } catch (error) {

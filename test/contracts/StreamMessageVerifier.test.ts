@@ -140,7 +140,11 @@ describe("StreamMessageVerifier", () => {
   describe("agrees with the SDK's parser on what is well formed", () => {
     /** Signed with the publisher's key but without the SDK's checks: what a careless or hostile publisher can produce. */
     function signUnchecked(fixture: Fixture, overrides: Partial<StreamMessage>) {
-      return signCheckedMessage(message(fixture, fixture.creator.address, overrides), toMessageSigner(CREATOR_KEY), fixture.domain);
+      return signCheckedMessage(message(fixture, fixture.creator.address, overrides), {
+        signer: toMessageSigner(CREATOR_KEY),
+        domain: fixture.domain,
+        separator: domainSeparator(fixture.domain),
+      });
     }
 
     it("rejects, as the SDK does, an empty msgChainId or contentType, a link that does not point back, prevSequenceNumber without prevTimestamp", async () => {

@@ -1,9 +1,12 @@
 import { expect } from "chai";
+import hre from "hardhat";
 import { StreamPermission, type Deployment, type KeywayClient, type Stream } from "../../sdk";
-import { latestChainTime } from "../../sdk/actions/chainTime";
+import { type Address, zeroAddress } from "viem";
+import { streamKeyOf, type RegistryPoll } from "../../sdk";
 import { readHolderExpiries } from "../../sdk/actions/getPermissionExpiry";
-import { createPermissionCache } from "../../sdk/cache";
-import { chainNow, clientOf, deployFresh, destroyClients, KEYS, recordingPublicClient, timeTravel, walletClientOf } from "./fixtures";
+import { readLatestBlock } from "../../sdk/blocks";
+import { streamRefOf } from "../../sdk/streamId";
+import { chainNow, clientOf, publicClient, deployFresh, destroyClients, KEYS, recordingPublicClient, timeTravel, walletClientOf } from "./fixtures";
 
 const { PUBLISH, SUBSCRIBE } = StreamPermission;
 const POLLING_INTERVAL = 50;
@@ -19,6 +22,15 @@ async function msUntil(check: () => Promise<boolean>, limitMs: number): Promise<
     await sleep(5);
   }
   return performance.now() - start;
+}
+
+/** Resolves once `check` is true, polling every 5 ms; fails after `limitMs`. */
+async function waitFor(check: () => boolean, limitMs = 20_000): Promise<void> {
+  const start = performance.now();
+  while (!check()) {
+    if (performance.now() - start > limitMs) expect.fail(`not true within ${limitMs} ms`);
+    await sleep(5);
+  }
 }
 
 describe("permission cache", () => {
@@ -39,12 +51,12 @@ describe("permission cache", () => {
   after(destroyClients);
 
   /** A cached reader that records its RPC methods. */
-  function reader(options: { maxAgeMs?: number } = {}) {
+  function reader(options: { maxAgeMs?: number; pollingInterval?: number } = {}) {
     const methods: string[] = [];
     const client = clientOf(deployment, undefined, {
       publicClient: recordingPublicClient(methods),
       cache: { maxAgeMs: options.maxAgeMs ?? 60_000 },
-      pollingInterval: POLLING_INTERVAL,
+      pollingInterval: options.pollingInterval ?? POLLING_INTERVAL,
     });
     return { client, methods };
   }
@@ -59,6 +71,29 @@ describe("permission cache", () => {
     expect(await client.hasPermission(query())).to.equal(true);
     expect(await client.getPermissionExpiry({ ...query(), permission: PUBLISH })).to.equal(0); // same entries
     expect(methods).to.deep.equal([]);
+  });
+
+  it("on an idle automine chain, a grant in the latest block is cached: repeated reads send no eth_call", async () => {
+    const { client: b, methods } = reader();
+    // beforeEach's grant is in the latest block, and no block follows while nothing is sent.
+    const latest = await publicClient().getBlockNumber();
+    let polls = 0;
+    const unwatch = b.watchPermissionChanges(() => polls++);
+    try {
+      expect(await b.hasPermission(query())).to.equal(true);
+      const cold = methods.filter((m) => m === "eth_call").length;
+      expect(cold, "the user's and the public's expiries").to.equal(2);
+      for (let i = 0; i < 180; i++) {
+        expect(await b.hasPermission(query())).to.equal(true);
+        if (i % 20 === 0) await waitFor(() => polls >= i / 20 + 2); // several polls pass between reads
+      }
+      const calls = methods.filter((m) => m === "eth_call").length - cold;
+      console.log(`      180 reads over ${polls} polls of an idle chain: ${calls} eth_call`);
+      expect(calls).to.equal(0);
+      expect(await publicClient().getBlockNumber(), "no block was mined meanwhile").to.equal(latest);
+    } finally {
+      unwatch();
+    }
   });
 
   it("another client's revocation is seen at a later poll (the delay is logged)", async () => {
@@ -85,7 +120,6 @@ describe("permission cache", () => {
   it("an entry is never used past the permission's own expiry, by the chain's clock", async () => {
     const expiry = (await chainNow()) + 100;
     await stream.grantPermissions({ userId: bobId, permissions: [PUBLISH], expiresAt: { publish: new Date(expiry * 1000) } });
-    await timeTravel(1); // a reading in the grant's own block would be dropped at the first poll (the grant's event)
     const { client: b, methods } = reader();
     expect(await b.getPermissionExpiry({ ...query(), permission: PUBLISH })).to.equal(expiry);
     await timeTravel(200); // no registry event: only the clock moves
@@ -122,31 +156,184 @@ describe("permission cache", () => {
     expect(polled.length, "no polling after destroy").to.equal(after);
   });
 
-  it("does not keep a reading that raced a block with an event the watcher has already passed", async () => {
+  it("does not keep a reading pinned to a block before a change the watcher has passed; keeps one pinned to the latest", async () => {
     const { client: b } = reader();
-    const cache = createPermissionCache(b.context, { maxAgeMs: 60_000, pollingInterval: POLLING_INTERVAL });
+    const { cache } = b.context;
+    const ref = streamRefOf(stream.id);
+    const bob = bobId as Address;
+    expect(await b.hasPermission(query())).to.equal(true); // cached: the watcher runs
+    const before = await readLatestBlock(b.context);
+    const polls: RegistryPoll[] = [];
+    const unwatch = b.watchPermissionChanges((poll) => polls.push(poll));
     try {
-      const holders = [bobId as `0x${string}`];
-      const load = (missing: `0x${string}`[]) => readHolderExpiries(b.context, stream.id, missing);
-      // Another stream's entry keeps the watcher running after this stream's entries are dropped.
-      const other = await owner.createStream(`/cache/${++n}`);
-      await timeTravel(1); // a block without events: a reading in the creation's block would be dropped at the first poll
-      await cache.read(other.id, holders, (missing) => readHolderExpiries(b.context, other.id, missing));
-      await cache.read(stream.id, holders, load);
-      const before = await readHolderExpiries(b.context, stream.id, holders); // bob holds subscribe
       await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] });
-      await sleep(3 * POLLING_INTERVAL); // the watcher has seen the revocation's block
-      // A reading whose calls ran before the revocation, paired with the block that mined it.
-      const raced = { ...before, at: await latestChainTime(b.context) };
-      let loads = 0;
-      const racedLoad = async () => (++loads, raced);
-      const first = await cache.read(stream.id, holders, racedLoad);
-      expect(first.expiries[0][3]).to.be.greaterThan(0, "the raced reading is what the caller gets once");
-      const second = await cache.read(stream.id, holders, load);
-      expect(second.expiries[0][3], "but it was not cached: the next read sees the revocation").to.equal(0);
-      expect(loads).to.equal(1);
+      await waitFor(() => polls.some((poll) => poll.changes.some((change) => change.streamKey === ref.key && change.holder === bobId)));
+      const stale = await readHolderExpiries(b.context, ref, [bob], before);
+      expect(stale.expiries[0][3], "bob held subscribe at that block").to.be.greaterThan(0);
+      cache.store(ref.key, [bob], stale);
+      expect(cache.get(ref.key, bob, Date.now()), "a reading older than a change the watcher saw is not kept").to.equal(undefined);
+      const latest = await readHolderExpiries(b.context, ref, [bob]);
+      cache.store(ref.key, [bob], latest);
+      expect(cache.get(ref.key, bob, Date.now())?.[3]).to.equal(0);
     } finally {
-      cache.clear();
+      unwatch();
     }
+  });
+
+  describe("reorgs (evm_snapshot, evm_revert, new blocks at the same heights)", () => {
+    const send = (method: string, params: unknown[] = []) => hre.network.provider.send(method, params);
+    const REORG_MAX_AGE_MS = 600_000;
+
+    /** Resolves once the watcher has polled twice more (so it has passed the blocks mined before the call). */
+    async function pollsPass(client: KeywayClient): Promise<RegistryPoll[]> {
+      const polls: RegistryPoll[] = [];
+      const unwatch = client.watchPermissionChanges((poll) => polls.push(poll));
+      try {
+        await waitFor(() => polls.length >= 2);
+      } finally {
+        unwatch();
+      }
+      return polls;
+    }
+
+    /** Waits until `cached` agrees with an uncached client on `q`; resolves with the answer. */
+    async function agreement(cached: KeywayClient, q: ReturnType<typeof query>, pollingInterval = POLLING_INTERVAL): Promise<boolean> {
+      const uncached = clientOf(deployment, undefined, { cache: false });
+      const truth = await uncached.hasPermission(q);
+      const start = performance.now();
+      while ((await cached.hasPermission(q)) !== truth) {
+        // Far less than maxAgeMs (REORG_MAX_AGE_MS): only the watcher can have dropped the entry.
+        if (performance.now() - start > 10_000 + 5 * pollingInterval) expect.fail("the cached client still disagrees with the chain");
+        await sleep(POLLING_INTERVAL / 2);
+      }
+      return truth;
+    }
+
+    it("a grant whose block is gone is no longer reported held, and listeners are told of the reorg", async () => {
+      const { client: b } = reader({ maxAgeMs: REORG_MAX_AGE_MS });
+      const publish = { ...query(), permission: PUBLISH };
+      const polls: RegistryPoll[] = [];
+      const unwatch = b.watchPermissionChanges((poll) => polls.push(poll));
+      try {
+        const snapshot = await send("evm_snapshot");
+        await stream.grantPermissions({ userId: bobId, permissions: [PUBLISH] });
+        expect(await b.hasPermission(publish)).to.equal(true);
+        await pollsPass(b);
+        await send("evm_revert", [snapshot]);
+        await send("evm_mine");
+        await send("evm_mine"); // the chain is as high as before, without the grant
+        expect(await agreement(b, publish)).to.equal(false);
+        await waitFor(() => polls.some((poll) => poll.reorg));
+        expect(polls.find((poll) => poll.reorg)!.changes).to.deep.equal([]);
+      } finally {
+        unwatch();
+      }
+    });
+
+    it("a revocation mined at a height the watcher has already passed is seen", async () => {
+      const { client: b } = reader({ maxAgeMs: REORG_MAX_AGE_MS });
+      const snapshot = await send("evm_snapshot");
+      await send("evm_mine");
+      await send("evm_mine");
+      expect(await b.hasPermission(query())).to.equal(true);
+      await pollsPass(b); // the watcher is at the new height
+      await send("evm_revert", [snapshot]);
+      await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] }); // mined one below that height
+      await send("evm_mine");
+      expect(await agreement(b, query())).to.equal(false);
+    });
+
+    it("a reading pinned ahead of the watcher, to a block that is then replaced, is not kept", async () => {
+      // A slow watcher: it is still at the block it started from while the chain moves on.
+      const slow = 2_000;
+      const { client: b } = reader({ pollingInterval: slow, maxAgeMs: REORG_MAX_AGE_MS });
+      const ref = streamRefOf(stream.id);
+      const bob = bobId as Address;
+      const other = await owner.createStream(`/cache/${++n}`);
+      const snapshot = await send("evm_snapshot");
+      expect(await b.hasPermission({ ...query(), streamId: other.id })).to.equal(false); // cached: the watcher starts here
+      await send("evm_mine");
+      const gone = await readHolderExpiries(b.context, ref, [bob, zeroAddress]); // pinned to the block about to be replaced
+      await send("evm_revert", [snapshot]);
+      await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] }); // another block at that height
+      b.context.cache.store(ref.key, [bob, zeroAddress], gone); // kept until the next poll finds its block gone
+      expect(await b.hasPermission(query()), "answered from the stored reading").to.equal(true);
+      expect(await agreement(b, query(), slow)).to.equal(false);
+    });
+  });
+
+  describe("watchPermissionChanges", () => {
+    it("reports every poll, and another client's revocation once the cache dropped it: a re-check inside the callback is fresh", async () => {
+      const { client: b } = reader();
+      expect(await b.hasPermission(query())).to.equal(true);
+      const key = streamKeyOf(stream.id);
+      const polls: RegistryPoll[] = [];
+      const rechecks: Promise<boolean>[] = [];
+      const unwatch = b.watchPermissionChanges((poll) => {
+        polls.push(poll);
+        if (poll.changes.some((change) => change.streamKey === key && change.holder === bobId)) rechecks.push(b.hasPermission(query()));
+      });
+      try {
+        await waitFor(() => polls.length >= 2);
+        expect(polls[0]).to.include({ reorg: false });
+        expect(polls[0].changes).to.deep.equal([]);
+        const receipt = await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] });
+        await waitFor(() => rechecks.length > 0);
+        expect(await rechecks[0], "the re-check in the callback sees the revocation").to.equal(false);
+        const poll = polls.find((p) => p.changes.some((change) => change.holder === bobId))!;
+        expect(poll.changes).to.deep.equal([{ streamKey: key, holder: bobId }]);
+        expect(poll.chainTime.blockNumber >= receipt.blockNumber).to.equal(true);
+        expect(Math.abs(poll.chainTime.timestamp - b.chainNowSeconds())).to.be.lessThan(5);
+      } finally {
+        unwatch();
+      }
+    });
+
+    it("names the public as address(0) and a created or deleted stream with holder null", async () => {
+      const { client: b } = reader();
+      const polls: RegistryPoll[] = [];
+      const unwatch = b.watchPermissionChanges((poll) => polls.push(poll));
+      try {
+        await waitFor(() => polls.length >= 1);
+        const created = await owner.createStream(`/cache/watched${n}`);
+        await created.grantPermissions({ public: true, permissions: [SUBSCRIBE] });
+        await created.delete();
+        const key = streamKeyOf(created.id);
+        const seen = () => polls.flatMap((poll) => poll.changes).filter((change) => change.streamKey === key);
+        await waitFor(() => seen().some((change) => change.holder === zeroAddress) && seen().filter((change) => change.holder === null).length >= 1);
+        expect(seen().map((change) => change.holder)).to.include.members([null, zeroAddress]);
+      } finally {
+        unwatch();
+      }
+    });
+
+    it("keeps the watcher running with nothing cached while a listener is attached; unwatch stops it", async () => {
+      const { client: b, methods } = reader();
+      let polls = 0;
+      const unwatch = b.watchPermissionChanges(() => polls++);
+      await waitFor(() => polls >= 3);
+      unwatch();
+      const stoppedAt = polls;
+      await sleep(POLLING_INTERVAL * 2); // a poll in flight may still finish
+      const requests = methods.length;
+      await sleep(POLLING_INTERVAL * 6);
+      expect(methods.length, "no request after unwatch").to.equal(requests);
+      expect(polls - stoppedAt).to.be.at.most(1);
+    });
+
+    it("a listener that throws stops neither the watcher nor the other listeners", async () => {
+      const { client: b } = reader();
+      let polls = 0;
+      const unwatchBad = b.watchPermissionChanges(() => {
+        throw new Error("listener bug");
+      });
+      const unwatch = b.watchPermissionChanges(() => polls++);
+      try {
+        await waitFor(() => polls >= 3);
+      } finally {
+        unwatch();
+        unwatchBad();
+      }
+    });
   });
 });
