@@ -5,24 +5,19 @@ import { getPermissions } from "./actions/getPermissions";
 import { assertStreamExists, createStream, deleteStream, getStreamMetadata, updateStreamMetadata } from "./actions/streams";
 import { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
 import type { WriteOptions } from "./actions/writeRegistry";
-import { createPermissionCache, type PermissionCache } from "./cache";
+import { chainNowSeconds } from "./actions/chainTime";
+import type { RegistryPoll } from "./cache";
 import type { RegistryContext } from "./context";
 import { type ConnectionOptions, createContext } from "./createContext";
-import { InvalidArgumentError, MissingSignerError } from "./errors";
+import { MissingSignerError } from "./errors";
 import type { PermissionAssignment } from "./permissions";
 import { Stream } from "./stream";
 import { toKeywayError } from "./toKeywayError";
 
 export interface KeywayClientOptions extends ConnectionOptions {
-  /** The permission cache: on by default (`maxAgeMs` 60 000); `false` turns it off. */
-  cache?: { maxAgeMs?: number } | false;
-  /** How often the cache polls the registry's events, in ms (default: the viem client's, 4000 over HTTP). */
-  pollingInterval?: number;
   /** Called with every write's transaction hash as soon as it is sent, before its receipt. */
   onTransactionSent?: (hash: Hash, functionName: string) => void;
 }
-
-const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
 
 /**
  * The Keyway client, shaped like the Streamr SDK's `StreamrClient`. Its methods are thin
@@ -34,21 +29,12 @@ export class KeywayClient {
   readonly context: RegistryContext;
   /** Block of the registry's deployment, when known from the options or the deployment file. */
   readonly deployBlock?: number;
-  private cache?: PermissionCache;
   private readonly onTransactionSent?: (hash: Hash, functionName: string) => void;
 
   constructor(options: KeywayClientOptions = {}) {
     this.context = createContext(options);
     this.deployBlock = options.deployBlock ?? options.deployment?.deployBlock;
     this.onTransactionSent = options.onTransactionSent;
-    if (options.cache !== false) {
-      const maxAgeMs = options.cache?.maxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS;
-      const pollingInterval = options.pollingInterval ?? this.context.publicClient.pollingInterval;
-      for (const [name, value] of Object.entries({ maxAgeMs, pollingInterval })) {
-        if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number of ms, got ${value}`);
-      }
-      this.cache = createPermissionCache(this.context, { maxAgeMs, pollingInterval });
-    }
   }
 
   /** The registry's address, checksummed. */
@@ -102,12 +88,12 @@ export class KeywayClient {
 
   /** Whether the user (or, with `allowPublic`, the public on its behalf) or the public holds the permission now. Cached. */
   hasPermission(query: PermissionQuery): Promise<boolean> {
-    return hasPermission(this.context, query, this.cache);
+    return hasPermission(this.context, query);
   }
 
   /** Unix seconds of the expiry of the permission held now: 0 when not held, `FOREVER` when forever. Cached. */
   getPermissionExpiry(query: PermissionQuery): Promise<number> {
-    return getPermissionExpiry(this.context, query, this.cache);
+    return getPermissionExpiry(this.context, query);
   }
 
   /** Grants all assignments in one transaction; each permission until its `expiresAt`, else forever. */
@@ -125,10 +111,24 @@ export class KeywayClient {
     return setPermissions(this.context, updates, this.writeOptions());
   }
 
-  /** Stops the cache's event watcher and turns the cache off; leaves no timer behind. */
+  /**
+   * Calls `onPoll` after every poll of the registry's events, once the cache has dropped what
+   * the poll changed (also when nothing changed): a relay re-checks the listed stream/holder
+   * entries (all of them when `reorg`) and gets fresh answers. Uses the cache's one watcher,
+   * which runs while any listener is attached. Returns the function that stops watching.
+   */
+  watchPermissionChanges(onPoll: (poll: RegistryPoll) => void): () => void {
+    return this.context.cache.watch(onPoll);
+  }
+
+  /** The chain's clock now, in unix seconds, estimated without a request (see `chainNowSeconds`). */
+  chainNowSeconds(): number {
+    return chainNowSeconds(this.context);
+  }
+
+  /** Stops the event watcher and listeners; nothing is cached any more, also by reads still in flight. No timer is left behind. */
   destroy(): void {
-    this.cache?.clear();
-    this.cache = undefined;
+    this.context.cache.destroy();
   }
 
   private writeOptions(): WriteOptions {
