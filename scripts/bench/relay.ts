@@ -16,6 +16,10 @@ import { startLocalNode } from "../localNode";
 import { createPublisher, KeywayClient, type MessageDomain, StreamPermission } from "../../sdk";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+// The brief's sizes; smaller ones (BENCH_RELAY_MESSAGES, _SECONDS, _CONNECTIONS) only when the machine cannot run them.
+const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 20_000);
+const PACED_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
+const IDLE_CONNECTIONS = Number(process.env.BENCH_RELAY_CONNECTIONS ?? 2_000);
 const WINDOW = 1_000;
 const CONTENT_BYTES = 200;
 const POLLING_INTERVAL = 1_000;
@@ -245,13 +249,15 @@ async function main(): Promise<void> {
     }
     // Fresh messages for every server: the relay rejects a message it has seen as a duplicate.
     const scenarios = async (server: Server) => {
-      const fanout = await flow(server, streamId, await signFrames(20_000, 1), { publishers: 1, subscribers: 100 });
-      const ingressFrames = await signFrames(20_000, 10);
+      const fanout = await flow(server, streamId, await signFrames(MESSAGES, 1), { publishers: 1, subscribers: 100 });
+      console.log(`  ${server.kind} fan-out done (load average ${loadAverage()})`);
+      const ingressFrames = await signFrames(MESSAGES, 10);
       const cpu0 = server.cpuSeconds();
       const ingress = await flow(server, streamId, ingressFrames, { publishers: 10, subscribers: 1 });
       const ingressCpu = (server.cpuSeconds() - cpu0) / ingress.seconds;
-      const paced200 = await flow(server, streamId, await signFrames(2_000, 1), { publishers: 1, subscribers: 100, rate: 200 });
-      const paced1000 = await flow(server, streamId, await signFrames(10_000, 1), { publishers: 1, subscribers: 100, rate: 1_000 });
+      console.log(`  ${server.kind} ingress done (load average ${loadAverage()})`);
+      const paced200 = await flow(server, streamId, await signFrames(200 * PACED_SECONDS, 1), { publishers: 1, subscribers: 100, rate: 200 });
+      const paced1000 = await flow(server, streamId, await signFrames(1_000 * PACED_SECONDS, 1), { publishers: 1, subscribers: 100, rate: 1_000 });
       return { fanout, ingress, ingressCpu, paced200, paced1000 };
     };
 
@@ -262,18 +268,18 @@ async function main(): Promise<void> {
       figures[kind] = await scenarios(server);
       await server.stop();
     }
-    const recoverPerSecond = recoverRate(20_000);
+    const recoverPerSecond = recoverRate(MESSAGES);
 
     const rate = (f: Flow) => f.deliveries / f.seconds;
     const integrity = (f: Flow) => `${f.lost}/${f.duplicated}/${f.reordered}`;
     const { bare, keyway } = figures;
     const fanoutRatio = rate(keyway.fanout) / rate(bare.fanout);
-    results.push(["fan-out 1→100, 20,000 msgs: deliveries/s", fmt(rate(bare.fanout)), fmt(rate(keyway.fanout)), `${fanoutRatio.toFixed(2)}× bare (≥ 0.8×: ${target(fanoutRatio >= 0.8)})`]);
+    results.push([`fan-out 1→100, ${fmt(MESSAGES)} msgs: deliveries/s`, fmt(rate(bare.fanout)), fmt(rate(keyway.fanout)), `${fanoutRatio.toFixed(2)}× bare (≥ 0.8×: ${target(fanoutRatio >= 0.8)})`]);
     results.push(["  lost/duplicated/reordered", integrity(bare.fanout), integrity(keyway.fanout), ""]);
     const ingressRatio = rate(keyway.ingress) / recoverPerSecond;
-    results.push(["ingress 10→1, 20,000 msgs: msgs/s", fmt(rate(bare.ingress)), fmt(rate(keyway.ingress)), `${ingressRatio.toFixed(2)}× native ecdsaRecover ${fmt(recoverPerSecond)}/s (≥ 0.6×: ${target(ingressRatio >= 0.6)})`]);
+    results.push([`ingress 10→1, ${fmt(MESSAGES)} msgs: msgs/s`, fmt(rate(bare.ingress)), fmt(rate(keyway.ingress)), `${ingressRatio.toFixed(2)}× native ecdsaRecover ${fmt(recoverPerSecond)}/s (≥ 0.6×: ${target(ingressRatio >= 0.6)})`]);
     results.push(["  relay CPU (share of one core) / lost/dup/reordered", `${fmt(bare.ingressCpu * 100)} % / ${integrity(bare.ingress)}`, `${fmt(keyway.ingressCpu * 100)} % / ${integrity(keyway.ingress)}`, ""]);
-    for (const [name, bareFlow, keywayFlow, goal] of [["paced 200 msg/s → 100, 10 s", bare.paced200, keyway.paced200, 5], ["paced 1,000 msg/s → 100, 10 s", bare.paced1000, keyway.paced1000, undefined]] as const) {
+    for (const [name, bareFlow, keywayFlow, goal] of [[`paced 200 msg/s → 100, ${PACED_SECONDS} s`, bare.paced200, keyway.paced200, 5], [`paced 1,000 msg/s → 100, ${PACED_SECONDS} s`, bare.paced1000, keyway.paced1000, undefined]] as const) {
       const p = (f: Flow) => `${percentile(f.latenciesMs, 50).toFixed(2)} / ${percentile(f.latenciesMs, 99).toFixed(2)} / ${f.latenciesMs[f.latenciesMs.length - 1]?.toFixed(1)}`;
       const p99 = percentile(keywayFlow.latenciesMs, 99);
       results.push([`${name}: latency p50/p99/max ms`, p(bareFlow), p(keywayFlow), goal === undefined ? `achieved ${fmt(rate(keywayFlow))} of ${fmt(1000 * 100)} deliveries/s` : `p99 ≤ ${goal} ms: ${target(p99 <= goal)}`]);
@@ -311,7 +317,7 @@ async function main(): Promise<void> {
       const idleServer = await startServer(kind, node.url, deployment.registryAddress);
       const before = await idleServer.mem();
       const sockets: WebSocket[] = [];
-      for (let batch = 0; batch < 2_000 / 50; batch += 1) {
+      for (let batch = 0; batch < IDLE_CONNECTIONS / 50; batch += 1) {
         sockets.push(
           ...(await Promise.all(
             Array.from({ length: 50 }, async () => {
@@ -328,11 +334,11 @@ async function main(): Promise<void> {
       }
       await sleep(2_000);
       const after = await idleServer.mem();
-      idle[kind] = (after.rss - before.rss) / 2_000 / 1024;
+      idle[kind] = (after.rss - before.rss) / IDLE_CONNECTIONS / 1024;
       await Promise.all(sockets.map((socket) => new Promise((resolve) => (socket.once("close", resolve), socket.close()))));
       await idleServer.stop();
     }
-    results.push(["2,000 idle connections: server RSS KiB each", fmt(idle.bare!, 1), `${fmt(idle.keyway!, 1)} (authenticated)`, `≤ 17 KiB: ${target(idle.keyway! <= 17)}`]);
+    results.push([`${fmt(IDLE_CONNECTIONS)} idle connections: server RSS KiB each`, fmt(idle.bare!, 1), `${fmt(idle.keyway!, 1)} (authenticated)`, `≤ 17 KiB: ${target(idle.keyway! <= 17)}`]);
     client.destroy();
   } finally {
     await node.stop();
