@@ -1,6 +1,5 @@
 import type { Hex } from "viem";
-import { MessageRejectedError } from "../message/errors";
-import { InvalidMessageError } from "../message/errors";
+import { InvalidMessageError, MessageRejectedError } from "../message/errors";
 import { hexToBytes } from "../message/hex";
 import { compareRefs } from "../message/parse";
 import type { MessageRef, SignedStreamMessage } from "../message/types";
@@ -111,12 +110,8 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
   }
 
   async function verify(raw: unknown): Promise<SignedStreamMessage | undefined> {
-    const claimed = raw as { streamId?: unknown; partition?: unknown } | null;
-    if (claimed?.streamId !== streamId || claimed?.partition !== partition) {
-      throw new InvalidMessageError("streamId", `is not the subscribed ${streamId} partition ${partition}`);
-    }
     try {
-      return await validator.validate(raw);
+      return await validator.validate(raw, { streamId, partition });
     } catch (error) {
       // A position already delivered: the replay of a resumed subscription.
       if (error instanceof MessageRejectedError && (error.reason === "duplicate" || error.reason === "stale")) return undefined;
