@@ -262,7 +262,8 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
       const inFlight = Array.from({ length: 20 }, (_, i) => publisher.publish(streamId, i));
       proxy.dropAll();
       const acknowledged = await Promise.all(inFlight);
-      expect(acknowledged.map((m) => m.sequenceNumber + m.timestamp)).to.have.length(20);
+      // Each resolved with its own signed message, in chain order.
+      acknowledged.slice(1).forEach((m, i) => expect([m.prevTimestamp, m.prevSequenceNumber]).to.deep.equal([acknowledged[i].timestamp, acknowledged[i].sequenceNumber]));
       await until(() => r.received.length === 21, "every message");
       expect(r.received.map((m) => m.content)).to.deep.equal(["first", ...Array.from({ length: 20 }, (_, i) => i)]);
     });
