@@ -268,6 +268,26 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
       expect(r.received.map((m) => m.content)).to.deep.equal(["first", ...Array.from({ length: 20 }, (_, i) => i)]);
     });
 
+    it("does not resume a subscription whose permission was revoked while disconnected: error, then unsubscribed", async function () {
+      const streamId = await streamWithSubscriber();
+      const r = recorder();
+      r.watch(await clientOf(1, proxy.url).subscribe(streamId, r.onMessage));
+      const publisher = clientOf(0);
+      await publisher.publish(streamId, "before");
+      await until(() => r.received.length === 1, "the message before the drop");
+      proxy.pause();
+      proxy.dropAll();
+      await owner.revokePermissions(streamId, { userId: subscriberAddress, permissions: [StreamPermission.SUBSCRIBE] });
+      await publisher.publish(streamId, "while revoked");
+      // Longer than the relay's polling interval (200 ms), so that its cache has seen the revocation.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      proxy.resume();
+      await until(() => r.ended.length === 1, "the end of the subscription");
+      expect(r.ended).to.deep.equal(["PERMISSION_REVOKED"]);
+      expect(r.errors.map((e) => (e as UnauthorizedError).code)).to.deep.equal(["UNAUTHORIZED"]);
+      expect(r.received.map((m) => m.content)).to.deep.equal(["before"]);
+    });
+
     it("survives a relay restart on the same port: subscribers resubscribe, pending publishes go through", async function () {
       const port = await findFreePort();
       let relay: Relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port, pollingInterval: 200 });

@@ -8,12 +8,20 @@ export interface TcpProxy {
   connectionCount(): number;
   /** Destroys every connection at once (both sides), as a network failure would. */
   dropAll(): void;
+  /** While paused, new connections are closed at once (the relay looks down); `resume()` lets them through again. */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  let paused = false;
   const server = createServer((client) => {
+    if (paused) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(targetPort, "127.0.0.1");
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
@@ -32,6 +40,8 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     url: `ws://127.0.0.1:${port}`,
     connectionCount: () => pairs.size,
     dropAll,
+    pause: () => (paused = true),
+    resume: () => (paused = false),
     close: () =>
       new Promise((resolve) => {
         dropAll();
