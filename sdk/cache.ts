@@ -166,9 +166,9 @@ export function createPermissionCache(context: RegistryContext, options: Permiss
 
   /** Whether a reading pinned to `at` is still exact for these holders, as far as the watcher knows. */
   function current(streamKey: Hex, holders: readonly Address[], at: BlockRef): boolean {
-    const processed = watcher?.processed;
-    if (processed === undefined || historyFrom === undefined || at.blockNumber < historyFrom) return false;
-    if (at.blockNumber > processed.blockNumber) {
+    const processed = watcher!.processed;
+    if (processed !== undefined && (historyFrom === undefined || at.blockNumber < historyFrom)) return false;
+    if (processed === undefined || at.blockNumber > processed.blockNumber) {
       watcher!.confirm(at);
       return true;
     }

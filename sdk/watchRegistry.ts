@@ -29,13 +29,16 @@ export interface WatcherPoll {
 export interface RegistryWatcher {
   /** The last block whose events have been reported, once the first poll has anchored the watcher. */
   readonly processed: BlockRef | undefined;
-  /** Has the next poll check that `block` is still in the chain (it was read ahead of `processed`). */
+  /**
+   * Has the next poll check that `block` is still in the chain (it was read ahead of
+   * `processed`). Before the first poll, the watcher starts from the lowest such block.
+   */
   confirm(block: BlockRef): void;
   stop(): void;
 }
 
 export interface WatchRegistryOptions {
-  /** The block the watcher starts after; without one the first poll runs at once and starts at the head. */
+  /** The block the watcher starts after; without one the first poll runs at once and starts at the lowest block to confirm, else the head. */
   anchor?: BlockRef;
   pollingInterval: number;
   /** Every successful poll, also when nothing changed. */
@@ -73,29 +76,36 @@ export function watchRegistry(context: RegistryContext, options: WatchRegistryOp
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function poll(): Promise<void> {
+    let delay = options.pollingInterval;
     try {
       const pending = [...unconfirmed.values()];
       const report = await nextPoll(pending);
       if (stopped) return;
-      processed = report.head;
-      // Blocks asked for during the poll were not checked in it: they stay for the next one.
-      for (const block of pending) {
-        if ((report.reorg || block.blockNumber <= report.head.blockNumber) && unconfirmed.get(block.blockNumber) === block) {
-          unconfirmed.delete(block.blockNumber);
+      if (report === undefined) {
+        delay = 0; // blocks to start from arrived during the poll: start from them at once
+      } else {
+        processed = report.head;
+        // Blocks asked for during the poll were not checked in it: they stay for the next one.
+        for (const block of pending) {
+          if ((report.reorg || block.blockNumber <= report.head.blockNumber) && unconfirmed.get(block.blockNumber) === block) {
+            unconfirmed.delete(block.blockNumber);
+          }
         }
+        options.onPoll(report);
       }
-      options.onPoll(report);
     } catch (error) {
       if (!stopped) options.onError(toKeywayError(error));
     }
-    if (!stopped) timer = setTimeout(poll, options.pollingInterval);
+    if (!stopped) timer = setTimeout(poll, delay);
   }
 
-  async function nextPoll(pending: readonly BlockRef[]): Promise<WatcherPoll> {
-    const from = processed;
-    const checks = from === undefined ? pending : [from, ...pending];
+  /** The next report, or undefined when the watcher had no block to start from and was given some meanwhile. */
+  async function nextPoll(pending: readonly BlockRef[]): Promise<WatcherPoll | undefined> {
+    // Not anchored yet: the lowest block given to confirm, else the head.
+    const from = processed ?? pending.reduce<BlockRef | undefined>((low, block) => (low === undefined || block.blockNumber < low.blockNumber ? block : low), undefined);
+    const checks = processed === undefined ? pending : [processed, ...pending];
     const [head, ...seen] = await Promise.all([readLatestBlock(context), ...checks.map((block) => readBlock(context, block.blockNumber))]);
-    if (from === undefined) return { head, changes: [], reorg: false };
+    if (from === undefined) return unconfirmed.size > 0 ? undefined : { head, changes: [], reorg: false };
     // Every checked block was seen in the chain before: gone or changed, the chain was reorganised.
     const reorg = checks.some((block, i) => seen[i]?.hash !== block.hash);
     if (reorg || head.blockNumber <= from.blockNumber) return { head, changes: [], reorg };

@@ -38,6 +38,9 @@ export function registerPermissionCommands(program: Command): void {
       });
     });
 
+  // Public permissions, one rule for the contract, the SDK and the CLI (docs/contract.md,
+  // "Public permissions"): a check counts the public's permission for a user, as the registry's
+  // hasPermission does, unless --no-public; the SDK counts it only with allowPublic.
   permission
     .command("check <id> <holder> <permission>")
     .description(`whether <holder> (${HOLDER}) has <permission> now`)

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { normalizeStreamId } from "../../sdk";
 import { withClient } from "../client";
-import { stdinByteLines } from "../lines";
+import { inputLines } from "../lines";
+import { DEFAULT_SIGN_MAX_LINE_BYTES } from "./message";
 import { globalOptions, partitionOption, relayUrlOption } from "../options";
 import { print } from "../output";
 
@@ -35,7 +36,7 @@ export function registerPublishCommand(program: Command): void {
         globalOptions(command),
         async (client, options) => {
           // One at a time: a rejected line stops the command before the next is sent.
-          for await (const { bytes } of stdinByteLines()) {
+          for await (const { bytes } of inputLines(DEFAULT_SIGN_MAX_LINE_BYTES)) {
             const message = await client.publish(streamId, bytes, { partition: flags.partition, contentType: contentTypeOf(bytes) });
             print(options, message, () => `published  ${new Date(message.timestamp).toISOString()} #${message.sequenceNumber}  ${message.contentType}`);
           }

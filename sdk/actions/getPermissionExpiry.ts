@@ -15,7 +15,13 @@ import { readRegistry } from "./readRegistry";
 export type PermissionQuery = HolderSelector & {
   streamId: string;
   permission: StreamPermission;
-  /** For a user: count a permission the public holds. */
+  /**
+   * For a user: count a permission the public holds (default false). Public permissions, one rule
+   * for the contract, the SDK and the CLI (docs/contract.md, "Public permissions"): the public
+   * holds only publish and subscribe, and whether its permission counts for a user is part of
+   * the question. The SDK counts it only with `allowPublic: true` (as the Streamr SDK); the
+   * registry's `hasPermission` counts it, and the CLI's `permission check` unless `--no-public`.
+   */
   allowPublic?: boolean;
 };
 

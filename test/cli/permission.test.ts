@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { createPublicClient, http } from "viem";
+import { KeywayClient, type StreamPermission } from "../../sdk";
+import { streamRegistryAbi } from "../../sdk/abi";
 import { expectFailure, parseJson, startTestChain, type TestChain } from "./harness";
 
 type Assignment = { userId?: string; public?: true; permissions: string[]; expiresAt?: Record<string, string> };
@@ -111,7 +114,7 @@ describe("keyway permission", function () {
     expectFailure(await grant(streamId, bob.account.address, "fly"), 2, /Invalid permission "fly"/);
     expectFailure(await grant(streamId, "public", "edit"), 2, /Invalid permission "edit": the public may only hold publish and subscribe/);
     expectFailure(await grant(streamId, bob.account.address, "edit", "--expires", "soon"), 2, /Invalid expiry "soon"/);
-    expectFailure(await grant(streamId, bob.account.address, "edit", "--expires", "2001-01-01"), 2, /not in the future/);
+    expectFailure(await grant(streamId, bob.account.address, "edit", "--expires", "2001-01-01"), 2, /Expiry \d+ is not in the future on chain/);
     expectFailure(await chain.keyway(["permission", "check", streamId, "nobody", "edit"]), 2, /Invalid address: "nobody"/);
     expectFailure(await chain.keyway(["permission", "check", streamId, "public", "fly"]), 2, /Invalid permission "fly"/);
     expectFailure(await chain.keyway(["permission", "set", streamId, "--assign", "public"], { signer: alice }), 2, /Invalid --assign "public"/);
@@ -170,5 +173,29 @@ describe("keyway permission", function () {
     const final = await list();
     expect(final.find((a) => a.userId === bobId)).to.deep.equal({ userId: bobId, permissions: ["grant"] });
     expect(final.find((a) => a.userId === carol.account.address.toLowerCase())!.permissions).to.deep.equal(["edit", "delete"]);
+  });
+
+  it("public permissions, one rule asked three ways: the registry and the CLI count the public, the SDK only with allowPublic", async function () {
+    const ruleStream = `${alice.account.address.toLowerCase()}/public-rule`;
+    expect((await chain.keyway(["stream", "create", "/public-rule"], { signer: alice })).code).to.equal(0);
+    expect((await chain.keyway(["permission", "grant", ruleStream, "public", "subscribe"], { signer: alice })).code).to.equal(0);
+    const registry = { address: chain.deployment.registryAddress, abi: streamRegistryAbi } as const;
+    const reader = createPublicClient({ transport: http(chain.node.url) });
+    const sdk = new KeywayClient({ rpcUrl: chain.node.url, deployment: chain.deployment, cache: false });
+    const SUBSCRIBE = 3;
+    try {
+      const ask = async (permission: string) => ({
+        registry: await reader.readContract({ ...registry, functionName: "hasPermission", args: [ruleStream, bob.account.address, permission === "subscribe" ? SUBSCRIBE : 2] }),
+        registryDirect: await reader.readContract({ ...registry, functionName: "hasDirectPermission", args: [ruleStream, bob.account.address, permission === "subscribe" ? SUBSCRIBE : 2] }),
+        cli: (await chain.keyway(["permission", "check", ruleStream, bob.account.address, permission])).stdout.split(":")[0],
+        cliNoPublic: (await chain.keyway(["permission", "check", ruleStream, bob.account.address, permission, "--no-public"])).stdout.split(":")[0],
+        sdk: await sdk.hasPermission({ streamId: ruleStream, userId: bobId, permission: permission as StreamPermission }),
+        sdkAllowPublic: await sdk.hasPermission({ streamId: ruleStream, userId: bobId, permission: permission as StreamPermission, allowPublic: true }),
+      });
+      expect(await ask("subscribe"), "held only through the public").to.deep.equal({ registry: true, registryDirect: false, cli: "yes", cliNoPublic: "no", sdk: false, sdkAllowPublic: true });
+      expect(await ask("publish"), "held by nobody").to.deep.equal({ registry: false, registryDirect: false, cli: "no", cliNoPublic: "no", sdk: false, sdkAllowPublic: false });
+    } finally {
+      sdk.destroy();
+    }
   });
 });

@@ -1,11 +1,12 @@
 import { expect } from "chai";
+import hre from "hardhat";
 import { StreamPermission, type Deployment, type KeywayClient, type Stream } from "../../sdk";
 import { type Address, zeroAddress } from "viem";
 import { streamKeyOf, type RegistryPoll } from "../../sdk";
 import { readHolderExpiries } from "../../sdk/actions/getPermissionExpiry";
 import { readLatestBlock } from "../../sdk/blocks";
 import { streamRefOf } from "../../sdk/streamId";
-import { chainNow, clientOf, deployFresh, destroyClients, KEYS, recordingPublicClient, timeTravel, walletClientOf } from "./fixtures";
+import { chainNow, clientOf, publicClient, deployFresh, destroyClients, KEYS, recordingPublicClient, timeTravel, walletClientOf } from "./fixtures";
 
 const { PUBLISH, SUBSCRIBE } = StreamPermission;
 const POLLING_INTERVAL = 50;
@@ -48,12 +49,12 @@ describe("permission cache", () => {
   after(destroyClients);
 
   /** A cached reader that records its RPC methods. */
-  function reader(options: { maxAgeMs?: number } = {}) {
+  function reader(options: { maxAgeMs?: number; pollingInterval?: number } = {}) {
     const methods: string[] = [];
     const client = clientOf(deployment, undefined, {
       publicClient: recordingPublicClient(methods),
       cache: { maxAgeMs: options.maxAgeMs ?? 60_000 },
-      pollingInterval: POLLING_INTERVAL,
+      pollingInterval: options.pollingInterval ?? POLLING_INTERVAL,
     });
     return { client, methods };
   }
@@ -73,7 +74,7 @@ describe("permission cache", () => {
   it("on an idle automine chain, a grant in the latest block is cached: repeated reads send no eth_call", async () => {
     const { client: b, methods } = reader();
     // beforeEach's grant is in the latest block, and no block follows while nothing is sent.
-    const latest = await b.context.publicClient.getBlockNumber();
+    const latest = await publicClient().getBlockNumber();
     let polls = 0;
     const unwatch = b.watchPermissionChanges(() => polls++);
     try {
@@ -87,7 +88,7 @@ describe("permission cache", () => {
       const calls = methods.filter((m) => m === "eth_call").length - cold;
       console.log(`      180 reads over ${polls} polls of an idle chain: ${calls} eth_call`);
       expect(calls).to.equal(0);
-      expect(await b.context.publicClient.getBlockNumber(), "no block was mined meanwhile").to.equal(latest);
+      expect(await publicClient().getBlockNumber(), "no block was mined meanwhile").to.equal(latest);
     } finally {
       unwatch();
     }
@@ -176,6 +177,88 @@ describe("permission cache", () => {
     } finally {
       unwatch();
     }
+  });
+
+  describe("reorgs (evm_snapshot, evm_revert, new blocks at the same heights)", () => {
+    const send = (method: string, params: unknown[] = []) => hre.network.provider.send(method, params);
+    const REORG_MAX_AGE_MS = 600_000;
+
+    /** Resolves once the watcher has polled twice more (so it has passed the blocks mined before the call). */
+    async function pollsPass(client: KeywayClient): Promise<RegistryPoll[]> {
+      const polls: RegistryPoll[] = [];
+      const unwatch = client.watchPermissionChanges((poll) => polls.push(poll));
+      try {
+        await waitFor(() => polls.length >= 2);
+      } finally {
+        unwatch();
+      }
+      return polls;
+    }
+
+    /** Waits until `cached` agrees with an uncached client on `q`; resolves with the answer. */
+    async function agreement(cached: KeywayClient, q: ReturnType<typeof query>, pollingInterval = POLLING_INTERVAL): Promise<boolean> {
+      const uncached = clientOf(deployment, undefined, { cache: false });
+      const truth = await uncached.hasPermission(q);
+      const start = performance.now();
+      while ((await cached.hasPermission(q)) !== truth) {
+        // Far less than maxAgeMs (REORG_MAX_AGE_MS): only the watcher can have dropped the entry.
+        if (performance.now() - start > 10_000 + 5 * pollingInterval) expect.fail("the cached client still disagrees with the chain");
+        await sleep(POLLING_INTERVAL / 2);
+      }
+      return truth;
+    }
+
+    it("a grant whose block is gone is no longer reported held, and listeners are told of the reorg", async () => {
+      const { client: b } = reader({ maxAgeMs: REORG_MAX_AGE_MS });
+      const publish = { ...query(), permission: PUBLISH };
+      const polls: RegistryPoll[] = [];
+      const unwatch = b.watchPermissionChanges((poll) => polls.push(poll));
+      try {
+        const snapshot = await send("evm_snapshot");
+        await stream.grantPermissions({ userId: bobId, permissions: [PUBLISH] });
+        expect(await b.hasPermission(publish)).to.equal(true);
+        await pollsPass(b);
+        await send("evm_revert", [snapshot]);
+        await send("evm_mine");
+        await send("evm_mine"); // the chain is as high as before, without the grant
+        expect(await agreement(b, publish)).to.equal(false);
+        await waitFor(() => polls.some((poll) => poll.reorg));
+        expect(polls.find((poll) => poll.reorg)!.changes).to.deep.equal([]);
+      } finally {
+        unwatch();
+      }
+    });
+
+    it("a revocation mined at a height the watcher has already passed is seen", async () => {
+      const { client: b } = reader({ maxAgeMs: REORG_MAX_AGE_MS });
+      const snapshot = await send("evm_snapshot");
+      await send("evm_mine");
+      await send("evm_mine");
+      expect(await b.hasPermission(query())).to.equal(true);
+      await pollsPass(b); // the watcher is at the new height
+      await send("evm_revert", [snapshot]);
+      await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] }); // mined one below that height
+      await send("evm_mine");
+      expect(await agreement(b, query())).to.equal(false);
+    });
+
+    it("a reading pinned ahead of the watcher, to a block that is then replaced, is not kept", async () => {
+      // A slow watcher: it is still at the block it started from while the chain moves on.
+      const slow = 2_000;
+      const { client: b } = reader({ pollingInterval: slow, maxAgeMs: REORG_MAX_AGE_MS });
+      const ref = streamRefOf(stream.id);
+      const bob = bobId as Address;
+      const other = await owner.createStream(`/cache/${++n}`);
+      const snapshot = await send("evm_snapshot");
+      expect(await b.hasPermission({ ...query(), streamId: other.id })).to.equal(false); // cached: the watcher starts here
+      await send("evm_mine");
+      const gone = await readHolderExpiries(b.context, ref, [bob, zeroAddress]); // pinned to the block about to be replaced
+      await send("evm_revert", [snapshot]);
+      await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] }); // another block at that height
+      b.context.cache.store(ref.key, [bob, zeroAddress], gone); // kept until the next poll finds its block gone
+      expect(await b.hasPermission(query()), "answered from the stored reading").to.equal(true);
+      expect(await agreement(b, query(), slow)).to.equal(false);
+    });
   });
 
   describe("watchPermissionChanges", () => {
