@@ -1,0 +1,375 @@
+// `npm run bench:relay`: the relay against a bare `ws` rebroadcast server (scripts/bench/relayServer.ts)
+// and against raw native ecdsaRecover, in one run, on a real Hardhat node. Each server runs in
+// its own process; this process is the load generator (publishers and subscribers), so send and
+// receive times come from one clock. Messages are signed before the clock starts. Targets (issue 10):
+// fan-out >= 0.8x bare, ingress >= 0.6x ecdsaRecover, paced-200 p99 <= 5 ms, revocation <=
+// polling interval + 500 ms after the block, idle <= 17 KiB per authenticated connection.
+import { type ChildProcess, fork } from "node:child_process";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type Hex, toHex } from "viem";
+import { createSiweMessage } from "viem/siwe";
+import WebSocket from "ws";
+import { deployLocalRegistry, devAccounts } from "../start";
+import { startLocalNode } from "../localNode";
+import { createPublisher, KeywayClient, type MessageDomain, StreamPermission } from "../../sdk";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+// The brief's sizes; smaller ones (BENCH_RELAY_MESSAGES, _SECONDS, _CONNECTIONS) only when the machine cannot run them.
+const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 20_000);
+const PACED_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
+const IDLE_CONNECTIONS = Number(process.env.BENCH_RELAY_CONNECTIONS ?? 2_000);
+const WINDOW = 1_000;
+const CONTENT_BYTES = 200;
+const POLLING_INTERVAL = 1_000;
+const CONTENT_MARK = Buffer.from('"content":"0x');
+
+interface NativeSecp256k1 {
+  ecdsaSign(digest: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
+  ecdsaRecover(signature: Uint8Array, recid: number, digest: Uint8Array, compressed: boolean): Uint8Array;
+}
+const native = require("secp256k1/bindings") as NativeSecp256k1;
+
+const loadAverage = () => os.loadavg().map((value) => value.toFixed(2)).join(" ");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fmt = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The message index a frame carries: the first 8 bytes of its content (both servers forward the message JSON). */
+function indexOf(data: Buffer): number {
+  const at = data.indexOf(CONTENT_MARK);
+  return at < 0 ? -1 : parseInt(data.toString("latin1", at + 13, at + 29), 16);
+}
+
+function content(index: number): Hex {
+  const bytes = Buffer.alloc(CONTENT_BYTES, 0x61);
+  bytes.writeBigUInt64BE(BigInt(index));
+  return toHex(bytes);
+}
+
+type Kind = "bare" | "keyway";
+
+interface Server {
+  kind: Kind;
+  url: string;
+  child: ChildProcess;
+  mem(): Promise<{ rss: number; heapUsed: number }>;
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+async function startServer(kind: Kind, rpcUrl: string, registryAddress: string): Promise<Server> {
+  const child = fork(path.join(__dirname, "relayServer.ts"), [kind, rpcUrl, registryAddress, String(POLLING_INTERVAL)], {
+    cwd: ROOT,
+    execArgv: ["--expose-gc", "-r", "ts-node/register/transpile-only"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("message", (message: { port: number }) => resolve(message.port));
+    child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+  return {
+    kind,
+    url: `ws://127.0.0.1:${port}`,
+    child,
+    mem: () =>
+      new Promise((resolve) => {
+        child.once("message", resolve as (message: unknown) => void);
+        child.send({ type: "mem" });
+      }),
+    cpuSeconds() {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 10 ms
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.disconnect();
+      await exited;
+    },
+  };
+}
+
+/** A load-generator connection: subscribes (anonymously to the public stream, or "sub" on bare) and hands every frame to `onFrame`. */
+async function open(server: Server, onFrame: (data: Buffer) => void): Promise<WebSocket> {
+  const socket = new WebSocket(server.url, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    socket.once("open", resolve);
+    socket.once("error", reject);
+  });
+  socket.on("message", (data: Buffer) => onFrame(data));
+  return socket;
+}
+
+async function subscribe(server: Server, streamId: string, onFrame: (data: Buffer) => void): Promise<WebSocket> {
+  let ready!: () => void;
+  const subscribed = new Promise<void>((resolve) => (ready = resolve));
+  const socket = await open(server, (data) => {
+    if (data.length < 200 && /"subscribed"|^subscribed$/.test(data.toString())) ready();
+    else onFrame(data);
+  });
+  socket.send(server.kind === "bare" ? "sub" : JSON.stringify({ type: "subscribe", id: 1, streamId, partition: 0 }));
+  await subscribed;
+  return socket;
+}
+
+interface Flow {
+  deliveries: number;
+  seconds: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  latenciesMs: Float64Array;
+}
+
+/**
+ * Sends `frames` (frame i carries message index i) from `publishers` round-robin, at most
+ * WINDOW ahead of the slowest subscriber (or on a fixed schedule at `rate` msg/s), and counts
+ * what every subscriber receives: each index once, in order per publisher.
+ */
+async function flow(server: Server, streamId: string, frames: string[], options: { publishers: number; subscribers: number; rate?: number }): Promise<Flow> {
+  const total = frames.length;
+  const { publishers, subscribers, rate } = options;
+  const received = new Uint16Array(total);
+  const sentAt = new Float64Array(total);
+  const latencies = new Float64Array(total * subscribers);
+  let latencyCount = 0;
+  let complete = 0;
+  let deliveries = 0;
+  let duplicated = 0;
+  let reordered = 0;
+  let lastDelivery = 0;
+  let sent = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const pubSockets: WebSocket[] = [];
+  const pump = () => {
+    if (rate !== undefined) return;
+    while (sent < total && sent - complete < WINDOW) {
+      sentAt[sent] = performance.now();
+      pubSockets[sent % publishers].send(frames[sent]);
+      sent += 1;
+    }
+  };
+  const subs = await Promise.all(
+    Array.from({ length: subscribers }, async () => {
+      const last = new Int32Array(publishers).fill(-1);
+      const seen = new Uint8Array(total);
+      return subscribe(server, streamId, (data) => {
+        const index = indexOf(data);
+        if (index < 0 || index >= total) return;
+        const now = performance.now();
+        if (seen[index]) {
+          duplicated += 1;
+          return;
+        }
+        seen[index] = 1;
+        const chain = index % publishers;
+        if (index < last[chain]) reordered += 1;
+        last[chain] = index;
+        deliveries += 1;
+        lastDelivery = now;
+        latencies[latencyCount++] = now - sentAt[index];
+        received[index] += 1;
+        if (received[index] === subscribers) {
+          complete += 1;
+          if (complete === total) finish();
+          else pump();
+        }
+      });
+    }),
+  );
+  for (let i = 0; i < publishers; i += 1) pubSockets.push(await open(server, () => undefined));
+  const start = performance.now();
+  let stall: ReturnType<typeof setInterval> | undefined;
+  let lastSeen = -1;
+  const stalled = new Promise<void>((resolve) => {
+    stall = setInterval(() => {
+      if (deliveries === lastSeen) resolve();
+      lastSeen = deliveries;
+    }, 10_000);
+  });
+  let pacer: ReturnType<typeof setInterval> | undefined;
+  if (rate === undefined) pump();
+  else {
+    pacer = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
+      while (sent < due) {
+        sentAt[sent] = start + (sent * 1000) / rate; // from the intended time: a late timer cannot hide latency
+        pubSockets[sent % publishers].send(frames[sent]);
+        sent += 1;
+      }
+      if (sent === total) clearInterval(pacer);
+    }, 1);
+  }
+  await Promise.race([finished, stalled]);
+  clearInterval(stall);
+  clearInterval(pacer);
+  const seconds = (lastDelivery - start) / 1000;
+  await Promise.all([...subs, ...pubSockets].map((socket) => new Promise((resolve) => (socket.once("close", resolve), socket.close()))));
+  return { deliveries, seconds, lost: total * subscribers - deliveries, duplicated, reordered, latenciesMs: latencies.slice(0, latencyCount).sort() };
+}
+
+const percentile = (sorted: Float64Array, p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
+
+/** Raw native ecdsaRecover per second over `count` fresh digests: the ingress yardstick. */
+function recoverRate(count: number): number {
+  const key = Buffer.from(devAccounts(1)[0].privateKey.slice(2), "hex");
+  const digests = Array.from({ length: count }, (_, i) => {
+    const digest = Buffer.alloc(32);
+    digest.writeUInt32BE(i);
+    digest.writeUInt32BE(0xabcdef, 28);
+    return digest;
+  });
+  const signed = digests.map((digest) => native.ecdsaSign(digest, key));
+  const start = performance.now();
+  for (let i = 0; i < count; i += 1) native.ecdsaRecover(signed[i].signature, signed[i].recid, digests[i], false);
+  return count / ((performance.now() - start) / 1000);
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:relay on ${os.cpus().length} CPUs (${os.cpus()[0].model}), Node ${process.version}; load average ${loadAverage()}`);
+  console.log("The machine is shared with other work: compare figures within this run only.\n");
+  const node = await startLocalNode();
+  const results: string[][] = [];
+  let missed = 0;
+  const target = (ok: boolean) => (ok ? "met" : (missed++, "MISSED"));
+  try {
+    const deployment = await deployLocalRegistry(node.url);
+    const [owner, subscriberAccount] = devAccounts(2);
+    const client = new KeywayClient({ rpcUrl: node.url, registryAddress: deployment.registryAddress, privateKey: owner.privateKey, cache: false });
+    const streamId = (await client.createStream("/bench")).id;
+    await client.grantPermissions(streamId, { public: true, permissions: [StreamPermission.SUBSCRIBE] });
+    const domain: MessageDomain = { chainId: deployment.chainId, verifyingContract: deployment.registryAddress };
+
+    async function signFrames(count: number, publishers: number): Promise<string[]> {
+      const chains = Array.from({ length: publishers }, () => createPublisher({ streamId, signer: owner.privateKey, domain, contentType: "application/octet-stream" }));
+      const frames: string[] = [];
+      for (let i = 0; i < count; i += 1) frames.push(JSON.stringify({ type: "publish", id: i, message: await chains[i % publishers].publish(content(i)) }));
+      return frames;
+    }
+    // Fresh messages for every server: the relay rejects a message it has seen as a duplicate.
+    const scenarios = async (server: Server) => {
+      const fanout = await flow(server, streamId, await signFrames(MESSAGES, 1), { publishers: 1, subscribers: 100 });
+      console.log(`  ${server.kind} fan-out done (load average ${loadAverage()})`);
+      const ingressFrames = await signFrames(MESSAGES, 10);
+      const cpu0 = server.cpuSeconds();
+      const ingress = await flow(server, streamId, ingressFrames, { publishers: 10, subscribers: 1 });
+      const ingressCpu = (server.cpuSeconds() - cpu0) / ingress.seconds;
+      console.log(`  ${server.kind} ingress done (load average ${loadAverage()})`);
+      const paced200 = await flow(server, streamId, await signFrames(200 * PACED_SECONDS, 1), { publishers: 1, subscribers: 100, rate: 200 });
+      const paced1000 = await flow(server, streamId, await signFrames(1_000 * PACED_SECONDS, 1), { publishers: 1, subscribers: 100, rate: 1_000 });
+      return { fanout, ingress, ingressCpu, paced200, paced1000 };
+    };
+
+    const figures: Record<Kind, Awaited<ReturnType<typeof scenarios>>> = {} as never;
+    for (const kind of ["bare", "keyway"] as const) {
+      const server = await startServer(kind, node.url, deployment.registryAddress);
+      console.log(`${kind}: running fan-out, ingress, paced 200 and 1,000 msg/s (load average ${loadAverage()})`);
+      figures[kind] = await scenarios(server);
+      await server.stop();
+    }
+    const recoverPerSecond = recoverRate(MESSAGES);
+
+    const rate = (f: Flow) => f.deliveries / f.seconds;
+    const integrity = (f: Flow) => `${f.lost}/${f.duplicated}/${f.reordered}`;
+    const { bare, keyway } = figures;
+    const fanoutRatio = rate(keyway.fanout) / rate(bare.fanout);
+    results.push([`fan-out 1→100, ${fmt(MESSAGES)} msgs: deliveries/s`, fmt(rate(bare.fanout)), fmt(rate(keyway.fanout)), `${fanoutRatio.toFixed(2)}× bare (≥ 0.8×: ${target(fanoutRatio >= 0.8)})`]);
+    results.push(["  lost/duplicated/reordered", integrity(bare.fanout), integrity(keyway.fanout), ""]);
+    const ingressRatio = rate(keyway.ingress) / recoverPerSecond;
+    results.push([`ingress 10→1, ${fmt(MESSAGES)} msgs: msgs/s`, fmt(rate(bare.ingress)), fmt(rate(keyway.ingress)), `${ingressRatio.toFixed(2)}× native ecdsaRecover ${fmt(recoverPerSecond)}/s (≥ 0.6×: ${target(ingressRatio >= 0.6)})`]);
+    results.push(["  relay CPU (share of one core) / lost/dup/reordered", `${fmt(bare.ingressCpu * 100)} % / ${integrity(bare.ingress)}`, `${fmt(keyway.ingressCpu * 100)} % / ${integrity(keyway.ingress)}`, ""]);
+    for (const [name, bareFlow, keywayFlow, goal] of [[`paced 200 msg/s → 100, ${PACED_SECONDS} s`, bare.paced200, keyway.paced200, 5], [`paced 1,000 msg/s → 100, ${PACED_SECONDS} s`, bare.paced1000, keyway.paced1000, undefined]] as const) {
+      const p = (f: Flow) => `${percentile(f.latenciesMs, 50).toFixed(2)} / ${percentile(f.latenciesMs, 99).toFixed(2)} / ${f.latenciesMs[f.latenciesMs.length - 1]?.toFixed(1)}`;
+      const p99 = percentile(keywayFlow.latenciesMs, 99);
+      results.push([`${name}: latency p50/p99/max ms`, p(bareFlow), p(keywayFlow), goal === undefined ? `achieved ${fmt(rate(keywayFlow))} of ${fmt(1000 * 100)} deliveries/s` : `p99 ≤ ${goal} ms: ${target(p99 <= goal)}`]);
+      results.push(["  lost/duplicated/reordered", integrity(bareFlow), integrity(keywayFlow), ""]);
+    }
+
+    // Revocation -> unsubscribed, after the revoking block (its receipt), five times.
+    const server = await startServer("keyway", node.url, deployment.registryAddress);
+    const privateStream = (await client.createStream("/bench-revocation")).id;
+    const userId = subscriberAccount.account.address.toLowerCase();
+    const delays: number[] = [];
+    for (let round = 0; round < 5; round += 1) {
+      await client.grantPermissions(privateStream, { userId, permissions: [StreamPermission.SUBSCRIBE] });
+      const frames: Record<string, unknown>[] = [];
+      const socket = await open(server, (data) => frames.push(JSON.parse(data.toString())));
+      await until(() => frames.length > 0);
+      await signIn(socket, frames, server, subscriberAccount.account, deployment.chainId);
+      socket.send(JSON.stringify({ type: "subscribe", id: 2, streamId: privateStream }));
+      await until(() => frames.some((frame) => frame.id === 2));
+      if (!frames.some((frame) => frame.type === "subscribed")) throw new Error(`subscribe refused: ${JSON.stringify(frames)}`);
+      await client.revokePermissions(privateStream, { userId, permissions: [StreamPermission.SUBSCRIBE] });
+      const mined = performance.now();
+      await until(() => frames.some((frame) => frame.type === "unsubscribed"), 10_000);
+      delays.push(performance.now() - mined);
+      socket.close();
+    }
+    delays.sort((a, b) => a - b);
+    const worst = delays[delays.length - 1];
+    results.push(["revocation → unsubscribed after the block, ms (5 runs)", "-", `median ${fmt(delays[2])}, max ${fmt(worst)}`, `≤ ${POLLING_INTERVAL} + 500: ${target(worst <= POLLING_INTERVAL + 500)}`]);
+    await server.stop();
+
+    // 2,000 idle connections (authenticated with SIWE on the relay).
+    const idle: Partial<Record<Kind, number>> = {};
+    for (const kind of ["bare", "keyway"] as const) {
+      const idleServer = await startServer(kind, node.url, deployment.registryAddress);
+      const before = await idleServer.mem();
+      const sockets: WebSocket[] = [];
+      for (let batch = 0; batch < IDLE_CONNECTIONS / 50; batch += 1) {
+        sockets.push(
+          ...(await Promise.all(
+            Array.from({ length: 50 }, async () => {
+              const frames: Record<string, unknown>[] = [];
+              const socket = await open(idleServer, (data) => frames.push(JSON.parse(data.toString())));
+              if (kind === "keyway") {
+                await until(() => frames.length > 0);
+                await signIn(socket, frames, idleServer, subscriberAccount.account, deployment.chainId);
+              }
+              return socket;
+            }),
+          )),
+        );
+      }
+      await sleep(2_000);
+      const after = await idleServer.mem();
+      idle[kind] = (after.rss - before.rss) / IDLE_CONNECTIONS / 1024;
+      await Promise.all(sockets.map((socket) => new Promise((resolve) => (socket.once("close", resolve), socket.close()))));
+      await idleServer.stop();
+    }
+    results.push([`${fmt(IDLE_CONNECTIONS)} idle connections: server RSS KiB each`, fmt(idle.bare!, 1), `${fmt(idle.keyway!, 1)} (authenticated)`, `≤ 17 KiB: ${target(idle.keyway! <= 17)}`]);
+    client.destroy();
+  } finally {
+    await node.stop();
+  }
+  console.log(`\n| scenario | bare ws | keyway relay | target |\n|---|---|---|---|`);
+  for (const row of results) console.log(`| ${row.join(" | ")} |`);
+  console.log(`\nload average after: ${loadAverage()}`);
+  if (missed > 0) {
+    console.error(`${missed} target(s) missed`);
+    process.exitCode = 1;
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await sleep(5);
+  }
+}
+
+async function signIn(socket: WebSocket, frames: Record<string, unknown>[], server: Server, account: ReturnType<typeof devAccounts>[number]["account"], chainId: number): Promise<void> {
+  const host = new URL(server.url).host;
+  const nonce = frames[0].nonce as string;
+  const message = createSiweMessage({ address: account.address, chainId, domain: host, nonce, uri: `http://${host}`, version: "1", issuedAt: new Date() });
+  socket.send(JSON.stringify({ type: "auth", id: 1, message, signature: await account.signMessage({ message }) }));
+  await until(() => frames.some((frame) => frame.id === 1));
+  if (!frames.some((frame) => frame.type === "authenticated")) throw new Error(`auth refused: ${JSON.stringify(frames)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
