@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../sdk/errors";
 import type { KeywayClient } from "../sdk/client";
-import type { ConnectionOptions } from "../sdk/createContext";
+import type { ConnectionOptions } from "../sdk/context";
 import type { Broker } from "./broker";
 
 /** Every limit of the relay, with its default (docs/relay.md lists them). */

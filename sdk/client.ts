@@ -8,14 +8,22 @@ import type { WriteOptions } from "./actions/writeRegistry";
 import { chainNowSeconds } from "./actions/chainTime";
 import type { RegistryPoll } from "./cache";
 import { type ConnectionOptions, createContext, type RegistryContext } from "./context";
-import { MissingSignerError } from "./errors";
+import { InvalidArgumentError, MissingSignerError } from "./errors";
+import type { SignedStreamMessage } from "./message/types";
 import type { PermissionAssignment } from "./permissions";
+import { publish, type PublishParameters } from "./relay/publish";
+import { createRelaySession, type RelaySession } from "./relay/session";
+import { clientMessageSigner } from "./relay/signer";
+import { subscribe, type SubscribeParameters } from "./relay/subscribe";
+import type { MessageListener, Subscription } from "./relay/subscription";
 import { Stream } from "./stream";
 import { toKeywayError } from "./toKeywayError";
 
 export interface KeywayClientOptions extends ConnectionOptions {
   /** Called with every write's transaction hash as soon as it is sent, before its receipt. */
   onTransactionSent?: (hash: Hash, functionName: string) => void;
+  /** WebSocket URL of a Keyway relay (`ws://127.0.0.1:8546` under `npm start`), for `publish` and `subscribe`. */
+  relayUrl?: string;
 }
 
 /**
@@ -29,9 +37,12 @@ export class KeywayClient {
   /** Block of the registry's deployment, when known from the options or the deployment file. */
   readonly deployBlock?: number;
   private readonly onTransactionSent?: (hash: Hash, functionName: string) => void;
+  private readonly relayOptions: Pick<KeywayClientOptions, "relayUrl" | "privateKey" | "ethersSigner">;
+  private relaySession?: RelaySession;
 
   constructor(options: KeywayClientOptions = {}) {
     this.context = createContext(options);
+    this.relayOptions = { relayUrl: options.relayUrl, privateKey: options.privateKey, ethersSigner: options.ethersSigner };
     this.deployBlock = options.deployBlock ?? options.deployment?.deployBlock;
     this.onTransactionSent = options.onTransactionSent;
   }
@@ -111,6 +122,23 @@ export class KeywayClient {
   }
 
   /**
+   * Signs `content` (a JSON value, or bytes) as the next message of this client's chain on the
+   * stream partition and publishes it through the relay; resolves with the signed message
+   * once the relay accepted it. See `publish` in sdk/relay.
+   */
+  publish(streamId: string, content: unknown, parameters?: PublishParameters): Promise<SignedStreamMessage> {
+    return publish(this.relay(), streamId, content, parameters);
+  }
+
+  /**
+   * Subscribes through the relay; `onMessage(content, metadata)` gets each message once, in
+   * order, after this client verified it. See `subscribe` in sdk/relay.
+   */
+  subscribe(parameters: string | SubscribeParameters, onMessage: MessageListener): Promise<Subscription> {
+    return subscribe(this.relay(), typeof parameters === "string" ? { streamId: parameters } : parameters, onMessage);
+  }
+
+  /**
    * Calls `onPoll` after every poll of the registry's events, once the cache has dropped what
    * the poll changed (also when nothing changed): a relay re-checks the listed stream/holder
    * entries (all of them when `reorg`) and gets fresh answers. Uses the cache's one watcher,
@@ -125,9 +153,24 @@ export class KeywayClient {
     return chainNowSeconds(this.context);
   }
 
-  /** Stops the event watcher and listeners; nothing is cached any more, also by reads still in flight. No timer is left behind. */
+  /** Closes the relay connection (subscriptions end without events) and stops the event watcher and listeners; nothing is cached any more, also by reads still in flight. No timer is left behind. */
   destroy(): void {
+    this.relaySession?.close();
+    this.relaySession = undefined;
     this.context.cache.destroy();
+  }
+
+  /** The relay session, created on first use: the connection opens with the first request. */
+  private relay(): RelaySession {
+    const { relayUrl } = this.relayOptions;
+    if (relayUrl === undefined) throw new InvalidArgumentError("No relay: pass relayUrl to the KeywayClient");
+    this.relaySession ??= createRelaySession({
+      url: relayUrl,
+      context: this.context,
+      permissions: this,
+      signer: clientMessageSigner(this.relayOptions, this.context),
+    });
+    return this.relaySession;
   }
 
   private writeOptions(): WriteOptions {

@@ -66,6 +66,8 @@ export {
   KeywayError,
   MissingSignerError,
   RegistryNotFoundError,
+  RelayError,
+  RelayUnreachableError,
   RpcError,
   StreamAlreadyExistsError,
   StreamNotFoundError,
@@ -122,3 +124,10 @@ export {
   type StreamMessage,
   type StreamMessageTypedData,
 } from "./message";
+
+// Publish and subscribe through a relay (sdk/relay)
+export { publish, type PublishParameters, type PublishReturnType } from "./relay/publish";
+export { subscribe, type SubscribeParameters, type SubscribeReturnType } from "./relay/subscribe";
+export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
+export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
+export type { RelayUnsubscribeReason } from "./relay/protocol";
