@@ -11,6 +11,7 @@ import { hardhat } from "viem/chains";
 import { deployStreamRegistry, type Deployment } from "../sdk/deployment";
 import { writeDeployment } from "../sdk/node";
 import { formatStreamId } from "../sdk/streamId";
+import { appPort, localAppConfig, serveApp } from "./appServer";
 import { isPortTaken, startLocalNode, type LocalNode } from "./localNode";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -47,7 +48,7 @@ function portFrom(argv: string[]): number {
 }
 
 /** What the user sees once everything is up: where things are and commands to paste. */
-function banner(node: LocalNode, deployment: Deployment, accounts: DevAccount[], balances: bigint[]): string {
+function banner(node: LocalNode, deployment: Deployment, accounts: DevAccount[], balances: bigint[], appUrl: string): string {
   const [alice, bob] = accounts;
   const streamId = formatStreamId(alice.account.address, "/demo");
   const env = [
@@ -60,6 +61,7 @@ function banner(node: LocalNode, deployment: Deployment, accounts: DevAccount[],
     `RPC URL:   ${node.url}`,
     `Chain id:  ${deployment.chainId}`,
     `Registry:  ${deployment.registryAddress} (block ${deployment.deployBlock}, saved in deployments/localhost.json)`,
+    `App: ${appUrl}`,
     "",
     "Development accounts (Hardhat's public test keys: never use them on a real network):",
     ...accounts.map(
@@ -107,7 +109,8 @@ async function main(): Promise<void> {
     const accounts = devAccounts(3);
     const publicClient = createPublicClient({ chain: hardhat, transport: http(node.url) });
     const balances = await Promise.all(accounts.map(({ account }) => publicClient.getBalance({ address: account.address })));
-    process.stdout.write(banner(node, deployment, accounts, balances));
+    const app = await serveApp({ config: localAppConfig(deployment, node.url, accounts), port: await appPort(isPortTaken) });
+    process.stdout.write(banner(node, deployment, accounts, balances, app.url));
   } catch (error) {
     stopping = true;
     await node.stop();
