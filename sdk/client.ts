@@ -9,7 +9,13 @@ import { createPermissionCache, type PermissionCache } from "./cache";
 import type { RegistryContext } from "./context";
 import { type ConnectionOptions, createContext } from "./createContext";
 import { InvalidArgumentError, MissingSignerError } from "./errors";
+import type { SignedStreamMessage } from "./message/types";
 import type { PermissionAssignment } from "./permissions";
+import { publish, type PublishParameters } from "./relay/publish";
+import { createRelaySession, type RelaySession } from "./relay/session";
+import { clientMessageSigner } from "./relay/signer";
+import { subscribe, type SubscribeParameters } from "./relay/subscribe";
+import type { MessageListener, Subscription } from "./relay/subscription";
 import { Stream } from "./stream";
 import { toKeywayError } from "./toKeywayError";
 
@@ -20,6 +26,8 @@ export interface KeywayClientOptions extends ConnectionOptions {
   pollingInterval?: number;
   /** Called with every write's transaction hash as soon as it is sent, before its receipt. */
   onTransactionSent?: (hash: Hash, functionName: string) => void;
+  /** WebSocket URL of a Keyway relay (`ws://127.0.0.1:8546` under `npm start`), for `publish` and `subscribe`. */
+  relayUrl?: string;
 }
 
 const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
@@ -36,9 +44,12 @@ export class KeywayClient {
   readonly deployBlock?: number;
   private cache?: PermissionCache;
   private readonly onTransactionSent?: (hash: Hash, functionName: string) => void;
+  private readonly relayOptions: Pick<KeywayClientOptions, "relayUrl" | "privateKey" | "ethersSigner">;
+  private relaySession?: RelaySession;
 
   constructor(options: KeywayClientOptions = {}) {
     this.context = createContext(options);
+    this.relayOptions = { relayUrl: options.relayUrl, privateKey: options.privateKey, ethersSigner: options.ethersSigner };
     this.deployBlock = options.deployBlock ?? options.deployment?.deployBlock;
     this.onTransactionSent = options.onTransactionSent;
     if (options.cache !== false) {
@@ -125,10 +136,42 @@ export class KeywayClient {
     return setPermissions(this.context, updates, this.writeOptions());
   }
 
-  /** Stops the cache's event watcher and turns the cache off; leaves no timer behind. */
+  /**
+   * Signs `content` (a JSON value, or bytes) as the next message of this client's chain on the
+   * stream partition and publishes it through the relay; resolves with the signed message
+   * once the relay accepted it. See `publish` in sdk/relay.
+   */
+  publish(streamId: string, content: unknown, parameters?: PublishParameters): Promise<SignedStreamMessage> {
+    return publish(this.relay(), streamId, content, parameters);
+  }
+
+  /**
+   * Subscribes through the relay; `onMessage(content, metadata)` gets each message once, in
+   * order, after this client verified it. See `subscribe` in sdk/relay.
+   */
+  subscribe(parameters: string | SubscribeParameters, onMessage: MessageListener): Promise<Subscription> {
+    return subscribe(this.relay(), typeof parameters === "string" ? { streamId: parameters } : parameters, onMessage);
+  }
+
+  /** Closes the relay connection (subscriptions end silently) and stops the cache's event watcher; leaves no timer behind. */
   destroy(): void {
+    this.relaySession?.close();
+    this.relaySession = undefined;
     this.cache?.clear();
     this.cache = undefined;
+  }
+
+  /** The relay session, created on first use: the connection opens with the first request. */
+  private relay(): RelaySession {
+    const { relayUrl } = this.relayOptions;
+    if (relayUrl === undefined) throw new InvalidArgumentError("No relay: pass relayUrl to the KeywayClient");
+    this.relaySession ??= createRelaySession({
+      url: relayUrl,
+      context: this.context,
+      permissions: this,
+      signer: clientMessageSigner(this.relayOptions, this.context),
+    });
+    return this.relaySession;
   }
 
   private writeOptions(): WriteOptions {

@@ -41,3 +41,9 @@ export * from "./errors";
 export * from "./permissions";
 export * from "./streamId";
 export * from "./message";
+
+export { publish, type PublishParameters, type PublishReturnType } from "./relay/publish";
+export { subscribe, type SubscribeParameters, type SubscribeReturnType } from "./relay/subscribe";
+export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
+export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
+export type { RelayUnsubscribeReason } from "./relay/protocol";

@@ -33,23 +33,31 @@ const UNSIGNED_FIELDS = new Set<string>(MESSAGE_FIELDS);
 
 type Fields = Record<string, unknown>;
 
-// Stream ids already found canonical: a chain repeats its stream id in every message.
-const canonicalStreamIds = new Set<string>();
+// Stream ids already normalised, input -> canonical form: a chain repeats its stream id in
+// every message, and a relay validates every message of a stream against the same id.
+const normalizedStreamIds = new Map<string, string>();
 const MAX_REMEMBERED_STREAM_IDS = 4096;
+
+/** `normalizeStreamId`, remembering its answers (throws InvalidStreamIdError for a malformed id). */
+export function normalizeStreamIdCached(streamId: string): string {
+  const known = normalizedStreamIds.get(streamId);
+  if (known !== undefined) return known;
+  const canonical = normalizeStreamId(streamId);
+  if (normalizedStreamIds.size >= MAX_REMEMBERED_STREAM_IDS) normalizedStreamIds.clear();
+  normalizedStreamIds.set(streamId, canonical);
+  return canonical;
+}
 
 function streamIdField(fields: Fields): string {
   const value = fields.streamId;
   if (typeof value !== "string") throw new InvalidMessageError("streamId", "must be a string");
-  if (canonicalStreamIds.has(value)) return value;
   let canonical: string;
   try {
-    canonical = normalizeStreamId(value);
+    canonical = normalizeStreamIdCached(value);
   } catch (error) {
     throw new InvalidMessageError("streamId", "is not a valid stream id", { cause: error });
   }
   if (canonical !== value) throw new InvalidMessageError("streamId", "must be a canonical stream id (lowercase address + path)");
-  if (canonicalStreamIds.size >= MAX_REMEMBERED_STREAM_IDS) canonicalStreamIds.clear();
-  canonicalStreamIds.add(canonical);
   return canonical;
 }
 

@@ -3,7 +3,7 @@ import { StreamPermission } from "../permissions";
 import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
 import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason } from "./errors";
 import { domainSeparator } from "./hash";
-import { parseSignedStreamMessage } from "./parse";
+import { normalizeStreamIdCached, parseSignedStreamMessage, UINT32_MAX } from "./parse";
 import type { MessageDomain, SignedStreamMessage } from "./types";
 import { isSignedByPublisher } from "./verify";
 
@@ -40,13 +40,26 @@ export interface MessageValidatorOptions {
   now?: () => number;
 }
 
+/** A stream partition: where a message must belong to be delivered. */
+export interface StreamPartition {
+  /** Normalised before comparing (the address part lowercased), so a checksummed id is fine. */
+  streamId: string;
+  partition: number;
+}
+
 export interface MessageValidator {
   /**
-   * Resolves with the message (parsed: only its fields) if a subscriber may deliver it;
-   * rejects with a MessageRejectedError whose `reason` says why not. Errors of the permission
-   * source (RPC failures) pass through unchanged: they say nothing about the message.
+   * Resolves with the message (parsed: only its fields) if a subscriber of `expected` may
+   * deliver it; rejects with a MessageRejectedError whose `reason` says why not (a valid
+   * message of another stream or partition is `wrong-stream`). Rejects with
+   * InvalidArgumentError when `expected` is missing or malformed: the caller's mistake, not
+   * the message's. Errors of the permission source (RPC failures) pass through unchanged:
+   * they say nothing about the message.
+   *
+   * @example
+   * const message = await validator.validate(JSON.parse(text), { streamId, partition: 0 });
    */
-  validate(message: unknown): Promise<SignedStreamMessage>;
+  validate(message: unknown, expected: StreamPartition): Promise<SignedStreamMessage>;
 }
 
 function reject(reason: MessageRejectionReason, detail: string, cause?: unknown): never {
@@ -57,6 +70,23 @@ function isUnsigned(message: unknown): boolean {
   if (typeof message !== "object" || message === null) return false;
   const { signature } = message as { signature?: unknown };
   return signature === undefined || signature === "" || signature === "0x";
+}
+
+/** The canonical id of the expected stream; throws InvalidArgumentError unless `expected` is a StreamPartition. */
+function expectedStreamId(expected: unknown): string {
+  if (typeof expected !== "object" || expected === null) {
+    throw new InvalidArgumentError("validate(message, expected) needs the expected { streamId, partition }");
+  }
+  const { streamId, partition } = expected as { streamId?: unknown; partition?: unknown };
+  if (typeof partition !== "number" || !Number.isInteger(partition) || partition < 0 || partition > UINT32_MAX) {
+    throw new InvalidArgumentError(`expected.partition must be an integer from 0 to ${UINT32_MAX}, got ${String(partition)}`);
+  }
+  if (typeof streamId !== "string") throw new InvalidArgumentError(`expected.streamId must be a stream id, got ${String(streamId)}`);
+  try {
+    return normalizeStreamIdCached(streamId);
+  } catch (error) {
+    throw new InvalidArgumentError(`expected.streamId: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function parseOrReject(message: unknown): SignedStreamMessage {
@@ -70,7 +100,7 @@ function parseOrReject(message: unknown): SignedStreamMessage {
 }
 
 /**
- * The subscriber's checks, cheapest first: shape, clock skew, a replay already seen, the
+ * The subscriber's checks, cheapest first: shape, the stream partition, clock skew, a replay already seen, the
  * signature, then Publish (held now, and the timestamp before its expiry; expiries are in
  * seconds, timestamps in ms: `timestamp < expiry * 1000`), and finally the chain, recorded
  * only now so that a rejected message leaves no trace.
@@ -86,8 +116,12 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
   const position = (message: SignedStreamMessage) =>
     `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;
 
-  async function validate(input: unknown): Promise<SignedStreamMessage> {
+  async function validate(input: unknown, expected: StreamPartition): Promise<SignedStreamMessage> {
+    const streamId = expectedStreamId(expected);
     const message = parseOrReject(input);
+    if (message.streamId !== streamId || message.partition !== expected.partition) {
+      reject("wrong-stream", `the message is for ${message.streamId} partition ${message.partition}, not ${streamId} partition ${expected.partition}`);
+    }
     if (message.timestamp > now() + maxClockSkewMs) {
       reject("future-timestamp", `timestamp ${message.timestamp} is more than ${maxClockSkewMs} ms ahead of the local clock`);
     }
