@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { ConnectPanel } from "./components/ConnectPanel";
+import { LiveView } from "./components/LiveView";
 import { PermissionsPanel } from "./components/PermissionsPanel";
 import { StreamPanel } from "./components/StreamPanel";
 import { StreamsPanel } from "./components/StreamsPanel";
@@ -8,7 +9,7 @@ import type { AppConfig } from "./config";
 import type { Session } from "./session";
 import { useTransactions } from "./transactions";
 
-/** The page: account, streams, the open stream with its permissions, and the transaction log. */
+/** The page: account, streams, the open stream with its permissions and live view, and the transaction log. */
 export function App({ config }: { config: AppConfig }) {
   const transactions = useTransactions();
   const [session, setSession] = useState<Session>();
@@ -50,6 +51,7 @@ export function App({ config }: { config: AppConfig }) {
               onDeleted={() => setStreamId(undefined)}
             />
             <PermissionsPanel session={session} streamId={streamId} transactions={transactions} refreshKey={refreshKey} />
+            <LiveView session={session} streamId={streamId} relayUrl={config.relayUrl} />
           </>
         )}
         <TransactionLog entries={transactions.entries} />

@@ -1,4 +1,4 @@
-import { KeywayError, UnauthorizedError, WrongChainError } from "keyway";
+import { KeywayError, type MessageRejectedError, type MessageRejectionReason, type RelayUnreachableError, type UnauthorizedError, type WrongChainError } from "keyway";
 
 /** EIP-1193's code for a request the user turned down in the wallet. */
 const USER_REJECTED = 4001;
@@ -13,7 +13,9 @@ export function describeError(error: unknown): string {
   switch (error.code) {
     case "UNAUTHORIZED": {
       const { account, permission, streamId } = error as UnauthorizedError;
-      return `Not authorised: ${account} does not hold the ${permission} permission on ${streamId}.`;
+      // The relay refuses a subscribe without naming the account: it is the one signed in.
+      const who = account.startsWith("0x") ? account : "your account";
+      return `Not authorised: ${who} does not hold the ${permission} permission on ${streamId}.`;
     }
     case "STREAM_NOT_FOUND":
       return "This stream does not exist (it may have been deleted).";
@@ -39,10 +41,29 @@ export function describeError(error: unknown): string {
       return `The registry rejected the transaction: ${sentence(error.message)}`;
     case "RPC_ERROR":
       return `The chain could not be reached or refused the request: ${sentence(error.message)}`;
+    case "RELAY_UNREACHABLE":
+      return `The relay could not be reached (${(error as RelayUnreachableError).relayUrl}); is it running?`;
+    case "AUTH_FAILED":
+      return "The relay did not accept your sign-in; try again, and check your wallet is on the registry's chain.";
+    case "MESSAGE_REJECTED":
+      return REJECTIONS[(error as MessageRejectedError).reason] ?? sentence(error.message);
+    case "RATE_LIMITED":
+      return "The relay is limiting how fast you publish; wait a moment and try again.";
+    case "TOO_LARGE":
+      return "The message is too large for the relay.";
     default:
       return sentence(error.message);
   }
 }
+
+/** Why a message was refused, for a publisher: the validator's reasons that can happen to one. */
+const REJECTIONS: Partial<Record<MessageRejectionReason, string>> = {
+  "no-permission": "Not authorised: your account does not hold the publish permission on this stream.",
+  "timestamp-after-expiry": "Not authorised: your publish permission has expired.",
+  "future-timestamp": "The relay refused the message: this computer's clock is ahead of the relay's.",
+  "invalid-signature": "The relay refused the message: its signature does not match your account.",
+  duplicate: "The relay already has this message.",
+};
 
 /** Whether anywhere in the cause chain a wallet said the user rejected the request. */
 function isUserRejection(error: unknown): boolean {

@@ -58,6 +58,7 @@ export async function connectWallet(
     chain: registryChain(config),
     registryAddress: config.registryAddress,
     deployBlock: config.deployBlock,
+    relayUrl: config.relayUrl,
     onTransactionSent,
   });
   return { client, address, kind: "wallet", label, provider };
@@ -71,6 +72,7 @@ export function developmentSession(account: DevAccount, index: number, config: A
     privateKey: account.privateKey,
     registryAddress: config.registryAddress,
     deployBlock: config.deployBlock,
+    relayUrl: config.relayUrl,
     onTransactionSent,
   });
   return { client, address: getAddress(account.address), kind: "development", label: `Development account #${index}` };
