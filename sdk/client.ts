@@ -5,7 +5,8 @@ import { getPermissions } from "./actions/getPermissions";
 import { assertStreamExists, createStream, deleteStream, getStreamMetadata, updateStreamMetadata } from "./actions/streams";
 import { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
 import type { WriteOptions } from "./actions/writeRegistry";
-import { createPermissionCache, type PermissionCache } from "./cache";
+import { chainNowSeconds } from "./actions/chainTime";
+import type { RegistryPoll } from "./cache";
 import type { RegistryContext } from "./context";
 import { type ConnectionOptions, createContext } from "./createContext";
 import { InvalidArgumentError, MissingSignerError } from "./errors";
@@ -20,17 +21,11 @@ import { Stream } from "./stream";
 import { toKeywayError } from "./toKeywayError";
 
 export interface KeywayClientOptions extends ConnectionOptions {
-  /** The permission cache: on by default (`maxAgeMs` 60 000); `false` turns it off. */
-  cache?: { maxAgeMs?: number } | false;
-  /** How often the cache polls the registry's events, in ms (default: the viem client's, 4000 over HTTP). */
-  pollingInterval?: number;
   /** Called with every write's transaction hash as soon as it is sent, before its receipt. */
   onTransactionSent?: (hash: Hash, functionName: string) => void;
   /** WebSocket URL of a Keyway relay (`ws://127.0.0.1:8546` under `npm start`), for `publish` and `subscribe`. */
   relayUrl?: string;
 }
-
-const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
 
 /**
  * The Keyway client, shaped like the Streamr SDK's `StreamrClient`. Its methods are thin
@@ -42,7 +37,6 @@ export class KeywayClient {
   readonly context: RegistryContext;
   /** Block of the registry's deployment, when known from the options or the deployment file. */
   readonly deployBlock?: number;
-  private cache?: PermissionCache;
   private readonly onTransactionSent?: (hash: Hash, functionName: string) => void;
   private readonly relayOptions: Pick<KeywayClientOptions, "relayUrl" | "privateKey" | "ethersSigner">;
   private relaySession?: RelaySession;
@@ -52,14 +46,6 @@ export class KeywayClient {
     this.relayOptions = { relayUrl: options.relayUrl, privateKey: options.privateKey, ethersSigner: options.ethersSigner };
     this.deployBlock = options.deployBlock ?? options.deployment?.deployBlock;
     this.onTransactionSent = options.onTransactionSent;
-    if (options.cache !== false) {
-      const maxAgeMs = options.cache?.maxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS;
-      const pollingInterval = options.pollingInterval ?? this.context.publicClient.pollingInterval;
-      for (const [name, value] of Object.entries({ maxAgeMs, pollingInterval })) {
-        if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number of ms, got ${value}`);
-      }
-      this.cache = createPermissionCache(this.context, { maxAgeMs, pollingInterval });
-    }
   }
 
   /** The registry's address, checksummed. */
@@ -113,12 +99,12 @@ export class KeywayClient {
 
   /** Whether the user (or, with `allowPublic`, the public on its behalf) or the public holds the permission now. Cached. */
   hasPermission(query: PermissionQuery): Promise<boolean> {
-    return hasPermission(this.context, query, this.cache);
+    return hasPermission(this.context, query);
   }
 
   /** Unix seconds of the expiry of the permission held now: 0 when not held, `FOREVER` when forever. Cached. */
   getPermissionExpiry(query: PermissionQuery): Promise<number> {
-    return getPermissionExpiry(this.context, query, this.cache);
+    return getPermissionExpiry(this.context, query);
   }
 
   /** Grants all assignments in one transaction; each permission until its `expiresAt`, else forever. */
@@ -153,12 +139,29 @@ export class KeywayClient {
     return subscribe(this.relay(), typeof parameters === "string" ? { streamId: parameters } : parameters, onMessage);
   }
 
-  /** Closes the relay connection (subscriptions end silently) and stops the cache's event watcher; leaves no timer behind. */
+  /**
+   * Calls `onPoll` after every poll of the registry's events, once the cache has dropped what
+   * the poll changed (also when nothing changed): a relay re-checks the listed stream/holder
+   * entries (all of them when `reorg`) and gets fresh answers. Uses the cache's one watcher,
+   * which runs while any listener is attached. Returns the function that stops watching.
+   */
+  watchPermissionChanges(onPoll: (poll: RegistryPoll) => void): () => void {
+    return this.context.cache.watch(onPoll);
+  }
+
+  /** The chain's clock now, in unix seconds, estimated without a request (see `chainNowSeconds`). */
+  chainNowSeconds(): number {
+    return chainNowSeconds(this.context);
+  }
+
+  /**
+   * Closes the relay connection (subscriptions end silently) and stops the event watcher and
+   * listeners; nothing is cached any more, also by reads still in flight. No timer is left behind.
+   */
   destroy(): void {
     this.relaySession?.close();
     this.relaySession = undefined;
-    this.cache?.clear();
-    this.cache = undefined;
+    this.context.cache.destroy();
   }
 
   /** The relay session, created on first use: the connection opens with the first request. */

@@ -32,6 +32,8 @@ export { createStream, deleteStream, getStreamMetadata, streamExists, updateStre
 export { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
 export { getPermissions } from "./actions/getPermissions";
 export { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
+export { chainNowSeconds, latestChainTime, type ChainTime } from "./actions/chainTime";
+export type { RegistryPoll } from "./cache";
 export type { WriteOptions } from "./actions/writeRegistry";
 export { holderAddress, type HolderSelector } from "./assignments";
 export { isPrivateKey } from "./privateKey";
