@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { KeywayClient, StreamPermission } from "../../sdk";
@@ -223,5 +224,83 @@ describe("the dApp in Chromium (app/)", function () {
     await textbox(alicePage, "Stream id").fill(scratch);
     await button(alicePage, "Open").click();
     await alicePage.getByRole("alert").filter({ hasText: "This stream does not exist (it may have been deleted)." }).first().waitFor();
+  });
+
+  describe("live view through the relay", function () {
+    let bobPage: Page;
+    let carolPage: Page;
+    const liveMessages = (page: Page) => page.getByRole("log", { name: "Live messages" }).getByRole("listitem");
+
+    /** Opens the stream by id and subscribes; resolves once the page says it is subscribed. */
+    async function subscribe(page: Page): Promise<void> {
+      await connect(page);
+      await textbox(page, "Stream id").fill(streamId);
+      await button(page, "Open").click();
+      await button(page, "Subscribe").click();
+      await page.getByRole("status").filter({ hasText: "Subscribed" }).waitFor();
+    }
+
+    /** Publishes from `page`; resolves with the page's confirmation once the relay acknowledged (the box is cleared then). */
+    async function publish(page: Page, text: string): Promise<string> {
+      await textbox(page, "Message").fill(text);
+      await button(page, "Publish").click();
+      await until(async () => (await textbox(page, "Message").inputValue()) === "", `the relay to acknowledge ${JSON.stringify(text)}`);
+      return page.getByRole("status").filter({ hasText: "Published message #" }).innerText();
+    }
+
+    after(async function () {
+      await bobPage?.context().close();
+      await carolPage?.context().close();
+    });
+
+    it("shows messages published from another browser arriving verified", async function () {
+      await alicePage.getByRole("list", { name: "Your streams" }).getByRole("button", { name: streamId }).click();
+      await alicePage.getByRole("heading", { name: `Stream ${streamId}` }).waitFor();
+      // Bob (subscribe until the expiry granted above) in his own browser context.
+      bobPage = await stack.openApp(1);
+      await subscribe(bobPage);
+      expect(await publish(alicePage, '{"temperature":21.5}')).to.match(/^Published message #0 at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.$/);
+      const first = liveMessages(bobPage).first();
+      await first.waitFor();
+      // From navigation to the first message on screen: connect, open, subscribe (SIWE), Alice publishes.
+      const firstMessageAt = await bobPage.evaluate(() => performance.now());
+      console.log(`      page load to first live message: ${(firstMessageAt / 1000).toFixed(2)} s (load average ${os.loadavg()[0].toFixed(1)})`);
+      const text = await first.innerText();
+      expect(text).to.match(/^✓ verified #0 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d from 0xf39f…2266\n\{"temperature":21\.5\}$/);
+      await screenshot(bobPage, "live");
+    });
+
+    it("shows a publish without the permission as a clear sentence, delivered to nobody", async function () {
+      carolPage = await stack.openApp(2); // Carol holds subscribe (set above): a witness of what is delivered
+      await subscribe(carolPage);
+      await textbox(bobPage, "Message").fill("not allowed");
+      await button(bobPage, "Publish").click();
+      const alert = bobPage.getByRole("alert").filter({ hasText: "publish permission" });
+      await alert.waitFor();
+      expect(await alert.innerText()).to.equal("Not authorised: your account does not hold the publish permission on this stream.");
+      await publish(alicePage, "after the refused one");
+      await liveMessages(carolPage).filter({ hasText: "after the refused one" }).waitFor();
+      expect(await liveMessages(carolPage).count()).to.equal(1);
+      await until(async () => (await liveMessages(bobPage).count()) === 2, "Bob to get message #1");
+      expect(await liveMessages(bobPage).allInnerTexts()).to.satisfy((texts: string[]) => texts.every((t) => !t.includes("not allowed")));
+    });
+
+    it("says the subscription ended when the subscribe permission is revoked, and delivers nothing more", async function () {
+      await textbox(alicePage, "Address").fill(bob);
+      for (const name of ["Edit", "Delete", "Publish", "Grant"]) await alicePage.getByRole("checkbox", { name, exact: true }).uncheck();
+      await alicePage.getByRole("checkbox", { name: "Subscribe", exact: true }).check();
+      await button(alicePage, "Revoke").click();
+      expect(await settledTransaction(alicePage)).to.match(/Revoke subscribe from 0x7099…79C8: confirmed/);
+      const ended = bobPage.getByRole("alert").filter({ hasText: "The subscription ended" });
+      await ended.waitFor();
+      expect(await ended.innerText()).to.equal("The subscription ended: your subscribe permission on this stream was revoked.");
+      await screenshot(bobPage, "live-ended");
+
+      // Carol still subscribes: once she has the next message, Bob would have had it too.
+      await publish(alicePage, "after the revocation");
+      await liveMessages(carolPage).filter({ hasText: "after the revocation" }).waitFor();
+      expect(await liveMessages(bobPage).count()).to.equal(2);
+      expect(await button(bobPage, "Subscribe").isVisible()).to.equal(true);
+    });
   });
 });

@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { createRelay, type Relay } from "../../relay";
 import type { Deployment } from "../../sdk/deployment";
 import { localAppConfig, serveApp, type AppServer } from "../../scripts/appServer";
 import { startLocalNode, type LocalNode } from "../../scripts/localNode";
@@ -22,6 +23,7 @@ export interface AppStack {
   deployment: Deployment;
   /** Hardhat's first accounts: #0 deployed the registry. */
   accounts: DevAccount[];
+  relay: Relay;
   server: AppServer;
   browser: Browser;
   /** The built app's files, in a temporary directory. */
@@ -53,7 +55,7 @@ export async function bundleSize(appDir: string): Promise<{ bytes: number; gzipp
   };
 }
 
-/** Starts a node on a free port, deploys the registry, builds and serves the app, launches Chromium. */
+/** Starts a node on a free port, deploys the registry, starts a relay, builds and serves the app, launches Chromium. */
 export async function startAppStack(): Promise<AppStack> {
   const stoppers: (() => Promise<unknown>)[] = [];
   const stop = async () => {
@@ -66,7 +68,10 @@ export async function startAppStack(): Promise<AppStack> {
     stoppers.push(() => node.stop());
     const deployment = await deployLocalRegistry(node.url);
     const accounts = devAccounts(4);
-    const server = await serveApp({ config: localAppConfig(deployment, node.url, accounts.slice(0, 3)), root: appDir });
+    // The relay polls the registry every 200 ms, so revocations reach pages quickly even here.
+    const relay = await createRelay({ rpcUrl: node.url, registryAddress: deployment.registryAddress, port: 0, pollingInterval: 200 });
+    stoppers.push(() => relay.close());
+    const server = await serveApp({ config: localAppConfig(deployment, node.url, accounts.slice(0, 3), relay.url), root: appDir });
     stoppers.push(() => server.close());
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     stoppers.push(() => browser.close());
@@ -83,7 +88,7 @@ export async function startAppStack(): Promise<AppStack> {
       await page.goto(server.url);
       return page;
     };
-    return { node, deployment, accounts, server, browser, appDir, newContext, openApp, stop };
+    return { node, deployment, accounts, relay, server, browser, appDir, newContext, openApp, stop };
   } catch (error) {
     await stop();
     throw error;
