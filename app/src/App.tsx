@@ -28,33 +28,42 @@ export function App({ config }: { config: AppConfig }) {
           Stream permissions on {config.chainName}, registry <code>{config.registryAddress}</code>
         </p>
       </header>
-      <main>
-        <ConnectPanel
-          config={config}
-          session={session}
-          onSession={(next) => {
-            setSession(next);
-            if (next === undefined) setStreamId(undefined);
-          }}
-          onTransactionSent={transactions.onSent}
-        />
-        {session !== undefined && (
-          <StreamsPanel session={session} deployBlock={config.deployBlock} transactions={transactions} refreshKey={refreshKey} onOpen={setStreamId} />
-        )}
-        {session !== undefined && streamId !== undefined && (
-          <>
-            <StreamPanel
-              session={session}
-              streamId={streamId}
-              transactions={transactions}
-              refreshKey={refreshKey}
-              onDeleted={() => setStreamId(undefined)}
-            />
-            <PermissionsPanel session={session} streamId={streamId} transactions={transactions} refreshKey={refreshKey} />
-            <LiveView session={session} streamId={streamId} relayUrl={config.relayUrl} />
-          </>
-        )}
-        <TransactionLog entries={transactions.entries} />
+      <main class="layout">
+        <div class="side">
+          <ConnectPanel
+            config={config}
+            session={session}
+            onSession={(next) => {
+              setSession(next);
+              if (next === undefined) setStreamId(undefined);
+            }}
+            onTransactionSent={transactions.onSent}
+          />
+          {session !== undefined && (
+            <StreamsPanel session={session} deployBlock={config.deployBlock} transactions={transactions} refreshKey={refreshKey} onOpen={setStreamId} />
+          )}
+          <TransactionLog entries={transactions.entries} />
+        </div>
+        <div class="detail">
+          {session !== undefined && streamId === undefined && (
+            <section class="panel">
+              <p class="muted">Create a stream, or open one from your streams or by its id, to see its permissions and watch it live.</p>
+            </section>
+          )}
+          {session !== undefined && streamId !== undefined && (
+            <>
+              <StreamPanel
+                session={session}
+                streamId={streamId}
+                transactions={transactions}
+                refreshKey={refreshKey}
+                onDeleted={() => setStreamId(undefined)}
+              />
+              <PermissionsPanel session={session} streamId={streamId} transactions={transactions} refreshKey={refreshKey} />
+              <LiveView session={session} streamId={streamId} relayUrl={config.relayUrl} />
+            </>
+          )}
+        </div>
       </main>
     </>
   );

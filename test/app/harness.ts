@@ -78,7 +78,7 @@ export async function startAppStack(): Promise<AppStack> {
 
     const newContext = async (signer: number | undefined, wallet: Partial<TestWalletOptions> = {}) => {
       // UTC, so the expiries a test types mean the same instants in Node and in the page.
-      const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, timezoneId: "UTC" });
+      const context = await browser.newContext({ viewport: { width: 1320, height: 900 }, timezoneId: "UTC" });
       context.setDefaultTimeout(60_000);
       if (signer !== undefined) await installTestWallet(context, { privateKey: accounts[signer].privateKey, rpcUrl: node.url, ...wallet });
       return context;

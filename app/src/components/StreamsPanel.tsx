@@ -109,7 +109,7 @@ export function StreamsPanel({ session, deployBlock, transactions, refreshKey, o
               <button type="button" class="link" onClick={() => onOpen(stream.streamId)}>
                 {stream.streamId}
               </button>{" "}
-              <span class="permissions">{stream.permissions.join(", ")}</span>
+              <span class="held-permissions">{stream.permissions.join(", ")}</span>
             </li>
           ))}
         </ul>
