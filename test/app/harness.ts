@@ -15,7 +15,7 @@ import { installTestWallet, type TestWalletOptions } from "./wallet";
 const ROOT = path.resolve(__dirname, "..", "..");
 export const CHROMIUM = "/usr/bin/chromium";
 // playwright's launch() already gives every browser a fresh temporary --user-data-dir.
-const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Everything the app's tests run against: a chain with the registry, the built app served, a browser. */
 export interface AppStack {
