@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { version } from "../package.json";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
+import { registerRelayCommand } from "./commands/relay";
 import { registerStreamCommands } from "./commands/stream";
 import { addGlobalOptions } from "./options";
 
@@ -19,5 +20,6 @@ export function buildProgram(): Command {
   registerStreamCommands(program);
   registerPermissionCommands(program);
   registerMessageCommands(program);
+  registerRelayCommand(program);
   return program;
 }
