@@ -154,10 +154,7 @@ export class KeywayClient {
     return chainNowSeconds(this.context);
   }
 
-  /**
-   * Closes the relay connection (subscriptions end silently) and stops the event watcher and
-   * listeners; nothing is cached any more, also by reads still in flight. No timer is left behind.
-   */
+  /** Closes the relay connection (subscriptions end without events) and stops the event watcher and listeners; nothing is cached any more, also by reads still in flight. No timer is left behind. */
   destroy(): void {
     this.relaySession?.close();
     this.relaySession = undefined;
