@@ -25,9 +25,10 @@ describe("npm start serves the dApp (App: line)", function () {
     else writeFileSync(LOCAL_DEPLOYMENT_FILE, savedDeployment);
   });
 
-  it("prints the app's URL on 127.0.0.1, where a new user connects a development account", async function () {
-    const [port, appPort] = [await findFreePort(), await findFreePort()];
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/start.ts", "--port", String(port)], {
+  it("prints the app's URL on 127.0.0.1, where a new user signs in with a development account, creates a stream and watches it live", async function () {
+    const [port, relayPort, appPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
+    const args = ["-r", "ts-node/register/transpile-only", "scripts/start.ts", "--port", String(port), "--relay-port", String(relayPort)];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: cleanEnv({ KEYWAY_APP_PORT: String(appPort) }),
       stdio: ["ignore", "pipe", "pipe"],
@@ -46,7 +47,7 @@ describe("npm start serves the dApp (App: line)", function () {
       const appUrl = /^App: (\S+)$/m.exec(stdout)![1];
       expect(appUrl).to.equal(`http://127.0.0.1:${appPort}/`);
       const config = (await (await fetch(new URL("keyway.json", appUrl))).json()) as Record<string, unknown>;
-      expect(config).to.include({ chainId: 31337, rpcUrl: `http://127.0.0.1:${port}` });
+      expect(config).to.include({ chainId: 31337, rpcUrl: `http://127.0.0.1:${port}`, relayUrl: `ws://127.0.0.1:${relayPort}` });
       expect(stdout).to.include(`Registry:  ${config.registryAddress as string}`);
       expect(config.devAccounts).to.have.length(3);
 
@@ -57,6 +58,16 @@ describe("npm start serves the dApp (App: line)", function () {
       await connected.waitFor({ timeout: 60_000 });
       expect(await connected.innerText()).to.include("development key, local chain only");
       await page.getByText("None yet: create one above").waitFor({ timeout: 60_000 });
+
+      await page.getByRole("textbox", { name: "Stream path", exact: true }).fill("/first");
+      await page.getByRole("button", { name: "Create stream", exact: true }).click();
+      await page.getByRole("button", { name: "Subscribe", exact: true }).click({ timeout: 60_000 });
+      await page.getByRole("status").filter({ hasText: "Subscribed" }).waitFor({ timeout: 60_000 });
+      await page.getByRole("textbox", { name: "Message", exact: true }).fill("hello");
+      await page.getByRole("button", { name: "Publish", exact: true }).click();
+      const message = page.getByRole("log", { name: "Live messages" }).getByRole("listitem").first();
+      await message.waitFor({ timeout: 60_000 });
+      expect(await message.innerText()).to.match(/^✓ verified #0 .* from 0xf39f…2266\nhello$/);
     } finally {
       await browser.close();
       child.kill("SIGINT");
@@ -64,5 +75,6 @@ describe("npm start serves the dApp (App: line)", function () {
     }
     expect(await isPortTaken(appPort)).to.equal(false);
     expect(await isPortTaken(port)).to.equal(false);
+    expect(await isPortTaken(relayPort)).to.equal(false);
   });
 });
