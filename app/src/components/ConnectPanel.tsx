@@ -4,6 +4,7 @@ import { describeError } from "../errors";
 import { shortAddress } from "../format";
 import { connectWallet, developmentSession, type OnTransactionSent, type Session, switchChain, type WrongChain } from "../session";
 import { discoverWallets, type InjectedWallet, watchWallet } from "../wallet";
+import { ErrorLine } from "./ErrorLine";
 
 interface Props {
   config: AppConfig;
@@ -108,11 +109,7 @@ export function ConnectPanel({ config, session, onSession, onTransactionSent }: 
           </button>
         </div>
       )}
-      {error !== undefined && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {devAccounts && (wallet === undefined ? devAccounts : <details><summary>Or use a development account</summary>{devAccounts}</details>)}
     </section>
   );

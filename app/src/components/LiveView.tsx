@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../errors";
 import { formatTime, shortAddress } from "../format";
 import type { Session } from "../session";
+import { ErrorLine } from "./ErrorLine";
 
 interface Props {
   session: Session;
@@ -124,11 +125,7 @@ export function LiveView({ session, streamId, relayUrl }: Props) {
           {state.phase === "live" && "Subscribed: new messages appear below."}
         </span>
       </div>
-      {state.phase === "ended" && (
-        <p role="alert" class="error">
-          {state.reason}
-        </p>
-      )}
+      {state.phase === "ended" && <ErrorLine message={state.reason} />}
       <div role="log" aria-label="Live messages" class="messages">
         {messages.length === 0 ? (
           <p class="muted">{state.phase === "live" ? "Waiting for messages…" : "No messages yet."}</p>
@@ -157,11 +154,7 @@ export function LiveView({ session, streamId, relayUrl }: Props) {
         </button>{" "}
         {published !== undefined && <span role="status">{published}</span>}
       </form>
-      {error !== undefined && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
     </section>
   );
 }

@@ -1,9 +1,10 @@
 import { isPublicAssignment, type PermissionAssignment, PUBLIC_PERMISSIONS, STREAM_PERMISSIONS, type StreamPermission } from "keyway";
-import { useEffect, useState } from "preact/hooks";
-import { describeError } from "../errors";
+import { useState } from "preact/hooks";
 import { formatTime, parseLocalDateTime, shortAddress } from "../format";
+import { useReading } from "../reading";
 import type { Session } from "../session";
 import type { Transactions } from "../transactions";
+import { ErrorLine } from "./ErrorLine";
 
 interface Props {
   session: Session;
@@ -16,25 +17,12 @@ const label = (permission: StreamPermission) => permission.charAt(0).toUpperCase
 
 /** Holders × the five permissions with their expiries, and the form that grants, revokes and sets them. */
 export function PermissionsPanel({ session, streamId, transactions, refreshKey }: Props) {
-  const [assignments, setAssignments] = useState<PermissionAssignment[]>();
-  const [loadError, setLoadError] = useState<string>();
+  const { value: assignments, error: loadError } = useReading(() => session.client.getPermissions(streamId), `${session.address} ${streamId}`, refreshKey);
   const [addresses, setAddresses] = useState("");
   const [toPublic, setToPublic] = useState(false);
   const [checked, setChecked] = useState<StreamPermission[]>([]);
   const [expires, setExpires] = useState("");
   const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    let current = true;
-    setLoadError(undefined);
-    session.client.getPermissions(streamId).then(
-      (loaded) => current && setAssignments(loaded),
-      (failure: unknown) => current && setLoadError(describeError(failure)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [session, streamId, refreshKey]);
 
   const rows = assignments === undefined ? [] : assignments.some(isPublicAssignment) ? assignments : [...assignments, { public: true as const, permissions: [] }];
 
@@ -80,11 +68,7 @@ export function PermissionsPanel({ session, streamId, transactions, refreshKey }
   return (
     <section class="panel permissions" aria-labelledby="permissions-heading">
       <h2 id="permissions-heading">Permissions</h2>
-      {loadError !== undefined && (
-        <p role="alert" class="error">
-          {loadError}
-        </p>
-      )}
+      <ErrorLine message={loadError} />
       {assignments === undefined && loadError === undefined && <p>Reading permissions…</p>}
       {assignments !== undefined && (
         <table>
@@ -162,11 +146,7 @@ export function PermissionsPanel({ session, streamId, transactions, refreshKey }
             </button>
           </div>
         </fieldset>
-        {error !== undefined && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <ErrorLine message={error} />
       </form>
     </section>
   );

@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
-import { describeError } from "../errors";
+import { useReading } from "../reading";
 import type { Session } from "../session";
 import type { Transactions } from "../transactions";
+import { ErrorLine } from "./ErrorLine";
 
 interface Props {
   session: Session;
@@ -13,28 +14,17 @@ interface Props {
 
 /** The open stream: its metadata (editable with Edit) and deletion (with Delete). */
 export function StreamPanel({ session, streamId, transactions, refreshKey, onDeleted }: Props) {
-  const [metadata, setMetadata] = useState<string>();
+  const { value: metadata, error: loadError } = useReading(() => session.client.getStreamMetadata(streamId), `${session.address} ${streamId}`, refreshKey);
   const [draft, setDraft] = useState("");
   const [error, setError] = useState<string>();
   const [confirming, setConfirming] = useState(false);
 
+  // The box starts from what the chain holds, again after every confirmed write.
+  useEffect(() => setDraft(metadata ?? ""), [metadata]);
   useEffect(() => {
-    let current = true;
-    setMetadata(undefined);
     setError(undefined);
     setConfirming(false);
-    session.client.getStreamMetadata(streamId).then(
-      (value) => {
-        if (!current) return;
-        setMetadata(value);
-        setDraft(value);
-      },
-      (failure: unknown) => current && setError(describeError(failure)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [session, streamId, refreshKey]);
+  }, [streamId]);
 
   async function save(event: Event) {
     event.preventDefault();
@@ -82,11 +72,7 @@ export function StreamPanel({ session, streamId, transactions, refreshKey, onDel
           )}
         </form>
       )}
-      {error !== undefined && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error ?? loadError} />
     </section>
   );
 }

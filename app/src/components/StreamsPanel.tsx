@@ -1,9 +1,11 @@
 import { formatStreamId, normalizeStreamId } from "keyway";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { describeError } from "../errors";
 import type { Session } from "../session";
-import { type HeldStream, listHeldStreams } from "../streams";
+import { useReading } from "../reading";
+import { listHeldStreams } from "../streams";
 import type { Transactions } from "../transactions";
+import { ErrorLine } from "./ErrorLine";
 
 interface Props {
   session: Session;
@@ -20,20 +22,11 @@ export function StreamsPanel({ session, deployBlock, transactions, refreshKey, o
   const [metadata, setMetadata] = useState("");
   const [openId, setOpenId] = useState("");
   const [error, setError] = useState<string>();
-  const [streams, setStreams] = useState<HeldStream[]>();
-  const [listError, setListError] = useState<string>();
-
-  useEffect(() => {
-    let current = true;
-    setListError(undefined);
-    listHeldStreams(session.client, session.address, deployBlock).then(
-      (held) => current && setStreams(held),
-      (failure: unknown) => current && setListError(describeError(failure)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [session, deployBlock, refreshKey]);
+  const { value: streams, error: listError } = useReading(
+    () => listHeldStreams(session.client, session.address, deployBlock),
+    session.address,
+    refreshKey,
+  );
 
   async function create(event: Event) {
     event.preventDefault();
@@ -88,16 +81,10 @@ export function StreamsPanel({ session, deployBlock, transactions, refreshKey, o
         </label>
         <button type="submit">Open</button>
       </form>
-      {error !== undefined && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       <h3 id="held-heading">Your streams</h3>
       {listError !== undefined ? (
-        <p role="alert" class="error">
-          {listError}
-        </p>
+        <ErrorLine message={listError} />
       ) : streams === undefined ? (
         <p>Reading the registry's logs…</p>
       ) : streams.length === 0 ? (
