@@ -137,8 +137,8 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
       try {
         await connection().request({ type: "unsubscribe", streamId, partition });
       } catch (error) {
-        // Without a connection there is no subscription at the relay either.
-        if (!(error instanceof RelayUnreachableError)) throw error;
+        // Without a connection there is no subscription at the relay either; NOT_SUBSCRIBED: the relay ended it meanwhile.
+        if (!(error instanceof RelayUnreachableError) && (error as KeywayError).code !== "NOT_SUBSCRIBED") throw error;
       }
     },
 
