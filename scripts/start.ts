@@ -14,6 +14,7 @@ import { createRelay, DEFAULT_RELAY_PORT, type Relay } from "../relay";
 import { deployStreamRegistry, type Deployment } from "../sdk/deployment";
 import { writeDeployment } from "../sdk/node";
 import { formatStreamId } from "../sdk/streamId";
+import { appPort, localAppConfig, serveApp } from "./appServer";
 import { isPortTaken, startLocalNode, type LocalNode } from "./localNode";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -57,7 +58,7 @@ function portsFrom(argv: string[]): { port: number; relayPort: number } {
 }
 
 /** What the user sees once everything is up: where things are and commands to paste. */
-function banner(node: LocalNode, relay: Relay, deployment: Deployment, accounts: DevAccount[], balances: bigint[]): string {
+function banner(node: LocalNode, relay: Relay, deployment: Deployment, accounts: DevAccount[], balances: bigint[], appUrl: string): string {
   const [alice, bob] = accounts;
   const streamId = formatStreamId(alice.account.address, "/demo");
   const env = [
@@ -71,6 +72,7 @@ function banner(node: LocalNode, relay: Relay, deployment: Deployment, accounts:
     `Relay: ${relay.url}`,
     `Chain id:  ${deployment.chainId}`,
     `Registry:  ${deployment.registryAddress} (block ${deployment.deployBlock}, saved in deployments/localhost.json)`,
+    `App: ${appUrl}`,
     "",
     "Development accounts (Hardhat's public test keys: never use them on a real network):",
     ...accounts.map(
@@ -124,7 +126,8 @@ async function main(): Promise<void> {
     const accounts = devAccounts(3);
     const publicClient = createPublicClient({ chain: hardhat, transport: http(node.url) });
     const balances = await Promise.all(accounts.map(({ account }) => publicClient.getBalance({ address: account.address })));
-    process.stdout.write(banner(node, relay, deployment, accounts, balances));
+    const app = await serveApp({ config: localAppConfig(deployment, node.url, accounts, relay.url), port: await appPort(isPortTaken) });
+    process.stdout.write(banner(node, relay, deployment, accounts, balances, app.url));
   } catch (error) {
     stopping = true;
     await relay?.close();

@@ -1,0 +1,167 @@
+import { isPublicAssignment, type PermissionAssignment, PUBLIC_PERMISSIONS, STREAM_PERMISSIONS, type StreamPermission } from "keyway";
+import { useState } from "preact/hooks";
+import { formatTime, parseLocalDateTime, shortAddress } from "../format";
+import { useReading } from "../reading";
+import type { Session } from "../session";
+import type { Transactions } from "../transactions";
+import { ErrorLine } from "./ErrorLine";
+
+interface Props {
+  session: Session;
+  streamId: string;
+  transactions: Transactions;
+  refreshKey: number;
+}
+
+const label = (permission: StreamPermission) => permission.charAt(0).toUpperCase() + permission.slice(1);
+
+/** Holders × the five permissions with their expiries, and the form that grants, revokes and sets them. */
+export function PermissionsPanel({ session, streamId, transactions, refreshKey }: Props) {
+  const { value: assignments, error: loadError } = useReading(() => session.client.getPermissions(streamId), `${session.address} ${streamId}`, refreshKey);
+  const [addresses, setAddresses] = useState("");
+  const [toPublic, setToPublic] = useState(false);
+  const [checked, setChecked] = useState<StreamPermission[]>([]);
+  const [expires, setExpires] = useState("");
+  const [error, setError] = useState<string>();
+
+  const rows = assignments === undefined ? [] : assignments.some(isPublicAssignment) ? assignments : [...assignments, { public: true as const, permissions: [] }];
+
+  function choose(assignment: PermissionAssignment) {
+    setToPublic(isPublicAssignment(assignment));
+    setAddresses(isPublicAssignment(assignment) ? "" : assignment.userId);
+    setChecked(assignment.permissions);
+    setExpires("");
+  }
+
+  /** The form as SDK assignments, or the sentence saying what is missing. */
+  function assignmentsFromForm(withExpiry: boolean): PermissionAssignment[] | string {
+    const users = addresses.split(/[\s,]+/).filter(Boolean);
+    if (users.length === 0 && !toPublic) return "Enter an address (or several, separated by commas), or choose the public.";
+    const expiry = parseLocalDateTime(expires);
+    if (withExpiry && expires.trim() !== "" && expiry === undefined) return "The expiry is not a valid date and time.";
+    if (withExpiry && expiry !== undefined && expiry.getTime() <= Date.now()) return "The expiry must be in the future.";
+    const expiresAt = withExpiry && expiry !== undefined ? Object.fromEntries(checked.map((p) => [p, expiry])) : undefined;
+    const permissions = toPublic ? checked.filter((p) => PUBLIC_PERMISSIONS.includes(p)) : checked;
+    return [
+      ...users.map((userId) => ({ userId, permissions: checked, ...(expiresAt && { expiresAt }) })),
+      ...(toPublic ? [{ public: true as const, permissions, ...(expiresAt && { expiresAt }) }] : []),
+    ];
+  }
+
+  async function write(action: "Grant" | "Revoke" | "Set") {
+    setError(undefined);
+    if (action !== "Set" && checked.length === 0) return setError(`Check the permissions to ${action.toLowerCase()}.`);
+    const parsed = assignmentsFromForm(action !== "Revoke");
+    if (typeof parsed === "string") return setError(parsed);
+    const who = [...addresses.split(/[\s,]+/).filter(Boolean).map(shortAddress), ...(toPublic ? ["the public"] : [])].join(", ");
+    const what = checked.join(", ") || "no permissions";
+    const { client } = session;
+    const outcome =
+      action === "Grant"
+        ? await transactions.run(`Grant ${what} to ${who}`, () => client.grantPermissions(streamId, ...parsed))
+        : action === "Revoke"
+          ? await transactions.run(`Revoke ${what} from ${who}`, () => client.revokePermissions(streamId, ...parsed))
+          : await transactions.run(`Set ${who} to exactly ${what}`, () => client.setPermissions({ streamId, assignments: parsed }));
+    if ("error" in outcome) setError(outcome.error);
+  }
+
+  return (
+    <section class="panel permissions" aria-labelledby="permissions-heading">
+      <h2 id="permissions-heading">Permissions</h2>
+      <ErrorLine message={loadError} />
+      {assignments === undefined && loadError === undefined && <p>Reading permissions…</p>}
+      {assignments !== undefined && (
+        <table>
+          <caption>Who holds which permission on this stream, and until when</caption>
+          <thead>
+            <tr>
+              <th scope="col">Holder</th>
+              {STREAM_PERMISSIONS.map((p) => (
+                <th scope="col">{label(p)}</th>
+              ))}
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((assignment) => {
+              const holder = isPublicAssignment(assignment) ? "Public (anyone)" : assignment.userId;
+              return (
+                <tr key={holder}>
+                  <th scope="row">{isPublicAssignment(assignment) ? holder : <code title={holder}>{holder}</code>}</th>
+                  {STREAM_PERMISSIONS.map((p) => (
+                    <td>{cell(assignment, p)}</td>
+                  ))}
+                  <td>
+                    <button type="button" class="link" aria-label={`Change permissions of ${holder}`} onClick={() => choose(assignment)}>
+                      Change
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <form class="change" onSubmit={(event) => (event.preventDefault(), void write("Grant"))}>
+        <fieldset>
+          <legend>Grant, revoke or set</legend>
+          <label>
+            Address
+            <input type="text" value={addresses} placeholder="0x… (several: separate with commas)" onInput={(e) => setAddresses((e.target as HTMLInputElement).value)} />
+          </label>
+          <label class="inline">
+            <input type="checkbox" checked={toPublic} onChange={(e) => setToPublic((e.target as HTMLInputElement).checked)} /> The public (anyone)
+          </label>
+          <div class="checks" role="group" aria-label="Permissions">
+            {STREAM_PERMISSIONS.map((p) => (
+              <label class="inline">
+                <input
+                  type="checkbox"
+                  checked={checked.includes(p)}
+                  disabled={toPublic && !PUBLIC_PERMISSIONS.includes(p)}
+                  onChange={(e) => setChecked((c) => ((e.target as HTMLInputElement).checked ? [...c, p] : c.filter((q) => q !== p)))}
+                />{" "}
+                {label(p)}
+              </label>
+            ))}
+          </div>
+          <label>
+            Expires
+            <input type="datetime-local" value={expires} onInput={(e) => setExpires((e.target as HTMLInputElement).value)} aria-describedby="expires-hint" />
+          </label>
+          <p class="hint" id="expires-hint">
+            Optional: leave empty to grant without expiry. Set replaces the holders' permissions with exactly the checked ones, in one transaction.
+          </p>
+          <div class="actions">
+            <button type="submit" class="primary" disabled={transactions.busy}>
+              Grant
+            </button>
+            <button type="button" disabled={transactions.busy} onClick={() => void write("Revoke")}>
+              Revoke
+            </button>
+            <button type="button" disabled={transactions.busy} onClick={() => void write("Set")}>
+              Set
+            </button>
+          </div>
+        </fieldset>
+        <ErrorLine message={error} />
+      </form>
+    </section>
+  );
+}
+
+function cell(assignment: PermissionAssignment, permission: StreamPermission) {
+  if (isPublicAssignment(assignment) && !PUBLIC_PERMISSIONS.includes(permission)) return <span class="muted">n/a</span>;
+  if (!assignment.permissions.includes(permission)) {
+    return (
+      <span class="muted">
+        <span aria-hidden="true">—</span>
+        <span class="sr-only">not held</span>
+      </span>
+    );
+  }
+  const expiry = assignment.expiresAt?.[permission];
+  return expiry === undefined ? <span class="held">forever</span> : <span class="held limited">until {formatTime(expiry)}</span>;
+}

@@ -1,0 +1,78 @@
+import { useEffect, useState } from "preact/hooks";
+import { useReading } from "../reading";
+import type { Session } from "../session";
+import type { Transactions } from "../transactions";
+import { ErrorLine } from "./ErrorLine";
+
+interface Props {
+  session: Session;
+  streamId: string;
+  transactions: Transactions;
+  refreshKey: number;
+  onDeleted(): void;
+}
+
+/** The open stream: its metadata (editable with Edit) and deletion (with Delete). */
+export function StreamPanel({ session, streamId, transactions, refreshKey, onDeleted }: Props) {
+  const { value: metadata, error: loadError } = useReading(() => session.client.getStreamMetadata(streamId), `${session.address} ${streamId}`, refreshKey);
+  const [draft, setDraft] = useState("");
+  const [error, setError] = useState<string>();
+  const [confirming, setConfirming] = useState(false);
+
+  // The box starts from what the chain holds, again after every confirmed write.
+  useEffect(() => setDraft(metadata ?? ""), [metadata]);
+  useEffect(() => {
+    setError(undefined);
+    setConfirming(false);
+  }, [streamId]);
+
+  async function save(event: Event) {
+    event.preventDefault();
+    setError(undefined);
+    const outcome = await transactions.run(`Update the metadata of ${streamId}`, () => session.client.updateStreamMetadata(streamId, draft));
+    if ("error" in outcome) setError(outcome.error);
+  }
+
+  async function remove() {
+    setError(undefined);
+    setConfirming(false);
+    const outcome = await transactions.run(`Delete ${streamId}`, () => session.client.deleteStream(streamId));
+    if ("error" in outcome) setError(outcome.error);
+    else onDeleted();
+  }
+
+  return (
+    <section class="panel stream" aria-labelledby="stream-heading">
+      <h2 id="stream-heading">
+        Stream <code>{streamId}</code>
+      </h2>
+      {metadata !== undefined && (
+        <form onSubmit={save}>
+          <label>
+            Stream metadata
+            <textarea rows={3} value={draft} onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)} />
+          </label>
+          <button type="submit" disabled={transactions.busy || draft === metadata}>
+            Save metadata
+          </button>{" "}
+          {confirming ? (
+            <span role="group" aria-label="Confirm deletion">
+              Delete the stream and every permission on it?{" "}
+              <button type="button" class="danger" onClick={() => void remove()}>
+                Delete permanently
+              </button>{" "}
+              <button type="button" onClick={() => setConfirming(false)}>
+                Keep it
+              </button>
+            </span>
+          ) : (
+            <button type="button" class="danger" disabled={transactions.busy} onClick={() => setConfirming(true)}>
+              Delete stream
+            </button>
+          )}
+        </form>
+      )}
+      <ErrorLine message={error ?? loadError} />
+    </section>
+  );
+}

@@ -1,0 +1,106 @@
+import { formatStreamId, normalizeStreamId } from "keyway";
+import { useState } from "preact/hooks";
+import { describeError } from "../errors";
+import type { Session } from "../session";
+import { useReading } from "../reading";
+import { listHeldStreams } from "../streams";
+import type { Transactions } from "../transactions";
+import { ErrorLine } from "./ErrorLine";
+
+interface Props {
+  session: Session;
+  deployBlock: number;
+  transactions: Transactions;
+  /** Changes after every confirmed write, so the list is read again. */
+  refreshKey: number;
+  onOpen(streamId: string): void;
+}
+
+/** Create a stream, open one by id, and the streams the account holds any permission on. */
+export function StreamsPanel({ session, deployBlock, transactions, refreshKey, onOpen }: Props) {
+  const [path, setPath] = useState("");
+  const [metadata, setMetadata] = useState("");
+  const [openId, setOpenId] = useState("");
+  const [error, setError] = useState<string>();
+  const { value: streams, error: listError } = useReading(
+    () => listHeldStreams(session.client, session.address, deployBlock),
+    session.address,
+    refreshKey,
+  );
+
+  async function create(event: Event) {
+    event.preventDefault();
+    setError(undefined);
+    const outcome = await transactions.run(`Create stream ${path}`, () => session.client.createStream(path.trim(), { metadata }));
+    if ("error" in outcome) return setError(outcome.error);
+    setPath("");
+    setMetadata("");
+    onOpen(outcome.result.id);
+  }
+
+  function open(event: Event) {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      onOpen(normalizeStreamId(openId.trim()));
+    } catch (failure) {
+      setError(describeError(failure));
+    }
+  }
+
+  const preview = (() => {
+    try {
+      return formatStreamId(session.address, path.trim());
+    } catch {
+      return undefined;
+    }
+  })();
+
+  return (
+    <section class="panel streams" aria-labelledby="streams-heading">
+      <h2 id="streams-heading">Streams</h2>
+      <form onSubmit={create} class="create">
+        <h3>New stream</h3>
+        <label>
+          Stream path
+          <input type="text" value={path} placeholder="/sensors/temperature" required onInput={(e) => setPath((e.target as HTMLInputElement).value)} />
+        </label>
+        <label>
+          Metadata
+          <textarea rows={2} value={metadata} placeholder='{"description":"…"} (optional)' onInput={(e) => setMetadata((e.target as HTMLTextAreaElement).value)} />
+        </label>
+        <p class="hint">{preview ? <>Its id will be <code>{preview}</code>.</> : 'A path starts with "/"; segments use letters, digits, ".", "_" and "-".'}</p>
+        <button type="submit" class="primary" disabled={transactions.busy}>
+          Create stream
+        </button>
+      </form>
+      <form onSubmit={open} class="open">
+        <label>
+          Stream id
+          <input type="text" value={openId} placeholder="0x…/path" required onInput={(e) => setOpenId((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">Open</button>
+      </form>
+      <ErrorLine message={error} />
+      <h3 id="held-heading">Your streams</h3>
+      {listError !== undefined ? (
+        <ErrorLine message={listError} />
+      ) : streams === undefined ? (
+        <p>Reading the registry's logs…</p>
+      ) : streams.length === 0 ? (
+        <p>None yet: create one above, or open one by id.</p>
+      ) : (
+        <ul aria-labelledby="held-heading" class="held">
+          {streams.map((stream) => (
+            <li key={stream.streamId}>
+              <button type="button" class="link" onClick={() => onOpen(stream.streamId)}>
+                {stream.streamId}
+              </button>{" "}
+              <span class="held-permissions">{stream.permissions.join(", ")}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,306 @@
+import { expect } from "chai";
+import os from "node:os";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { KeywayClient, StreamPermission } from "../../sdk";
+import { bundleSize, startAppStack, type AppStack } from "./harness";
+
+const SCREENSHOTS = process.env.KEYWAY_SCREENSHOTS === "1" ? path.resolve(__dirname, "..", "..", "docs", "images") : undefined;
+/** `npm test` does not rewrite docs/images; `KEYWAY_SCREENSHOTS=1` does. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOTS !== undefined) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Polls `condition` until it holds; generous, because two cores are shared with many processes. */
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
+const textbox = (page: Page, name: string) => page.getByRole("textbox", { name, exact: true });
+const permissionsTable = (page: Page) => page.getByRole("table");
+
+/** The table row of a holder, as the texts of its cells (holder first). */
+async function rowOf(page: Page, holder: string): Promise<string[] | undefined> {
+  const rows = await permissionsTable(page).getByRole("row").all();
+  for (const row of rows) {
+    const cells = await row.getByRole("rowheader").or(row.getByRole("cell")).allInnerTexts();
+    if (cells[0]?.trim().toLowerCase() === holder.toLowerCase()) return cells.map((c) => c.trim());
+  }
+  return undefined;
+}
+
+/** Waits for the newest transaction in the log to leave the wallet and the mempool; returns its line. */
+async function settledTransaction(page: Page): Promise<string> {
+  const newest = page.getByRole("log", { name: "Transactions" }).getByRole("listitem").first();
+  await until(async () => /: (confirmed|failed)/.test((await newest.innerText().catch(() => "")) ?? ""), "the transaction to settle");
+  return newest.innerText();
+}
+
+/** Records every text the newest transaction line shows, from the next change on (phases pass too fast to poll). */
+async function recordTransactionPhases(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { __phases: string[] }).__phases = seen;
+    new MutationObserver(() => {
+      const line = document.querySelector('[role="log"] li')?.textContent ?? "";
+      if (seen[seen.length - 1] !== line) seen.push(line);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { __phases: string[] }).__phases);
+}
+
+async function connect(page: Page): Promise<void> {
+  await button(page, "Connect wallet").click();
+  await page.getByText("Connected as").waitFor();
+}
+
+describe("the dApp in Chromium (app/)", function () {
+  this.timeout(300_000);
+  let stack: AppStack;
+  let alice: string;
+  let bob: string;
+  let carol: string;
+  let reader: KeywayClient;
+  const streamPath = "/sensors/temperature";
+  let streamId: string;
+  let alicePage: Page;
+
+  before(async function () {
+    stack = await startAppStack();
+    [alice, bob, carol] = stack.accounts.map(({ account }) => account.address);
+    streamId = `${alice.toLowerCase()}${streamPath}`;
+    reader = new KeywayClient({ rpcUrl: stack.node.url, deployment: stack.deployment, cache: false });
+  });
+
+  after(async function () {
+    reader?.destroy();
+    await stack?.stop();
+  });
+
+  it("builds a lean bundle", async function () {
+    const { bytes, gzipped } = await bundleSize(stack.appDir);
+    console.log(`      app bundle: ${(bytes / 1024).toFixed(1)} KiB JS+CSS, ${(gzipped / 1024).toFixed(1)} KiB gzipped`);
+    expect(gzipped).to.be.below(150 * 1024);
+  });
+
+  it("connects the injected wallet found through EIP-6963", async function () {
+    alicePage = await stack.openApp(0);
+    await connect(alicePage);
+    expect(await alicePage.getByText("Connected as").innerText()).to.include(alice).and.include("Keyway Test Wallet");
+    await screenshot(alicePage, "connect");
+  });
+
+  it("creates a stream: pending, then confirmed, opened, and listed under the account's streams", async function () {
+    await textbox(alicePage, "Stream path").fill(streamPath);
+    await textbox(alicePage, "Metadata").fill('{"unit":"celsius"}');
+    const phases = await recordTransactionPhases(alicePage);
+    await button(alicePage, "Create stream").click();
+    expect(await settledTransaction(alicePage)).to.match(new RegExp(`Create stream ${streamPath}: confirmed in block \\d+`));
+    const seen = await phases();
+    expect(seen[0]).to.equal(`Create stream ${streamPath}: waiting for the wallet…`);
+    expect(seen.some((line) => /: pending: sent, waiting to be mined… 0x[0-9a-f]{8}…$/.test(line)), seen.join("\n")).to.equal(true);
+    await alicePage.getByRole("heading", { name: `Stream ${streamId}` }).waitFor();
+    await alicePage.getByRole("list", { name: "Your streams" }).getByRole("button", { name: streamId }).waitFor();
+    expect(await reader.getStreamMetadata(streamId)).to.equal('{"unit":"celsius"}');
+    await until(async () => (await rowOf(alicePage, alice.toLowerCase())) !== undefined, "the creator's row");
+    expect((await rowOf(alicePage, alice))!.slice(1, 6)).to.deep.equal(["forever", "forever", "forever", "forever", "forever"]);
+    // The public has a row even when it holds nothing.
+    expect((await rowOf(alicePage, "Public (anyone)"))!.slice(1, 6)).to.deep.equal(["n/a", "n/a", "—\nnot held", "—\nnot held", "n/a"]);
+  });
+
+  it("grants subscribe to a second account with an expiry", async function () {
+    const expiry = new Date(Date.now() + 2 * 86_400_000);
+    const typed = expiry.toISOString().slice(0, 16); // datetime-local, UTC (the page's zone)
+    await textbox(alicePage, "Address").fill(bob);
+    await alicePage.getByRole("checkbox", { name: "Subscribe", exact: true }).check();
+    await alicePage.getByLabel("Expires").fill(typed);
+    await button(alicePage, "Grant").click();
+    expect(await settledTransaction(alicePage)).to.match(/Grant subscribe to 0x7099…79C8: confirmed in block \d+/);
+    await until(async () => (await rowOf(alicePage, bob)) !== undefined, "Bob's row");
+    const shown = `until ${typed.replace("T", " ")}:00`;
+    expect((await rowOf(alicePage, bob))!.slice(1, 6)).to.deep.equal(["—\nnot held", "—\nnot held", "—\nnot held", shown, "—\nnot held"]);
+    const onChain = await reader.getPermissionExpiry({ streamId, userId: bob, permission: StreamPermission.SUBSCRIBE });
+    expect(onChain).to.equal(Date.parse(`${typed}Z`) / 1000);
+    await screenshot(alicePage, "permissions");
+  });
+
+  it("rejects an expiry in the past before anything reaches the wallet", async function () {
+    const before = await alicePage.getByRole("log", { name: "Transactions" }).getByRole("listitem").count();
+    await textbox(alicePage, "Address").fill(carol);
+    await alicePage.getByLabel("Expires").fill("2020-01-01T00:00");
+    await button(alicePage, "Grant").click();
+    await alicePage.getByRole("alert").filter({ hasText: "The expiry must be in the future." }).waitFor();
+    expect(await alicePage.getByRole("log", { name: "Transactions" }).getByRole("listitem").count()).to.equal(before);
+    expect(await reader.getPermissionExpiry({ streamId, userId: carol, permission: StreamPermission.SUBSCRIBE })).to.equal(0);
+    await alicePage.getByLabel("Expires").fill("");
+  });
+
+  it("lists the stream for the grantee, from the registry's logs", async function () {
+    const bobPage = await stack.openApp(1);
+    await connect(bobPage);
+    const entry = bobPage.getByRole("list", { name: "Your streams" }).getByRole("listitem").filter({ hasText: streamId });
+    await entry.waitFor();
+    expect(await entry.innerText()).to.include("subscribe");
+    await bobPage.context().close();
+  });
+
+  it("shows an unauthorised grant as a clear sentence, and changes nothing", async function () {
+    const carolPage = await stack.openApp(2);
+    await connect(carolPage);
+    await textbox(carolPage, "Stream id").fill(streamId);
+    await button(carolPage, "Open").click();
+    await textbox(carolPage, "Address").fill(carol);
+    await carolPage.getByRole("checkbox", { name: "Publish", exact: true }).check();
+    await button(carolPage, "Grant").click();
+    const alert = carolPage.getByRole("alert").filter({ hasText: "Not authorised" });
+    await alert.waitFor();
+    expect(await alert.innerText()).to.equal(`Not authorised: ${carol.toLowerCase()} does not hold the grant permission on ${streamId}.`);
+    expect(await settledTransaction(carolPage)).to.match(/: failed — Not authorised/);
+    expect(await reader.getPermissionExpiry({ streamId, userId: carol, permission: StreamPermission.PUBLISH })).to.equal(0);
+    await screenshot(carolPage, "unauthorised");
+    await carolPage.context().close();
+  });
+
+  it("says which network to switch to when the wallet is on another chain, and switches", async function () {
+    const page = await stack.openApp(1, { reportChainId: 1 });
+    await button(page, "Connect wallet").click();
+    const alert = page.getByRole("alert").filter({ hasText: "Wrong network" });
+    await alert.waitFor();
+    expect(await alert.innerText()).to.include("is on chain 1, but this registry is on the local development chain (chain 31337)");
+    expect(await page.getByText("Connected as").count()).to.equal(0);
+    await button(page, "Switch network").click();
+    await page.getByText("Connected as").waitFor();
+    await page.context().close();
+  });
+
+  it("offers the development accounts, clearly marked, when no wallet is injected", async function () {
+    const page = await stack.openApp(undefined);
+    await page.getByRole("heading", { name: "Development accounts (local chain only)" }).waitFor();
+    expect(await button(page, "Connect wallet").isDisabled()).to.equal(true);
+    await button(page, "Use development account #1").click();
+    expect(await page.getByText("Connected as").innerText()).to.include(bob).and.include("development key, local chain only");
+    await page.getByRole("list", { name: "Your streams" }).getByRole("button", { name: streamId }).waitFor();
+    await page.context().close();
+  });
+
+  it("edits the metadata, sets a holder's permissions in one transaction, and revokes", async function () {
+    await textbox(alicePage, "Stream metadata").fill('{"unit":"kelvin"}');
+    await button(alicePage, "Save metadata").click();
+    expect(await settledTransaction(alicePage)).to.match(/Update the metadata of .*: confirmed/);
+    expect(await reader.getStreamMetadata(streamId)).to.equal('{"unit":"kelvin"}');
+
+    // Carol: exactly publish and subscribe, no expiry; then publish revoked.
+    await textbox(alicePage, "Address").fill(carol);
+    for (const name of ["Publish", "Subscribe"]) await alicePage.getByRole("checkbox", { name, exact: true }).check();
+    await button(alicePage, "Set").click();
+    expect(await settledTransaction(alicePage)).to.match(/Set 0x3C44…93BC to exactly .*: confirmed/);
+    await until(async () => (await rowOf(alicePage, carol))?.[3] === "forever", "Carol's row");
+    expect((await rowOf(alicePage, carol))!.slice(3, 5)).to.deep.equal(["forever", "forever"]);
+
+    await alicePage.getByRole("checkbox", { name: "Subscribe", exact: true }).uncheck();
+    await button(alicePage, "Revoke").click();
+    expect(await settledTransaction(alicePage)).to.match(/Revoke publish from 0x3C44…93BC: confirmed/);
+    await until(async () => (await rowOf(alicePage, carol))?.[3] === "—\nnot held", "Carol's publish to go");
+    expect(await reader.getPermissionExpiry({ streamId: streamId, userId: carol, permission: StreamPermission.SUBSCRIBE })).to.be.greaterThan(0);
+  });
+
+  it("deletes a stream after a confirmation, and it leaves the account's list", async function () {
+    await textbox(alicePage, "Stream path").fill("/scratch");
+    await button(alicePage, "Create stream").click();
+    expect(await settledTransaction(alicePage)).to.match(/Create stream \/scratch: confirmed/);
+    const scratch = `${alice.toLowerCase()}/scratch`;
+    const listed = alicePage.getByRole("list", { name: "Your streams" }).getByRole("button", { name: scratch });
+    await listed.waitFor();
+    await button(alicePage, "Delete stream").click();
+    await button(alicePage, "Delete permanently").click();
+    expect(await settledTransaction(alicePage)).to.match(/Delete .*\/scratch: confirmed/);
+    await listed.waitFor({ state: "detached" });
+    expect(await reader.getPermissions(streamId)).to.have.length.greaterThan(0);
+    await textbox(alicePage, "Stream id").fill(scratch);
+    await button(alicePage, "Open").click();
+    await alicePage.getByRole("alert").filter({ hasText: "This stream does not exist (it may have been deleted)." }).first().waitFor();
+  });
+
+  describe("live view through the relay", function () {
+    let bobPage: Page;
+    let carolPage: Page;
+    const liveMessages = (page: Page) => page.getByRole("log", { name: "Live messages" }).getByRole("listitem");
+
+    /** Opens the stream by id and subscribes; resolves once the page says it is subscribed. */
+    async function subscribe(page: Page): Promise<void> {
+      await connect(page);
+      await textbox(page, "Stream id").fill(streamId);
+      await button(page, "Open").click();
+      await button(page, "Subscribe").click();
+      await page.getByRole("status").filter({ hasText: "Subscribed" }).waitFor();
+    }
+
+    /** Publishes from `page`; resolves with the page's confirmation once the relay acknowledged (the box is cleared then). */
+    async function publish(page: Page, text: string): Promise<string> {
+      await textbox(page, "Message").fill(text);
+      await button(page, "Publish").click();
+      await until(async () => (await textbox(page, "Message").inputValue()) === "", `the relay to acknowledge ${JSON.stringify(text)}`);
+      return page.getByRole("status").filter({ hasText: "Published message #" }).innerText();
+    }
+
+    after(async function () {
+      await bobPage?.context().close();
+      await carolPage?.context().close();
+    });
+
+    it("shows messages published from another browser arriving verified", async function () {
+      await alicePage.getByRole("list", { name: "Your streams" }).getByRole("button", { name: streamId }).click();
+      await alicePage.getByRole("heading", { name: `Stream ${streamId}` }).waitFor();
+      // Bob (subscribe until the expiry granted above) in his own browser context.
+      bobPage = await stack.openApp(1);
+      await subscribe(bobPage);
+      expect(await publish(alicePage, '{"temperature":21.5}')).to.match(/^Published message #0 at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.$/);
+      const first = liveMessages(bobPage).first();
+      await first.waitFor();
+      // From navigation to the first message on screen: connect, open, subscribe (SIWE), Alice publishes.
+      const firstMessageAt = await bobPage.evaluate(() => performance.now());
+      console.log(`      page load to first live message: ${(firstMessageAt / 1000).toFixed(2)} s (load average ${os.loadavg()[0].toFixed(1)})`);
+      const text = await first.innerText();
+      expect(text).to.match(/^✓ verified #0 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d from 0xf39f…2266\n\{"temperature":21\.5\}$/);
+      await screenshot(bobPage, "live");
+    });
+
+    it("shows a publish without the permission as a clear sentence, delivered to nobody", async function () {
+      carolPage = await stack.openApp(2); // Carol holds subscribe (set above): a witness of what is delivered
+      await subscribe(carolPage);
+      await textbox(bobPage, "Message").fill("not allowed");
+      await button(bobPage, "Publish").click();
+      const alert = bobPage.getByRole("alert").filter({ hasText: "publish permission" });
+      await alert.waitFor();
+      expect(await alert.innerText()).to.equal("Not authorised: your account does not hold the publish permission on this stream.");
+      await publish(alicePage, "after the refused one");
+      await liveMessages(carolPage).filter({ hasText: "after the refused one" }).waitFor();
+      expect(await liveMessages(carolPage).count()).to.equal(1);
+      await until(async () => (await liveMessages(bobPage).count()) === 2, "Bob to get message #1");
+      expect(await liveMessages(bobPage).allInnerTexts()).to.satisfy((texts: string[]) => texts.every((t) => !t.includes("not allowed")));
+    });
+
+    it("says the subscription ended when the subscribe permission is revoked, and delivers nothing more", async function () {
+      await textbox(alicePage, "Address").fill(bob);
+      for (const name of ["Edit", "Delete", "Publish", "Grant"]) await alicePage.getByRole("checkbox", { name, exact: true }).uncheck();
+      await alicePage.getByRole("checkbox", { name: "Subscribe", exact: true }).check();
+      await button(alicePage, "Revoke").click();
+      expect(await settledTransaction(alicePage)).to.match(/Revoke subscribe from 0x7099…79C8: confirmed/);
+      const ended = bobPage.getByRole("alert").filter({ hasText: "The subscription ended" });
+      await ended.waitFor();
+      expect(await ended.innerText()).to.equal("The subscription ended: your subscribe permission on this stream was revoked.");
+      await screenshot(bobPage, "live-ended");
+
+      // Carol still subscribes: once she has the next message, Bob would have had it too.
+      await publish(alicePage, "after the revocation");
+      await liveMessages(carolPage).filter({ hasText: "after the revocation" }).waitFor();
+      expect(await liveMessages(bobPage).count()).to.equal(2);
+      expect(await button(bobPage, "Subscribe").isVisible()).to.equal(true);
+    });
+  });
+});
