@@ -92,11 +92,12 @@ async function startServer(kind: Kind, rpcUrl: string, registryAddress: string):
 /** A load-generator connection: subscribes (anonymously to the public stream, or "sub" on bare) and hands every frame to `onFrame`. */
 async function open(server: Server, onFrame: (data: Buffer) => void): Promise<WebSocket> {
   const socket = new WebSocket(server.url, { perMessageDeflate: false });
+  // Listening before "open": a first frame that came with the handshake is emitted right after it.
+  socket.on("message", (data: Buffer) => onFrame(data));
   await new Promise((resolve, reject) => {
     socket.once("open", resolve);
     socket.once("error", reject);
   });
-  socket.on("message", (data: Buffer) => onFrame(data));
   return socket;
 }
 

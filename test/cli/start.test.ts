@@ -131,6 +131,8 @@ describe("npm start (scripts/start.ts)", function () {
   }
 
   it("serves the registry on 127.0.0.1, its printed commands work as printed, and SIGINT stops the node", async function () {
+    // A node, a relay and six CLI runs: minutes on a loaded 2-core machine.
+    this.timeout(600_000);
     const ports = await freePorts();
     const child = startScript(ports);
     const output = collect(child);
