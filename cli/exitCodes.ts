@@ -37,6 +37,8 @@ const BY_ERROR_CODE: Partial<Record<KeywayErrorCode, ExitCode>> = {
   WRONG_CHAIN: ExitCode.NODE_UNREACHABLE,
   REGISTRY_NOT_FOUND: ExitCode.NO_REGISTRY,
   MESSAGE_REJECTED: ExitCode.INVALID_MESSAGES,
+  INVALID_DELEGATION: ExitCode.USAGE,
+  INVALID_GRANT: ExitCode.USAGE,
 };
 
 /** The exit code for an SDK error code; codes the CLI does not know are plain failures. */

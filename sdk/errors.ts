@@ -17,7 +17,9 @@ export type KeywayErrorCode =
   | "CONTRACT_ERROR"
   | "RPC_ERROR"
   | "INVALID_MESSAGE"
-  | "MESSAGE_REJECTED";
+  | "MESSAGE_REJECTED"
+  | "INVALID_DELEGATION"
+  | "INVALID_GRANT";
 
 export interface KeywayErrorOptions {
   cause?: unknown;
