@@ -41,3 +41,4 @@ export * from "./errors";
 export * from "./permissions";
 export * from "./streamId";
 export * from "./message";
+export * from "./delegation";

@@ -1,3 +1,5 @@
+import { createAuthorityContext } from "../delegation/check";
+import { carriesAuthority, checkAuthorizedMessage, splitCarriedAuthority } from "../delegation/message";
 import { InvalidArgumentError } from "../errors";
 import { StreamPermission } from "../permissions";
 import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
@@ -42,7 +44,8 @@ export interface MessageValidatorOptions {
 
 export interface MessageValidator {
   /**
-   * Resolves with the message (parsed: only its fields) if a subscriber may deliver it;
+   * Resolves with the message (parsed: only its fields, and the `delegation` or `grant` it
+   * carries, parsed) if a subscriber may deliver it;
    * rejects with a MessageRejectedError whose `reason` says why not. Errors of the permission
    * source (RPC failures) pass through unchanged: they say nothing about the message.
    */
@@ -83,19 +86,32 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
   }
   domainSeparator(domain); // checks the domain now rather than on the first message
   const chains = createChainTracker({ windowSize, maxChains });
+  const authority = createAuthorityContext(domain, permissions);
   const position = (message: SignedStreamMessage) =>
     `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;
 
   async function validate(input: unknown): Promise<SignedStreamMessage> {
-    const message = parseOrReject(input);
+    const carried = splitCarriedAuthority(input);
+    const message = parseOrReject(carried.message);
     if (message.timestamp > now() + maxClockSkewMs) {
       reject("future-timestamp", `timestamp ${message.timestamp} is more than ${maxClockSkewMs} ms ahead of the local clock`);
     }
     const chain = chainKeyOf(message);
     const seen = chains.check(chain, message);
     if (seen !== "accepted") reject(seen, position(message));
-    if (!isSignedByPublisher(message, domain)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
+    // A message carrying a delegation or grant is judged by it alone (sdk/delegation).
+    const validated = carriesAuthority(carried) ? await checkAuthorizedMessage(authority, message, carried) : await checkPublish(message);
 
+    // Recorded after the await: of two copies validated concurrently, the second is the duplicate.
+    const outcome = chains.record(chain, message);
+    if (outcome.kind !== "accepted") reject(outcome.kind, position(message));
+    if (outcome.gap !== undefined) onGap?.(outcome.gap);
+    if (outcome.outOfOrder !== undefined) onOutOfOrder?.(outcome.outOfOrder);
+    return validated;
+  }
+
+  async function checkPublish(message: SignedStreamMessage): Promise<SignedStreamMessage> {
+    if (!isSignedByPublisher(message, domain)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
     const expiry = await permissions.getPermissionExpiry({
       streamId: message.streamId,
       userId: message.publisher,
@@ -106,12 +122,6 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     if (message.timestamp >= expiry * 1000) {
       reject("timestamp-after-expiry", `timestamp ${message.timestamp} is not before the publish expiry ${expiry} (s)`);
     }
-
-    // Recorded after the await: of two copies validated concurrently, the second is the duplicate.
-    const outcome = chains.record(chain, message);
-    if (outcome.kind !== "accepted") reject(outcome.kind, position(message));
-    if (outcome.gap !== undefined) onGap?.(outcome.gap);
-    if (outcome.outOfOrder !== undefined) onOutOfOrder?.(outcome.outOfOrder);
     return message;
   }
 

@@ -1,0 +1,127 @@
+import type { Address } from "viem";
+import type { MessageDomain } from "../message/types";
+import type { PermissionSource } from "../message/validator";
+import { StreamPermission } from "../permissions";
+import { InvalidAccessGrantError, InvalidDelegationError, type AuthorityRule } from "./errors";
+import { permissionBit } from "./permissionBits";
+import type { SignedAccessGrant, SignedDelegation } from "./types";
+import { createSignerMemo, type SignerMemo } from "./verify";
+
+/**
+ * What the rules need: the domain delegations and grants must be signed for, where the
+ * signer's right on chain is read (a cached `KeywayClient`), and the memo of recovered signers.
+ * One per validator or relay: each distinct delegation or grant is recovered once.
+ */
+export interface AuthorityContext {
+  domain: MessageDomain;
+  permissions: PermissionSource;
+  memo: SignerMemo;
+}
+
+export function createAuthorityContext(domain: MessageDomain, permissions: PermissionSource): AuthorityContext {
+  return { domain, permissions, memo: createSignerMemo(domain) };
+}
+
+/** What a delegation or grant is used for. */
+export interface AuthorityUse {
+  streamId: string;
+  permission: StreamPermission.PUBLISH | StreamPermission.SUBSCRIBE;
+  /** Unix ms the use is judged at: a message's timestamp, or now. */
+  at: number;
+}
+
+/** The outcome of a valid use. */
+export interface AuthorityVerdict {
+  /** The holder (delegation) or issuer (grant) whose right it hangs on. */
+  signer: Address;
+  /** Unix ms until which it holds: the earlier of `expiresAt` and the signer's right on chain. */
+  expiresAt: number;
+}
+
+type Fail = (rule: AuthorityRule, problem: string) => never;
+
+const delegationFail: Fail = (rule, problem) => {
+  throw new InvalidDelegationError(rule, problem);
+};
+const grantFail: Fail = (rule, problem) => {
+  throw new InvalidAccessGrantError(rule, problem);
+};
+
+function checkUse(struct: { permissions: number; expiresAt: number }, { permission, at }: AuthorityUse, fail: Fail): void {
+  if ((struct.permissions & permissionBit(permission)) === 0) fail("permission", `it does not include ${permission}`);
+  if (at >= struct.expiresAt * 1000) fail("expired", `it expired at ${struct.expiresAt} (s), not after ${at} (ms)`);
+}
+
+/** The signer's right on chain now, which must last beyond `use.at`. */
+async function signerRight(context: AuthorityContext, signer: Address, permission: StreamPermission, use: AuthorityUse, fail: Fail): Promise<number> {
+  const expiry = await context.permissions.getPermissionExpiry({
+    streamId: use.streamId,
+    userId: signer,
+    permission,
+    // The public may hold Publish and Subscribe, never Grant.
+    allowPublic: permission !== StreamPermission.GRANT,
+  });
+  if (expiry <= 0) fail("revoked", `its signer ${signer} does not hold ${permission} on ${use.streamId}`);
+  if (use.at >= expiry * 1000) fail("revoked", `its signer's ${permission} on ${use.streamId} expires at ${expiry} (s), not after ${use.at} (ms)`);
+  return expiry * 1000;
+}
+
+/**
+ * The signer (holder) of `delegation` for the context's domain; `expected`, when given, must
+ * be it (a message's publisher). InvalidDelegationError("signature") otherwise.
+ */
+export function delegationHolder(context: AuthorityContext, delegation: SignedDelegation, expected?: Address): Address {
+  const holder = context.memo.delegationSigner(delegation);
+  if (holder === undefined || (expected !== undefined && holder !== expected)) {
+    delegationFail("signature", `it is not signed by ${expected ?? "anyone"} for chain ${context.domain.chainId} and registry ${context.domain.verifyingContract}`);
+  }
+  return holder;
+}
+
+/**
+ * Whether `delegation` lets its delegate use `use.permission` on `use.streamId` at `use.at`:
+ * the stream is listed, the bit set, `use.at` before `expiresAt`, the delegation signed by the
+ * holder (`holder`, when the caller knows who it must be) for this chain and registry, and the
+ * holder holds the permission on chain now, beyond `use.at`. Throws InvalidDelegationError
+ * with the broken rule.
+ *
+ * @example
+ * const { signer: holder } = await checkDelegation(context, delegation, { streamId, permission: StreamPermission.PUBLISH, at: message.timestamp }, message.publisher);
+ */
+export async function checkDelegation(
+  context: AuthorityContext,
+  delegation: SignedDelegation,
+  use: AuthorityUse,
+  holder?: Address,
+): Promise<AuthorityVerdict> {
+  if (!delegation.streamIds.includes(use.streamId)) delegationFail("stream", `it does not list ${use.streamId}`);
+  checkUse(delegation, use, delegationFail);
+  const signer = delegationHolder(context, delegation, holder);
+  const right = await signerRight(context, signer, use.permission, use, delegationFail);
+  return { signer, expiresAt: Math.min(delegation.expiresAt * 1000, right) };
+}
+
+/**
+ * Whether `grant`, presented by `presenter`, lets them use `use.permission` on `use.streamId`
+ * at `use.at`: same stream, bit set, `use.at` before `expiresAt`, the presenter its grantee,
+ * signed by its issuer for this chain and registry, and the issuer holding Grant on chain now,
+ * beyond `use.at`. Throws InvalidAccessGrantError with the broken rule.
+ *
+ * @example
+ * await checkAccessGrant(context, grant, { streamId, permission: StreamPermission.SUBSCRIBE, at: Date.now() }, authenticatedAddress);
+ */
+export async function checkAccessGrant(
+  context: AuthorityContext,
+  grant: SignedAccessGrant,
+  use: AuthorityUse,
+  presenter: Address | undefined,
+): Promise<AuthorityVerdict> {
+  if (grant.streamId !== use.streamId) grantFail("stream", `it is for ${grant.streamId}, not ${use.streamId}`);
+  checkUse(grant, use, grantFail);
+  if (presenter !== grant.grantee) grantFail("grantee", `it was issued to ${grant.grantee}, not ${presenter ?? "an anonymous connection"}`);
+  if (context.memo.accessGrantSigner(grant) !== grant.issuer) {
+    grantFail("signature", `it is not signed by ${grant.issuer} for chain ${context.domain.chainId} and registry ${context.domain.verifyingContract}`);
+  }
+  const right = await signerRight(context, grant.issuer, StreamPermission.GRANT, use, grantFail);
+  return { signer: grant.issuer, expiresAt: Math.min(grant.expiresAt * 1000, right) };
+}
