@@ -5,7 +5,7 @@ import { StreamPermission } from "../permissions";
 import { InvalidAccessGrantError, InvalidDelegationError, type AuthorityRule } from "./errors";
 import { permissionBit } from "./permissionBits";
 import type { SignedAccessGrant, SignedDelegation } from "./types";
-import { createSignerMemo, type SignerMemo } from "./verify";
+import { createAuthorityMemo, type AuthorityMemo } from "./verify";
 
 /**
  * What the rules need: the domain delegations and grants must be signed for, where the
@@ -15,11 +15,11 @@ import { createSignerMemo, type SignerMemo } from "./verify";
 export interface AuthorityContext {
   domain: MessageDomain;
   permissions: PermissionSource;
-  memo: SignerMemo;
+  memo: AuthorityMemo;
 }
 
 export function createAuthorityContext(domain: MessageDomain, permissions: PermissionSource): AuthorityContext {
-  return { domain, permissions, memo: createSignerMemo(domain) };
+  return { domain, permissions, memo: createAuthorityMemo(domain) };
 }
 
 /** What a delegation or grant is used for. */
@@ -31,7 +31,9 @@ export interface AuthorityUse {
 }
 
 /** The outcome of a valid use. */
-export interface AuthorityVerdict {
+export interface AuthorityVerdict<T> {
+  /** The delegation or grant, parsed. */
+  struct: T;
   /** The holder (delegation) or issuer (grant) whose right it hangs on. */
   signer: Address;
   /** Unix ms until which it holds: the earlier of `expiresAt` and the signer's right on chain. */
@@ -66,62 +68,55 @@ async function signerRight(context: AuthorityContext, signer: Address, permissio
   return expiry * 1000;
 }
 
-/**
- * The signer (holder) of `delegation` for the context's domain; `expected`, when given, must
- * be it (a message's publisher). InvalidDelegationError("signature") otherwise.
- */
-export function delegationHolder(context: AuthorityContext, delegation: SignedDelegation, expected?: Address): Address {
-  const holder = context.memo.delegationSigner(delegation);
-  if (holder === undefined || (expected !== undefined && holder !== expected)) {
-    delegationFail("signature", `it is not signed by ${expected ?? "anyone"} for chain ${context.domain.chainId} and registry ${context.domain.verifyingContract}`);
-  }
-  return holder;
+function signatureProblem(context: AuthorityContext, signer: string): string {
+  return `it is not signed by ${signer} for chain ${context.domain.chainId} and registry ${context.domain.verifyingContract}`;
 }
 
 /**
- * Whether `delegation` lets its delegate use `use.permission` on `use.streamId` at `use.at`:
- * the stream is listed, the bit set, `use.at` before `expiresAt`, the delegation signed by the
- * holder (`holder`, when the caller knows who it must be) for this chain and registry, and the
- * holder holds the permission on chain now, beyond `use.at`. Throws InvalidDelegationError
- * with the broken rule.
+ * Whether `delegation` (parsed JSON, checked strictly) lets its delegate use `use.permission`
+ * on `use.streamId` at `use.at`: the stream is listed, the bit set, `use.at` before
+ * `expiresAt`, the delegation signed for this chain and registry by the holder (`holder`, when
+ * the caller knows who it must be), who holds the permission on chain now, beyond `use.at`.
+ * Throws InvalidDelegationError with the broken rule.
  *
  * @example
- * const { signer: holder } = await checkDelegation(context, delegation, { streamId, permission: StreamPermission.PUBLISH, at: message.timestamp }, message.publisher);
+ * const { signer: holder } = await checkDelegation(context, frame.delegation, { streamId, permission: StreamPermission.SUBSCRIBE, at: Date.now() });
  */
 export async function checkDelegation(
   context: AuthorityContext,
-  delegation: SignedDelegation,
+  delegation: unknown,
   use: AuthorityUse,
   holder?: Address,
-): Promise<AuthorityVerdict> {
-  if (!delegation.streamIds.includes(use.streamId)) delegationFail("stream", `it does not list ${use.streamId}`);
-  checkUse(delegation, use, delegationFail);
-  const signer = delegationHolder(context, delegation, holder);
+): Promise<AuthorityVerdict<SignedDelegation>> {
+  const { struct, signer } = context.memo.delegation(delegation);
+  if (!struct.streamIds.includes(use.streamId)) delegationFail("stream", `it does not list ${use.streamId}`);
+  checkUse(struct, use, delegationFail);
+  if (signer === undefined || (holder !== undefined && signer !== holder)) delegationFail("signature", signatureProblem(context, holder ?? "anyone"));
   const right = await signerRight(context, signer, use.permission, use, delegationFail);
-  return { signer, expiresAt: Math.min(delegation.expiresAt * 1000, right) };
+  return { struct, signer, expiresAt: Math.min(struct.expiresAt * 1000, right) };
 }
 
 /**
- * Whether `grant`, presented by `presenter`, lets them use `use.permission` on `use.streamId`
- * at `use.at`: same stream, bit set, `use.at` before `expiresAt`, the presenter its grantee,
- * signed by its issuer for this chain and registry, and the issuer holding Grant on chain now,
- * beyond `use.at`. Throws InvalidAccessGrantError with the broken rule.
+ * Whether `grant` (parsed JSON, checked strictly), presented by `presenter`, lets them use
+ * `use.permission` on `use.streamId` at `use.at`: same stream, bit set, `use.at` before
+ * `expiresAt`, the presenter its grantee, signed by its issuer for this chain and registry,
+ * and the issuer holding Grant on chain now, beyond `use.at`. Throws InvalidAccessGrantError
+ * with the broken rule.
  *
  * @example
- * await checkAccessGrant(context, grant, { streamId, permission: StreamPermission.SUBSCRIBE, at: Date.now() }, authenticatedAddress);
+ * await checkAccessGrant(context, frame.grant, { streamId, permission: StreamPermission.SUBSCRIBE, at: Date.now() }, authenticatedAddress);
  */
 export async function checkAccessGrant(
   context: AuthorityContext,
-  grant: SignedAccessGrant,
+  grant: unknown,
   use: AuthorityUse,
   presenter: Address | undefined,
-): Promise<AuthorityVerdict> {
-  if (grant.streamId !== use.streamId) grantFail("stream", `it is for ${grant.streamId}, not ${use.streamId}`);
-  checkUse(grant, use, grantFail);
-  if (presenter !== grant.grantee) grantFail("grantee", `it was issued to ${grant.grantee}, not ${presenter ?? "an anonymous connection"}`);
-  if (context.memo.accessGrantSigner(grant) !== grant.issuer) {
-    grantFail("signature", `it is not signed by ${grant.issuer} for chain ${context.domain.chainId} and registry ${context.domain.verifyingContract}`);
-  }
-  const right = await signerRight(context, grant.issuer, StreamPermission.GRANT, use, grantFail);
-  return { signer: grant.issuer, expiresAt: Math.min(grant.expiresAt * 1000, right) };
+): Promise<AuthorityVerdict<SignedAccessGrant>> {
+  const { struct, signer } = context.memo.accessGrant(grant);
+  if (struct.streamId !== use.streamId) grantFail("stream", `it is for ${struct.streamId}, not ${use.streamId}`);
+  checkUse(struct, use, grantFail);
+  if (presenter !== struct.grantee) grantFail("grantee", `it was issued to ${struct.grantee}, not ${presenter ?? "an anonymous connection"}`);
+  if (signer !== struct.issuer) grantFail("signature", signatureProblem(context, struct.issuer));
+  const right = await signerRight(context, struct.issuer, StreamPermission.GRANT, use, grantFail);
+  return { struct, signer: struct.issuer, expiresAt: Math.min(struct.expiresAt * 1000, right) };
 }

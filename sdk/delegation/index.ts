@@ -13,12 +13,11 @@ export {
 } from "./typedData";
 export { MAX_DELEGATED_STREAMS, parseAccessGrant, parseDelegation } from "./parse";
 export { randomSalt, signAccessGrant, signDelegation, type SignAuthorityOptions } from "./sign";
-export { createSignerMemo, recoverAccessGrantSigner, recoverDelegationSigner, verifyAccessGrant, type SignerMemo } from "./verify";
+export { createAuthorityMemo, recoverAccessGrantSigner, recoverDelegationSigner, verifyAccessGrant, type AuthorityMemo, type Resolved } from "./verify";
 export {
   checkAccessGrant,
   checkDelegation,
   createAuthorityContext,
-  delegationHolder,
   type AuthorityContext,
   type AuthorityUse,
   type AuthorityVerdict,

@@ -1,14 +1,11 @@
 import type { Address } from "viem";
 import { InvalidMessageError, MessageRejectedError } from "../message/errors";
-import { hashStreamMessage } from "../message/hash";
 import type { SignedStreamMessage } from "../message/types";
 import { isSignedByPublisher } from "../message/verify";
 import { StreamPermission } from "../permissions";
 import { checkAccessGrant, checkDelegation, type AuthorityContext } from "./check";
 import { InvalidAccessGrantError, InvalidDelegationError } from "./errors";
-import { parseAccessGrant, parseDelegation } from "./parse";
 import type { SignedAccessGrant, SignedDelegation } from "./types";
-import { recoverSigner } from "./verify";
 
 /** A signed message that may carry the delegation or grant it is published under. */
 export type AuthorizedStreamMessage = SignedStreamMessage & { delegation?: SignedDelegation; grant?: SignedAccessGrant };
@@ -43,7 +40,7 @@ function rejectWith(error: unknown): never {
 /**
  * The checks of a message published under a delegation or grant, in place of the plain
  * signature and Publish checks: the message is judged by what it carries alone. Resolves
- * with the message and its parsed delegation or grant; rejects with MessageRejectedError
+ * with the message (the validator's own parsed copy) given its parsed delegation or grant; rejects with MessageRejectedError
  * (`invalid-delegation`, `invalid-grant`, `invalid-signature` when the message itself is not
  * the delegate's or grantee's, `malformed` for both at once).
  *
@@ -63,17 +60,15 @@ export async function checkAuthorizedMessage(
   const use = { streamId: message.streamId, permission: StreamPermission.PUBLISH, at: message.timestamp } as const;
   try {
     if (carried.delegation !== undefined) {
-      const delegation = parseDelegation(carried.delegation);
-      if (recoverSigner(hashStreamMessage(message, context.domain), message.signature) !== delegation.delegate) {
+      const { struct: delegation } = await checkDelegation(context, carried.delegation, use, message.publisher as Address);
+      if (!isSignedByPublisher(message, context.domain, delegation.delegate)) {
         throw new MessageRejectedError("invalid-signature", `the signature is not the delegate ${delegation.delegate}'s`);
       }
-      await checkDelegation(context, delegation, use, message.publisher as Address);
-      return { ...message, delegation };
+      return Object.assign(message, { delegation });
     }
-    const grant = parseAccessGrant(carried.grant);
     if (!isSignedByPublisher(message, context.domain)) throw new MessageRejectedError("invalid-signature", `the signature is not ${message.publisher}'s`);
-    await checkAccessGrant(context, grant, use, message.publisher);
-    return { ...message, grant };
+    const { struct: grant } = await checkAccessGrant(context, carried.grant, use, message.publisher);
+    return Object.assign(message, { grant });
   } catch (error) {
     return rejectWith(error);
   }

@@ -67,14 +67,16 @@ describe("MessageValidator on the in-process registry: revoking the signer's rig
     const expiresAt = Math.floor(Date.now() / 1000) + 3600;
     const delegation = await signDelegation(
       { delegate: address(sessionKey), streamIds: [streamId], permissions: PUBLISH_BIT, expiresAt, salt: randomSalt() },
-      { signer: holder.context.walletClient!.account, domain },
+      { signer: HOLDER_KEY, domain },
     );
     const publisher = createPublisher({ streamId, signer: signingAs(address(HOLDER_KEY), sessionKey), domain });
     const next = async () => ({ ...(await publisher.publish(new Uint8Array([1]))), delegation });
     expect(await reasonOf(validator, await next())).to.equal("accepted");
 
     await holder.revokePermissions(streamId, { userId: address(HOLDER_KEY), permissions: [StreamPermission.PUBLISH] });
-    await eventually(async () => expect(await reasonOf(validator, await next())).to.equal("invalid-delegation"));
+    await eventually(async () => {
+      expect(await reasonOf(validator, await next())).to.equal("invalid-delegation");
+    });
   });
 
   it("a grant's messages are valid until the issuer's Grant is revoked; the grantee holds nothing itself", async () => {
@@ -88,6 +90,8 @@ describe("MessageValidator on the in-process registry: revoking the signer's rig
     expect(await reasonOf(validator, await publisher.publish(new Uint8Array([3])))).to.equal("no-permission");
 
     await holder.revokePermissions(streamId, { userId: address(ISSUER_KEY), permissions: [StreamPermission.GRANT] });
-    await eventually(async () => expect(await reasonOf(validator, await next())).to.equal("invalid-grant"));
+    await eventually(async () => {
+      expect(await reasonOf(validator, await next())).to.equal("invalid-grant");
+    });
   });
 });
