@@ -28,7 +28,7 @@ const CONTENT_TYPE = "application/json";
 interface Verdict {
   line: number;
   valid: boolean;
-  /** The validator's rejection reason (no-permission, invalid-signature, duplicate...), `malformed` or `wrong-stream`. */
+  /** The validator's rejection reason (no-permission, invalid-signature, wrong-stream, duplicate...) or `malformed`. */
   reason?: string;
   error?: string;
   publisher?: string;
@@ -66,12 +66,8 @@ function lineVerifier(client: KeywayClient, domain: MessageDomain, streamId: str
   return async (line, text) => {
     gaps.length = 0;
     try {
-      const input = parseJsonLine(text, line) as { streamId?: unknown } | null;
-      // Signed messages carry the canonical id, so an exact comparison is right.
-      if (typeof input?.streamId === "string" && input.streamId !== streamId) {
-        return { line, valid: false, reason: "wrong-stream", error: `the message is for ${input.streamId}, not ${streamId}` };
-      }
-      const { publisher, timestamp, sequenceNumber } = await validator.validate(input);
+      // `message sign` publishes on partition 0, so that is the one verified.
+      const { publisher, timestamp, sequenceNumber } = await validator.validate(parseJsonLine(text, line), { streamId, partition: 0 });
       const [gap] = gaps;
       return { line, valid: true, publisher, timestamp, sequenceNumber, ...(gap && { gap: { from: gap.from, to: gap.to } }) };
     } catch (error) {

@@ -33,6 +33,7 @@ const SESSION_KEY: Hex = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9
 const address = (key: Hex) => privateKeyToAddress(key).toLowerCase() as Address;
 const HOLDER = address(HOLDER_KEY);
 const STREAM_ID = `${HOLDER}/bench`;
+const EXPECTED = { streamId: STREAM_ID, partition: 0 };
 const DOMAIN: MessageDomain = { chainId: 31337, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
 /** Every right held forever, as a warm permission cache answers. */
 const PERMISSIONS: PermissionSource = { getPermissionExpiry: async () => FOREVER };
@@ -87,7 +88,7 @@ async function round(index: number) {
     const shift = from / CHUNK;
     for (const kind of order.map((_, i) => order[(i + shift) % order.length])) {
       time[kind] += await seconds(async () => {
-        for (let i = from; i < from + CHUNK; i++) await validators[kind].validate(kinds[kind][i]);
+        for (let i = from; i < from + CHUNK; i++) await validators[kind].validate(kinds[kind][i], EXPECTED);
       });
     }
   }

@@ -26,6 +26,7 @@ const GOAL_SPEEDUP = 1.8;
 const KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const PUBLISHER = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 const DOMAIN: MessageDomain = { chainId: 31337, verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" };
+const STREAM = { streamId: `${PUBLISHER}/bench`, partition: 0 };
 
 interface NativeSecp256k1 {
   ecdsaSign(digest: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
@@ -52,7 +53,7 @@ async function seconds(run: () => unknown): Promise<number> {
 }
 
 async function publishAll(msgChainId: string, count: number): Promise<SignedStreamMessage[]> {
-  const publisher = createPublisher({ streamId: `${PUBLISHER}/bench`, signer: KEY, domain: DOMAIN, msgChainId });
+  const publisher = createPublisher({ ...STREAM, signer: KEY, domain: DOMAIN, msgChainId });
   const messages: SignedStreamMessage[] = [];
   for (let i = 0; i < count; i++) messages.push(await publisher.publish(content(i)));
   return messages;
@@ -60,14 +61,14 @@ async function publishAll(msgChainId: string, count: number): Promise<SignedStre
 
 async function validateAll(messages: readonly SignedStreamMessage[]): Promise<void> {
   const validator = createMessageValidator({ domain: DOMAIN, permissions: { getPermissionExpiry: async () => FOREVER } });
-  for (const message of messages) await validator.validate(message);
+  for (const message of messages) await validator.validate(message, STREAM);
 }
 
 function startWorker(messages: SignedStreamMessage[]): Worker {
   // Workers run TypeScript through ts-node, like this script.
   return new Worker(`require("ts-node/register/transpile-only"); require(${JSON.stringify(path.join(__dirname, "messagesWorker.ts"))});`, {
     eval: true,
-    workerData: { domain: DOMAIN, messages },
+    workerData: { domain: DOMAIN, stream: STREAM, messages },
   });
 }
 
@@ -86,7 +87,7 @@ async function round(index: number, workers: Worker[], halves: SignedStreamMessa
   const digests = signed.map((message) => hashStreamMessage(message, DOMAIN));
   const key = Buffer.from(KEY.slice(2), "hex");
   const rawSignatures = digests.map((digest) => native.ecdsaSign(digest, key));
-  const publisher = createPublisher({ streamId: `${PUBLISHER}/bench`, signer: KEY, domain: DOMAIN, msgChainId: `sign-${index}` });
+  const publisher = createPublisher({ ...STREAM, signer: KEY, domain: DOMAIN, msgChainId: `sign-${index}` });
   const validator = createMessageValidator({ domain: DOMAIN, permissions: { getPermissionExpiry: async () => FOREVER } });
 
   // Raw and SDK alternate in chunks, so that load from other processes hits both alike.
@@ -103,7 +104,7 @@ async function round(index: number, workers: Worker[], halves: SignedStreamMessa
       for (let i = from; i < to; i++) native.ecdsaRecover(rawSignatures[i].signature, rawSignatures[i].recid, digests[i], false);
     });
     time.sdkVerify += await seconds(async () => {
-      for (let i = from; i < to; i++) await validator.validate(signed[i]);
+      for (let i = from; i < to; i++) await validator.validate(signed[i], STREAM);
     });
     time.signatureOnly += await seconds(() => {
       for (let i = from; i < to; i++) verifyStreamMessage(signed[i], DOMAIN);

@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import { domainSeparator } from "../message/hash";
 import type { MessageDomain } from "../message/types";
 import type { PermissionSource } from "../message/validator";
 import { StreamPermission } from "../permissions";
@@ -14,12 +15,14 @@ import { createAuthorityMemo, type AuthorityMemo } from "./verify";
  */
 export interface AuthorityContext {
   domain: MessageDomain;
+  /** The domain's EIP-712 separator, computed once. */
+  separator: Uint8Array;
   permissions: PermissionSource;
   memo: AuthorityMemo;
 }
 
 export function createAuthorityContext(domain: MessageDomain, permissions: PermissionSource): AuthorityContext {
-  return { domain, permissions, memo: createAuthorityMemo(domain) };
+  return { domain, separator: domainSeparator(domain), permissions, memo: createAuthorityMemo(domain) };
 }
 
 /** What a delegation or grant is used for. */
@@ -56,13 +59,14 @@ function checkUse(struct: { permissions: number; expiresAt: number }, { permissi
 
 /** The signer's right on chain now, which must last beyond `use.at`. */
 async function signerRight(context: AuthorityContext, signer: Address, permission: StreamPermission, use: AuthorityUse, fail: Fail): Promise<number> {
-  const expiry = await context.permissions.getPermissionExpiry({
+  const answer = context.permissions.getPermissionExpiry({
     streamId: use.streamId,
     userId: signer,
     permission,
     // The public may hold Publish and Subscribe, never Grant.
     allowPublic: permission !== StreamPermission.GRANT,
   });
+  const expiry = typeof answer === "number" ? answer : await answer;
   if (expiry <= 0) fail("revoked", `its signer ${signer} does not hold ${permission} on ${use.streamId}`);
   if (use.at >= expiry * 1000) fail("revoked", `its signer's ${permission} on ${use.streamId} expires at ${expiry} (s), not after ${use.at} (ms)`);
   return expiry * 1000;

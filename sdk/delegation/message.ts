@@ -61,12 +61,12 @@ export async function checkAuthorizedMessage(
   try {
     if (carried.delegation !== undefined) {
       const { struct: delegation } = await checkDelegation(context, carried.delegation, use, message.publisher as Address);
-      if (!isSignedByPublisher(message, context.domain, delegation.delegate)) {
+      if (!isSignedByPublisher(message, context.separator, delegation.delegate)) {
         throw new MessageRejectedError("invalid-signature", `the signature is not the delegate ${delegation.delegate}'s`);
       }
       return Object.assign(message, { delegation });
     }
-    if (!isSignedByPublisher(message, context.domain)) throw new MessageRejectedError("invalid-signature", `the signature is not ${message.publisher}'s`);
+    if (!isSignedByPublisher(message, context.separator)) throw new MessageRejectedError("invalid-signature", `the signature is not ${message.publisher}'s`);
     const { struct: grant } = await checkAccessGrant(context, carried.grant, use, message.publisher);
     return Object.assign(message, { grant });
   } catch (error) {

@@ -17,6 +17,8 @@ export type MessageRejectionReason =
   | "unsigned"
   /** A field is missing, extra, mistyped or out of range (`cause` is an InvalidMessageError). */
   | "malformed"
+  /** A well-formed message of another stream or partition than the one validated for. */
+  | "wrong-stream"
   /** The signature is malformed, high-s, or does not recover the claimed publisher. */
   | "invalid-signature"
   /** The timestamp is further ahead of the local clock than the allowed skew. */

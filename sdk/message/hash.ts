@@ -86,9 +86,14 @@ digestInput[1] = 0x01;
  * The EIP-712 digest a publisher signs: keccak256(0x1901 || domainSeparator || hashStruct(message)).
  * `content` may pass the message's content already as bytes, to skip decoding its hex again.
  */
-export function hashStreamMessage(
+export function hashStreamMessage(message: StreamMessage, domain: MessageDomain, content?: Uint8Array): Uint8Array {
+  return hashWithSeparator(message, domainSeparator(domain), content);
+}
+
+/** `hashStreamMessage` for a domain separator computed once (a Publisher's, a MessageValidator's). */
+export function hashWithSeparator(
   message: StreamMessage,
-  domain: MessageDomain,
+  separator: Uint8Array,
   content: Uint8Array = hexToBytes(message.content),
 ): Uint8Array {
   typeHash ??= keccak256(encoder.encode(STREAM_MESSAGE_TYPE));
@@ -103,7 +108,7 @@ export function hashStreamMessage(
   writeWord(struct, 256, message.prevSequenceNumber);
   struct.set(hashString(message.contentType), 288);
   struct.set(keccak256(content), 320);
-  digestInput.set(domainSeparator(domain), 2);
+  digestInput.set(separator, 2);
   digestInput.set(keccak256(struct), 34);
   return keccak256(digestInput);
 }

@@ -30,6 +30,7 @@ export {
   type MessageValidatorOptions,
   type PermissionExpiryQuery,
   type PermissionSource,
+  type StreamPartition,
 } from "./validator";
 export type { GapEvent, OutOfOrderEvent } from "./chains";
 export { getCryptoBackend, useCryptoBackend, type BackendName, type CryptoBackendInfo } from "./crypto";

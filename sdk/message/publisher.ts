@@ -49,7 +49,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const streamId = normalizeStreamId(options.streamId);
   const { partition = 0, domain, contentType = "application/octet-stream", now = Date.now } = options;
   const msgChainId = options.msgChainId ?? bytesToHex(randomBytes(10)).slice(2);
-  domainSeparator(domain); // checks the domain now rather than on the first message
+  const separator = domainSeparator(domain); // also checks the domain now rather than on the first message
   const signer = toMessageSigner(options.signer);
   let address: Address | undefined;
   let last: MessageRef | undefined;
@@ -81,7 +81,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     // given here can be malformed.
     if (isHex || publishOptions.contentType !== undefined) parseStreamMessage(message);
     last = ref;
-    return signCheckedMessage(message, signer, domain, isHex ? undefined : content);
+    return signCheckedMessage(message, { signer, domain, separator, content: isHex ? undefined : content });
   }
 
   // A probe of the fixed parts (partition, msgChainId, contentType): InvalidMessageError names a bad one.

@@ -5,7 +5,7 @@ import { StreamPermission } from "../permissions";
 import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
 import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason } from "./errors";
 import { domainSeparator } from "./hash";
-import { parseSignedStreamMessage } from "./parse";
+import { normalizeStreamIdCached, parseSignedStreamMessage, UINT32_MAX } from "./parse";
 import type { MessageDomain, SignedStreamMessage } from "./types";
 import { isSignedByPublisher } from "./verify";
 
@@ -26,6 +26,11 @@ export interface PermissionSource {
   getPermissionExpiry(query: PermissionExpiryQuery): number | Promise<number>;
 }
 
+/** Positions remembered per chain by default. */
+export const DEFAULT_WINDOW_SIZE = 256;
+/** Chains remembered by default. */
+export const DEFAULT_MAX_CHAINS = 10_000;
+
 export interface MessageValidatorOptions {
   /** The chain and registry messages must be signed for. */
   domain: MessageDomain;
@@ -42,14 +47,27 @@ export interface MessageValidatorOptions {
   now?: () => number;
 }
 
+/** A stream partition: where a message must belong to be delivered. */
+export interface StreamPartition {
+  /** Normalised before comparing (the address part lowercased), so a checksummed id is fine. */
+  streamId: string;
+  partition: number;
+}
+
 export interface MessageValidator {
   /**
    * Resolves with the message (parsed: only its fields, and the `delegation` or `grant` it
-   * carries, parsed) if a subscriber may deliver it;
-   * rejects with a MessageRejectedError whose `reason` says why not. Errors of the permission
-   * source (RPC failures) pass through unchanged: they say nothing about the message.
+   * carries, parsed) if a subscriber of `expected` may
+   * deliver it; rejects with a MessageRejectedError whose `reason` says why not (a valid
+   * message of another stream or partition is `wrong-stream`). Rejects with
+   * InvalidArgumentError when `expected` is missing or malformed: the caller's mistake, not
+   * the message's. Errors of the permission source (RPC failures) pass through unchanged:
+   * they say nothing about the message.
+   *
+   * @example
+   * const message = await validator.validate(JSON.parse(text), { streamId, partition: 0 });
    */
-  validate(message: unknown): Promise<SignedStreamMessage>;
+  validate(message: unknown, expected: StreamPartition): Promise<SignedStreamMessage>;
 }
 
 function reject(reason: MessageRejectionReason, detail: string, cause?: unknown): never {
@@ -60,6 +78,23 @@ function isUnsigned(message: unknown): boolean {
   if (typeof message !== "object" || message === null) return false;
   const { signature } = message as { signature?: unknown };
   return signature === undefined || signature === "" || signature === "0x";
+}
+
+/** The canonical id of the expected stream; throws InvalidArgumentError unless `expected` is a StreamPartition. */
+function expectedStreamId(expected: unknown): string {
+  if (typeof expected !== "object" || expected === null) {
+    throw new InvalidArgumentError("validate(message, expected) needs the expected { streamId, partition }");
+  }
+  const { streamId, partition } = expected as { streamId?: unknown; partition?: unknown };
+  if (typeof partition !== "number" || !Number.isInteger(partition) || partition < 0 || partition > UINT32_MAX) {
+    throw new InvalidArgumentError(`expected.partition must be an integer from 0 to ${UINT32_MAX}, got ${String(partition)}`);
+  }
+  if (typeof streamId !== "string") throw new InvalidArgumentError(`expected.streamId must be a stream id, got ${String(streamId)}`);
+  try {
+    return normalizeStreamIdCached(streamId);
+  } catch (error) {
+    throw new InvalidArgumentError(`expected.streamId: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function parseOrReject(message: unknown): SignedStreamMessage {
@@ -73,26 +108,30 @@ function parseOrReject(message: unknown): SignedStreamMessage {
 }
 
 /**
- * The subscriber's checks, cheapest first: shape, clock skew, a replay already seen, the
+ * The subscriber's checks, cheapest first: shape, the stream partition, clock skew, a replay already seen, the
  * signature, then Publish (held now, and the timestamp before its expiry; expiries are in
  * seconds, timestamps in ms: `timestamp < expiry * 1000`), and finally the chain, recorded
  * only now so that a rejected message leaves no trace.
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
-  const { domain, permissions, maxClockSkewMs = 10_000, windowSize = 256, maxChains = 10_000 } = options;
+  const { domain, permissions, maxClockSkewMs = 10_000, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;
   const { now = Date.now, onGap, onOutOfOrder } = options;
   for (const [name, value, min] of [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1]] as const) {
     if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
   }
-  domainSeparator(domain); // checks the domain now rather than on the first message
+  const separator = domainSeparator(domain); // also checks the domain now rather than on the first message
   const chains = createChainTracker({ windowSize, maxChains });
   const authority = createAuthorityContext(domain, permissions);
   const position = (message: SignedStreamMessage) =>
     `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;
 
-  async function validate(input: unknown): Promise<SignedStreamMessage> {
+  async function validate(input: unknown, expected: StreamPartition): Promise<SignedStreamMessage> {
+    const streamId = expectedStreamId(expected);
     const carried = splitCarriedAuthority(input);
     const message = parseOrReject(carried.message);
+    if (message.streamId !== streamId || message.partition !== expected.partition) {
+      reject("wrong-stream", `the message is for ${message.streamId} partition ${message.partition}, not ${streamId} partition ${expected.partition}`);
+    }
     if (message.timestamp > now() + maxClockSkewMs) {
       reject("future-timestamp", `timestamp ${message.timestamp} is more than ${maxClockSkewMs} ms ahead of the local clock`);
     }
@@ -100,28 +139,28 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     const seen = chains.check(chain, message);
     if (seen !== "accepted") reject(seen, position(message));
     // A message carrying a delegation or grant is judged by it alone (sdk/delegation).
-    const validated = carriesAuthority(carried) ? await checkAuthorizedMessage(authority, message, carried) : await checkPublish(message);
+    if (carriesAuthority(carried)) await checkAuthorizedMessage(authority, message, carried);
+    else {
+      if (!isSignedByPublisher(message, separator)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
+      const answer = permissions.getPermissionExpiry({
+        streamId: message.streamId,
+        userId: message.publisher,
+        permission: StreamPermission.PUBLISH,
+        allowPublic: true,
+      });
+      // A source that answers synchronously (a warm cache) costs no extra turn of the event loop.
+      const expiry = typeof answer === "number" ? answer : await answer;
+      if (expiry <= 0) reject("no-permission", `${message.publisher} does not hold publish on ${message.streamId}`);
+      if (message.timestamp >= expiry * 1000) {
+        reject("timestamp-after-expiry", `timestamp ${message.timestamp} is not before the publish expiry ${expiry} (s)`);
+      }
+    }
 
-    // Recorded after the await: of two copies validated concurrently, the second is the duplicate.
+    // Recorded after the permission is known: of two copies validated concurrently, the second is the duplicate.
     const outcome = chains.record(chain, message);
     if (outcome.kind !== "accepted") reject(outcome.kind, position(message));
     if (outcome.gap !== undefined) onGap?.(outcome.gap);
     if (outcome.outOfOrder !== undefined) onOutOfOrder?.(outcome.outOfOrder);
-    return validated;
-  }
-
-  async function checkPublish(message: SignedStreamMessage): Promise<SignedStreamMessage> {
-    if (!isSignedByPublisher(message, domain)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
-    const expiry = await permissions.getPermissionExpiry({
-      streamId: message.streamId,
-      userId: message.publisher,
-      permission: StreamPermission.PUBLISH,
-      allowPublic: true,
-    });
-    if (expiry <= 0) reject("no-permission", `${message.publisher} does not hold publish on ${message.streamId}`);
-    if (message.timestamp >= expiry * 1000) {
-      reject("timestamp-after-expiry", `timestamp ${message.timestamp} is not before the publish expiry ${expiry} (s)`);
-    }
     return message;
   }
 

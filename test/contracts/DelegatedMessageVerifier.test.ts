@@ -98,9 +98,9 @@ const split = ({ signature, ...message }: SignedStreamMessage): [Omit<SignedStre
 const withoutSignature = <T extends { signature: Hex }>({ signature: _, ...rest }: T) => rest;
 
 /** The SDK validator's verdict (no clock-skew limit: the contract leaves that to subscribers). */
-async function sdkAccepts(f: Fixture, message: object): Promise<boolean> {
+async function sdkAccepts(f: Fixture, message: SignedStreamMessage & Record<string, unknown>): Promise<boolean> {
   const validator = createMessageValidator({ domain: f.domain, permissions: f.permissions, maxClockSkewMs: 2 ** 40 });
-  return validator.validate(message).then(
+  return validator.validate(message, message).then(
     () => true,
     () => false,
   );

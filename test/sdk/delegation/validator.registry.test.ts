@@ -34,9 +34,9 @@ async function eventually(check: () => Promise<void>, timeoutMs = 20_000): Promi
   }
 }
 
-async function reasonOf(validator: MessageValidator, message: unknown): Promise<string> {
+async function reasonOf(validator: MessageValidator, message: { streamId: string; partition: number }): Promise<string> {
   try {
-    await validator.validate(message);
+    await validator.validate(message, message);
     return "accepted";
   } catch (error) {
     expect(error).to.be.instanceOf(MessageRejectedError);

@@ -14,6 +14,7 @@ import {
   type AuthorityRule,
   type MessageRejectionReason,
   type PermissionSource,
+  type SignedStreamMessage,
 } from "../../../sdk";
 import {
   delegationOf,
@@ -42,7 +43,11 @@ const NOW = T0 + 60_000;
 const HOLDER_PUBLISHES = { [`${HOLDER}:publish`]: FOREVER };
 const ISSUER_GRANTS = { [`${ISSUER}:grant`]: FOREVER };
 
-const validatorOf = (permissions: PermissionSource) => createMessageValidator({ domain: DOMAIN, permissions, now: () => NOW });
+/** A validator for subscribers of each message's own stream partition (wrong-stream is h3's rule, tested there). */
+function validatorOf(permissions: PermissionSource) {
+  const validator = createMessageValidator({ domain: DOMAIN, permissions, now: () => NOW });
+  return { validate: (message: SignedStreamMessage & Record<string, unknown>) => validator.validate(message, message) };
+}
 
 async function expectRejected(promise: Promise<unknown>, reason: MessageRejectionReason, rule?: AuthorityRule): Promise<void> {
   try {

@@ -99,4 +99,57 @@ describe("sdk/message JSON form", () => {
     expectInvalid({ ...signed, contentType: "\udc00" }, "contentType");
     expect(fromJSON({ ...signed, msgChainId: "emoji \ud83d\ude00" }).msgChainId).to.equal("emoji \u{1f600}");
   });
+
+  describe("one spelling per number in JSON text", () => {
+    /** The message's JSON text with the value of `field` written as `spelling`. */
+    const spelled = (field: keyof SignedStreamMessage, spelling: string) =>
+      JSON.stringify(toJSON(signed)).replace(`"${field}":${signed[field]}`, `"${field}":${spelling}`);
+
+    it("accepts the plain decimal spelling, with whitespace between tokens", () => {
+      expect(fromJSON(spelled("partition", String(signed.partition)))).to.deep.equal(signed);
+      expect(fromJSON(JSON.stringify(toJSON(signed), null, 2))).to.deep.equal(signed);
+      expect(fromJSON(spelled("prevSequenceNumber", ` ${signed.prevSequenceNumber}\n`))).to.deep.equal(signed);
+      expect(fromJSON({ ...signed, streamId: `${PUBLISHER}/1e3/0.0` }).streamId).to.equal(`${PUBLISHER}/1e3/0.0`); // digits inside strings are no numbers
+    });
+
+    const { partition, sequenceNumber, timestamp } = { partition: 2, sequenceNumber: 4, timestamp: 1_790_000_000_000 };
+    const cases: Array<[keyof SignedStreamMessage, string, string]> = [
+      ["partition", `${partition}.0`, "a fraction of zero"],
+      ["partition", `${partition}e0`, "an exponent"],
+      ["partition", `${partition}E0`, "a capital exponent"],
+      ["sequenceNumber", `${sequenceNumber * 10}e-1`, "a negative exponent"],
+      ["timestamp", `${timestamp / 1000}e3`, "1e3 style"],
+      ["timestamp", `${timestamp}.000`, "trailing fraction zeros"],
+      ["prevSequenceNumber", "3.0", "0.0 style"],
+      ["prevTimestamp", `${timestamp - 5}.0e0`, "fraction and exponent"],
+    ];
+    for (const [field, spelling, what] of cases) {
+      it(`rejects ${field} written with ${what} (${spelling}), naming the field`, () => {
+        expect(signed[field]).to.equal(Number(spelling)); // the same value, only spelled differently
+        expectInvalid(spelled(field, spelling), field);
+      });
+    }
+
+    it("rejects a zero written as -0 or 0.0", async () => {
+      const first = await signSample({ prevTimestamp: 0, prevSequenceNumber: 0 });
+      const text = JSON.stringify(toJSON(first));
+      expect(fromJSON(text)).to.deep.equal(first);
+      expectInvalid(text.replace('"prevSequenceNumber":0', '"prevSequenceNumber":-0'), "prevSequenceNumber");
+      expectInvalid(text.replace('"prevTimestamp":0', '"prevTimestamp":0.0'), "prevTimestamp");
+      expectInvalid(text.replace('"prevTimestamp":0', '"prevTimestamp":0e5'), "prevTimestamp");
+    });
+
+    it("rejects leading zeros and a plus sign (not JSON at all)", () => {
+      for (const spelling of [`0${partition}`, `00${partition}`, `+${partition}`]) {
+        expect(() => JSON.parse(spelled("partition", spelling))).to.throw(SyntaxError);
+        expectInvalid(spelled("partition", spelling), "message");
+      }
+    });
+
+    it("rejects a field written twice, whose first value JSON.parse would silently drop", () => {
+      const text = JSON.stringify(toJSON(signed));
+      expectInvalid(text.replace('{"streamId"', '{"partition":7,"streamId"'), "partition");
+      expectInvalid(text.replace('{"streamId"', '{"part\\u0069tion":7,"streamId"'), "partition");
+    });
+  });
 });

@@ -10,6 +10,7 @@ import {
   type MessageRejectionReason,
   type MessageValidator,
   type Publisher,
+  type StreamPartition,
 } from "../../../sdk/message";
 import { chainNow, clientOf, deployFresh, destroyClients, KEYS } from "../fixtures";
 
@@ -29,9 +30,9 @@ async function eventually(check: () => Promise<void>, timeoutMs = 20_000): Promi
   }
 }
 
-async function rejectionReason(validator: MessageValidator, message: unknown): Promise<MessageRejectionReason> {
+async function rejectionReason(validator: MessageValidator, message: unknown, expected: StreamPartition): Promise<MessageRejectionReason> {
   try {
-    await validator.validate(message);
+    await validator.validate(message, expected);
   } catch (error) {
     expect(error).to.be.instanceOf(MessageRejectedError);
     return (error as MessageRejectedError).reason;
@@ -49,6 +50,7 @@ describe("MessageValidator with KeywayClient on the in-process registry", () => 
   /** Unix ms for publishers and the validator. */
   let now: () => number;
   const publisherOf = (signer: Hex) => createPublisher({ streamId, signer, domain, now });
+  const onStream = (): StreamPartition => ({ streamId, partition: 0 });
 
   before(async () => {
     deployment = await deployFresh();
@@ -66,13 +68,21 @@ describe("MessageValidator with KeywayClient on the in-process registry", () => 
 
   it("accepts the creator's messages and rejects a stranger's", async () => {
     const message = await publisherOf(OWNER_KEY).publish("0x01");
-    expect(await validator.validate(message)).to.deep.equal(message);
-    expect(await rejectionReason(validator, await publisherOf(BOB_KEY).publish("0x02"))).to.equal("no-permission");
+    expect(await validator.validate(message, onStream())).to.deep.equal(message);
+    expect(await rejectionReason(validator, await publisherOf(BOB_KEY).publish("0x02"), onStream())).to.equal("no-permission");
+  });
+
+  it("rejects a message of a stream its publisher may publish on when validating for another stream", async () => {
+    const bob = clientOf(deployment, 1);
+    const bobsStream = (await bob.createStream("/messages/elsewhere")).id;
+    const message = await createPublisher({ streamId: bobsStream, signer: BOB_KEY, domain, now }).publish("0x09");
+    expect(await rejectionReason(validator, message, onStream())).to.equal("wrong-stream");
+    expect(await validator.validate(message, { streamId: bobsStream, partition: 0 })).to.deep.equal(message);
   });
 
   it("rejects messages signed for another registry", async () => {
     const elsewhere = createPublisher({ streamId, signer: OWNER_KEY, domain: { ...domain, verifyingContract: BOB as Address }, now });
-    expect(await rejectionReason(validator, await elsewhere.publish("0x03"))).to.equal("invalid-signature");
+    expect(await rejectionReason(validator, await elsewhere.publish("0x03"), onStream())).to.equal("invalid-signature");
   });
 
   it("honours a timed grant: messages before its expiry pass, at or after it are rejected", async () => {
@@ -83,22 +93,22 @@ describe("MessageValidator with KeywayClient on the in-process registry", () => 
       expect(await subscriber.getPermissionExpiry({ streamId, userId: BOB, permission: StreamPermission.PUBLISH, allowPublic: true })).to.equal(expiry);
     });
     const inTime = await bob.publish("0x04");
-    expect(await validator.validate(inTime)).to.deep.equal(inTime);
+    expect(await validator.validate(inTime, onStream())).to.deep.equal(inTime);
     const late = await createPublisher({ streamId, signer: BOB_KEY, domain, now: () => expiry * 1000 }).publish("0x05");
-    expect(await rejectionReason(validator, late)).to.equal("timestamp-after-expiry");
+    expect(await rejectionReason(validator, late, onStream())).to.equal("timestamp-after-expiry");
   });
 
   it("accepts anyone while Publish is public, and no longer once it is revoked", async () => {
     const carol = publisherOf(CAROL_KEY);
-    expect(await rejectionReason(validator, await carol.publish("0x06"))).to.equal("no-permission");
+    expect(await rejectionReason(validator, await carol.publish("0x06"), onStream())).to.equal("no-permission");
     await owner.grantPermissions(streamId, { public: true, permissions: [StreamPermission.PUBLISH] });
     await eventually(async () => {
       const message = await carol.publish("0x07");
-      expect(await validator.validate(message)).to.deep.equal(message);
+      expect(await validator.validate(message, onStream())).to.deep.equal(message);
     });
     await owner.revokePermissions(streamId, { public: true, permissions: [StreamPermission.PUBLISH] });
     await eventually(async () => {
-      expect(await rejectionReason(validator, await carol.publish("0x08"))).to.equal("no-permission");
+      expect(await rejectionReason(validator, await carol.publish("0x08"), onStream())).to.equal("no-permission");
     });
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Hex } from "viem";
+import { getAddress, type Hex } from "viem";
 import { FOREVER, StreamPermission } from "../../../sdk/permissions";
 import { InvalidArgumentError, RpcError } from "../../../sdk/errors";
 import {
@@ -17,6 +17,9 @@ import { DOMAIN, fakePermissions, OTHER, OTHER_KEY, PUBLISHER, PUBLISHER_KEY, sa
 
 const NOW = T0 + 60_000;
 const SKEW = 10_000;
+/** The stream partition the tests subscribe to: where `chain()` publishes by default. */
+const ON_STREAM = { streamId: STREAM_ID, partition: 0 };
+const OTHER_STREAM_ID = `${PUBLISHER}/sensors/humidity`;
 
 function setup(expiries: Record<string, number> = { [PUBLISHER]: FOREVER }, options: Partial<MessageValidatorOptions> = {}) {
   const permissions = fakePermissions(expiries, () => NOW);
@@ -35,9 +38,12 @@ function setup(expiries: Record<string, number> = { [PUBLISHER]: FOREVER }, opti
 }
 
 /** `count` messages of one chain, one millisecond apart from `start`. */
-async function chain(count: number, { key = PUBLISHER_KEY, start = T0, msgChainId = "chain-a" } = {}): Promise<SignedStreamMessage[]> {
+async function chain(
+  count: number,
+  { key = PUBLISHER_KEY, start = T0, msgChainId = "chain-a", streamId = STREAM_ID, partition = 0 } = {},
+): Promise<SignedStreamMessage[]> {
   let time = start;
-  const publisher = createPublisher({ streamId: STREAM_ID, signer: key, domain: DOMAIN, msgChainId, now: () => time++ });
+  const publisher = createPublisher({ streamId, partition, signer: key, domain: DOMAIN, msgChainId, now: () => time++ });
   const messages: SignedStreamMessage[] = [];
   for (let i = 0; i < count; i++) messages.push(await publisher.publish(new Uint8Array([i])));
   return messages;
@@ -59,7 +65,7 @@ describe("sdk/message MessageValidator", () => {
   it("accepts a message signed by a publisher holding Publish, asking for Publish with public allowed", async () => {
     const { validator, permissions, gaps, reorders } = setup();
     const [message] = await chain(1);
-    expect(await validator.validate(message)).to.deep.equal(message);
+    expect(await validator.validate(message, ON_STREAM)).to.deep.equal(message);
     expect(permissions.queries).to.deep.equal([
       { streamId: STREAM_ID, userId: PUBLISHER, permission: StreamPermission.PUBLISH, allowPublic: true },
     ]);
@@ -71,29 +77,29 @@ describe("sdk/message MessageValidator", () => {
     const { validator } = setup();
     const [message] = await chain(1);
     const { signature: _, ...unsigned } = message;
-    await expectRejected(validator.validate(unsigned), "unsigned");
-    await expectRejected(validator.validate({ ...message, signature: "0x" }), "unsigned");
+    await expectRejected(validator.validate(unsigned, ON_STREAM), "unsigned");
+    await expectRejected(validator.validate({ ...message, signature: "0x" }, ON_STREAM), "unsigned");
   });
 
   it("rejects a malformed message, keeping the field error as cause", async () => {
     const { validator } = setup();
     const [message] = await chain(1);
-    const error = await expectRejected(validator.validate({ ...message, partition: -1 }), "malformed");
+    const error = await expectRejected(validator.validate({ ...message, partition: -1 }, ON_STREAM), "malformed");
     expect(error.cause).to.include({ field: "partition" });
-    await expectRejected(validator.validate("not a message"), "malformed");
+    await expectRejected(validator.validate("not a message", ON_STREAM), "malformed");
   });
 
   it("rejects a message signed by someone other than its publisher", async () => {
     const { validator } = setup({ [PUBLISHER]: FOREVER, [OTHER]: FOREVER });
     const [forged] = await chain(1, { key: OTHER_KEY });
-    await expectRejected(validator.validate({ ...forged, publisher: PUBLISHER }), "invalid-signature");
+    await expectRejected(validator.validate({ ...forged, publisher: PUBLISHER }, ON_STREAM), "invalid-signature");
   });
 
   it("rejects a publisher without Publish, and one whose Publish has expired", async () => {
     const [message] = await chain(1);
-    await expectRejected(setup({}).validator.validate(message), "no-permission");
-    await expectRejected(setup({ [PUBLISHER]: NOW / 1000 - 1 }).validator.validate(message), "no-permission");
-    await expectRejected(setup({ [OTHER]: FOREVER }).validator.validate(message), "no-permission");
+    await expectRejected(setup({}).validator.validate(message, ON_STREAM), "no-permission");
+    await expectRejected(setup({ [PUBLISHER]: NOW / 1000 - 1 }).validator.validate(message, ON_STREAM), "no-permission");
+    await expectRejected(setup({ [OTHER]: FOREVER }).validator.validate(message, ON_STREAM), "no-permission");
   });
 
   it("rejects a message timestamped at or after its publisher's Publish expiry (s vs ms)", async () => {
@@ -101,38 +107,38 @@ describe("sdk/message MessageValidator", () => {
     const { validator } = setup({ [PUBLISHER]: expiry });
     const [atExpiry] = await chain(1, { start: expiry * 1000 });
     const [justBefore] = await chain(1, { start: expiry * 1000 - 1, msgChainId: "chain-b" });
-    await expectRejected(validator.validate(atExpiry), "timestamp-after-expiry");
-    expect(await validator.validate(justBefore)).to.deep.equal(justBefore);
+    await expectRejected(validator.validate(atExpiry, ON_STREAM), "timestamp-after-expiry");
+    expect(await validator.validate(justBefore, ON_STREAM)).to.deep.equal(justBefore);
   });
 
   it("accepts a publisher allowed only through public Publish", async () => {
     const { validator } = setup({ public: FOREVER });
     const [message] = await chain(1, { key: OTHER_KEY });
-    expect((await validator.validate(message)).publisher).to.equal(OTHER);
+    expect((await validator.validate(message, ON_STREAM)).publisher).to.equal(OTHER);
   });
 
   it("rejects a publisher once revoked", async () => {
     const { validator, permissions } = setup();
     const [first, second] = await chain(2);
-    await validator.validate(first);
+    await validator.validate(first, ON_STREAM);
     delete permissions.expiries[PUBLISHER];
-    await expectRejected(validator.validate(second), "no-permission");
+    await expectRejected(validator.validate(second, ON_STREAM), "no-permission");
   });
 
   it("rejects a timestamp beyond the allowed clock skew, accepts one at its edge", async () => {
     const { validator } = setup();
     const [tooFar] = await chain(1, { start: NOW + SKEW + 1 });
     const [atEdge] = await chain(1, { start: NOW + SKEW, msgChainId: "chain-b" });
-    await expectRejected(validator.validate(tooFar), "future-timestamp");
-    expect(await validator.validate(atEdge)).to.deep.equal(atEdge);
+    await expectRejected(validator.validate(tooFar, ON_STREAM), "future-timestamp");
+    expect(await validator.validate(atEdge, ON_STREAM)).to.deep.equal(atEdge);
   });
 
   it("rejects duplicates, also two copies validated concurrently", async () => {
     const { validator } = setup();
     const [first, second] = await chain(2);
-    await validator.validate(first);
-    await expectRejected(validator.validate(first), "duplicate");
-    const outcomes = await Promise.allSettled([validator.validate(second), validator.validate({ ...second })]);
+    await validator.validate(first, ON_STREAM);
+    await expectRejected(validator.validate(first, ON_STREAM), "duplicate");
+    const outcomes = await Promise.allSettled([validator.validate(second, ON_STREAM), validator.validate({ ...second }, ON_STREAM)]);
     expect(outcomes.map((o) => o.status).sort()).to.deep.equal(["fulfilled", "rejected"]);
     const rejected = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
     expect(rejected.reason).to.be.instanceOf(MessageRejectedError).and.to.include({ reason: "duplicate" });
@@ -141,31 +147,31 @@ describe("sdk/message MessageValidator", () => {
   it("rejects a replay signed for another chain id, or moved to another msgChainId", async () => {
     const { validator } = setup();
     const onOtherChain = await signStreamMessage(sampleMessage(), { signer: PUBLISHER_KEY, domain: { ...DOMAIN, chainId: 1 } });
-    await expectRejected(validator.validate(onOtherChain), "invalid-signature");
+    await expectRejected(validator.validate(onOtherChain, { ...ON_STREAM, partition: onOtherChain.partition }), "invalid-signature");
     const [message] = await chain(1);
-    await validator.validate(message);
-    await expectRejected(validator.validate({ ...message, msgChainId: "chain-b" }), "invalid-signature");
+    await validator.validate(message, ON_STREAM);
+    await expectRejected(validator.validate({ ...message, msgChainId: "chain-b" }, ON_STREAM), "invalid-signature");
   });
 
   it("reports a gap, then the late message as out of order, and accepts both", async () => {
     const { validator, gaps, reorders } = setup();
     const [m1, m2, m3, m4] = await chain(4);
-    await validator.validate(m1);
-    await validator.validate(m2);
-    await validator.validate(m4);
+    await validator.validate(m1, ON_STREAM);
+    await validator.validate(m2, ON_STREAM);
+    await validator.validate(m4, ON_STREAM);
     const key = { streamId: STREAM_ID, partition: 0, publisher: PUBLISHER, msgChainId: "chain-a" };
     expect(gaps).to.deep.equal([{ ...key, from: { timestamp: m2.timestamp, sequenceNumber: 0 }, to: { timestamp: m3.timestamp, sequenceNumber: 0 } }]);
     expect(reorders).to.be.empty;
-    await validator.validate(m3);
+    await validator.validate(m3, ON_STREAM);
     expect(reorders).to.deep.equal([{ ...key, message: { timestamp: m3.timestamp, sequenceNumber: 0 }, newest: { timestamp: m4.timestamp, sequenceNumber: 0 } }]);
     expect(gaps).to.have.length(1);
-    await expectRejected(validator.validate(m3), "duplicate");
+    await expectRejected(validator.validate(m3, ON_STREAM), "duplicate");
   });
 
   it("reports no gap for the first message seen of a chain that started earlier", async () => {
     const { validator, gaps } = setup();
     const messages = await chain(3);
-    await validator.validate(messages[2]);
+    await validator.validate(messages[2], ON_STREAM);
     expect(gaps).to.be.empty;
   });
 
@@ -174,25 +180,25 @@ describe("sdk/message MessageValidator", () => {
     const [a] = await chain(1);
     const [b] = await chain(1, { msgChainId: "chain-b" });
     const [c] = await chain(1, { key: OTHER_KEY });
-    for (const message of [a, b, c]) await validator.validate(message);
+    for (const message of [a, b, c]) await validator.validate(message, ON_STREAM);
   });
 
   it("leaves no trace of a rejected message: the genuine one at that position is accepted afterwards", async () => {
     const { validator } = setup({ [PUBLISHER]: FOREVER });
     const [genuine] = await chain(1);
-    await expectRejected(validator.validate({ ...genuine, content: "0x99" as Hex }), "invalid-signature");
-    expect(await validator.validate(genuine)).to.deep.equal(genuine);
+    await expectRejected(validator.validate({ ...genuine, content: "0x99" as Hex }, ON_STREAM), "invalid-signature");
+    expect(await validator.validate(genuine, ON_STREAM)).to.deep.equal(genuine);
   });
 
   it("bounds memory per chain: positions older than the window are stale", async () => {
     const { validator } = setup(undefined, { windowSize: 2 });
     const [m1, m2, m3, m4] = await chain(4);
-    await validator.validate(m2);
-    await validator.validate(m3);
-    await validator.validate(m4); // m2 leaves the window
-    await expectRejected(validator.validate(m2), "stale");
-    await expectRejected(validator.validate(m1), "stale");
-    await expectRejected(validator.validate(m3), "duplicate");
+    await validator.validate(m2, ON_STREAM);
+    await validator.validate(m3, ON_STREAM);
+    await validator.validate(m4, ON_STREAM); // m2 leaves the window
+    await expectRejected(validator.validate(m2, ON_STREAM), "stale");
+    await expectRejected(validator.validate(m1, ON_STREAM), "stale");
+    await expectRejected(validator.validate(m3, ON_STREAM), "duplicate");
   });
 
   it("bounds the number of chains tracked, forgetting the least recently used", async () => {
@@ -200,13 +206,72 @@ describe("sdk/message MessageValidator", () => {
     const [a1, a2] = await chain(2, { msgChainId: "a" });
     const [b1] = await chain(1, { msgChainId: "b" });
     const [c1] = await chain(1, { msgChainId: "c" });
-    await validator.validate(a1);
-    await validator.validate(b1);
-    await validator.validate(a2); // a is now the most recently used
-    await validator.validate(c1); // forgets b
-    await expectRejected(validator.validate(a2), "duplicate");
-    await expectRejected(validator.validate(c1), "duplicate");
-    expect(await validator.validate(b1)).to.deep.equal(b1); // b was forgotten: its chain starts afresh
+    await validator.validate(a1, ON_STREAM);
+    await validator.validate(b1, ON_STREAM);
+    await validator.validate(a2, ON_STREAM); // a is now the most recently used
+    await validator.validate(c1, ON_STREAM); // forgets b
+    await expectRejected(validator.validate(a2, ON_STREAM), "duplicate");
+    await expectRejected(validator.validate(c1, ON_STREAM), "duplicate");
+    expect(await validator.validate(b1, ON_STREAM)).to.deep.equal(b1); // b was forgotten: its chain starts afresh
+  });
+
+  it("rejects a valid message of another stream or partition as wrong-stream, before asking for permissions", async () => {
+    const { validator, permissions } = setup();
+    const [elsewhere] = await chain(1, { streamId: OTHER_STREAM_ID });
+    const [otherPartition] = await chain(1, { partition: 1 });
+    await expectRejected(validator.validate(elsewhere, ON_STREAM), "wrong-stream");
+    await expectRejected(validator.validate(otherPartition, ON_STREAM), "wrong-stream");
+    // The path is case-sensitive: only the address part is normalised.
+    await expectRejected(validator.validate(elsewhere, { streamId: OTHER_STREAM_ID.toUpperCase().replace(/^0X/, "0x"), partition: 0 }), "wrong-stream");
+    expect(permissions.queries).to.be.empty;
+    // Nothing was recorded: on their own stream partitions both are accepted.
+    expect(await validator.validate(elsewhere, { streamId: OTHER_STREAM_ID, partition: 0 })).to.deep.equal(elsewhere);
+    expect(await validator.validate(otherPartition, { ...ON_STREAM, partition: 1 })).to.deep.equal(otherPartition);
+  });
+
+  it("compares the expected stream id after normalising its address part", async () => {
+    const { validator } = setup();
+    const [message] = await chain(1);
+    const checksummed = `${getAddress(PUBLISHER)}/sensors/temperature`;
+    expect(checksummed).to.not.equal(STREAM_ID);
+    expect(await validator.validate(message, { streamId: checksummed, partition: 0 })).to.deep.equal(message);
+  });
+
+  it("rejects a call without a valid expected stream partition with InvalidArgumentError", async () => {
+    const { validator, permissions } = setup();
+    const [message] = await chain(1);
+    const validate = validator.validate as (message: unknown, expected?: unknown) => Promise<SignedStreamMessage>;
+    for (const bad of [undefined, null, STREAM_ID, {}, { streamId: STREAM_ID }, { partition: 0 }, { streamId: 42, partition: 0 },
+      { streamId: "sensors/temperature", partition: 0 }, { streamId: STREAM_ID, partition: -1 }, { streamId: STREAM_ID, partition: 1.5 },
+      { streamId: STREAM_ID, partition: 2 ** 32 }, { streamId: STREAM_ID, partition: "0" }]) {
+      try {
+        await validate(message, bad);
+        expect.fail(`validated with ${JSON.stringify(bad)}`);
+      } catch (error) {
+        expect(error, JSON.stringify(bad)).to.be.instanceOf(InvalidArgumentError);
+      }
+    }
+    expect(permissions.queries).to.be.empty;
+    expect(await validator.validate(message, ON_STREAM)).to.deep.equal(message); // nothing recorded
+  });
+
+  it("keeps the same publisher and msgChainId on two streams or partitions apart: three chains", async () => {
+    const { validator, gaps } = setup();
+    const [a1, , a3] = await chain(3);
+    const [b1, , b3] = await chain(3, { streamId: OTHER_STREAM_ID });
+    const [c1, , c3] = await chain(3, { partition: 1 });
+    expect([a1.msgChainId, a1.timestamp]).to.deep.equal([b1.msgChainId, b1.timestamp]).and.to.deep.equal([c1.msgChainId, c1.timestamp]);
+    const onB = { streamId: OTHER_STREAM_ID, partition: 0 };
+    const onC = { ...ON_STREAM, partition: 1 };
+    await validator.validate(a1, ON_STREAM);
+    expect(await validator.validate(b1, onB)).to.deep.equal(b1); // not a duplicate of a1
+    expect(await validator.validate(c1, onC)).to.deep.equal(c1);
+    await validator.validate(b3, onB);
+    expect(gaps.map((gap) => [gap.streamId, gap.partition])).to.deep.equal([[OTHER_STREAM_ID, 0]]);
+    await validator.validate(a3, ON_STREAM);
+    await validator.validate(c3, onC);
+    expect(gaps.map((gap) => [gap.streamId, gap.partition])).to.deep.equal([[OTHER_STREAM_ID, 0], [STREAM_ID, 0], [STREAM_ID, 1]]);
+    await expectRejected(validator.validate(b1, onB), "duplicate");
   });
 
   it("rejects bad options with typed errors", () => {
@@ -225,7 +290,7 @@ describe("sdk/message MessageValidator", () => {
     });
     const [message] = await chain(1);
     try {
-      await validator.validate(message);
+      await validator.validate(message, ON_STREAM);
       expect.fail("validated without permissions");
     } catch (error) {
       expect(error).to.equal(failure);
