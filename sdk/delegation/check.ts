@@ -57,8 +57,16 @@ function checkUse(struct: { permissions: number; expiresAt: number }, { permissi
   if (at >= struct.expiresAt * 1000) fail("expired", `it expired at ${struct.expiresAt} (s), not after ${at} (ms)`);
 }
 
-/** The signer's right on chain now, which must last beyond `use.at`. */
-async function signerRight(context: AuthorityContext, signer: Address, permission: StreamPermission, use: AuthorityUse, fail: Fail): Promise<number> {
+/** A value now, or later: a warm permission cache answers synchronously, and then so do the checks. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** `next(value)`, without a turn of the event loop when `value` is already known. */
+export function whenKnown<T, U>(value: MaybePromise<T>, next: (value: T) => U): MaybePromise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+/** The signer's right on chain now, which must last beyond `use.at`: its expiry in ms. */
+function signerRight(context: AuthorityContext, signer: Address, permission: StreamPermission, use: AuthorityUse, fail: Fail): MaybePromise<number> {
   const answer = context.permissions.getPermissionExpiry({
     streamId: use.streamId,
     userId: signer,
@@ -66,10 +74,11 @@ async function signerRight(context: AuthorityContext, signer: Address, permissio
     // The public may hold Publish and Subscribe, never Grant.
     allowPublic: permission !== StreamPermission.GRANT,
   });
-  const expiry = typeof answer === "number" ? answer : await answer;
-  if (expiry <= 0) fail("revoked", `its signer ${signer} does not hold ${permission} on ${use.streamId}`);
-  if (use.at >= expiry * 1000) fail("revoked", `its signer's ${permission} on ${use.streamId} expires at ${expiry} (s), not after ${use.at} (ms)`);
-  return expiry * 1000;
+  return whenKnown(typeof answer === "number" ? answer : Promise.resolve(answer), (expiry) => {
+    if (expiry <= 0) fail("revoked", `its signer ${signer} does not hold ${permission} on ${use.streamId}`);
+    if (use.at >= expiry * 1000) fail("revoked", `its signer's ${permission} on ${use.streamId} expires at ${expiry} (s), not after ${use.at} (ms)`);
+    return expiry * 1000;
+  });
 }
 
 function signatureProblem(context: AuthorityContext, signer: string): string {
@@ -81,46 +90,53 @@ function signatureProblem(context: AuthorityContext, signer: string): string {
  * on `use.streamId` at `use.at`: the stream is listed, the bit set, `use.at` before
  * `expiresAt`, the delegation signed for this chain and registry by the holder (`holder`, when
  * the caller knows who it must be), who holds the permission on chain now, beyond `use.at`.
- * Throws InvalidDelegationError with the broken rule.
+ * Throws (or rejects with, when the right is read asynchronously) InvalidDelegationError with
+ * the broken rule; answers synchronously when the permission source does.
  *
  * @example
  * const { signer: holder } = await checkDelegation(context, frame.delegation, { streamId, permission: StreamPermission.SUBSCRIBE, at: Date.now() });
  */
-export async function checkDelegation(
+export function checkDelegation(
   context: AuthorityContext,
   delegation: unknown,
   use: AuthorityUse,
   holder?: Address,
-): Promise<AuthorityVerdict<SignedDelegation>> {
+): MaybePromise<AuthorityVerdict<SignedDelegation>> {
   const { struct, signer } = context.memo.delegation(delegation);
   if (!struct.streamIds.includes(use.streamId)) delegationFail("stream", `it does not list ${use.streamId}`);
   checkUse(struct, use, delegationFail);
   if (signer === undefined || (holder !== undefined && signer !== holder)) delegationFail("signature", signatureProblem(context, holder ?? "anyone"));
-  const right = await signerRight(context, signer, use.permission, use, delegationFail);
-  return { struct, signer, expiresAt: Math.min(struct.expiresAt * 1000, right) };
+  return whenKnown(signerRight(context, signer, use.permission, use, delegationFail), (right) => ({
+    struct,
+    signer,
+    expiresAt: Math.min(struct.expiresAt * 1000, right),
+  }));
 }
 
 /**
  * Whether `grant` (parsed JSON, checked strictly), presented by `presenter`, lets them use
  * `use.permission` on `use.streamId` at `use.at`: same stream, bit set, `use.at` before
  * `expiresAt`, the presenter its grantee, signed by its issuer for this chain and registry,
- * and the issuer holding Grant on chain now, beyond `use.at`. Throws InvalidAccessGrantError
- * with the broken rule.
+ * and the issuer holding Grant on chain now, beyond `use.at`. Throws (or rejects with)
+ * InvalidAccessGrantError with the broken rule, as checkDelegation.
  *
  * @example
  * await checkAccessGrant(context, frame.grant, { streamId, permission: StreamPermission.SUBSCRIBE, at: Date.now() }, authenticatedAddress);
  */
-export async function checkAccessGrant(
+export function checkAccessGrant(
   context: AuthorityContext,
   grant: unknown,
   use: AuthorityUse,
   presenter: Address | undefined,
-): Promise<AuthorityVerdict<SignedAccessGrant>> {
+): MaybePromise<AuthorityVerdict<SignedAccessGrant>> {
   const { struct, signer } = context.memo.accessGrant(grant);
   if (struct.streamId !== use.streamId) grantFail("stream", `it is for ${struct.streamId}, not ${use.streamId}`);
   checkUse(struct, use, grantFail);
   if (presenter !== struct.grantee) grantFail("grantee", `it was issued to ${struct.grantee}, not ${presenter ?? "an anonymous connection"}`);
   if (signer !== struct.issuer) grantFail("signature", signatureProblem(context, struct.issuer));
-  const right = await signerRight(context, struct.issuer, StreamPermission.GRANT, use, grantFail);
-  return { struct, signer: struct.issuer, expiresAt: Math.min(struct.expiresAt * 1000, right) };
+  return whenKnown(signerRight(context, struct.issuer, StreamPermission.GRANT, use, grantFail), (right) => ({
+    struct,
+    signer: struct.issuer,
+    expiresAt: Math.min(struct.expiresAt * 1000, right),
+  }));
 }

@@ -1,9 +1,8 @@
-import type { Address } from "viem";
 import { InvalidMessageError, MessageRejectedError } from "../message/errors";
 import type { SignedStreamMessage } from "../message/types";
 import { isSignedByPublisher } from "../message/verify";
 import { StreamPermission } from "../permissions";
-import { checkAccessGrant, checkDelegation, type AuthorityContext } from "./check";
+import { checkAccessGrant, checkDelegation, whenKnown, type AuthorityContext, type AuthorityUse, type MaybePromise } from "./check";
 import { InvalidAccessGrantError, InvalidDelegationError } from "./errors";
 import type { SignedAccessGrant, SignedDelegation } from "./types";
 
@@ -48,28 +47,34 @@ function rejectWith(error: unknown): never {
  *   delegation for this domain and holds Publish now, beyond the message's timestamp.
  * - grant: signed by `publisher`, who is the grantee; the issuer holds Grant now.
  */
-export async function checkAuthorizedMessage(
+export function checkAuthorizedMessage(
   context: AuthorityContext,
   message: SignedStreamMessage,
   carried: CarriedAuthority,
-): Promise<AuthorizedStreamMessage> {
+): MaybePromise<AuthorizedStreamMessage> {
   if (carried.delegation !== undefined && carried.grant !== undefined) {
     const cause = new InvalidMessageError("grant", "cannot come with a delegation");
     throw new MessageRejectedError("malformed", cause.message, { cause });
   }
   const use = { streamId: message.streamId, permission: StreamPermission.PUBLISH, at: message.timestamp } as const;
   try {
-    if (carried.delegation !== undefined) {
-      const { struct: delegation } = await checkDelegation(context, carried.delegation, use, message.publisher as Address);
-      if (!isSignedByPublisher(message, context.separator, delegation.delegate)) {
-        throw new MessageRejectedError("invalid-signature", `the signature is not the delegate ${delegation.delegate}'s`);
-      }
-      return Object.assign(message, { delegation });
-    }
-    if (!isSignedByPublisher(message, context.separator)) throw new MessageRejectedError("invalid-signature", `the signature is not ${message.publisher}'s`);
-    const { struct: grant } = await checkAccessGrant(context, carried.grant, use, message.publisher);
-    return Object.assign(message, { grant });
+    const checked = carried.delegation !== undefined ? delegated(context, message, carried.delegation, use) : granted(context, message, carried.grant, use);
+    return checked instanceof Promise ? checked.catch(rejectWith) : checked;
   } catch (error) {
     return rejectWith(error);
   }
+}
+
+function delegated(context: AuthorityContext, message: SignedStreamMessage, delegation: unknown, use: AuthorityUse): MaybePromise<AuthorizedStreamMessage> {
+  return whenKnown(checkDelegation(context, delegation, use, message.publisher), ({ struct }) => {
+    if (!isSignedByPublisher(message, context.separator, struct.delegate)) {
+      throw new MessageRejectedError("invalid-signature", `the signature is not the delegate ${struct.delegate}'s`);
+    }
+    return Object.assign(message, { delegation: struct });
+  });
+}
+
+function granted(context: AuthorityContext, message: SignedStreamMessage, grant: unknown, use: AuthorityUse): MaybePromise<AuthorizedStreamMessage> {
+  if (!isSignedByPublisher(message, context.separator)) throw new MessageRejectedError("invalid-signature", `the signature is not ${message.publisher}'s`);
+  return whenKnown(checkAccessGrant(context, grant, use, message.publisher), ({ struct }) => Object.assign(message, { grant: struct }));
 }
