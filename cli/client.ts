@@ -5,7 +5,7 @@ import { readDeployment } from "../sdk/node";
 import { CliError } from "./errors";
 import { ExitCode } from "./exitCodes";
 import type { GlobalOptions } from "./options";
-import { createWaitNotice } from "./progress";
+import { watchPendingWrites } from "./progress";
 
 /** Where `npm start` writes deployments/localhost.json: the bundle lives in dist/, the package root is one up. */
 const DEPLOYMENTS_DIR = path.resolve(__dirname, "..", "deployments");
@@ -24,7 +24,7 @@ export function privateKey(options: GlobalOptions): `0x${string}` | undefined {
   if (options.privateKey === undefined || options.privateKey === "") return undefined;
   const key = options.privateKey.trim().replace(/^(0x)?/, "0x");
   if (!isPrivateKey(key)) {
-    throw new CliError("invalid private key: expected 64 hex digits (0x optional)", ExitCode.USAGE);
+    throw new CliError("invalid private key: expected 64 hex digits (0x optional) of a number from 1 to n-1 (secp256k1)", ExitCode.USAGE);
   }
   return key as `0x${string}`;
 }
@@ -40,20 +40,20 @@ export async function withClient(
   run: (client: KeywayClient, options: GlobalOptions) => Promise<void>,
   { cache = false, writes = false }: { cache?: boolean; writes?: boolean } = {},
 ): Promise<void> {
-  const notice = createWaitNotice();
+  const pending = watchPendingWrites(options.rpcUrl);
   const client = new KeywayClient({
     rpcUrl: options.rpcUrl,
     ...(await registry(options)),
     privateKey: privateKey(options),
-    onTransactionSent: notice.onSent,
+    onTransactionSent: pending.onSent,
     ...(cache ? {} : { cache: false as const }),
   });
   try {
     // Before any RPC: a missing key is the user's to fix whatever the node says.
     if (writes && client.context.walletClient === undefined) throw new MissingSignerError("this command");
-    await run(client, options);
+    await Promise.race([run(client, options), pending.nodeLost]);
   } finally {
-    notice.stop();
+    pending.stop();
     client.destroy();
   }
 }

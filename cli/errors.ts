@@ -1,5 +1,6 @@
 import { CommanderError } from "commander";
 import { KeywayError, RegistryNotFoundError } from "../sdk";
+import { errorChain } from "../sdk/errors";
 import { ExitCode, exitCodeFor } from "./exitCodes";
 
 /** A failure the CLI itself detects (no registry configured, no code at its address...). */
@@ -14,18 +15,9 @@ export class CliError extends Error {
   }
 }
 
-function causes(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let e = error; e !== undefined && chain.length < 10; e = (e as { cause?: unknown }).cause) {
-    chain.push(e);
-    if (typeof e !== "object" || e === null) break;
-  }
-  return chain;
-}
-
 // viem reports a refused connection as an HttpRequestError caused by fetch's "fetch failed".
 function isConnectionFailure(error: unknown): boolean {
-  return causes(error).some(
+  return errorChain(error).some(
     (e) => e instanceof Error && (e.name === "HttpRequestError" || /fetch failed|ECONNREFUSED/.test(e.message)),
   );
 }
@@ -64,7 +56,7 @@ export function reportError(error: unknown, options: { rpcUrl: string; verbose: 
   const { exitCode, message } = describeError(error, options.rpcUrl);
   process.stderr.write(`keyway: ${message}\n`);
   if (options.verbose) {
-    for (const e of causes(error)) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    for (const e of errorChain(error)) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
   }
   return exitCode;
 }

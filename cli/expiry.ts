@@ -13,9 +13,10 @@ function isCalendarDay(day: string): boolean {
 }
 
 /**
- * Reads an `--expires` value: a duration from now (`30m`, `12h`, `7d`, `2w`, `90s`) or an
- * ISO 8601 date/time (`2026-12-31`, `2026-12-31T18:00`, `2026-12-31T18:00+02:00`; UTC unless a
- * zone is given). It must lie in the future.
+ * Reads an `--expires` value: a positive duration from now (`30m`, `12h`, `7d`, `2w`, `90s`) or
+ * an ISO 8601 date/time (`2026-12-31`, `2026-12-31T18:00`, `2026-12-31T18:00+02:00`; UTC unless
+ * a zone is given). Whether the time is still in the future is for the chain's clock to say,
+ * not the local one: the registry refuses a past expiry (`ExpiryInPast`, exit 2).
  */
 export function parseExpiry(text: string, now: Date = new Date()): Date {
   const value = text.trim();
@@ -23,6 +24,7 @@ export function parseExpiry(text: string, now: Date = new Date()): Date {
   const iso = ISO.exec(value);
   let date: Date;
   if (relative) {
+    if (Number(relative[1]) === 0) throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: a duration must be positive`);
     date = new Date(now.getTime() + Number(relative[1]) * UNIT_SECONDS[relative[2]] * 1000);
   } else if (iso) {
     const [, day, time, zone] = iso;
@@ -32,6 +34,5 @@ export function parseExpiry(text: string, now: Date = new Date()): Date {
     throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: use a duration such as 30m, 12h, 7d or an ISO date/time`);
   }
   if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: not a real date`);
-  if (date.getTime() <= now.getTime()) throw new InvalidArgumentError(`Expiry ${JSON.stringify(text)} is not in the future`);
   return date;
 }

@@ -88,11 +88,27 @@ contract StreamMessageVerifier {
         return expiry > block.timestamp ? expiry : 0;
     }
 
-    /// @notice Whether a subscriber may accept `message` as far as the chain can tell: signed by
-    /// its publisher, who holds Publish now, with the message's timestamp (ms) before that
-    /// permission's expiry (s). Clock skew and duplicates are the subscriber's to check.
+    /// @notice Whether `message` passes the SDK parser's structural checks that the chain can
+    /// make on its own: non-empty `msgChainId` and `contentType`, and a chain link that points
+    /// back (`prevTimestamp == 0` with `prevSequenceNumber == 0`, or `(prevTimestamp,
+    /// prevSequenceNumber)` strictly before `(timestamp, sequenceNumber)`).
+    /// @dev The SDK's other checks stay off chain, where a message arrives as JSON text: the
+    /// length limits (counted in UTF-16 code units of its strings), well-formed strings, a
+    /// canonical stream id (a non-canonical one names no stream, so `mayPublish` is false
+    /// anyway), lowercase hex, timestamps below 2^53 (implied here by the Publish expiry).
+    function isWellFormed(StreamMessage calldata message) public pure returns (bool) {
+        if (bytes(message.msgChainId).length == 0 || bytes(message.contentType).length == 0) return false;
+        if (message.prevTimestamp == 0) return message.prevSequenceNumber == 0;
+        return message.prevTimestamp < message.timestamp
+            || (message.prevTimestamp == message.timestamp && message.prevSequenceNumber < message.sequenceNumber);
+    }
+
+    /// @notice Whether a subscriber may accept `message` as far as the chain can tell: well
+    /// formed (`isWellFormed`), signed by its publisher, who holds Publish now, with the
+    /// message's timestamp (ms) before that permission's expiry (s). Clock skew, duplicates and
+    /// gaps are the subscriber's to check.
     function mayPublish(StreamMessage calldata message, bytes calldata signature) external view returns (bool) {
-        if (!isSignedByPublisher(message, signature)) return false;
+        if (!isWellFormed(message) || !isSignedByPublisher(message, signature)) return false;
         uint256 expiry = publishExpiry(message.streamId, message.publisher);
         return expiry != 0 && message.timestamp < expiry * 1000;
     }

@@ -62,6 +62,9 @@ contract StreamRegistry {
     /// @notice A stream and all of its permissions were deleted.
     event StreamDeleted(bytes32 indexed streamKey);
     /// @notice `holder`'s whole state on the stream after a change, packed as in storage.
+    /// Emitted only when the stored state changed: a write that leaves a holder's expiries as
+    /// they were (revoking what is not held, granting what is already held until that very
+    /// expiry, an all-zero entry) writes nothing and emits nothing.
     /// @dev The last such event per holder since the stream's creation is its state, so
     /// `eth_getLogs` filtered by `streamKey` from `getStreamCreationBlock` rebuilds everything.
     event PermissionsUpdated(bytes32 indexed streamKey, address indexed holder, uint256 expiries);
@@ -174,27 +177,46 @@ contract StreamRegistry {
 
     // ----------------------------------------------------------------------- permission writes
 
-    /// @notice Grants `permission` to `user` (`address(0)`: the public) forever. Needs Grant.
+    /// @notice Grants `permission` to `user` (`address(0)`: the public) forever.
+    ///
+    /// Requirements: the stream exists; the caller holds Grant; the public only Publish or Subscribe.
+    ///
+    /// Emits `PermissionsUpdated` unless `user` already held `permission` forever (then nothing is written).
     function grantPermission(string calldata streamId, address user, Permission permission) external {
         (bytes32 key, mapping(address => uint256) storage holders) = _authorize(streamId, Permission.Grant);
         // FOREVER cannot be in the past here: the caller's Grant, at most FOREVER, is still held.
         if (user == address(0) && !_isPublicPermission(permission)) revert PublicPermissionNotAllowed(permission);
-        _store(key, holders, user, _withExpiry(holders[user], permission, FOREVER));
+        uint256 old = holders[user];
+        _store(key, holders, user, old, _withExpiry(old, permission, FOREVER));
     }
 
-    /// @notice Revokes `permission` from `user`. Needs Grant, unless `user` is the caller.
+    /// @notice Revokes `permission` from `user`.
+    ///
+    /// Requirements: the stream exists; the caller holds Grant, or is `user` (anyone may renounce).
+    ///
+    /// Emits `PermissionsUpdated` unless `user` had no expiry stored for `permission` (then
+    /// nothing is written: a revoke of nothing costs no storage and no log).
     function revokePermission(string calldata streamId, address user, Permission permission) external {
         _revoke(streamId, user, uint8(1 << uint8(permission)));
     }
 
-    /// @notice Revokes all five permissions from `user`. Needs Grant, unless `user` is the caller.
+    /// @notice Revokes all five permissions from `user`.
+    ///
+    /// Requirements: the stream exists; the caller holds Grant, or is `user`.
+    ///
+    /// Emits `PermissionsUpdated` unless `user` had nothing stored (then nothing is written).
     function revokeAllPermissionsForUser(string calldata streamId, address user) external {
         _revoke(streamId, user, ALL_PERMISSIONS_MASK);
     }
 
     /// @notice For each `users[i]`, sets every permission whose entry in `expiries[i]` is
     /// non-zero to exactly that expiry (it may shorten one) and leaves the others as they are.
-    /// One transaction for many holders. Needs Grant.
+    /// One transaction for many holders.
+    ///
+    /// Requirements: equal lengths; the stream exists; the caller holds Grant; the public only
+    /// Publish or Subscribe; every non-zero expiry later than `block.timestamp`.
+    ///
+    /// Emits `PermissionsUpdated` for each entry that changes its holder's expiries, none for the others.
     function grantPermissions(string calldata streamId, address[] calldata users, uint40[5][] calldata expiries)
         external
     {
@@ -203,12 +225,18 @@ contract StreamRegistry {
         for (uint256 i; i < users.length; ++i) {
             address user = users[i];
             (uint256 granted, uint256 fields) = _packGrantable(user, expiries[i]);
-            _store(key, holders, user, (holders[user] & ~fields) | granted);
+            uint256 old = holders[user];
+            _store(key, holders, user, old, (old & ~fields) | granted);
         }
     }
 
     /// @notice For each `users[i]`, clears every permission `p` whose bit `1 << p` is set in
-    /// `masks[i]`. Needs Grant for every holder other than the caller.
+    /// `masks[i]`.
+    ///
+    /// Requirements: equal lengths; the stream exists; every mask at most 0x1f; the caller holds
+    /// Grant (as it was at the start of the call) for every holder other than itself.
+    ///
+    /// Emits `PermissionsUpdated` for each entry that clears a stored expiry, none for the others.
     function revokePermissions(string calldata streamId, address[] calldata users, uint8[] calldata masks) external {
         if (users.length != masks.length) revert LengthMismatch();
         (bytes32 key, mapping(address => uint256) storage holders) = _existing(streamId);
@@ -219,7 +247,11 @@ contract StreamRegistry {
     }
 
     /// @notice For each `users[i]`, overwrites all five permissions with `expiries[i]`
-    /// (0: not held). Needs Grant.
+    /// (0: not held).
+    ///
+    /// Requirements: as `grantPermissions`.
+    ///
+    /// Emits `PermissionsUpdated` for each entry that changes its holder's expiries, none for the others.
     function setPermissions(string calldata streamId, address[] calldata users, uint40[5][] calldata expiries)
         external
     {
@@ -249,7 +281,7 @@ contract StreamRegistry {
         for (uint256 i; i < users.length; ++i) {
             address user = users[i];
             (uint256 packed,) = _packGrantable(user, expiries[i]);
-            _store(key, holders, user, packed);
+            _store(key, holders, user, holders[user], packed);
         }
     }
 
@@ -274,12 +306,17 @@ contract StreamRegistry {
         for (uint256 p; p < PERMISSION_COUNT; ++p) {
             if (mask & (1 << p) != 0) cleared |= EXPIRY_MASK << (p * EXPIRY_BITS);
         }
-        _store(key, holders, user, holders[user] & ~cleared);
+        uint256 old = holders[user];
+        _store(key, holders, user, old, old & ~cleared);
     }
 
-    function _store(bytes32 key, mapping(address => uint256) storage holders, address user, uint256 packed)
+    /// @dev Stores `user`'s new expiries and says so, unless they equal the `old` ones: a write
+    /// that changes nothing must cost nothing and tell nobody (no slot write, no log, no cache
+    /// of the stream flushed by a free self-revocation).
+    function _store(bytes32 key, mapping(address => uint256) storage holders, address user, uint256 old, uint256 packed)
         private
     {
+        if (packed == old) return;
         holders[user] = packed;
         emit PermissionsUpdated(key, user, packed);
     }

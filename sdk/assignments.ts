@@ -32,14 +32,14 @@ export interface EncodedExpiries {
 
 /**
  * Encodes assignments for `grantPermissions` / `setPermissions`: each listed permission gets
- * its `expiresAt` (else FOREVER), the others 0. Everything the registry would reject is
- * rejected here first, so no transaction is sent in vain. An empty `permissions` list is
- * allowed only when overwriting (it clears the holder).
+ * its `expiresAt` (else FOREVER), the others 0. Malformed input is rejected here, before any
+ * RPC call. An empty `permissions` list is allowed only when overwriting (it clears the holder).
+ *
+ * Whether an expiry is already past is not judged here: only the chain's clock can say, and a
+ * chain's clock may run behind or ahead of the local one. The registry refuses such an expiry
+ * with `ExpiryInPast` when the write is simulated, so no transaction is sent in vain either.
  */
-export function encodeExpiries(
-  assignments: readonly PermissionAssignment[],
-  { allowEmpty, nowSeconds = Math.floor(Date.now() / 1000) }: { allowEmpty: boolean; nowSeconds?: number },
-): EncodedExpiries {
+export function encodeExpiries(assignments: readonly PermissionAssignment[], { allowEmpty }: { allowEmpty: boolean }): EncodedExpiries {
   const users = holdersOf(assignments);
   const expiries = assignments.map((assignment) => {
     const indexes = permissionIndexes(assignment, allowEmpty);
@@ -48,7 +48,7 @@ export function encodeExpiries(
     for (const [name, date] of Object.entries(assignment.expiresAt ?? {})) {
       const p = permissionIndex(name as StreamPermission);
       if (!indexes.includes(p)) throw new InvalidArgumentError(`expiresAt.${name} is set but ${name} is not in permissions`);
-      row[p] = expirySeconds(name, date, nowSeconds);
+      row[p] = expirySeconds(name, date);
     }
     return row;
   });
@@ -105,12 +105,12 @@ function permissionIndexes(assignment: PermissionAssignment, allowEmpty: boolean
   return indexes;
 }
 
-function expirySeconds(name: string, date: unknown, nowSeconds: number): number {
+function expirySeconds(name: string, date: unknown): number {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
     throw new InvalidArgumentError(`expiresAt.${name} is not a valid Date`);
   }
   const seconds = Math.floor(date.getTime() / 1000);
-  if (seconds <= nowSeconds) throw new InvalidArgumentError(`expiresAt.${name} (${date.toISOString()}) is in the past`);
+  if (seconds <= 0) throw new InvalidArgumentError(`expiresAt.${name} (${date.toISOString()}) is not after the unix epoch`);
   if (seconds >= FOREVER) throw new InvalidArgumentError(`expiresAt.${name} is beyond the largest expiry; omit it to grant forever`);
   return seconds;
 }

@@ -21,6 +21,24 @@ export type KeywayErrorCode =
   | "INVALID_DELEGATION"
   | "INVALID_GRANT";
 
+/** Longest cause chain followed: deeper (or cyclic) chains are cut there. */
+const MAX_CAUSES = 16;
+
+/**
+ * `error` and its causes (`error.cause`, its `cause`...), outermost first: the one walk over a
+ * cause chain, for the SDK (decoding a registry revert wherever a provider buried it) and the
+ * CLI (telling a refused connection from other failures). Stops at a value that is not an
+ * object, at one already seen (a cycle) and after 16 links.
+ */
+export function errorChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e !== undefined && chain.length < MAX_CAUSES && !chain.includes(e); e = (e as { cause?: unknown }).cause) {
+    chain.push(e);
+    if (typeof e !== "object" || e === null) break;
+  }
+  return chain;
+}
+
 export interface KeywayErrorOptions {
   cause?: unknown;
 }

@@ -2,6 +2,7 @@ import { BaseError, ContractFunctionExecutionError, ContractFunctionRevertedErro
 import { streamRegistryAbi } from "./abi";
 import {
   ContractError,
+  errorChain,
   InvalidArgumentError,
   InvalidPermissionError,
   InvalidStreamIdError,
@@ -38,7 +39,7 @@ export function toKeywayError(error: unknown): KeywayError {
  * ethers do not always give the JSON-RPC code viem looks for).
  */
 function registryRevert(error: unknown): { errorName: string; args: readonly unknown[] } | undefined {
-  for (let e = error; e !== null && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+  for (const e of errorChain(error)) {
     if (e instanceof ContractFunctionRevertedError && e.data !== undefined) return { errorName: e.data.errorName, args: e.data.args ?? [] };
     const data = revertDataOf(e);
     if (data !== undefined && data.length >= 10) {

@@ -1,5 +1,5 @@
-import type { Command } from "commander";
-import { stringToHex, type Address } from "viem";
+import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
+import type { Address } from "viem";
 import {
   createMessageValidator,
   createPublisher,
@@ -18,11 +18,28 @@ import { privateKey, withClient } from "../client";
 import { CliError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { formatHolder } from "../format";
-import { stdinLines } from "../lines";
+import { inputLines, type Line, lineText } from "../lines";
 import { globalOptions } from "../options";
 import { print, printJsonLine } from "../output";
 
 const CONTENT_TYPE = "application/json";
+const MIB = 1024 * 1024;
+/** Longest stdin line `message sign` takes by default: the content it signs. */
+export const DEFAULT_SIGN_MAX_LINE_BYTES = MIB;
+/** `message verify`'s default: a signed message carries its content as hex, twice as long, plus its fields. */
+export const DEFAULT_VERIFY_MAX_LINE_BYTES = 4 * MIB;
+
+/** `--max-line-bytes <n>`: a positive whole number of bytes. */
+function maxLineBytesOption(defaultBytes: number): Option {
+  return new Option("--max-line-bytes <n>", "longest stdin line taken, in bytes; a longer one is an error (exit 2)")
+    .default(defaultBytes)
+    .argParser((value) => {
+      if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+        throw new CommanderArgumentError("expected a positive whole number of bytes");
+      }
+      return Number(value);
+    });
+}
 
 /** The verdict on one input line of `message verify`. */
 interface Verdict {
@@ -51,6 +68,11 @@ function parseJsonLine(text: string, line: number): unknown {
   }
 }
 
+/** Throws unless the line is UTF-8 JSON; what is signed is the line's bytes as they are, never a reserialisation. */
+function checkJsonLine(line: Line): void {
+  parseJsonLine(lineText(line), line.number);
+}
+
 function formatVerdict(verdict: Verdict): string {
   if (!verdict.valid) return `invalid  line ${verdict.line}  ${verdict.reason}: ${verdict.error}`;
   const position = `${new Date(verdict.timestamp!).toISOString()} #${verdict.sequenceNumber}`;
@@ -59,15 +81,17 @@ function formatVerdict(verdict: Verdict): string {
 }
 
 /** Judges lines one after the other, as a subscriber of `streamId` would (chains, duplicates, gaps). */
-function lineVerifier(client: KeywayClient, domain: MessageDomain, streamId: string): (line: number, text: string) => Promise<Verdict> {
+function lineVerifier(client: KeywayClient, domain: MessageDomain, streamId: string): (line: Line) => Promise<Verdict> {
   // The validator reports a gap through its callback, during the validation of the message after it.
   const gaps: GapEvent[] = [];
   const validator = createMessageValidator({ domain, permissions: client, onGap: (event) => gaps.push(event) });
-  return async (line, text) => {
+  return async (input) => {
+    const line = input.number;
     gaps.length = 0;
     try {
-      // `message sign` publishes on partition 0, so that is the one verified.
-      const { publisher, timestamp, sequenceNumber } = await validator.validate(parseJsonLine(text, line), { streamId, partition: 0 });
+      // `message sign` publishes on partition 0, so that is the one verified; the validator
+      // rejects a message of another stream as wrong-stream.
+      const { publisher, timestamp, sequenceNumber } = await validator.validate(parseJsonLine(lineText(input), line), { streamId, partition: 0 });
       const [gap] = gaps;
       return { line, valid: true, publisher, timestamp, sequenceNumber, ...(gap && { gap: { from: gap.from, to: gap.to } }) };
     } catch (error) {
@@ -86,8 +110,11 @@ export function registerMessageCommands(program: Command): void {
 
   message
     .command("sign <id>")
-    .description("sign each JSON value read from stdin (one per line) as the next message of one chain; writes signed messages as JSON lines")
-    .action((id: string, _flags: unknown, command: Command) => {
+    .description(
+      "sign each JSON value read from stdin (one per line, its exact bytes) as the next message of one chain; writes signed messages as JSON lines",
+    )
+    .addOption(maxLineBytesOption(DEFAULT_SIGN_MAX_LINE_BYTES))
+    .action((id: string, flags: { maxLineBytes: number }, command: Command) => {
       const streamId = normalizeStreamId(id);
       const key = privateKey(globalOptions(command));
       if (key === undefined) throw new MissingSignerError("message sign");
@@ -102,9 +129,9 @@ export function registerMessageCommands(program: Command): void {
         ]);
         if (!mayPublish) throw new UnauthorizedError(streamId, publisherId, StreamPermission.PUBLISH);
         const publisher = createPublisher({ streamId, signer, domain, contentType: CONTENT_TYPE });
-        for await (const { number, text } of stdinLines()) {
-          const content = JSON.stringify(parseJsonLine(text, number));
-          printJsonLine(await publisher.publish(stringToHex(content)));
+        for await (const line of inputLines(flags.maxLineBytes)) {
+          checkJsonLine(line);
+          printJsonLine(await publisher.publish(line.bytes));
         }
       });
     });
@@ -112,15 +139,16 @@ export function registerMessageCommands(program: Command): void {
   message
     .command("verify <id>")
     .description("check each signed message read from stdin (one JSON per line); prints a verdict per line, exits 9 if any is invalid")
-    .action((id: string, _flags: unknown, command: Command) => {
+    .addOption(maxLineBytesOption(DEFAULT_VERIFY_MAX_LINE_BYTES))
+    .action((id: string, flags: { maxLineBytes: number }, command: Command) => {
       const streamId = normalizeStreamId(id);
       return withClient(
         globalOptions(command),
         async (client, options) => {
           const verify = lineVerifier(client, await messageDomain(client), streamId);
           let invalid = 0;
-          for await (const { number, text } of stdinLines()) {
-            const verdict = await verify(number, text);
+          for await (const line of inputLines(flags.maxLineBytes)) {
+            const verdict = await verify(line);
             if (!verdict.valid) invalid += 1;
             print(options, verdict, () => formatVerdict(verdict));
           }

@@ -104,6 +104,21 @@ describe("keyway: options, errors and exit codes", function () {
     expect(result.stderr + result.stdout).not.to.include("ab".repeat(31));
   });
 
+  it("a private key of 0 or not below the curve order n: exit 2, neither the key nor its value echoed", async function () {
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    for (const value of [0n, n, n + 1n, 2n ** 256n - 1n]) {
+      const hex = value.toString(16).padStart(64, "0");
+      for (const args of [["stream", "create", "/x"], ["message", "sign", streamId]]) {
+        expectFailure(await chain.keyway([...args, "--private-key", hex], { input: "1\n" }), 2, /^keyway: invalid private key: expected 64 hex digits \(0x optional\) of a number from 1 to n-1/);
+        const verbose = await chain.keyway([...args, "--private-key", hex, "--verbose"], { input: "1\n" });
+        expect(verbose.code, verbose.stderr).to.equal(2);
+        const output = verbose.stderr + verbose.stdout;
+        expect(output).not.to.include(hex);
+        if (value !== 0n) expect(output).not.to.include(value.toString(10)); // (a lone "0" is in any message)
+      }
+    }
+  });
+
   it("a valid key is never printed, even with --verbose on a failure", async function () {
     const result = await chain.keyway(["permission", "grant", streamId, "public", "edit", "--verbose"], { signer: alice });
     expect(result.code).to.equal(2);
@@ -119,6 +134,40 @@ describe("keyway: options, errors and exit codes", function () {
     expect(verbose.stderr.split("\n")[0]).to.match(/^keyway: cannot reach the node/);
     expect(verbose.stderr).to.match(/\n\s+at /);
     expect(verbose.stderr).to.include("fetch failed");
+  });
+
+  it("a node that dies while a write waits to be mined: exit 6 within seconds, one line naming the node", async function () {
+    // A node of its own: this test kills it.
+    const doomed = await startTestChain();
+    try {
+      const [owner] = doomed.accounts;
+      const call = (method: string, params: unknown[] = []) =>
+        fetch(doomed.node.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+      await call("evm_setAutomine", [false]);
+      const started = Date.now();
+      const pending = doomed.keyway(["stream", "create", "/never-mined"], { signer: owner });
+      // Wait for the transaction to reach the node's pool, then kill the node under it.
+      for (let pooled = false; !pooled; ) {
+        const block = (await (await call("eth_getBlockByNumber", ["pending", false])).json()) as { result: { transactions: string[] } };
+        pooled = block.result.transactions.length > 0;
+        if (!pooled) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(Date.now() - started, "the write reached the node").to.be.lessThan(60_000);
+      }
+      await doomed.stop();
+      const killedAt = Date.now();
+      const result = await pending;
+      const seconds = (Date.now() - killedAt) / 1000;
+      console.log(`      the CLI reported the dead node ${seconds.toFixed(1)} s after it was killed`);
+      expect(result.code, result.stderr).to.equal(6);
+      expect(result.stdout).to.equal("");
+      const lines = result.stderr.trimEnd().split("\n").filter((line) => !/^keyway: sent 0x[0-9a-f]{64}, waiting for it to be mined\.\.\.$/.test(line));
+      expect(lines, result.stderr).to.have.length(1);
+      expect(lines[0]).to.match(new RegExp(`^keyway: the node at ${doomed.node.url} stopped answering while transaction 0x[0-9a-f]{64} waited to be mined`));
+      // viem's own wait gives up after 180 s; "within seconds" with room for a loaded machine.
+      expect(seconds).to.be.lessThan(60);
+    } finally {
+      await doomed.stop();
+    }
   });
 
   it("says that it waits when a transaction is not mined at once (on stderr, stdout stays clean)", async function () {

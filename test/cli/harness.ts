@@ -28,14 +28,18 @@ export function cleanEnv(overrides: Record<string, string | undefined> = {}): No
   return { ...env, ...overrides };
 }
 
-/** Runs the real `keyway` binary as a child process. */
-export function runKeyway(args: string[], { env, input }: { env: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
+/** Runs the real `keyway` binary as a child process; `input` (text or raw bytes) is its whole stdin. */
+export function runKeyway(args: string[], { env, input }: { env: NodeJS.ProcessEnv; input?: string | Uint8Array }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [KEYWAY_BIN, ...args], { cwd: ROOT, env, stdio: "pipe" });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    // A command that stops reading early (a refused line) closes stdin under the rest of the input.
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") reject(error);
+    });
     child.once("error", reject);
     child.once("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? "");
@@ -51,7 +55,7 @@ export interface TestChain {
   /** Environment for the CLI: this node and registry, no key. */
   env: NodeJS.ProcessEnv;
   /** Runs `keyway` against this chain, signing with `signer` when given. */
-  keyway(args: string[], options?: { signer?: DevAccount; input?: string; env?: Record<string, string | undefined> }): Promise<CliResult>;
+  keyway(args: string[], options?: { signer?: DevAccount; input?: string | Uint8Array; env?: Record<string, string | undefined> }): Promise<CliResult>;
   stop(): Promise<void>;
 }
 

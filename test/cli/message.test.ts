@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { expectFailure, startTestChain, type TestChain } from "./harness";
+import { spawn } from "node:child_process";
+import { expectFailure, KEYWAY_BIN, startTestChain, type TestChain } from "./harness";
 
 type Signed = Record<string, unknown> & { signature: string; content: string; sequenceNumber: number; timestamp: number; publisher: string };
 type Verdict = { line: number; valid: boolean; reason?: string; publisher?: string; gap?: unknown };
@@ -45,7 +46,7 @@ describe("keyway message", function () {
       expect(message.signature).to.match(/^0x[0-9a-f]{130}$/);
     }
     expect(Buffer.from(messages[0].content.slice(2), "hex").toString()).to.equal('{"temperature":21.5}');
-    expect(Buffer.from(messages[1].content.slice(2), "hex").toString()).to.equal("[1,2]");
+    expect(Buffer.from(messages[1].content.slice(2), "hex").toString()).to.equal("[1, 2]");
     expect(messages[0].prevTimestamp).to.equal(0);
     expect([messages[1].prevTimestamp, messages[1].prevSequenceNumber]).to.deep.equal([messages[0].timestamp, messages[0].sequenceNumber]);
     expect(new Set(messages.map((m) => m.msgChainId)).size).to.equal(1);
@@ -122,6 +123,85 @@ describe("keyway message", function () {
     expect(partial.code).to.equal(2);
     expect(partial.stderr).to.equal("keyway: line 2 is not valid JSON\n");
     expect(partial.stdout.trimEnd().split("\n")).to.have.length(1); // line 1 was signed before line 2 was read
+  });
+
+  it("sign signs each line's exact bytes: no reparsing, big numbers and repeated keys kept, CRLF ends a line", async function () {
+    const lines = ["9007199254740993", '{"a":1,"a":2}', ' { "b" : 1.50e+2 } ', '"caf\u00e9 \ud83d\ude00"', '"café 😀"'];
+    const signed = (await sign(lines.join("\n") + "\r\n")).map((line) => JSON.parse(line) as Signed);
+    expect(signed.map((m) => Buffer.from(m.content.slice(2), "hex").toString("utf8"))).to.deep.equal(lines);
+    expect(signed[4].content).to.equal(`0x${Buffer.from('"café 😀"', "utf8").toString("hex")}`);
+    const verified = await chain.keyway(["message", "verify", streamId], { input: signed.map((m) => JSON.stringify(m)).join("\n") });
+    expect(verified.code, verified.stderr).to.equal(0);
+  });
+
+  it("sign refuses a line that is not valid UTF-8 (exit 2, one line) instead of signing a replacement character", async function () {
+    for (const bad of [Buffer.from([0x22, 0xff, 0x22]), Buffer.from([0x22, 0xc3, 0x22]), Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22])]) {
+      const input = Buffer.concat([Buffer.from("1\n"), bad, Buffer.from("\n2\n")]);
+      const result = await chain.keyway(["message", "sign", streamId], { signer: alice, input });
+      expect(result.code, result.stderr).to.equal(2);
+      expect(result.stderr).to.equal("keyway: line 2 is not valid UTF-8\n");
+      expect(result.stdout.trimEnd().split("\n"), "line 1 only").to.have.length(1);
+    }
+  });
+
+  it("verify reports a line that is not valid UTF-8 as malformed", async function () {
+    const [signed] = await sign("1\n");
+    const input = Buffer.concat([Buffer.from(`${signed}\n`), Buffer.from([0x22, 0xff, 0x22, 0x0a])]);
+    const result = await chain.keyway(["message", "verify", streamId, "--json"], { input });
+    expect(result.code).to.equal(9);
+    expect(jsonLines<Verdict & { error: string }>(result.stdout).map(({ line, valid, reason, error }) => ({ line, valid, reason, error }))).to.deep.equal([
+      { line: 1, valid: true, reason: undefined, error: undefined },
+      { line: 2, valid: false, reason: "malformed", error: "line 2 is not valid UTF-8" },
+    ]);
+  });
+
+  describe("line length bound", function () {
+    const MIB = 1024 * 1024;
+
+    it("sign: a line of exactly the bound is signed; one byte more is one line of error, exit 2", async function () {
+      const atBound = "1".repeat(MIB);
+      const ok = await chain.keyway(["message", "sign", streamId], { signer: alice, input: `${atBound}\n` });
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(Buffer.from((JSON.parse(ok.stdout) as Signed).content.slice(2), "hex").toString()).to.equal(atBound);
+      const over = await chain.keyway(["message", "sign", streamId], { signer: alice, input: `1\n${atBound}1\n2\n` });
+      expect(over.code, over.stderr).to.equal(2);
+      expect(over.stderr).to.equal("keyway: line 2 is longer than 1048576 bytes (--max-line-bytes)\n");
+      expect(over.stdout.trimEnd().split("\n"), "line 1 only").to.have.length(1);
+    });
+
+    it("verify: --max-line-bytes sets the bound; a longer line is one line of error, exit 2", async function () {
+      const [signed] = await sign("1\n");
+      const bytes = Buffer.byteLength(signed);
+      const ok = await chain.keyway(["message", "verify", streamId, "--max-line-bytes", String(bytes)], { input: signed });
+      expect(ok.code, ok.stderr).to.equal(0);
+      const over = await chain.keyway(["message", "verify", streamId, "--max-line-bytes", String(bytes - 1)], { input: `${signed}\n` });
+      expectFailure(over, 2, new RegExp(`^keyway: line 1 is longer than ${bytes - 1} bytes \\(--max-line-bytes\\)\n`));
+      for (const bad of ["0", "-1", "1.5", "lots"]) {
+        expectFailure(await chain.keyway(["message", "verify", streamId, "--max-line-bytes", bad]), 2, /--max-line-bytes/);
+      }
+    });
+
+    it("an endless line is refused once the bound is passed: the CLI stops reading, memory stays bounded", async function () {
+      const child = spawn(process.execPath, [KEYWAY_BIN, "message", "verify", streamId], { env: chain.env, stdio: "pipe" });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
+      child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
+      child.stdin.on("error", () => {}); // EPIPE once the CLI has given up: expected
+      const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
+      const chunk = Buffer.alloc(64 * 1024, 0x31); // "1111...": one JSON number that never ends
+      const cap = 64 * MIB; // the old reader buffered all of it, waiting for a newline
+      let written = 0;
+      while (child.exitCode === null && !child.stdin.destroyed && written < cap) {
+        if (!child.stdin.write(chunk)) await new Promise((resolve) => child.stdin.once("drain", resolve).once("close", resolve));
+        written += chunk.length;
+      }
+      child.stdin.end();
+      const code = await closed;
+      expectFailure({ code, stdout, stderr }, 2, /^keyway: line 1 is longer than 4194304 bytes \(--max-line-bytes\)\n/);
+      // The default bound of verify (4 MiB), what the pipe holds, and one chunk: nothing more was read.
+      expect(written, "bytes written before the CLI gave up").to.be.lessThan(8 * MIB);
+    });
   });
 
   it("verify checks the stream id and reads no key", async function () {

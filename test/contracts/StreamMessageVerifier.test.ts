@@ -3,8 +3,10 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import type { Address, Hex } from "viem";
-import { signStreamMessage, hashStreamMessage, type MessageDomain, type SignedStreamMessage, type StreamMessage } from "../../sdk/message";
+import { InvalidMessageError, signStreamMessage, hashStreamMessage, verifyStreamMessage, type MessageDomain, type SignedStreamMessage, type StreamMessage } from "../../sdk/message";
 import { domainSeparator } from "../../sdk/message/hash";
+import { signCheckedMessage } from "../../sdk/message/sign";
+import { toMessageSigner } from "../../sdk/message/signers";
 import type { StreamMessageVerifier } from "../../typechain-types";
 import { deployRegistryFixture, FOREVER, Permission, streamIdOf } from "./fixtures";
 
@@ -133,6 +135,53 @@ describe("StreamMessageVerifier", () => {
     expect(await verifier.mayPublish(before, beforeSignature)).to.equal(true);
     await registry.revokePermission(streamId, alice.address, Permission.Publish);
     expect(await verifier.mayPublish(before, beforeSignature)).to.equal(false);
+  });
+
+  describe("agrees with the SDK's parser on what is well formed", () => {
+    /** Signed with the publisher's key but without the SDK's checks: what a careless or hostile publisher can produce. */
+    function signUnchecked(fixture: Fixture, overrides: Partial<StreamMessage>) {
+      const { domain } = fixture;
+      return signCheckedMessage(message(fixture, fixture.creator.address, overrides), { signer: toMessageSigner(CREATOR_KEY), domain, separator: domainSeparator(domain) });
+    }
+
+    it("rejects, as the SDK does, an empty msgChainId or contentType, a link that does not point back, prevSequenceNumber without prevTimestamp", async () => {
+      const fixture = await loadFixture(verifierFixture);
+      const t = fixture.nowMs;
+      const malformed: Array<Partial<StreamMessage>> = [
+        { msgChainId: "" },
+        { contentType: "" },
+        { timestamp: t, sequenceNumber: 5, prevTimestamp: t, prevSequenceNumber: 5 }, // points at itself
+        { timestamp: t, sequenceNumber: 5, prevTimestamp: t, prevSequenceNumber: 6 }, // forward, same ms
+        { timestamp: t, sequenceNumber: 0, prevTimestamp: t + 1, prevSequenceNumber: 0 }, // forward in time
+        { prevTimestamp: 0, prevSequenceNumber: 1 },
+      ];
+      for (const overrides of malformed) {
+        const signed = await signUnchecked(fixture, overrides);
+        expect(() => verifyStreamMessage(signed, fixture.domain), JSON.stringify(overrides)).to.throw(InvalidMessageError);
+        const [fields, signature] = split(signed);
+        expect(await fixture.verifier.isSignedByPublisher(fields, signature), JSON.stringify(overrides)).to.equal(true);
+        expect(await fixture.verifier.mayPublish(fields, signature), JSON.stringify(overrides)).to.equal(false);
+        expect(await fixture.verifier.isWellFormed(fields), JSON.stringify(overrides)).to.equal(false);
+      }
+    });
+
+    it("accepts, as the SDK does, the closest well-formed cases", async () => {
+      const fixture = await loadFixture(verifierFixture);
+      const t = fixture.nowMs;
+      const wellFormed: Array<Partial<StreamMessage>> = [
+        { msgChainId: "c", contentType: "t" },
+        { prevTimestamp: 0, prevSequenceNumber: 0 },
+        { timestamp: t, sequenceNumber: 5, prevTimestamp: t, prevSequenceNumber: 4 },
+        { timestamp: t, sequenceNumber: 0, prevTimestamp: t - 1, prevSequenceNumber: 2 ** 32 - 1 },
+      ];
+      for (const overrides of wellFormed) {
+        const signed = await sign(fixture, CREATOR_KEY, fixture.creator.address, overrides);
+        expect(verifyStreamMessage(signed, fixture.domain), JSON.stringify(overrides)).to.equal(true);
+        const [fields, signature] = split(signed);
+        expect(await fixture.verifier.isWellFormed(fields), JSON.stringify(overrides)).to.equal(true);
+        expect(await fixture.verifier.mayPublish(fields, signature), JSON.stringify(overrides)).to.equal(true);
+      }
+    });
   });
 
   it("answers no for a stream that does not exist", async () => {

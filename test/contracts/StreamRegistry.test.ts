@@ -456,12 +456,11 @@ describe("StreamRegistry", () => {
       expect(await expiriesOfUser(registry, id, alice.address)).to.deep.equal([FOREVER, FOREVER, soon, FOREVER, 0]);
     });
 
-    it("ignores an all-zero entry (but still reports the holder's state)", async () => {
-      const { registry, id, key, alice } = await loadFixture(streamFixture);
+    it("ignores an all-zero entry: no write, no event", async () => {
+      const { registry, id, alice } = await loadFixture(streamFixture);
       await registry.grantPermission(id, alice.address, Permission.Publish);
-      expect(await eventsOf(registry, registry.grantPermissions(id, [alice.address], [NONE]))).to.deep.equal([
-        updated(key, alice.address, expiriesOf(FOREVER, Permission.Publish)),
-      ]);
+      expect(await eventsOf(registry, registry.grantPermissions(id, [alice.address], [NONE]))).to.deep.equal([]);
+      expect(await expiriesOfUser(registry, id, alice.address)).to.deep.equal(expiriesOf(FOREVER, Permission.Publish));
     });
 
     it("rejects mismatched lengths, a missing stream, and a caller without Grant, changing nothing", async () => {
@@ -552,7 +551,7 @@ describe("StreamRegistry", () => {
         updated(key, alice.address, [FOREVER, FOREVER, 0, FOREVER, 0]),
         updated(key, bob.address, NONE),
         updated(key, alice.address, [0, FOREVER, 0, FOREVER, 0]),
-        updated(key, PUBLIC, expiriesOf(FOREVER, Permission.Publish, Permission.Subscribe)),
+        // The public's entry (mask 0) changes nothing: no event.
       ]);
     });
 
@@ -791,6 +790,71 @@ describe("StreamRegistry", () => {
         .to.be.revertedWithCustomError(registry, "Unauthorized")
         .withArgs(id, alice.address, Permission.Edit);
       expect(await expiriesOfUser(registry, id, bob.address)).to.deep.equal(expiriesOf(FOREVER, Permission.Subscribe));
+    });
+  });
+
+  describe("writes that change nothing", () => {
+    /** The opcodes a mined transaction executed, from Hardhat's debug_traceTransaction. */
+    async function opcodesOf(tx: Promise<ContractTransactionResponse>): Promise<Set<string>> {
+      const { hash } = await (await tx).wait().then((receipt) => receipt!);
+      const trace = (await network.provider.send("debug_traceTransaction", [hash, { disableStorage: true, disableMemory: true, disableStack: true }])) as {
+        failed: boolean;
+        structLogs: { op: string }[];
+      };
+      expect(trace.failed).to.equal(false);
+      return new Set(trace.structLogs.map((log) => log.op));
+    }
+
+    /** Sends `write`, expects it to succeed without a storage write or a log, and every view unchanged. */
+    async function expectNothingWritten(registry: StreamRegistry, id: string, accounts: string[], write: () => Promise<ContractTransactionResponse>) {
+      const before = await stateOf(registry, [id], accounts);
+      const ops = await opcodesOf(write());
+      expect([...ops].filter((op) => op === "SSTORE" || op.startsWith("LOG")), "storage writes and logs").to.deep.equal([]);
+      expect(await stateOf(registry, [id], accounts)).to.deep.equal(before);
+    }
+
+    it("a revoke of what the holder does not hold (by anyone, on themselves) writes nothing and emits nothing", async () => {
+      const { registry, id, creator, alice, carol } = await loadFixture(streamFixture);
+      await registry.grantPermission(id, alice.address, Permission.Subscribe);
+      const accounts = await holders(creator, alice, carol);
+      const stranger = registry.connect(carol);
+      await expectNothingWritten(registry, id, accounts, () => stranger.revokePermission(id, carol.address, Permission.Publish));
+      await expectNothingWritten(registry, id, accounts, () => stranger.revokeAllPermissionsForUser(id, carol.address));
+      await expectNothingWritten(registry, id, accounts, () => stranger.revokePermissions(id, [carol.address, carol.address], [0x1f, 0x01]));
+      // A Grant holder revoking what another does not hold, or with an empty mask.
+      await expectNothingWritten(registry, id, accounts, () => registry.revokePermission(id, alice.address, Permission.Publish));
+      await expectNothingWritten(registry, id, accounts, () => registry.revokePermissions(id, [alice.address, PUBLIC], [0, 0x1f]));
+    });
+
+    it("a grant or set that leaves a holder's expiries as they are writes nothing and emits nothing", async () => {
+      const { registry, id, creator, alice } = await loadFixture(streamFixture);
+      const soon = (await time.latest()) + 1000;
+      await registry.grantPermissions(id, [alice.address, PUBLIC], [expiriesOf(soon, Permission.Publish), expiriesOf(FOREVER, Permission.Subscribe)]);
+      const accounts = await holders(creator, alice);
+      await expectNothingWritten(registry, id, accounts, () => registry.grantPermission(id, creator.address, Permission.Edit));
+      await expectNothingWritten(registry, id, accounts, () => registry.grantPermission(id, PUBLIC, Permission.Subscribe));
+      await expectNothingWritten(registry, id, accounts, () => registry.grantPermissions(id, [alice.address, creator.address], [expiriesOf(soon, Permission.Publish), ALL_FOREVER]));
+      await expectNothingWritten(registry, id, accounts, () => registry.setPermissions(id, [alice.address], [expiriesOf(soon, Permission.Publish)]));
+      await expectNothingWritten(registry, id, accounts, () => registry.setPermissionsMultipleStreams([id], [[PUBLIC]], [[expiriesOf(FOREVER, Permission.Subscribe)]]));
+    });
+
+    it("in a batch, only the entries that change something write and emit", async () => {
+      const { registry, id, key, alice, bob } = await loadFixture(streamFixture);
+      await registry.grantPermission(id, alice.address, Permission.Publish);
+      expect(await eventsOf(registry, registry.revokePermissions(id, [bob.address, alice.address, alice.address], [0x1f, 1 << Permission.Publish, 1 << Permission.Publish]))).to.deep.equal([
+        updated(key, alice.address, NONE),
+      ]);
+      expect(await eventsOf(registry, registry.setPermissions(id, [bob.address, alice.address, bob.address], [NONE, NONE, expiriesOf(FOREVER, Permission.Edit)]))).to.deep.equal([
+        updated(key, bob.address, expiriesOf(FOREVER, Permission.Edit)),
+      ]);
+    });
+
+    it("an expired permission is still stored: revoking it clears it and says so", async () => {
+      const { registry, id, key, alice } = await loadFixture(streamFixture);
+      const soon = (await time.latest()) + 100;
+      await registry.grantPermissions(id, [alice.address], [expiriesOf(soon, Permission.Publish)]);
+      await time.increaseTo(soon + 1);
+      expect(await eventsOf(registry, registry.connect(alice).revokePermission(id, alice.address, Permission.Publish))).to.deep.equal([updated(key, alice.address, NONE)]);
     });
   });
 

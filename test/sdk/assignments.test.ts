@@ -30,7 +30,7 @@ describe("assignment encoding", () => {
     );
     fc.assert(
       fc.property(holder.chain(assignment), (a) => {
-        const { users, expiries } = encodeExpiries([a], { allowEmpty: false, nowSeconds: NOW });
+        const { users, expiries } = encodeExpiries([a], { allowEmpty: false });
         expect(decodeAssignment(users[0], expiries[0], NOW)).to.deep.equal(a);
         const { expiresAt: _, ...revocation } = a;
         const { masks } = encodeRevocations([revocation as PermissionAssignment]);
@@ -48,12 +48,13 @@ describe("assignment encoding", () => {
     });
   });
 
-  it("rejects an expiry at or before now and an invalid Date", () => {
+  it("rejects an invalid Date and one outside (0, FOREVER); leaves 'past' to the chain's clock", () => {
     const at = (seconds: number) => ({ userId: "0x" + "1".repeat(40), permissions: STREAM_PERMISSIONS.slice(2, 3), expiresAt: { publish: new Date(seconds * 1000) } });
-    expect(() => encodeExpiries([at(NOW)], { allowEmpty: false, nowSeconds: NOW })).to.throw(InvalidArgumentError);
-    expect(() => encodeExpiries([at(NaN)], { allowEmpty: false, nowSeconds: NOW })).to.throw(InvalidArgumentError);
-    expect(() => encodeExpiries([at(FOREVER)], { allowEmpty: false, nowSeconds: NOW })).to.throw(InvalidArgumentError);
-    expect(encodeExpiries([at(NOW + 1)], { allowEmpty: false, nowSeconds: NOW }).expiries).to.deep.equal([[0, 0, NOW + 1, 0, 0]]);
+    expect(() => encodeExpiries([at(0)], { allowEmpty: false })).to.throw(InvalidArgumentError);
+    expect(() => encodeExpiries([at(NaN)], { allowEmpty: false })).to.throw(InvalidArgumentError);
+    expect(() => encodeExpiries([at(FOREVER)], { allowEmpty: false })).to.throw(InvalidArgumentError);
+    expect(encodeExpiries([at(1)], { allowEmpty: false }).expiries).to.deep.equal([[0, 0, 1, 0, 0]]);
+    expect(encodeExpiries([at(FOREVER - 1)], { allowEmpty: false }).expiries).to.deep.equal([[0, 0, FOREVER - 1, 0, 0]]);
   });
 });
 

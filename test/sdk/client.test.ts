@@ -218,7 +218,7 @@ describe("KeywayClient (in-process Hardhat)", () => {
     });
 
     it("malformed assignments: typed errors, nothing sent", async () => {
-      const past = new Date(Date.now() - 1000);
+      const past = new Date("2001-01-01"); // past on every chain's clock, whatever the local one says
       const cases: [() => Promise<unknown>, Function][] = [
         [() => owner.grantPermissions(streamId, { userId: "0x123", permissions: [PUBLISH] }), InvalidAddressError],
         [() => owner.grantPermissions(streamId, { userId: "0x" + "aB".repeat(20), permissions: [PUBLISH] }), InvalidAddressError],
@@ -292,6 +292,10 @@ describe("KeywayClient (in-process Hardhat)", () => {
       expect(() => new KeywayClient({ publicClient: publicClient() })).to.throw(InvalidArgumentError);
       expect(() => new KeywayClient({ publicClient: publicClient(), registryAddress: "0x12" })).to.throw(InvalidAddressError);
       expect(() => new KeywayClient({ publicClient: publicClient(), deployment, privateKey: "0x12" })).to.throw(InvalidArgumentError);
+      // 0 and n (secp256k1's order) are 64 hex digits but no key: refused as such, the value not echoed.
+      for (const key of ["0x" + "0".repeat(64), "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"] as `0x${string}`[]) {
+        expect(() => new KeywayClient({ publicClient: publicClient(), deployment, privateKey: key })).to.throw(InvalidArgumentError, /^privateKey must be/);
+      }
       expect(() => new KeywayClient({ publicClient: publicClient(), deployment, logPageSize: 0 })).to.throw(InvalidArgumentError);
       expect(() => new KeywayClient({ publicClient: publicClient(), deployment, cache: { maxAgeMs: -1 } })).to.throw(InvalidArgumentError);
       expect(() => new KeywayClient({ registryAddress: deployment.registryAddress })).to.throw(InvalidArgumentError);

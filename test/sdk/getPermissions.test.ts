@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { FOREVER, StreamPermission, type Deployment, type KeywayClient } from "../../sdk";
+import { streamRegistryAbi } from "../../sdk/abi";
 import { chainNow, clientOf, deployFresh, destroyClients, KEYS, publicClient, recordingPublicClient, timeTravel, walletClientOf } from "./fixtures";
 
 const { EDIT, DELETE, PUBLISH, SUBSCRIBE, GRANT } = StreamPermission;
@@ -93,6 +94,30 @@ describe("getPermissions: rebuilt from logs and state", () => {
     expect(await owner.hasPermission({ streamId: again.id, userId: users[0], permission: PUBLISH })).to.equal(false);
     await again.grantPermissions({ userId: users[1], permissions: [SUBSCRIBE] });
     expect(await again.getPermissions()).to.deep.equal([{ userId: ownerId, permissions: ALL }, { userId: users[1], permissions: [SUBSCRIBE] }]);
+  });
+
+  it("deleted and created again in one block: the creator first, an old-incarnation holder only where the new one named it", async () => {
+    const stream = await owner.createStream("/same-block");
+    const wallet = walletClientOf(KEYS[0]);
+    const provider = publicClient();
+    const send = (functionName: "grantPermission" | "deleteStream" | "createStream", args: readonly unknown[]) =>
+      wallet.writeContract({ address: deployment.registryAddress, abi: streamRegistryAbi, functionName, args, gas: 1_000_000n } as never);
+    await provider.request({ method: "evm_setAutomine" as never, params: [false] as never });
+    try {
+      await send("grantPermission", [stream.id, users[0], 2]); // Publish, in the old incarnation
+      await send("deleteStream", [stream.id]);
+      await send("createStream", ["/same-block", ""]);
+      await send("grantPermission", [stream.id, users[0], 3]); // Subscribe, in the new one
+      await provider.request({ method: "evm_mine" as never, params: [] as never });
+    } finally {
+      await provider.request({ method: "evm_setAutomine" as never, params: [true] as never });
+    }
+    const { logs } = await provider.getTransactionReceipt({ hash: (await provider.getBlock({ includeTransactions: true })).transactions[3].hash });
+    expect(logs, "all four in one block, the last one mined").to.have.length(1);
+    expect(await clientOf(deployment, undefined, { cache: false }).getPermissions(stream.id)).to.deep.equal([
+      { userId: ownerId, permissions: ALL },
+      { userId: users[0], permissions: [SUBSCRIBE] },
+    ]);
   });
 
   it("a holder with everything revoked, the creator included, does not appear", async () => {

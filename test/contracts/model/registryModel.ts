@@ -203,8 +203,12 @@ function authorize(x: Execution, streamId: string, required: number): StreamStat
   return stream;
 }
 
+/** A holder's new expiries and their event; a change that changes nothing stores and emits nothing. */
 function store(x: Execution, streamId: string, holder: string, expiries: Expiries): void {
-  existing(x, streamId).holders.set(holder, expiries);
+  const holders = existing(x, streamId).holders;
+  const old = holders.get(holder) ?? NONE;
+  if (expiries.every((e, p) => e === old[p])) return;
+  holders.set(holder, expiries);
   x.events.push(["PermissionsUpdated", streamKey(streamId), holder, packExpiries(expiries)]);
 }
 
