@@ -31,14 +31,14 @@ export function privateKey(options: GlobalOptions): `0x${string}` | undefined {
 
 /**
  * Runs a command with a client for the configured node, registry and key, and releases it
- * after; with `writes`, it first checks for a key. The permission
+ * after; with `writes`, it first checks for a key; `relayUrl` is for publish/subscribe. The permission
  * cache is off unless asked for: a one-shot command would only pay for its event watcher,
  * while `message verify` asks about the same publishers line after line.
  */
 export async function withClient(
   options: GlobalOptions,
   run: (client: KeywayClient, options: GlobalOptions) => Promise<void>,
-  { cache = false, writes = false }: { cache?: boolean; writes?: boolean } = {},
+  { cache = false, writes = false, relayUrl }: { cache?: boolean; writes?: boolean; relayUrl?: string } = {},
 ): Promise<void> {
   const pending = watchPendingWrites(options.rpcUrl);
   const client = new KeywayClient({
@@ -47,6 +47,7 @@ export async function withClient(
     privateKey: privateKey(options),
     onTransactionSent: pending.onSent,
     ...(cache ? {} : { cache: false as const }),
+    relayUrl,
   });
   try {
     // Before any RPC: a missing key is the user's to fix whatever the node says.

@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { KeywayError, RegistryNotFoundError } from "../sdk";
+import { KeywayError, RegistryNotFoundError, RelayUnreachableError } from "../sdk";
 import { errorChain } from "../sdk/errors";
 import { ExitCode, exitCodeFor } from "./exitCodes";
 
@@ -35,6 +35,9 @@ export function describeError(error: unknown, rpcUrl: string): { exitCode: ExitC
   if (error instanceof CliError) return { exitCode: error.exitCode, message: error.message };
   if (error instanceof KeywayError && error.code === "MISSING_SIGNER") {
     return { exitCode: ExitCode.MISSING_KEY, message: "this command needs a private key: pass --private-key or set KEYWAY_PRIVATE_KEY" };
+  }
+  if (error instanceof RelayUnreachableError) {
+    return { exitCode: ExitCode.RELAY_UNREACHABLE, message: `cannot reach the relay at ${error.relayUrl} (${error.message.replace(/^Relay \S+: /, "")}): is it running? (npm start)` };
   }
   if (error instanceof RegistryNotFoundError) {
     return {

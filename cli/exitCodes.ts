@@ -17,8 +17,14 @@ export const ExitCode = {
   /** No registry at the address (e.g. the node was restarted): run `npm start`. */
   NO_REGISTRY: 7,
   STREAM_EXISTS: 8,
-  /** `message verify` read at least one message that is not valid. */
+  /** `message verify` read at least one message that is not valid; `publish`: the relay refused a message. */
   INVALID_MESSAGES: 9,
+  /** The relay cannot be reached (or closed the connection before answering). */
+  RELAY_UNREACHABLE: 10,
+  /** The relay refused a request: sign-in failed, rate limited, frame too large, malformed request. */
+  RELAY_REFUSED: 11,
+  /** `subscribe`: the relay ended the subscription (permission revoked or expired, stream deleted, session expired). */
+  SUBSCRIPTION_ENDED: 12,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -39,6 +45,12 @@ const BY_ERROR_CODE: Partial<Record<KeywayErrorCode, ExitCode>> = {
   MESSAGE_REJECTED: ExitCode.INVALID_MESSAGES,
   INVALID_DELEGATION: ExitCode.USAGE,
   INVALID_GRANT: ExitCode.USAGE,
+  RELAY_UNREACHABLE: ExitCode.RELAY_UNREACHABLE,
+  AUTH_FAILED: ExitCode.RELAY_REFUSED,
+  INVALID_REQUEST: ExitCode.RELAY_REFUSED,
+  RATE_LIMITED: ExitCode.RELAY_REFUSED,
+  TOO_LARGE: ExitCode.RELAY_REFUSED,
+  RELAY_ERROR: ExitCode.RELAY_REFUSED,
 };
 
 /** The exit code for an SDK error code; codes the CLI does not know are plain failures. */

@@ -1,6 +1,8 @@
 import { type Command, Option } from "commander";
+import { InvalidArgumentError } from "../sdk";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
+export const DEFAULT_RELAY_URL = "ws://127.0.0.1:8546";
 
 /** The options every command takes, from flags or the environment. */
 export interface GlobalOptions {
@@ -29,4 +31,20 @@ export function addGlobalOptions(program: Command): Command {
 /** The global options as seen from any (sub)command. */
 export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
+}
+
+/** `--relay-url` / KEYWAY_RELAY_URL, for the commands that talk to a relay. */
+export function relayUrlOption(): Option {
+  return new Option("--relay-url <url>", "WebSocket URL of the relay").env("KEYWAY_RELAY_URL").default(DEFAULT_RELAY_URL);
+}
+
+/** `--partition <n>`: a stream partition, 0 by default. */
+export function partitionOption(): Option {
+  return new Option("--partition <n>", "stream partition").default(0).argParser(parsePartition);
+}
+
+function parsePartition(text: string): number {
+  const partition = Number(text);
+  if (!/^\d+$/.test(text) || partition > 2 ** 32 - 1) throw new InvalidArgumentError(`--partition must be an integer from 0 to ${2 ** 32 - 1}, got ${text}`);
+  return partition;
 }

@@ -2,13 +2,15 @@ import { Command } from "commander";
 import { version } from "../package.json";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
+import { registerPublishCommand } from "./commands/publish";
 import { registerStreamCommands } from "./commands/stream";
+import { registerSubscribeCommand } from "./commands/subscribe";
 import { addGlobalOptions } from "./options";
 
-/** The `keyway` program: global options, then the stream, permission and message commands. */
+/** The `keyway` program: global options, then the stream, permission, message, publish and subscribe commands. */
 export function buildProgram(): Command {
   const program = new Command("keyway")
-    .description("Manage Keyway streams and permissions; sign and verify stream messages.")
+    .description("Manage Keyway streams and permissions; sign, verify, publish and subscribe to stream messages.")
     .version(version)
     // Commander's errors as one line too ("unknown command 'x' (Did you mean y?)").
     .configureOutput({ outputError: (text, write) => write(`keyway: ${text.replace(/^error: /, "").trimEnd().replace(/\n+/g, " ")}\n`) })
@@ -19,5 +21,7 @@ export function buildProgram(): Command {
   registerStreamCommands(program);
   registerPermissionCommands(program);
   registerMessageCommands(program);
+  registerPublishCommand(program);
+  registerSubscribeCommand(program);
   return program;
 }

@@ -1,5 +1,6 @@
 import { type Address, isAddress, zeroAddress } from "viem";
 import { InvalidAddressError, InvalidArgumentError, InvalidPermissionError } from "./errors";
+import { setBounded } from "./message/boundedMap";
 import {
   type Expiries,
   FOREVER,
@@ -14,14 +15,26 @@ import {
 /** Who an assignment or query is about: a user's address, or `public: true`. */
 export type HolderSelector = { userId: string; public?: never } | { public: true; userId?: never };
 
-/** The registry's holder for an assignment or query: the lowercase address, or `address(0)` for the public. */
+/** How many user ids `holderAddress` remembers once checked. */
+const CHECKED_USERS = 10_000;
+const checkedUsers = new Map<string, Address>();
+
+/**
+ * The registry's holder for an assignment or query: the lowercase address, or `address(0)`
+ * for the public. A user id is checked once (checksum included) and then remembered, as a
+ * permission check asks for it every time.
+ */
 export function holderAddress(selector: HolderSelector): Address {
-  if ("public" in selector && selector.public === true) return zeroAddress;
+  if (selector.public === true) return zeroAddress;
   const { userId } = selector as { userId: unknown };
+  const known = typeof userId === "string" ? checkedUsers.get(userId) : undefined;
+  if (known !== undefined) return known;
   if (typeof userId !== "string" || !isAddress(userId) || BigInt(userId) === 0n) {
     throw new InvalidAddressError(String(userId));
   }
-  return userId.toLowerCase() as Address;
+  const address = userId.toLowerCase() as Address;
+  setBounded(checkedUsers, userId, address, CHECKED_USERS);
+  return address;
 }
 
 /** Registry calldata for a grant or an overwrite: entry i of `expiries` applies to `users[i]`. */

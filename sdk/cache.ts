@@ -1,136 +1,226 @@
-import { type Address, type Hex, keccak256, toBytes } from "viem";
-import type { ChainTime } from "./actions/chainTime";
+import type { Address, Hex } from "viem";
+import type { BlockRef, ChainTime } from "./blocks";
 import type { RegistryContext } from "./context";
 import type { Expiries } from "./permissions";
-import { watchRegistry, type RegistryWatcher } from "./watchRegistry";
+import { watchRegistry, type RegistryChange, type RegistryWatcher, type WatcherPoll } from "./watchRegistry";
 
-/** How far back the cache remembers which streams had events, to vet readings that raced a poll. */
-const EVENT_HISTORY_BLOCKS = 64n;
+/** How many blocks back the cache remembers which entries changed, to vet readings pinned to an older block. */
+const CHANGE_HISTORY_BLOCKS = 64n;
 
 export interface PermissionCacheOptions {
+  /** Keep readings; `false` only follows the chain's clock and serves `watch`. */
+  enabled: boolean;
   /** Longest time an entry is trusted, in ms. */
   maxAgeMs: number;
-  /** How often the registry's events are polled while something is cached, in ms. */
+  /** How often the registry's events are polled while something is cached or watched, in ms. */
   pollingInterval: number;
 }
 
-/** Holders' expiries as read at one block, plus that block's time. */
+/** Holders' expiries as read at one block (calls pinned to its number). */
 export interface ExpiriesReading {
-  at: ChainTime;
+  at: BlockRef;
   expiries: Expiries[];
 }
 
-/** Holders' expiries, from the cache or the chain, with the chain's "now" to compare them with. */
-export interface CachedExpiries {
-  expiries: Expiries[];
-  nowSeconds: number;
+/** What one poll of the registry's events did to the cache: see `KeywayClient.watchPermissionChanges`. */
+export interface RegistryPoll {
+  /** The latest block this poll reached: the chain's clock. */
+  chainTime: ChainTime;
+  /**
+   * Stream/holder entries that changed in the blocks this poll covered, already dropped from
+   * the cache. `holder` is the lowercase address, `address(0)` for the public, or null for
+   * the stream as a whole (created, deleted).
+   */
+  changes: Array<{ streamKey: Hex; holder: Address | null }>;
+  /** A reorg was detected: everything cached was dropped, re-check everything. */
+  reorg: boolean;
 }
 
 export interface PermissionCache {
-  /** The expiries of `holders` on `streamId`; `load` reads those that are not cached. */
-  read(streamId: string, holders: readonly Address[], load: (holders: Address[]) => Promise<ExpiriesReading>): Promise<CachedExpiries>;
-  /** Drops every entry and stops the watcher. */
-  clear(): void;
+  /** The holder's expiries on the stream if a fresh entry is cached. Synchronous and allocation-free: the warm path. */
+  get(streamKey: Hex, holder: Address): Expiries | undefined;
+  /** Keeps a reading unless a change after its block is known; moves the chain's clock. */
+  store(streamKey: Hex, holders: readonly Address[], reading: ExpiriesReading): void;
+  /** The chain's clock now, in unix seconds: the local clock plus the offset seen at the newest block read. */
+  chainNowSeconds(): number;
+  /** Calls `onPoll` after every poll has been applied; returns the function that stops it. */
+  watch(onPoll: (poll: RegistryPoll) => void): () => void;
+  /** Drops everything, stops the watcher, and keeps nothing read later. */
+  destroy(): void;
 }
 
 interface Entry {
   expiries: Expiries;
+  /** The block the entry was read at: a change in a later block drops it. */
+  readAt: bigint;
   storedAtMs: number;
 }
 
+/** The last block in which a stream, or one of its holders, changed: for vetting readings pinned to older blocks. */
+interface ChangeRecord {
+  stream: bigint;
+  holders: Map<Address, bigint>;
+  last: bigint;
+}
+
 /**
- * A per-client cache of holders' raw expiries, keyed by stream key and holder.
+ * A per-client cache of holders' raw expiries, keyed by stream key and holder, kept exact by
+ * one watcher of the registry's events.
  *
- * - An entry is dropped after `maxAgeMs`.
- * - Expiry is judged at read time against the chain's clock, estimated as the local clock plus
- *   the offset last seen between them (Hardhat's time travel moves the chain away from the
- *   local clock; the watcher refreshes the offset every poll). So a cached permission is never
- *   reported past its own expiry.
- * - Any registry event for a stream drops all of that stream's entries. The events come from
- *   one watcher, started when something is first cached, stopped when the cache empties or on
- *   `destroy()`. A revocation by anyone is therefore seen within one polling interval.
- * - A reading may be a block older than the block it was paired with, so an event in that
- *   block also drops it: a value read in the block of a change is read once more after the
- *   next poll. Conservative, and it assumes nothing about the order a node runs requests in.
+ * - Every reading is pinned to a block (its calls run at that block number), so it reflects
+ *   exactly the events up to that block. A change in a later block drops the entry: a
+ *   `PermissionsUpdated` only that holder's (the public's for `address(0)`), a creation or
+ *   deletion the stream's. A reading pinned to a block the watcher has already passed is kept
+ *   only if the watcher's recent history shows no change to it since that block. So a stream
+ *   whose last event is in the latest block is cached like any other (an idle chain, automine).
+ * - The watcher follows block hashes; on a reorg everything is dropped (and listeners told).
+ *   A reading pinned ahead of the watcher has its block confirmed by the next poll.
+ * - An entry is dropped after `maxAgeMs`; if a poll fails, everything is.
+ * - Expiry is judged by the caller against `chainNowSeconds()`, the local clock plus the offset
+ *   seen at the newest block read (Hardhat's time travel moves the chain's clock away from
+ *   the local one), so a cached permission is never reported past its own expiry.
+ * - The watcher runs while something is cached or a listener is attached; `destroy()` stops it.
  */
 export function createPermissionCache(context: RegistryContext, options: PermissionCacheOptions): PermissionCache {
   const streams = new Map<Hex, Map<Address, Entry>>();
-  /** Stream key -> the last block in which it had an event, for the last EVENT_HISTORY_BLOCKS blocks. */
-  const lastEventBlocks = new Map<Hex, bigint>();
-  let chainOffsetMs = 0;
+  const recent = new Map<Hex, ChangeRecord>();
+  /** Every change in a block after this one (up to the watcher's processed block) is in `recent`; unknown before the first poll. */
+  let historyFrom: bigint | undefined;
+  const listeners = new Set<(poll: RegistryPoll) => void>();
   let watcher: RegistryWatcher | undefined;
+  let destroyed = false;
+  let chainOffsetMs = 0;
+  let newestSeen = -1n;
 
-  const nowSeconds = () => Math.floor((Date.now() + chainOffsetMs) / 1000);
-  const observe = (time: ChainTime) => {
-    chainOffsetMs = time.timestamp * 1000 - Date.now();
-  };
-
-  function fresh(entry: Entry | undefined): entry is Entry {
-    return entry !== undefined && Date.now() - entry.storedAtMs <= options.maxAgeMs;
+  function observe(block: ChainTime): void {
+    if (block.blockNumber < newestSeen) return; // an older block says less about the clock now
+    newestSeen = block.blockNumber;
+    chainOffsetMs = block.timestamp * 1000 - Date.now();
   }
 
-  function sweep(): void {
-    for (const [key, holders] of streams) {
-      for (const [holder, entry] of holders) if (!fresh(entry)) holders.delete(holder);
-      if (holders.size === 0) streams.delete(key);
-    }
-    const oldest = (watcher?.processedBlock ?? 0n) - EVENT_HISTORY_BLOCKS;
-    for (const [key, block] of lastEventBlocks) if (block <= oldest) lastEventBlocks.delete(key);
-    if (streams.size === 0) stopWatching();
+  function startWatching(anchor?: BlockRef): void {
+    historyFrom = anchor?.blockNumber;
+    watcher = watchRegistry(context, {
+      anchor,
+      pollingInterval: options.pollingInterval,
+      onPoll: apply,
+      // Events may be missed while the node is unreachable: trust nothing cached until it answers.
+      onError: () => streams.clear(),
+    });
   }
 
   function stopWatching(): void {
     watcher?.stop();
     watcher = undefined;
-    lastEventBlocks.clear();
+    recent.clear();
   }
 
-  function store(key: Hex, holders: readonly Address[], reading: ExpiriesReading): void {
-    // The reading's calls ran alongside the request for the latest block, so a block mined
-    // meanwhile may separate them: its data may be one block older than `at`. It is stale if
-    // the stream had an event in block `at` or later. A new watcher therefore starts at `at`;
-    // an existing one may have passed `at` already, and then its record of recent events says.
-    const at = reading.at.blockNumber;
-    if (watcher !== undefined && at <= watcher.processedBlock) {
-      const known = at > watcher.processedBlock - EVENT_HISTORY_BLOCKS;
-      if (!known || (lastEventBlocks.get(key) ?? -1n) >= at) return;
+  function apply({ head, changes, reorg }: WatcherPoll): void {
+    if (reorg) {
+      streams.clear();
+      recent.clear();
+      newestSeen = -1n;
     }
-    watcher ??= watchRegistry(context, {
-      fromBlock: at,
-      pollingInterval: options.pollingInterval,
-      onChainTime: (time) => {
-        observe(time);
-        sweep();
-      },
-      onStreamEvents: (events) => {
-        for (const { streamKey, blockNumber } of events) {
-          streams.delete(streamKey);
-          lastEventBlocks.set(streamKey, blockNumber);
-        }
-      },
-      // Events may have been missed: trust nothing cached.
-      onError: () => streams.clear(),
-    });
-    const entries = streams.get(key) ?? new Map<Address, Entry>();
-    holders.forEach((holder, i) => entries.set(holder, { expiries: reading.expiries[i], storedAtMs: Date.now() }));
-    streams.set(key, entries);
+    if (reorg || historyFrom === undefined) historyFrom = head.blockNumber;
+    for (const change of changes) drop(change);
+    observe(head);
+    sweep(head.blockNumber);
+    if (listeners.size > 0) notify({ chainTime: { blockNumber: head.blockNumber, timestamp: head.timestamp }, changes: distinct(changes), reorg });
+  }
+
+  function drop({ streamKey, holder, blockNumber }: RegistryChange): void {
+    const record = recent.get(streamKey) ?? { stream: -1n, holders: new Map<Address, bigint>(), last: -1n };
+    record.last = blockNumber;
+    if (holder === null) record.stream = blockNumber;
+    else record.holders.set(holder, blockNumber);
+    recent.set(streamKey, record);
+    const entries = streams.get(streamKey);
+    if (entries === undefined) return;
+    for (const [cached, entry] of entries) {
+      if ((holder === null || holder === cached) && entry.readAt < blockNumber) entries.delete(cached);
+    }
+    if (entries.size === 0) streams.delete(streamKey);
+  }
+
+  function sweep(head: bigint): void {
+    const oldestMs = Date.now() - options.maxAgeMs;
+    for (const [key, entries] of streams) {
+      for (const [holder, entry] of entries) if (entry.storedAtMs < oldestMs) entries.delete(holder);
+      if (entries.size === 0) streams.delete(key);
+    }
+    const horizon = head - CHANGE_HISTORY_BLOCKS;
+    if (historyFrom! < horizon) historyFrom = horizon;
+    for (const [key, record] of recent) if (record.last <= horizon) recent.delete(key);
+    if (streams.size === 0 && listeners.size === 0) stopWatching();
+  }
+
+  function notify(poll: RegistryPoll): void {
+    for (const listener of listeners) {
+      try {
+        listener(poll);
+      } catch {
+        // A listener's failure is its own: the cache and the other listeners go on.
+      }
+    }
+  }
+
+  /** Whether a reading pinned to `at` is still exact for these holders, as far as the watcher knows. */
+  function current(streamKey: Hex, holders: readonly Address[], at: BlockRef): boolean {
+    const processed = watcher?.processed;
+    if (processed === undefined || historyFrom === undefined || at.blockNumber < historyFrom) return false;
+    if (at.blockNumber > processed.blockNumber) {
+      watcher!.confirm(at);
+      return true;
+    }
+    if (at.blockNumber === processed.blockNumber) return at.hash === processed.hash;
+    const record = recent.get(streamKey);
+    return record === undefined || (record.stream <= at.blockNumber && holders.every((holder) => (record.holders.get(holder) ?? -1n) <= at.blockNumber));
   }
 
   return {
-    async read(streamId, holders, load) {
-      const key = keccak256(toBytes(streamId));
-      const cached = holders.map((holder) => streams.get(key)?.get(holder)).map((entry) => (fresh(entry) ? entry : undefined));
-      const missing = holders.filter((_, i) => cached[i] === undefined);
-      if (missing.length === 0) return { expiries: cached.map((entry) => entry!.expiries), nowSeconds: nowSeconds() };
-      const reading = await load(missing);
-      observe(reading.at);
-      store(key, missing, reading);
-      const expiries = holders.map((holder, i) => cached[i]?.expiries ?? reading.expiries[missing.indexOf(holder)]);
-      return { expiries, nowSeconds: reading.at.timestamp };
+    get(streamKey, holder) {
+      const entry = streams.get(streamKey)?.get(holder);
+      return entry !== undefined && Date.now() - entry.storedAtMs <= options.maxAgeMs ? entry.expiries : undefined;
     },
-    clear() {
+    store(streamKey, holders, reading) {
+      if (destroyed) return;
+      observe(reading.at);
+      if (!options.enabled) return;
+      if (watcher === undefined) startWatching(reading.at);
+      else if (!current(streamKey, holders, reading.at)) return;
+      const entries = streams.get(streamKey) ?? new Map<Address, Entry>();
+      const storedAtMs = Date.now();
+      holders.forEach((holder, i) => entries.set(holder, { expiries: reading.expiries[i], readAt: reading.at.blockNumber, storedAtMs }));
+      streams.set(streamKey, entries);
+    },
+    chainNowSeconds() {
+      return Math.floor((Date.now() + chainOffsetMs) / 1000);
+    },
+    watch(onPoll) {
+      if (destroyed) return () => {};
+      const listener = (poll: RegistryPoll) => onPoll(poll); // its own identity: the same function may watch twice
+      listeners.add(listener);
+      if (watcher === undefined) startWatching();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && streams.size === 0) stopWatching();
+      };
+    },
+    destroy() {
+      destroyed = true;
+      listeners.clear();
       streams.clear();
       stopWatching();
     },
   };
+}
+
+/** Each (stream, holder) once, in order of first change. */
+function distinct(changes: readonly RegistryChange[]): RegistryPoll["changes"] {
+  const seen = new Map<string, RegistryPoll["changes"][number]>();
+  for (const { streamKey, holder } of changes) {
+    const id = `${streamKey}${holder ?? ""}`;
+    if (!seen.has(id)) seen.set(id, { streamKey, holder });
+  }
+  return [...seen.values()];
 }

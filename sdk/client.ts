@@ -5,24 +5,27 @@ import { getPermissions } from "./actions/getPermissions";
 import { assertStreamExists, createStream, deleteStream, getStreamMetadata, updateStreamMetadata } from "./actions/streams";
 import { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
 import type { WriteOptions } from "./actions/writeRegistry";
-import { createPermissionCache, type PermissionCache } from "./cache";
+import { chainNowSeconds } from "./actions/chainTime";
+import type { RegistryPoll } from "./cache";
 import type { RegistryContext } from "./context";
 import { type ConnectionOptions, createContext } from "./createContext";
 import { InvalidArgumentError, MissingSignerError } from "./errors";
+import type { SignedStreamMessage } from "./message/types";
 import type { PermissionAssignment } from "./permissions";
+import { publish, type PublishParameters } from "./relay/publish";
+import { createRelaySession, type RelaySession } from "./relay/session";
+import { clientMessageSigner } from "./relay/signer";
+import { subscribe, type SubscribeParameters } from "./relay/subscribe";
+import type { MessageListener, Subscription } from "./relay/subscription";
 import { Stream } from "./stream";
 import { toKeywayError } from "./toKeywayError";
 
 export interface KeywayClientOptions extends ConnectionOptions {
-  /** The permission cache: on by default (`maxAgeMs` 60 000); `false` turns it off. */
-  cache?: { maxAgeMs?: number } | false;
-  /** How often the cache polls the registry's events, in ms (default: the viem client's, 4000 over HTTP). */
-  pollingInterval?: number;
   /** Called with every write's transaction hash as soon as it is sent, before its receipt. */
   onTransactionSent?: (hash: Hash, functionName: string) => void;
+  /** WebSocket URL of a Keyway relay (`ws://127.0.0.1:8546` under `npm start`), for `publish` and `subscribe`. */
+  relayUrl?: string;
 }
-
-const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
 
 /**
  * The Keyway client, shaped like the Streamr SDK's `StreamrClient`. Its methods are thin
@@ -34,21 +37,15 @@ export class KeywayClient {
   readonly context: RegistryContext;
   /** Block of the registry's deployment, when known from the options or the deployment file. */
   readonly deployBlock?: number;
-  private cache?: PermissionCache;
   private readonly onTransactionSent?: (hash: Hash, functionName: string) => void;
+  private readonly relayOptions: Pick<KeywayClientOptions, "relayUrl" | "privateKey" | "ethersSigner">;
+  private relaySession?: RelaySession;
 
   constructor(options: KeywayClientOptions = {}) {
     this.context = createContext(options);
+    this.relayOptions = { relayUrl: options.relayUrl, privateKey: options.privateKey, ethersSigner: options.ethersSigner };
     this.deployBlock = options.deployBlock ?? options.deployment?.deployBlock;
     this.onTransactionSent = options.onTransactionSent;
-    if (options.cache !== false) {
-      const maxAgeMs = options.cache?.maxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS;
-      const pollingInterval = options.pollingInterval ?? this.context.publicClient.pollingInterval;
-      for (const [name, value] of Object.entries({ maxAgeMs, pollingInterval })) {
-        if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number of ms, got ${value}`);
-      }
-      this.cache = createPermissionCache(this.context, { maxAgeMs, pollingInterval });
-    }
   }
 
   /** The registry's address, checksummed. */
@@ -102,12 +99,12 @@ export class KeywayClient {
 
   /** Whether the user (or, with `allowPublic`, the public on its behalf) or the public holds the permission now. Cached. */
   hasPermission(query: PermissionQuery): Promise<boolean> {
-    return hasPermission(this.context, query, this.cache);
+    return hasPermission(this.context, query);
   }
 
   /** Unix seconds of the expiry of the permission held now: 0 when not held, `FOREVER` when forever. Cached. */
   getPermissionExpiry(query: PermissionQuery): Promise<number> {
-    return getPermissionExpiry(this.context, query, this.cache);
+    return getPermissionExpiry(this.context, query);
   }
 
   /** Grants all assignments in one transaction; each permission until its `expiresAt`, else forever. */
@@ -125,10 +122,56 @@ export class KeywayClient {
     return setPermissions(this.context, updates, this.writeOptions());
   }
 
-  /** Stops the cache's event watcher and turns the cache off; leaves no timer behind. */
+  /**
+   * Signs `content` (a JSON value, or bytes) as the next message of this client's chain on the
+   * stream partition and publishes it through the relay; resolves with the signed message
+   * once the relay accepted it. See `publish` in sdk/relay.
+   */
+  publish(streamId: string, content: unknown, parameters?: PublishParameters): Promise<SignedStreamMessage> {
+    return publish(this.relay(), streamId, content, parameters);
+  }
+
+  /**
+   * Subscribes through the relay; `onMessage(content, metadata)` gets each message once, in
+   * order, after this client verified it. See `subscribe` in sdk/relay.
+   */
+  subscribe(parameters: string | SubscribeParameters, onMessage: MessageListener): Promise<Subscription> {
+    return subscribe(this.relay(), typeof parameters === "string" ? { streamId: parameters } : parameters, onMessage);
+  }
+
+  /**
+   * Calls `onPoll` after every poll of the registry's events, once the cache has dropped what
+   * the poll changed (also when nothing changed): a relay re-checks the listed stream/holder
+   * entries (all of them when `reorg`) and gets fresh answers. Uses the cache's one watcher,
+   * which runs while any listener is attached. Returns the function that stops watching.
+   */
+  watchPermissionChanges(onPoll: (poll: RegistryPoll) => void): () => void {
+    return this.context.cache.watch(onPoll);
+  }
+
+  /** The chain's clock now, in unix seconds, estimated without a request (see `chainNowSeconds`). */
+  chainNowSeconds(): number {
+    return chainNowSeconds(this.context);
+  }
+
+  /** Closes the relay connection (subscriptions end without events) and stops the event watcher and listeners; nothing is cached any more, also by reads still in flight. No timer is left behind. */
   destroy(): void {
-    this.cache?.clear();
-    this.cache = undefined;
+    this.relaySession?.close();
+    this.relaySession = undefined;
+    this.context.cache.destroy();
+  }
+
+  /** The relay session, created on first use: the connection opens with the first request. */
+  private relay(): RelaySession {
+    const { relayUrl } = this.relayOptions;
+    if (relayUrl === undefined) throw new InvalidArgumentError("No relay: pass relayUrl to the KeywayClient");
+    this.relaySession ??= createRelaySession({
+      url: relayUrl,
+      context: this.context,
+      permissions: this,
+      signer: clientMessageSigner(this.relayOptions, this.context),
+    });
+    return this.relaySession;
   }
 
   private writeOptions(): WriteOptions {

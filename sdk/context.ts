@@ -1,5 +1,6 @@
 import type { Account, Address, Chain, Client, Transport } from "viem";
 import { getChainId, getCode } from "viem/actions";
+import type { PermissionCache } from "./cache";
 import { RegistryNotFoundError, WrongChainError } from "./errors";
 import { toKeywayError } from "./toKeywayError";
 
@@ -18,6 +19,8 @@ export interface RegistryContext {
   expectedChainId?: number;
   /** Widest block range asked of `eth_getLogs` at once (nodes often cap it). */
   logPageSize: number;
+  /** The permission cache and the registry's event watcher (with `cache: false`, it keeps nothing but still follows the chain's clock). */
+  cache: PermissionCache;
   /** Settles once the node's chain id was checked against `expectedChainId`. */
   chainCheck?: Promise<void>;
   /** Settles once the registry address was found to hold code. */

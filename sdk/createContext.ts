@@ -14,6 +14,7 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { createPermissionCache } from "./cache";
 import type { RegistryContext } from "./context";
 import type { Deployment } from "./deployment";
 import { InvalidAddressError, InvalidArgumentError } from "./errors";
@@ -43,9 +44,14 @@ export interface ConnectionOptions {
   ethersProvider?: EthersProvider;
   /** Widest block range per `eth_getLogs` request (default 5000; many hosted RPCs cap ranges). */
   logPageSize?: number;
+  /** The permission cache: on by default (`maxAgeMs` 60 000); `false` turns it off. */
+  cache?: { maxAgeMs?: number } | false;
+  /** How often the registry's events are polled while something is cached or watched, in ms (default: the viem client's, 4000 over HTTP). */
+  pollingInterval?: number;
 }
 
 const DEFAULT_LOG_PAGE_SIZE = 5_000;
+const DEFAULT_CACHE_MAX_AGE_MS = 60_000;
 
 /** Builds the context the actions run on from whatever combination of clients the user passed. */
 export function createContext(options: ConnectionOptions): RegistryContext {
@@ -56,13 +62,21 @@ export function createContext(options: ConnectionOptions): RegistryContext {
   if (!Number.isSafeInteger(logPageSize) || logPageSize < 1) {
     throw new InvalidArgumentError(`logPageSize must be a positive integer, got ${logPageSize}`);
   }
-  return {
+  const maxAgeMs = (options.cache === false ? undefined : options.cache?.maxAgeMs) ?? DEFAULT_CACHE_MAX_AGE_MS;
+  const pollingInterval = options.pollingInterval ?? publicClient.pollingInterval;
+  for (const [name, value] of Object.entries({ maxAgeMs, pollingInterval })) {
+    if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number of ms, got ${value}`);
+  }
+  const context: RegistryContext = {
     publicClient,
     walletClient: signerClient(options, transport, publicClient.chain ?? chain),
     registryAddress: registryAddressOf(options.registryAddress ?? deployment?.registryAddress),
     expectedChainId: expectedChainIdOf(chain?.id ?? publicClient.chain?.id, deployment?.chainId),
     logPageSize,
+    cache: undefined!,
   };
+  context.cache = createPermissionCache(context, { enabled: options.cache !== false, maxAgeMs, pollingInterval });
+  return context;
 }
 
 function nodeTransport(options: ConnectionOptions): Transport {

@@ -19,7 +19,13 @@ export type KeywayErrorCode =
   | "INVALID_MESSAGE"
   | "MESSAGE_REJECTED"
   | "INVALID_DELEGATION"
-  | "INVALID_GRANT";
+  | "INVALID_GRANT"
+  | "RELAY_UNREACHABLE"
+  | "AUTH_FAILED"
+  | "INVALID_REQUEST"
+  | "RATE_LIMITED"
+  | "TOO_LARGE"
+  | "RELAY_ERROR";
 
 /** Longest cause chain followed: deeper (or cyclic) chains are cut there. */
 const MAX_CAUSES = 16;
@@ -156,5 +162,36 @@ export class ContractError extends KeywayError {
 export class RpcError extends KeywayError {
   constructor(message: string, options?: KeywayErrorOptions) {
     super("RPC_ERROR", message, options);
+  }
+}
+
+/** The relay could not be reached, or the connection closed before the relay answered. */
+export class RelayUnreachableError extends KeywayError {
+  constructor(
+    readonly relayUrl: string,
+    detail: string,
+    options?: KeywayErrorOptions,
+  ) {
+    super("RELAY_UNREACHABLE", `Relay ${relayUrl}: ${detail}`, options);
+  }
+}
+
+/** The codes a relay answers with that have no more specific error class. */
+export type RelayErrorCode = "AUTH_FAILED" | "INVALID_REQUEST" | "RATE_LIMITED" | "TOO_LARGE" | "INVALID_MESSAGE" | "RELAY_ERROR";
+
+/**
+ * The relay refused a request. `code` is the relay's code when the SDK knows it, else
+ * `RELAY_ERROR`; `relayCode` is always the code exactly as the relay sent it.
+ */
+export class RelayError extends KeywayError {
+  declare readonly code: RelayErrorCode;
+
+  constructor(
+    code: RelayErrorCode,
+    readonly relayCode: string,
+    message: string,
+    options?: KeywayErrorOptions,
+  ) {
+    super(code, message, options);
   }
 }

@@ -32,6 +32,8 @@ export { createStream, deleteStream, getStreamMetadata, streamExists, updateStre
 export { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
 export { getPermissions } from "./actions/getPermissions";
 export { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
+export { chainNowSeconds, latestChainTime, type ChainTime } from "./actions/chainTime";
+export type { RegistryPoll } from "./cache";
 export type { WriteOptions } from "./actions/writeRegistry";
 export { holderAddress, type HolderSelector } from "./assignments";
 export { isPrivateKey } from "./privateKey";
@@ -42,3 +44,9 @@ export * from "./permissions";
 export * from "./streamId";
 export * from "./message";
 export * from "./delegation";
+
+export { publish, type PublishParameters, type PublishReturnType } from "./relay/publish";
+export { subscribe, type SubscribeParameters, type SubscribeReturnType } from "./relay/subscribe";
+export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
+export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
+export type { RelayUnsubscribeReason } from "./relay/protocol";

@@ -1,4 +1,6 @@
+import { type Hex, keccak256, stringToBytes } from "viem";
 import { InvalidStreamIdError } from "./errors";
+import { setBounded } from "./message/boundedMap";
 
 /** Longest stream path the registry accepts, in bytes. */
 export const MAX_PATH_LENGTH = 255;
@@ -55,4 +57,39 @@ export function normalizeStreamId(streamId: string): string {
 /** Builds the id of the stream `creator` gets by creating `path`. */
 export function formatStreamId(creator: string, path: string): string {
   return normalizeStreamId(`${creator}${path}`);
+}
+
+/** A normalised stream id and its registry key, `keccak256(id)`: the first topic of its events. */
+export interface StreamRef {
+  id: string;
+  key: Hex;
+}
+
+/** How many stream ids `streamRefOf` remembers: a relay's working set, at about 300 bytes each. */
+const STREAM_REFS = 10_000;
+const streamRefs = new Map<string, StreamRef>();
+
+/**
+ * The normalised id and key of a stream id as given (checksummed or not), remembered per
+ * string: a permission check asks for them every time, and hashing and parsing would be
+ * most of its cost. Throws `InvalidStreamIdError` as `normalizeStreamId` does.
+ */
+export function streamRefOf(streamId: string): StreamRef {
+  const known = streamRefs.get(streamId);
+  if (known !== undefined) return known;
+  const id = normalizeStreamId(streamId);
+  const ref = { id, key: keccak256(stringToBytes(id)) };
+  setBounded(streamRefs, streamId, ref, STREAM_REFS);
+  return ref;
+}
+
+/**
+ * The registry's key of a stream: `keccak256` of its normalised id, the first topic of the
+ * stream's events. Memoised, so it is cheap to call per message.
+ *
+ * @example
+ * streamKeyOf("0xAbC…/sensors") === streamKeyOf("0xabc…/sensors")
+ */
+export function streamKeyOf(streamId: string): Hex {
+  return streamRefOf(streamId).key;
 }

@@ -1,69 +1,122 @@
-import type { Hex } from "viem";
+import { type Address, getAbiItem, type Hex, type Log, toEventSelector } from "viem";
 import { getLogs } from "viem/actions";
-import { latestChainTime, type ChainTime } from "./actions/chainTime";
+import { streamRegistryAbi } from "./abi";
+import { type BlockRef, readBlock, readLatestBlock } from "./blocks";
 import { blockRanges } from "./blockRanges";
 import type { RegistryContext } from "./context";
 import { toKeywayError } from "./toKeywayError";
 
-export interface RegistryWatcher {
-  /** The last block whose registry events have been reported. */
-  readonly processedBlock: bigint;
-  stop(): void;
-}
-
-/** That a stream had a registry event (any: creation, deletion, metadata, permissions) in a block. */
-export interface StreamEvent {
+/** A change to what a stream's holders hold, as one registry event says. */
+export interface RegistryChange {
   streamKey: Hex;
+  /** The holder whose permissions changed (lowercase, `address(0)` for the public), or null for the whole stream. */
+  holder: Address | null;
   blockNumber: bigint;
 }
 
+/** What one poll found: the chain's head and the changes in the blocks up to it, or that the chain was reorganised. */
+export interface WatcherPoll {
+  head: BlockRef;
+  /** The changes since the previous poll's head, in chain order; empty after a reorg. */
+  changes: RegistryChange[];
+  /**
+   * The block the watcher had processed, or a block a reading was pinned to, is no longer
+   * in the chain: changes may have been undone or missed, so nothing known before is valid.
+   */
+  reorg: boolean;
+}
+
+export interface RegistryWatcher {
+  /** The last block whose events have been reported, once the first poll has anchored the watcher. */
+  readonly processed: BlockRef | undefined;
+  /** Has the next poll check that `block` is still in the chain (it was read ahead of `processed`). */
+  confirm(block: BlockRef): void;
+  stop(): void;
+}
+
 export interface WatchRegistryOptions {
-  /** First block whose events are reported. */
-  fromBlock: bigint;
+  /** The block the watcher starts after; without one the first poll runs at once and starts at the head. */
+  anchor?: BlockRef;
   pollingInterval: number;
-  /** The registry's events in new blocks: each one's stream key (`keccak256(streamId)`) and block. */
-  onStreamEvents(events: StreamEvent[]): void;
-  /** The latest block seen, on every poll. */
-  onChainTime(time: ChainTime): void;
+  /** Every successful poll, also when nothing changed. */
+  onPoll(poll: WatcherPoll): void;
   /** A poll failed; it is retried from the same block after `pollingInterval`. */
   onError(error: Error): void;
 }
 
+const PERMISSIONS_UPDATED = toEventSelector(getAbiItem({ abi: streamRegistryAbi, name: "PermissionsUpdated" }));
+const STREAM_METADATA_UPDATED = toEventSelector(getAbiItem({ abi: streamRegistryAbi, name: "StreamMetadataUpdated" }));
+
 /**
- * Polls the node every `pollingInterval` ms for the registry's events in new blocks (every
- * event's first topic is its stream key). One `setTimeout` at a time, cleared by `stop()`, so
- * a stopped watcher keeps no timer alive.
+ * What a registry log changes: `PermissionsUpdated` one holder's entry (its second topic is
+ * the holder), creation, deletion and any other event the whole stream (conservatively);
+ * a metadata update no permission.
+ */
+function changeOf({ topics: [selector, streamKey, holderTopic], blockNumber }: Log): RegistryChange | undefined {
+  if (streamKey === undefined || blockNumber === null || selector === STREAM_METADATA_UPDATED) return undefined;
+  const holder = selector === PERMISSIONS_UPDATED && holderTopic !== undefined ? (`0x${holderTopic.slice(26).toLowerCase()}` as Address) : null;
+  return { streamKey, holder, blockNumber };
+}
+
+/**
+ * Follows the registry's events, block by block, and the chain by block hash: every
+ * `pollingInterval` ms it reads the head, the block it last processed and the blocks it was
+ * asked to confirm (together: one batch over a batching transport). If any of those is gone
+ * or has another hash, the chain was reorganised under it: it reports `reorg` and starts
+ * over from the head. Otherwise it reports the registry's logs of the new blocks. One
+ * `setTimeout` at a time, cleared by `stop()`, so a stopped watcher keeps no timer alive.
  */
 export function watchRegistry(context: RegistryContext, options: WatchRegistryOptions): RegistryWatcher {
-  let next = options.fromBlock;
+  let processed = options.anchor;
+  const unconfirmed = new Map<bigint, BlockRef>();
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function poll(): Promise<void> {
     try {
-      const now = await latestChainTime(context);
-      options.onChainTime(now);
-      for (const range of blockRanges(next, now.blockNumber, context.logPageSize)) {
-        const logs = await getLogs(context.publicClient, { address: context.registryAddress, ...range }).catch((error: unknown) => {
-          throw toKeywayError(error);
-        });
-        if (stopped) return;
-        const events = logs.flatMap(({ topics: [, streamKey], blockNumber }) =>
-          streamKey === undefined || blockNumber === null ? [] : [{ streamKey, blockNumber }],
-        );
-        if (events.length > 0) options.onStreamEvents(events);
-        next = range.toBlock + 1n;
+      const pending = [...unconfirmed.values()];
+      const report = await nextPoll(pending);
+      if (stopped) return;
+      processed = report.head;
+      // Blocks asked for during the poll were not checked in it: they stay for the next one.
+      for (const block of pending) {
+        if ((report.reorg || block.blockNumber <= report.head.blockNumber) && unconfirmed.get(block.blockNumber) === block) {
+          unconfirmed.delete(block.blockNumber);
+        }
       }
+      options.onPoll(report);
     } catch (error) {
-      if (!stopped) options.onError(error as Error);
+      if (!stopped) options.onError(toKeywayError(error));
     }
     if (!stopped) timer = setTimeout(poll, options.pollingInterval);
   }
 
-  timer = setTimeout(poll, options.pollingInterval);
+  async function nextPoll(pending: readonly BlockRef[]): Promise<WatcherPoll> {
+    const from = processed;
+    const checks = from === undefined ? pending : [from, ...pending];
+    const [head, ...seen] = await Promise.all([readLatestBlock(context), ...checks.map((block) => readBlock(context, block.blockNumber))]);
+    if (from === undefined) return { head, changes: [], reorg: false };
+    // Every checked block was seen in the chain before: gone or changed, the chain was reorganised.
+    const reorg = checks.some((block, i) => seen[i]?.hash !== block.hash);
+    if (reorg || head.blockNumber <= from.blockNumber) return { head, changes: [], reorg };
+    const changes: RegistryChange[] = [];
+    for (const range of blockRanges(from.blockNumber + 1n, head.blockNumber, context.logPageSize)) {
+      const logs = await getLogs(context.publicClient, { address: context.registryAddress, ...range });
+      for (const log of logs) {
+        const change = changeOf(log);
+        if (change !== undefined) changes.push(change);
+      }
+    }
+    return { head, changes, reorg: false };
+  }
+
+  timer = setTimeout(poll, processed === undefined ? 0 : options.pollingInterval);
   return {
-    get processedBlock() {
-      return next - 1n;
+    get processed() {
+      return processed;
+    },
+    confirm(block) {
+      unconfirmed.set(block.blockNumber, block);
     },
     stop() {
       stopped = true;

@@ -1,20 +1,27 @@
-import { getBlock } from "viem/actions";
+import { type ChainTime, readLatestBlock } from "../blocks";
 import type { RegistryContext } from "../context";
-import { toKeywayError } from "../toKeywayError";
 
-/** A block and its timestamp: the "now" a permission's expiry is compared with. */
-export interface ChainTime {
-  blockNumber: bigint;
-  /** Unix seconds. */
-  timestamp: number;
+export type { ChainTime } from "../blocks";
+
+/**
+ * The latest block's number and timestamp, read from the node.
+ *
+ * @example
+ * const { blockNumber, timestamp } = await latestChainTime(client.context);
+ */
+export async function latestChainTime(context: RegistryContext): Promise<ChainTime> {
+  const { blockNumber, timestamp } = await readLatestBlock(context);
+  return { blockNumber, timestamp };
 }
 
-/** The latest block's number and timestamp. */
-export async function latestChainTime(context: RegistryContext): Promise<ChainTime> {
-  try {
-    const block = await getBlock(context.publicClient, { blockTag: "latest" });
-    return { blockNumber: block.number, timestamp: Number(block.timestamp) };
-  } catch (error) {
-    throw toKeywayError(error);
-  }
+/**
+ * The chain's clock now, in unix seconds, without a request: the local clock plus the offset
+ * between the two seen at the newest block the context read (every poll of its watcher
+ * refreshes it). Permission expiries are judged against it.
+ *
+ * @example
+ * const expired = expiry <= chainNowSeconds(client.context);
+ */
+export function chainNowSeconds(context: RegistryContext): number {
+  return context.cache.chainNowSeconds();
 }

@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import { StreamPermission, type Deployment, type KeywayClient, type Stream } from "../../sdk";
-import { latestChainTime } from "../../sdk/actions/chainTime";
+import { type Address, zeroAddress } from "viem";
+import { streamKeyOf, type RegistryPoll } from "../../sdk";
 import { readHolderExpiries } from "../../sdk/actions/getPermissionExpiry";
-import { createPermissionCache } from "../../sdk/cache";
+import { readLatestBlock } from "../../sdk/blocks";
+import { streamRefOf } from "../../sdk/streamId";
 import { chainNow, clientOf, deployFresh, destroyClients, KEYS, recordingPublicClient, timeTravel, walletClientOf } from "./fixtures";
 
 const { PUBLISH, SUBSCRIBE } = StreamPermission;
@@ -17,6 +19,15 @@ async function msUntil(check: () => Promise<boolean>, limitMs: number): Promise<
     await sleep(5);
   }
   return performance.now() - start;
+}
+
+/** Resolves once `check` is true, polling every 5 ms; fails after `limitMs`. */
+async function waitFor(check: () => boolean, limitMs = 20_000): Promise<void> {
+  const start = performance.now();
+  while (!check()) {
+    if (performance.now() - start > limitMs) expect.fail(`not true within ${limitMs} ms`);
+    await sleep(5);
+  }
 }
 
 describe("permission cache", () => {
@@ -121,31 +132,102 @@ describe("permission cache", () => {
     expect(polled.length, "no polling after destroy").to.equal(after);
   });
 
-  it("does not keep a reading that raced a block with an event the watcher has already passed", async () => {
+  it("does not keep a reading pinned to a block before a change the watcher has passed; keeps one pinned to the latest", async () => {
     const { client: b } = reader();
-    const cache = createPermissionCache(b.context, { maxAgeMs: 60_000, pollingInterval: POLLING_INTERVAL });
+    const { cache } = b.context;
+    const ref = streamRefOf(stream.id);
+    const bob = bobId as Address;
+    expect(await b.hasPermission(query())).to.equal(true); // cached: the watcher runs
+    const before = await readLatestBlock(b.context);
+    const polls: RegistryPoll[] = [];
+    const unwatch = b.watchPermissionChanges((poll) => polls.push(poll));
     try {
-      const holders = [bobId as `0x${string}`];
-      const load = (missing: `0x${string}`[]) => readHolderExpiries(b.context, stream.id, missing);
-      // Another stream's entry keeps the watcher running after this stream's entries are dropped.
-      const other = await owner.createStream(`/cache/${++n}`);
-      await timeTravel(1); // a block without events: a reading in the creation's block would be dropped at the first poll
-      await cache.read(other.id, holders, (missing) => readHolderExpiries(b.context, other.id, missing));
-      await cache.read(stream.id, holders, load);
-      const before = await readHolderExpiries(b.context, stream.id, holders); // bob holds subscribe
       await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] });
-      await sleep(3 * POLLING_INTERVAL); // the watcher has seen the revocation's block
-      // A reading whose calls ran before the revocation, paired with the block that mined it.
-      const raced = { ...before, at: await latestChainTime(b.context) };
-      let loads = 0;
-      const racedLoad = async () => (++loads, raced);
-      const first = await cache.read(stream.id, holders, racedLoad);
-      expect(first.expiries[0][3]).to.be.greaterThan(0, "the raced reading is what the caller gets once");
-      const second = await cache.read(stream.id, holders, load);
-      expect(second.expiries[0][3], "but it was not cached: the next read sees the revocation").to.equal(0);
-      expect(loads).to.equal(1);
+      await waitFor(() => polls.some((poll) => poll.changes.some((change) => change.streamKey === ref.key && change.holder === bobId)));
+      const stale = await readHolderExpiries(b.context, ref, [bob], before);
+      expect(stale.expiries[0][3], "bob held subscribe at that block").to.be.greaterThan(0);
+      cache.store(ref.key, [bob], stale);
+      expect(cache.get(ref.key, bob), "a reading older than a change the watcher saw is not kept").to.equal(undefined);
+      const latest = await readHolderExpiries(b.context, ref, [bob]);
+      cache.store(ref.key, [bob], latest);
+      expect(cache.get(ref.key, bob)?.[3]).to.equal(0);
     } finally {
-      cache.clear();
+      unwatch();
     }
+  });
+
+  describe("watchPermissionChanges", () => {
+    it("reports every poll, and another client's revocation once the cache dropped it: a re-check inside the callback is fresh", async () => {
+      const { client: b } = reader();
+      expect(await b.hasPermission(query())).to.equal(true);
+      const key = streamKeyOf(stream.id);
+      const polls: RegistryPoll[] = [];
+      const rechecks: Promise<boolean>[] = [];
+      const unwatch = b.watchPermissionChanges((poll) => {
+        polls.push(poll);
+        if (poll.changes.some((change) => change.streamKey === key && change.holder === bobId)) rechecks.push(b.hasPermission(query()));
+      });
+      try {
+        await waitFor(() => polls.length >= 2);
+        expect(polls[0]).to.include({ reorg: false });
+        expect(polls[0].changes).to.deep.equal([]);
+        const receipt = await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] });
+        await waitFor(() => rechecks.length > 0);
+        expect(await rechecks[0], "the re-check in the callback sees the revocation").to.equal(false);
+        const poll = polls.find((p) => p.changes.some((change) => change.holder === bobId))!;
+        expect(poll.changes).to.deep.equal([{ streamKey: key, holder: bobId }]);
+        expect(poll.chainTime.blockNumber >= receipt.blockNumber).to.equal(true);
+        expect(Math.abs(poll.chainTime.timestamp - b.chainNowSeconds())).to.be.lessThan(5);
+      } finally {
+        unwatch();
+      }
+    });
+
+    it("names the public as address(0) and a created or deleted stream with holder null", async () => {
+      const { client: b } = reader();
+      const polls: RegistryPoll[] = [];
+      const unwatch = b.watchPermissionChanges((poll) => polls.push(poll));
+      try {
+        await waitFor(() => polls.length >= 1);
+        const created = await owner.createStream(`/cache/watched${n}`);
+        await created.grantPermissions({ public: true, permissions: [SUBSCRIBE] });
+        await created.delete();
+        const key = streamKeyOf(created.id);
+        const seen = () => polls.flatMap((poll) => poll.changes).filter((change) => change.streamKey === key);
+        await waitFor(() => seen().some((change) => change.holder === zeroAddress) && seen().filter((change) => change.holder === null).length >= 1);
+        expect(seen().map((change) => change.holder)).to.include.members([null, zeroAddress]);
+      } finally {
+        unwatch();
+      }
+    });
+
+    it("keeps the watcher running with nothing cached while a listener is attached; unwatch stops it", async () => {
+      const { client: b, methods } = reader();
+      let polls = 0;
+      const unwatch = b.watchPermissionChanges(() => polls++);
+      await waitFor(() => polls >= 3);
+      unwatch();
+      const stoppedAt = polls;
+      await sleep(POLLING_INTERVAL * 2); // a poll in flight may still finish
+      const requests = methods.length;
+      await sleep(POLLING_INTERVAL * 6);
+      expect(methods.length, "no request after unwatch").to.equal(requests);
+      expect(polls - stoppedAt).to.be.at.most(1);
+    });
+
+    it("a listener that throws stops neither the watcher nor the other listeners", async () => {
+      const { client: b } = reader();
+      let polls = 0;
+      const unwatchBad = b.watchPermissionChanges(() => {
+        throw new Error("listener bug");
+      });
+      const unwatch = b.watchPermissionChanges(() => polls++);
+      try {
+        await waitFor(() => polls >= 3);
+      } finally {
+        unwatch();
+        unwatchBad();
+      }
+    });
   });
 });

@@ -1,0 +1,47 @@
+import { createHistory, type AcceptedMessage, type HistoryOptions } from "./history";
+import type { Position } from "./protocol";
+
+/**
+ * What carries accepted messages between relays and keeps their history. The relay talks to
+ * nothing else about messages: the in-process broker below serves one relay; a cluster swaps
+ * in one backed by a shared store, and nothing else in the relay changes.
+ */
+export interface Broker {
+  /** Records an accepted message and hands it to every relay's listener, this relay's included. */
+  publish(channel: string, entry: AcceptedMessage): Promise<void>;
+  /** Kept messages of the channel strictly after `from`, in acceptance order. */
+  replay(channel: string, from: Position): Promise<AcceptedMessage[]>;
+  /** The one function that receives every accepted message, in acceptance order per channel. */
+  onMessage(listener: (channel: string, entry: AcceptedMessage) => void): void;
+  /** Drops aged history; called on the relay's heartbeat. */
+  sweep(): void;
+  close(): Promise<void>;
+}
+
+/** The channel of a (stream, partition): the key the broker, the history and the index share. */
+export function channelOf(streamId: string, partition: number): string {
+  return `${streamId}|${partition}`;
+}
+
+/**
+ * A broker for a single relay: history in memory, delivery by a direct call. `publish` hands
+ * the message over before it returns, so a subscription registered before a publish is
+ * served by it and one registered after finds it in the history: no gap and no repeat.
+ */
+export function createLocalBroker(history: HistoryOptions): Broker {
+  const kept = createHistory(history);
+  let listener: ((channel: string, entry: AcceptedMessage) => void) | undefined;
+  return {
+    publish(channel, entry) {
+      kept.add(channel, entry);
+      listener?.(channel, entry);
+      return Promise.resolve();
+    },
+    replay: (channel, from) => Promise.resolve(kept.after(channel, from)),
+    onMessage(next) {
+      listener = next;
+    },
+    sweep: () => kept.sweep(),
+    close: () => Promise.resolve(),
+  };
+}

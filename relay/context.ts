@@ -1,0 +1,62 @@
+import type { Address } from "viem";
+import type { KeywayClient } from "../sdk/client";
+import type { MessageValidator } from "../sdk/message/validator";
+import type { Broker } from "./broker";
+import type { Connection, Subscription, Transmitter } from "./connection";
+import type { RelayLimits } from "./options";
+import { type ErrorCode, type RequestId, UnsubscribeReason } from "./protocol";
+import type { SubscriptionIndex } from "./subscriptions";
+
+/** What the frame handlers and the enforcement share: one per relay. */
+export interface RelayContext {
+  client: KeywayClient;
+  validator: MessageValidator;
+  broker: Broker;
+  index: SubscriptionIndex;
+  limits: RelayLimits;
+  chainId: number;
+  registryAddress: Address;
+  send: Transmitter["send"];
+  transmit: Transmitter["transmit"];
+}
+
+/** A request refused: the handler throws it, the dispatcher turns it into an `error` frame. */
+export class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** MESSAGE_REJECTED: the validator's reason. */
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = "RequestError";
+  }
+}
+
+/** Ends a subscription: out of the index and the connection, then `unsubscribed` with the reason. */
+export function endSubscription(relay: RelayContext, subscription: Subscription, reason: UnsubscribeReason, id?: RequestId): void {
+  const { connection, channel, streamId, partition } = subscription;
+  if (connection.subscriptions.get(channel) !== subscription) return; // ended already
+  connection.subscriptions.delete(channel);
+  relay.index.remove(subscription);
+  subscription.held = undefined;
+  relay.send(connection, { type: "unsubscribed", ...(reason === UnsubscribeReason.REQUESTED && { id }), streamId, partition, reason });
+}
+
+/** Whether the subscription is still the connection's (not ended, not replaced, connection not closed). */
+export function isCurrent(subscription: Subscription): boolean {
+  return subscription.connection.subscriptions.get(subscription.channel) === subscription;
+}
+
+/** Stops the idle timer: the connection has done something (authenticated, subscribed or published). */
+export function markActive(connection: Connection): void {
+  if (connection.idleTimer === undefined) return;
+  clearTimeout(connection.idleTimer);
+  connection.idleTimer = undefined;
+}
+
+/** Drops every subscription of a connection without a word: it closed, or is being closed as too slow. */
+export function dropSubscriptions(relay: Pick<RelayContext, "index">, connection: Connection): void {
+  for (const subscription of connection.subscriptions.values()) relay.index.remove(subscription);
+  connection.subscriptions.clear();
+}

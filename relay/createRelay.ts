@@ -1,0 +1,95 @@
+import type { Address } from "viem";
+import { assertRegistryDeployed } from "../sdk/context";
+import { KeywayClient } from "../sdk/client";
+import { createMessageValidator } from "../sdk/message/validator";
+import { createLocalBroker } from "./broker";
+import { createTransmitter } from "./connection";
+import { dropSubscriptions, type RelayContext } from "./context";
+import { startEnforcement } from "./enforcement";
+import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayOptions, resolveLimits } from "./options";
+import { listen } from "./sockets";
+import { createSubscriptionIndex } from "./subscriptions";
+
+/** A running relay. */
+export interface Relay {
+  /** `ws://host:port`, with the port actually bound. */
+  url: string;
+  host: string;
+  port: number;
+  chainId: number;
+  registryAddress: Address;
+  /** Open connections now. */
+  connectionCount(): number;
+  /** Closes every connection (1001), stops listening and following the registry. */
+  close(): Promise<void>;
+}
+
+export type CreateRelayParameters = RelayOptions;
+export type CreateRelayReturnType = Relay;
+
+/**
+ * Starts a relay: a WebSocket server speaking protocol v1 (docs/relay.md) that admits
+ * subscribers while the registry says so, delivers only messages the SDK's validator accepts,
+ * and ends subscriptions whose right ended, within one registry poll.
+ *
+ * @param options Where the chain and registry are (as for `KeywayClient`), where to listen, and the limits.
+ * @returns The relay, listening.
+ * @example
+ * import { createRelay } from "keyway/relay";
+ * const relay = await createRelay({ rpcUrl: "http://127.0.0.1:8545", registryAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3", port: 8546 });
+ * console.log(`Relay: ${relay.url}`);
+ * // ...
+ * await relay.close();
+ */
+export async function createRelay(options: CreateRelayParameters = {}): Promise<CreateRelayReturnType> {
+  const limits = resolveLimits(options);
+  const host = options.host ?? DEFAULT_RELAY_HOST;
+  const port = options.port ?? DEFAULT_RELAY_PORT;
+  const ownsClient = options.client === undefined;
+  const client = options.client ?? new KeywayClient({ ...options, pollingInterval: limits.pollingInterval });
+  const broker = options.broker ?? createLocalBroker({ count: limits.historyCount, maxAgeMs: limits.historyMaxAgeMs });
+  let chainId: number;
+  try {
+    [chainId] = await Promise.all([client.getChainId(), assertRegistryDeployed(client.context)]);
+  } catch (error) {
+    if (ownsClient) client.destroy();
+    throw error;
+  }
+  const registryAddress = client.registryAddress;
+  const validator = createMessageValidator({ domain: { chainId, verifyingContract: registryAddress }, permissions: client });
+  const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
+  const index = createSubscriptionIndex(transmitter);
+  const relay: RelayContext = { client, validator, broker, index, limits, chainId, registryAddress, ...transmitter };
+  broker.onMessage((channel, entry) => index.deliver(channel, entry));
+
+  const stopEnforcement = startEnforcement(relay);
+  let sockets;
+  try {
+    sockets = await listen(relay, { host, port });
+  } catch (error) {
+    stopEnforcement();
+    if (ownsClient) client.destroy();
+    throw error;
+  }
+  const bound = sockets;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  options.log?.(`Relay listening on ws://${urlHost}:${bound.port} (chain ${chainId}, registry ${registryAddress})`);
+  let closing: Promise<void> | undefined;
+  return {
+    url: `ws://${urlHost}:${bound.port}`,
+    host,
+    port: bound.port,
+    chainId,
+    registryAddress,
+    connectionCount: () => bound.connections.size,
+    close() {
+      closing ??= (async () => {
+        stopEnforcement();
+        await bound.close();
+        await broker.close();
+        if (ownsClient) client.destroy();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { RawData } from "ws";
+import { KeywayError } from "../sdk/errors";
+import type { Connection } from "./connection";
+import { RequestError, type RelayContext } from "./context";
+import type { Fields } from "./fields";
+import { handleAuth } from "./handlers/auth";
+import { handlePublish } from "./handlers/publish";
+import { handleSubscribe } from "./handlers/subscribe";
+import { handleUnsubscribe } from "./handlers/unsubscribe";
+import { ErrorCode, type RequestId } from "./protocol";
+
+type Handler = (relay: RelayContext, connection: Connection, id: RequestId, fields: Fields) => Promise<void> | void;
+
+const HANDLERS = new Map<string, Handler>([
+  ["auth", handleAuth],
+  ["subscribe", handleSubscribe],
+  ["unsubscribe", handleUnsubscribe],
+  ["publish", handlePublish],
+]);
+
+function replyError(relay: RelayContext, connection: Connection, id: RequestId, error: unknown): void {
+  if (error instanceof RequestError) {
+    const { code, message, reason } = error;
+    relay.send(connection, { type: "error", id, code, message, ...(reason !== undefined && { reason }) });
+    return;
+  }
+  // Not the request's fault: the node failed or the relay has a bug. Say so; never crash.
+  const message = error instanceof KeywayError ? error.message.split("\n")[0] : "the relay could not handle this request";
+  relay.send(connection, { type: "error", id, code: ErrorCode.UNAVAILABLE, message });
+}
+
+/** Reads the frame's JSON, its id and type, and runs the handler of that type; any failure becomes an `error` frame. */
+export function dispatch(relay: RelayContext, connection: Connection, data: RawData, isBinary: boolean): void {
+  connection.alive = true;
+  let frame: unknown;
+  try {
+    if (isBinary) throw new RequestError(ErrorCode.INVALID_REQUEST, "binary frames are not part of the protocol: send JSON text");
+    try {
+      frame = JSON.parse(data.toString());
+    } catch {
+      throw new RequestError(ErrorCode.INVALID_REQUEST, "the frame is not JSON");
+    }
+    if (typeof frame !== "object" || frame === null || Array.isArray(frame)) {
+      throw new RequestError(ErrorCode.INVALID_REQUEST, "a frame is a JSON object");
+    }
+  } catch (error) {
+    return replyError(relay, connection, null, error);
+  }
+  const fields = frame as Fields;
+  const { id = null, type } = fields;
+  if (id !== null && typeof id !== "number" && typeof id !== "string") {
+    return replyError(relay, connection, null, new RequestError(ErrorCode.INVALID_REQUEST, "id must be a number or a string"));
+  }
+  const handler = typeof type === "string" ? HANDLERS.get(type) : undefined;
+  if (handler === undefined) {
+    const known = [...HANDLERS.keys()].join(", ");
+    return replyError(relay, connection, id, new RequestError(ErrorCode.INVALID_REQUEST, `unknown type ${JSON.stringify(type)}: expected one of ${known}`));
+  }
+  try {
+    const done = handler(relay, connection, id, fields);
+    if (done !== undefined) done.catch((error: unknown) => replyError(relay, connection, id, error));
+  } catch (error) {
+    replyError(relay, connection, id, error);
+  }
+}

@@ -1,0 +1,122 @@
+import { type Address, type Hex, zeroAddress } from "viem";
+import { streamExists } from "../sdk/actions/streams";
+import { FOREVER, StreamPermission } from "../sdk/permissions";
+import type { RegistryPoll } from "../sdk";
+import { type Connection, holderOf, type Session, type Subscription } from "./connection";
+import { endSubscription, isCurrent, type RelayContext } from "./context";
+import { UnsubscribeReason } from "./protocol";
+
+/**
+ * Until when (unix seconds, chain clock; 0 = not held) `holder`, or the public when there is
+ * none, may subscribe to the stream: directly or through the public. The SDK's cache answers.
+ */
+export function subscribeExpiry(relay: RelayContext, holder: Address | undefined, streamId: string): Promise<number> {
+  const who = holder === undefined ? { public: true as const } : { userId: holder };
+  return relay.client.getPermissionExpiry({ streamId, ...who, permission: StreamPermission.SUBSCRIBE, allowPublic: true });
+}
+
+/** Why a subscription that no longer holds Subscribe ended, judged by what was seen. */
+type Cause = "registry" | "stream" | "clock" | "session";
+
+async function reasonFor(relay: RelayContext, subscription: Subscription, cause: Cause): Promise<UnsubscribeReason> {
+  if (cause === "session") return UnsubscribeReason.SESSION_EXPIRED;
+  if (cause === "stream" && !(await streamExists(relay.client.context, subscription.streamId))) return UnsubscribeReason.STREAM_DELETED;
+  if (subscription.expiresAt <= relay.client.chainNowSeconds()) return UnsubscribeReason.PERMISSION_EXPIRED;
+  return UnsubscribeReason.PERMISSION_REVOKED;
+}
+
+/**
+ * Reads the Subscribe permission of each subscription anew and ends those that lost it. While
+ * its answer is awaited a subscription holds what arrives, so a subscriber whose right ended
+ * gets nothing accepted after the change was seen. A failed read keeps the subscription
+ * (the node may be down; the next poll tries again) and releases what it held.
+ */
+async function recheck(relay: RelayContext, subscriptions: Map<Subscription, Cause>): Promise<void> {
+  await Promise.all(
+    [...subscriptions].map(async ([subscription, cause]) => {
+      const holdsOwn = subscription.held === undefined;
+      if (holdsOwn) subscription.held = [];
+      try {
+        const expiresAt = await subscribeExpiry(relay, holderOf(subscription.connection), subscription.streamId);
+        if (!isCurrent(subscription)) return;
+        if (expiresAt > 0) subscription.expiresAt = expiresAt;
+        else endSubscription(relay, subscription, await reasonFor(relay, subscription, cause));
+      } catch {
+        // kept: decided again at the next change or poll
+      } finally {
+        if (holdsOwn) release(relay, subscription);
+      }
+    }),
+  );
+}
+
+/** Sends what a subscription held, except what `sent` (a replay) has delivered already, then lets messages through. */
+export function release(relay: RelayContext, subscription: Subscription, sent: ReadonlySet<string> = new Set()): void {
+  const held = subscription.held;
+  subscription.held = undefined;
+  if (held === undefined || !isCurrent(subscription)) return;
+  for (const entry of held) {
+    if (sent.size === 0 || !sent.has(positionKey(entry.message))) relay.transmit(subscription.connection, entry.frame);
+  }
+}
+
+/** A message's identity: its publisher chain and position in it. */
+export function positionKey(message: { publisher: string; msgChainId: string; timestamp: number; sequenceNumber: number }): string {
+  return `${message.publisher}|${message.msgChainId}|${message.timestamp}|${message.sequenceNumber}`;
+}
+
+/** Subscriptions touched by one poll: changes of their stream or holder, expiries passed on the chain clock. */
+function affectedBy(relay: RelayContext, poll: RegistryPoll): Map<Subscription, Cause> {
+  const affected = new Map<Subscription, Cause>();
+  const nowSeconds = relay.client.chainNowSeconds();
+  if (poll.reorg) for (const subscription of relay.index.all()) affected.set(subscription, "stream");
+  for (const { streamKey, holder } of poll.changes) {
+    for (const subscription of relay.index.ofStream(streamKey as Hex)) {
+      const subscriber = holderOf(subscription.connection) ?? zeroAddress;
+      if (holder === null) affected.set(subscription, "stream");
+      else if (holder.toLowerCase() === subscriber || holder === zeroAddress) affected.set(subscription, affected.get(subscription) ?? "registry");
+    }
+  }
+  for (const subscription of relay.index.all()) {
+    if (subscription.expiresAt !== FOREVER && subscription.expiresAt <= nowSeconds && !affected.has(subscription)) affected.set(subscription, "clock");
+  }
+  return affected;
+}
+
+/**
+ * Follows the registry through the SDK cache's own watcher (one per client): after every poll,
+ * the subscriptions it touched are checked anew. Returns the function that stops following.
+ */
+export function startEnforcement(relay: RelayContext): () => void {
+  return relay.client.watchPermissionChanges((poll) => {
+    const affected = affectedBy(relay, poll);
+    if (affected.size > 0) void recheck(relay, affected);
+  });
+}
+
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * Signs a connection in (or, with no session, out). When the address changes, or when the
+ * session's expirationTime passes, the connection's subscriptions are checked for the new
+ * holder (the public, once expired), and those it may not have end with SESSION_EXPIRED.
+ */
+export function setSession(relay: RelayContext, connection: Connection, session: Session | undefined): void {
+  const previous = connection.session;
+  if (previous?.timer !== undefined) clearTimeout(previous.timer);
+  connection.session = session;
+  if (session?.expiresAt != null) armExpiry(relay, connection, session);
+  if (previous?.address !== session?.address && connection.subscriptions.size > 0) {
+    void recheck(relay, new Map([...connection.subscriptions.values()].map((subscription) => [subscription, "session" as const])));
+  }
+}
+
+function armExpiry(relay: RelayContext, connection: Connection, session: Session): void {
+  const delay = session.expiresAt! - Date.now();
+  // setTimeout fires at once beyond 2^31-1 ms: wait in steps.
+  session.timer = setTimeout(() => {
+    if (connection.session !== session) return;
+    if (Date.now() >= session.expiresAt!) setSession(relay, connection, undefined);
+    else armExpiry(relay, connection, session);
+  }, Math.max(0, Math.min(delay, MAX_TIMEOUT_MS)));
+}

@@ -1,0 +1,56 @@
+import type { Address, Hex } from "viem";
+import { generateSiweNonce, parseSiweMessage, verifySiweMessage, type VerifySiweMessageParameters } from "viem/siwe";
+import type { Connection } from "../connection";
+import { markActive, RequestError, type RelayContext } from "../context";
+import { setSession } from "../enforcement";
+import { type Fields, readString } from "../fields";
+import { ErrorCode, type RequestId } from "../protocol";
+
+function refuse(message: string): never {
+  throw new RequestError(ErrorCode.AUTH_FAILED, message);
+}
+
+/** The first rule of the relay's that the SIWE message breaks, in words a client can act on. */
+function problemWith(relay: RelayContext, connection: Connection, siwe: ReturnType<typeof parseSiweMessage>, nowMs: number): string | undefined {
+  if (siwe.address === undefined) return "not an EIP-4361 message";
+  if (siwe.domain !== connection.host) return `domain ${JSON.stringify(siwe.domain)} is not the host this relay was reached at (${JSON.stringify(connection.host)})`;
+  if (siwe.chainId !== relay.chainId) return `chain ${siwe.chainId} is not the relay's chain ${relay.chainId}`;
+  if (siwe.nonce !== connection.nonce) return "nonce is not this connection's current one (each nonce signs in once)";
+  if (siwe.issuedAt === undefined || Number.isNaN(siwe.issuedAt.getTime())) return "issuedAt is missing or not an RFC 3339 time";
+  if (siwe.issuedAt.getTime() > nowMs + relay.limits.authClockSkewMs) return "issuedAt is in the future";
+  if (siwe.expirationTime !== undefined && !(siwe.expirationTime.getTime() > nowMs)) return "the message has expired";
+  if (siwe.notBefore !== undefined && !(siwe.notBefore.getTime() <= nowMs)) return "the message is not valid yet (notBefore)";
+  return undefined;
+}
+
+/**
+ * `auth`: Sign-In with Ethereum. The message must name this relay's host, chain and the
+ * connection's current nonce, be within its validity times, and be signed by its address
+ * (an account's key, or a contract wallet through ERC-1271/6492). Success spends the nonce
+ * and hands out a new one for a later re-auth; a failure leaves the nonce usable.
+ *
+ * @example
+ * // -> {"type":"auth","id":1,"message":"127.0.0.1:8546 wants you to sign in ...","signature":"0x..."}
+ * // <- {"type":"authenticated","id":1,"address":"0xf39f...","expiresAt":null,"nonce":"..."}
+ */
+export async function handleAuth(relay: RelayContext, connection: Connection, id: RequestId, fields: Fields): Promise<void> {
+  const message = readString(fields, "message");
+  const signature = readString(fields, "signature");
+  const siwe = parseSiweMessage(message);
+  const now = new Date();
+  const problem = problemWith(relay, connection, siwe, now.getTime());
+  if (problem !== undefined) refuse(problem);
+  // viem re-checks domain, nonce and times, then the signature: an EOA's by recovery first,
+  // falling back to the chain for contract wallets.
+  const parameters = { message, signature: signature as Hex, domain: connection.host, nonce: connection.nonce, time: now, mode: "eoa" };
+  const valid = await verifySiweMessage(relay.client.context.publicClient, parameters as VerifySiweMessageParameters).catch(() => false);
+  if (!valid) refuse(`the signature is not ${siwe.address}'s over this message`);
+  if (siwe.nonce !== connection.nonce) refuse("nonce was used meanwhile by another auth on this connection");
+
+  connection.nonce = generateSiweNonce();
+  const address = siwe.address!.toLowerCase() as Address;
+  const expiresAt = siwe.expirationTime?.getTime() ?? null;
+  setSession(relay, connection, { address, expiresAt });
+  markActive(connection);
+  relay.send(connection, { type: "authenticated", id, address, expiresAt, nonce: connection.nonce });
+}

@@ -1,0 +1,62 @@
+import { MessageRejectedError } from "../../sdk/message/errors";
+import { InvalidArgumentError } from "../../sdk/errors";
+import type { StreamPartition } from "../../sdk/message/validator";
+import { channelOf } from "../broker";
+import type { Connection } from "../connection";
+import { markActive, RequestError, type RelayContext } from "../context";
+import type { Fields } from "../fields";
+import { ErrorCode, type RequestId } from "../protocol";
+
+/** Takes one publish from the connection's token bucket (`publishRate` a second, holding one second's worth). */
+function takeToken(connection: Connection, rate: number): boolean {
+  const now = Date.now();
+  connection.publishTokens = Math.min(rate, connection.publishTokens + ((now - connection.publishRefilledAt) * rate) / 1000);
+  connection.publishRefilledAt = now;
+  if (connection.publishTokens < 1) return false;
+  connection.publishTokens -= 1;
+  return true;
+}
+
+/** The stream partition the message says it is for: what the validator holds it to. */
+function claimedPlace(message: unknown): StreamPartition {
+  const { streamId, partition } = (typeof message === "object" && message !== null ? message : {}) as Record<string, unknown>;
+  return { streamId, partition } as StreamPartition;
+}
+
+async function publish(relay: RelayContext, connection: Connection, id: RequestId, message: unknown): Promise<void> {
+  let accepted;
+  try {
+    accepted = await relay.validator.validate(message, claimedPlace(message));
+  } catch (error) {
+    // The validator refuses to judge a message that names no valid stream partition.
+    if (error instanceof InvalidArgumentError) throw new RequestError(ErrorCode.INVALID_MESSAGE, `the message names no valid stream partition: ${error.message}`);
+    if (!(error instanceof MessageRejectedError)) throw error;
+    if (error.reason === "malformed") throw new RequestError(ErrorCode.INVALID_MESSAGE, error.message);
+    throw new RequestError(ErrorCode.MESSAGE_REJECTED, error.message, error.reason);
+  }
+  const { streamId, partition } = accepted;
+  // Serialised once, sent as is to every subscriber; the message exactly as published (validated: only its fields).
+  const frame = Buffer.from(`{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":${JSON.stringify(message)}}`);
+  await relay.broker.publish(channelOf(streamId, partition), { message: accepted, frame, acceptedAt: Date.now() });
+  markActive(connection);
+  relay.send(connection, { type: "published", id });
+}
+
+/**
+ * `publish`: no sign-in needed, the message's signature is the proof. The SDK's validator
+ * (shape, clock skew, duplicates, signature, Publish at the message's time, the stream it
+ * claims) decides before anything is delivered; a rejected message reaches nobody. A
+ * connection's publishes are decided and delivered in the order they came.
+ *
+ * @example
+ * // -> {"type":"publish","id":4,"message":{"streamId":"0xf39f.../demo","partition":0,...,"signature":"0x..."}}
+ * // <- {"type":"published","id":4}   or   {"type":"error","id":4,"code":"MESSAGE_REJECTED","reason":"duplicate",...}
+ */
+export function handlePublish(relay: RelayContext, connection: Connection, id: RequestId, fields: Fields): Promise<void> {
+  if (!takeToken(connection, relay.limits.publishRate)) {
+    throw new RequestError(ErrorCode.RATE_LIMITED, `at most ${relay.limits.publishRate} publishes per second per connection`);
+  }
+  const done = connection.publishTail.then(() => publish(relay, connection, id, fields.message));
+  connection.publishTail = done.catch(() => undefined);
+  return done;
+}

@@ -1,0 +1,57 @@
+import { streamExists } from "../../sdk/actions/streams";
+import { streamKeyOf } from "../../sdk";
+import { channelOf } from "../broker";
+import { type Connection, holderOf, type Subscription } from "../connection";
+import { isCurrent, markActive, RequestError, type RelayContext } from "../context";
+import { positionKey, release, subscribeExpiry } from "../enforcement";
+import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
+import { ErrorCode, type RequestId } from "../protocol";
+
+/**
+ * `subscribe`: admitted while the connection's address (or the public, for an anonymous
+ * connection) holds Subscribe on the stream, directly or publicly. `subscribed` is sent once
+ * the subscription is live; with `from`, the kept messages after that position follow it,
+ * then live ones, with none missing and none twice at the seam.
+ *
+ * @example
+ * // -> {"type":"subscribe","id":2,"streamId":"0xf39f.../demo","partition":0,"from":{"timestamp":1700000000000,"sequenceNumber":0}}
+ * // <- {"type":"subscribed","id":2,"streamId":"0xf39f.../demo","partition":0}
+ */
+export async function handleSubscribe(relay: RelayContext, connection: Connection, id: RequestId, fields: Fields): Promise<void> {
+  const streamId = readStreamId(fields);
+  const partition = readPartition(fields);
+  const from = readFrom(fields);
+  const channel = channelOf(streamId, partition);
+  if (connection.subscriptions.has(channel)) {
+    throw new RequestError(ErrorCode.ALREADY_SUBSCRIBED, `already subscribed to ${streamId} partition ${partition}`);
+  }
+  if (connection.subscriptions.size >= relay.limits.subscribeLimit) {
+    throw new RequestError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${relay.limits.subscribeLimit} subscriptions per connection`);
+  }
+  // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
+  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, held: [] };
+  connection.subscriptions.set(channel, subscription);
+  let expiresAt: number;
+  try {
+    expiresAt = await subscribeExpiry(relay, holderOf(connection), streamId);
+  } catch (error) {
+    if (isCurrent(subscription)) connection.subscriptions.delete(channel);
+    throw error;
+  }
+  if (!isCurrent(subscription)) return; // the connection closed, or unsubscribed, meanwhile
+  if (expiresAt === 0) {
+    connection.subscriptions.delete(channel);
+    if (!(await streamExists(relay.client.context, streamId))) throw new RequestError(ErrorCode.STREAM_NOT_FOUND, `stream not found: ${streamId}`);
+    const who = holderOf(connection) ?? "the public (sign in with auth to subscribe as yourself)";
+    throw new RequestError(ErrorCode.UNAUTHORIZED, `${who} may not subscribe to ${streamId}`);
+  }
+  subscription.expiresAt = expiresAt;
+  relay.index.add(subscription);
+  markActive(connection);
+  relay.send(connection, { type: "subscribed", id, streamId, partition });
+  if (from === undefined) return release(relay, subscription);
+  const replay = await relay.broker.replay(channel, from).catch(() => []);
+  if (!isCurrent(subscription)) return;
+  for (const entry of replay) relay.transmit(connection, entry.frame);
+  release(relay, subscription, new Set(replay.map((entry) => positionKey(entry.message))));
+}

@@ -1,0 +1,36 @@
+/**
+ * Keyway relay (`keyway/relay`, Node only): a WebSocket server that carries signed stream
+ * messages from publishers to subscribers while the StreamRegistry allows it.
+ *
+ * ```ts
+ * import { createRelay } from "keyway/relay";
+ * const relay = await createRelay({ rpcUrl, registryAddress, port: 8546 });
+ * ```
+ *
+ * The protocol, limits and codes: docs/relay.md (mirrors relay/protocol.ts).
+ */
+export { createRelay, type CreateRelayParameters, type CreateRelayReturnType, type Relay } from "./createRelay";
+export { DEFAULT_LIMITS, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions } from "./options";
+export { type Broker, channelOf, createLocalBroker } from "./broker";
+export type { AcceptedMessage } from "./history";
+export {
+  CloseCode,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  UnsubscribeReason,
+  type AuthenticatedFrame,
+  type AuthRequest,
+  type ErrorFrame,
+  type HelloFrame,
+  type MessageFrame,
+  type Position,
+  type PublishedFrame,
+  type PublishRequest,
+  type Request,
+  type RequestId,
+  type ServerFrame,
+  type SubscribedFrame,
+  type SubscribeRequest,
+  type UnsubscribedFrame,
+  type UnsubscribeRequest,
+} from "./protocol";

@@ -1,0 +1,73 @@
+import { InvalidArgumentError } from "../sdk/errors";
+import type { KeywayClient } from "../sdk/client";
+import type { ConnectionOptions } from "../sdk/createContext";
+import type { Broker } from "./broker";
+
+/** Every limit of the relay, with its default (docs/relay.md lists them). */
+export interface RelayLimits {
+  /** Largest incoming frame, bytes; a larger one closes the connection with 1009. Default 64 KiB. */
+  maxFrameBytes: number;
+  /** Subscriptions one connection may hold. Default 128. */
+  subscribeLimit: number;
+  /** Publishes per second one connection may make (token bucket holding one second's worth). Default 10,000. */
+  publishRate: number;
+  /** Bytes that may wait to be sent to one connection; beyond it the connection is closed with 1013. Default 4 MiB. */
+  maxBufferedBytes: number;
+  /** A connection that has neither authenticated, subscribed nor published this long is closed with 1008. Default 30 s. */
+  idleTimeoutMs: number;
+  /** Ping period; a peer that has not answered the previous ping by the next one is dropped. Default 30 s. */
+  heartbeatIntervalMs: number;
+  /** Messages kept per (stream, partition) for `from`. Default 1,000. */
+  historyCount: number;
+  /** Age beyond which a kept message is dropped, ms. Default 10 minutes. */
+  historyMaxAgeMs: number;
+  /** How far a SIWE message's issuedAt may be ahead of the relay's clock, ms. Default 60 s. */
+  authClockSkewMs: number;
+  /** How often the registry's events are polled, ms. Default 1 s. */
+  pollingInterval: number;
+}
+
+export const DEFAULT_LIMITS: RelayLimits = {
+  maxFrameBytes: 64 * 1024,
+  subscribeLimit: 128,
+  publishRate: 10_000,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  idleTimeoutMs: 30_000,
+  heartbeatIntervalMs: 30_000,
+  historyCount: 1_000,
+  historyMaxAgeMs: 10 * 60_000,
+  authClockSkewMs: 60_000,
+  pollingInterval: 1_000,
+};
+
+export const DEFAULT_RELAY_HOST = "127.0.0.1";
+export const DEFAULT_RELAY_PORT = 8546;
+
+export interface RelayOptions extends ConnectionOptions, Partial<RelayLimits> {
+  /** Interface to listen on. Default 127.0.0.1: binding further is the embedder's explicit choice. */
+  host?: string;
+  /** Port; 0 picks a free one (see `Relay.url`). Default 8546. */
+  port?: number;
+  /**
+   * The client whose cache answers permission questions and whose watcher reports registry
+   * changes. Default: one built from the connection options with `pollingInterval`; a client
+   * passed here stays the caller's (close() does not destroy it).
+   */
+  client?: KeywayClient;
+  /** Carries accepted messages between relays and keeps history. Default: in-process (`createLocalBroker`). */
+  broker?: Broker;
+  /** One line per notable event (start, broker trouble). Default: nothing. */
+  log?: (line: string) => void;
+}
+
+/** The limits of `options`, each checked to be a positive integer. */
+export function resolveLimits(options: Partial<RelayLimits>): RelayLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const name of Object.keys(DEFAULT_LIMITS) as (keyof RelayLimits)[]) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
+    limits[name] = value;
+  }
+  return limits;
+}

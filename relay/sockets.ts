@@ -1,0 +1,83 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { generateSiweNonce } from "viem/siwe";
+import WebSocket, { WebSocketServer } from "ws";
+import { type Connection, createConnection } from "./connection";
+import { dropSubscriptions, type RelayContext } from "./context";
+import { dispatch } from "./dispatch";
+import { setSession } from "./enforcement";
+import { CloseCode, PROTOCOL_VERSION } from "./protocol";
+
+export interface SocketServer {
+  port: number;
+  connections: ReadonlySet<Connection>;
+  /** Closes every connection with 1001 and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * The socket side of the relay: listening, the WebSocket handshake, the limits that protect
+ * the process (frame size through ws's maxPayload -> 1009, the idle timeout -> 1008, the
+ * heartbeat that drops peers that stopped answering), and hello.
+ */
+export async function listen(relay: RelayContext, { host, port }: { host: string; port: number }): Promise<SocketServer> {
+  const { limits } = relay;
+  const connections = new Set<Connection>();
+  const http: Server = createServer((_request, response) => {
+    response.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" }).end("Keyway relay: connect with a WebSocket client\n");
+  });
+  const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+
+  wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
+    const connection = createConnection(socket, request.headers.host ?? "", generateSiweNonce(), limits.publishRate);
+    connections.add(connection);
+    connection.idleTimer = setTimeout(() => socket.close(CloseCode.POLICY_VIOLATION, "idle: neither authenticated, subscribed nor published"), limits.idleTimeoutMs);
+    socket.on("message", (data, isBinary) => dispatch(relay, connection, data, isBinary));
+    socket.on("pong", () => (connection.alive = true));
+    // ws closes the connection itself after a protocol error (1009 for a frame over maxPayload).
+    socket.on("error", () => undefined);
+    socket.once("close", () => {
+      connections.delete(connection);
+      clearTimeout(connection.idleTimer);
+      dropSubscriptions(relay, connection);
+      setSession(relay, connection, undefined);
+    });
+    relay.send(connection, { type: "hello", protocol: PROTOCOL_VERSION, chainId: relay.chainId, registry: relay.registryAddress, nonce: connection.nonce });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const connection of connections) {
+      if (!connection.alive) {
+        connection.socket.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.socket.ping();
+    }
+    relay.broker.sweep();
+  }, limits.heartbeatIntervalMs);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(port, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+
+  return {
+    port: (http.address() as AddressInfo).port,
+    connections,
+    async close() {
+      clearInterval(heartbeat);
+      const closed = [...connections].map((connection) => new Promise((resolve) => connection.socket.once("close", resolve)));
+      for (const connection of connections) connection.socket.close(CloseCode.GOING_AWAY, "relay shutting down");
+      // A peer that does not answer the close frame is cut off after a second.
+      const timer = setTimeout(() => connections.forEach((connection) => connection.socket.terminate()), 1_000);
+      await Promise.all(closed);
+      clearTimeout(timer);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

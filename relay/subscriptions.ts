@@ -1,0 +1,54 @@
+import type { Hex } from "viem";
+import type { Subscription } from "./connection";
+import type { Transmitter } from "./connection";
+import type { AcceptedMessage } from "./history";
+
+/** Live subscriptions by channel (for fan-out) and by stream key (for registry changes). */
+export interface SubscriptionIndex {
+  add(subscription: Subscription): void;
+  remove(subscription: Subscription): void;
+  /** Sends the message's frame, serialised once, to every subscription of the channel (or holds it for those that wait). */
+  deliver(channel: string, entry: AcceptedMessage): void;
+  /** Subscriptions to the stream with this key, any partition. */
+  ofStream(streamKey: Hex): Iterable<Subscription>;
+  all(): Iterable<Subscription>;
+}
+
+export function createSubscriptionIndex({ transmit }: Pick<Transmitter, "transmit">): SubscriptionIndex {
+  const byChannel = new Map<string, Set<Subscription>>();
+  const byStream = new Map<Hex, Set<Subscription>>();
+
+  function addTo<K>(map: Map<K, Set<Subscription>>, key: K, subscription: Subscription): void {
+    let set = map.get(key);
+    if (set === undefined) map.set(key, (set = new Set()));
+    set.add(subscription);
+  }
+
+  function removeFrom<K>(map: Map<K, Set<Subscription>>, key: K, subscription: Subscription): void {
+    const set = map.get(key);
+    if (set?.delete(subscription) && set.size === 0) map.delete(key);
+  }
+
+  return {
+    add(subscription) {
+      addTo(byChannel, subscription.channel, subscription);
+      addTo(byStream, subscription.streamKey, subscription);
+    },
+    remove(subscription) {
+      removeFrom(byChannel, subscription.channel, subscription);
+      removeFrom(byStream, subscription.streamKey, subscription);
+    },
+    deliver(channel, entry) {
+      const subscriptions = byChannel.get(channel);
+      if (subscriptions === undefined) return;
+      for (const subscription of subscriptions) {
+        if (subscription.held !== undefined) subscription.held.push(entry);
+        else transmit(subscription.connection, entry.frame);
+      }
+    },
+    ofStream: (streamKey) => byStream.get(streamKey) ?? [],
+    *all() {
+      for (const set of byChannel.values()) yield* set;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import { KeywayError, RelayError, RelayUnreachableError } from "../errors";
+import { type ErrorFields, relayErrorOf } from "./errors";
+import {
+  type AuthRequest,
+  CloseCode,
+  type HelloFrame,
+  parseServerFrame,
+  PROTOCOL_VERSION,
+  type ReplyOf,
+  type RequestFrame,
+} from "./protocol";
+import { openWebSocket } from "./webSocket";
+import { OPEN, type PlatformWebSocket } from "./webSocket.types";
+
+/** A frame the relay sends without being asked: a `message`, or an `unsubscribed` that ends a subscription. */
+export type PushFrame = { type: string; [field: string]: unknown };
+
+export interface RelayConnectionOptions {
+  url: string;
+  /** Builds the `auth` frame for a hello (SIWE); without it the connection stays anonymous. */
+  authenticate?: (hello: HelloFrame) => Promise<Omit<AuthRequest, "type">>;
+  onPush: (frame: PushFrame) => void;
+  /** After a dropped connection is open (and authenticated) again, before queued requests are re-sent. */
+  onReconnected: () => void;
+  /** The connection cannot serve (relay unreachable, auth refused): requests already failed with `error`. */
+  onFailure: (error: KeywayError) => void;
+  /** Whether anything (a live subscription) needs the connection when no request is pending. */
+  isNeeded: () => boolean;
+  /** First reconnect delay in ms, doubled per failed attempt up to `maxReconnectDelayMs` (defaults 100 and 5000). */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+}
+
+export interface RequestOptions {
+  /** Kept across a dropped connection and sent again on the next one (publish); else it fails with RELAY_UNREACHABLE. */
+  resend?: boolean;
+  /** Called when the request is sent again on a new connection. */
+  onResend?: () => void;
+}
+
+/** One shared WebSocket to a relay: opened on first use, re-opened after a drop. */
+export interface RelayConnection {
+  /** Sends a request once the connection is ready; resolves with its reply, rejects with a typed KeywayError. */
+  request<T extends RequestFrame>(frame: T, options?: RequestOptions): Promise<ReplyOf[T["type"]]>;
+  /** Closes the socket for good; pending requests fail. */
+  close(): void;
+  readonly isClosed: boolean;
+}
+
+interface Pending {
+  frame: RequestFrame & { id: number };
+  resend: boolean;
+  onResend?: () => void;
+  /** The socket it was sent on; undefined while waiting for a ready connection. */
+  sentOn?: PlatformWebSocket;
+  resolve(reply: unknown): void;
+  reject(error: unknown): void;
+}
+
+const DEFAULT_RECONNECT_DELAY_MS = 100;
+const DEFAULT_MAX_RECONNECT_DELAY_MS = 5_000;
+
+/**
+ * The relay connection's life: connect, read `hello`, authenticate (SIWE) when a signer is
+ * given, then send requests and match replies by `id`. Once a connection was ready, a drop
+ * means reconnecting with exponential backoff (at once while a request is pending or a
+ * subscription needs it, else with the next request), authenticating again, letting the
+ * subscriptions resume (`onReconnected`), and re-sending the requests that asked for it;
+ * requests made meanwhile wait. Failing to connect the first time fails the pending requests.
+ */
+export function createRelayConnection(options: RelayConnectionOptions): RelayConnection {
+  const { url, authenticate, onPush, onReconnected, onFailure, isNeeded } = options;
+  const initialDelay = options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
+  const maxDelay = options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let socket: PlatformWebSocket | undefined;
+  let ready = false;
+  /** Set once a connection was ready; a drop then means reconnect, not failure. */
+  let inSession = false;
+  let attempts = 0;
+  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  function connect(): void {
+    const current = openWebSocket(url);
+    socket = current;
+    ready = false;
+    let authId: number | undefined;
+    current.onopen = () => {};
+    current.onerror = () => {}; // the close event that follows says what happened
+    current.onclose = ({ code, reason }) => {
+      if (socket === current) dropped(current, code, reason);
+    };
+    current.onmessage = ({ data }) => {
+      if (socket !== current) return;
+      const frame = parseServerFrame(data);
+      if (frame === undefined) return; // not ours to answer: the relay speaks JSON objects
+      if (frame.type === "hello") {
+        void hello(current, frame as unknown as HelloFrame).then((id) => (authId = id));
+      } else if (frame.id !== undefined && frame.id === authId) {
+        authId = undefined;
+        if (frame.type === "authenticated") becomeReady();
+        else fail(current, relayErrorOf(frame as ErrorFields));
+      } else if (typeof frame.id === "number" && pending.has(frame.id)) {
+        const request = pending.get(frame.id)!;
+        pending.delete(frame.id);
+        if (frame.type === "error") request.reject(relayErrorOf(frame as ErrorFields, request.frame));
+        else request.resolve(frame);
+      } else if (frame.id === undefined && frame.type !== "error") {
+        onPush(frame);
+      }
+    };
+  }
+
+  /** Answers the hello: authenticates (resolving with the auth request's id) or is ready at once. */
+  async function hello(current: PlatformWebSocket, frame: HelloFrame): Promise<number | undefined> {
+    if (frame.protocol !== PROTOCOL_VERSION) {
+      fail(current, new RelayError("RELAY_ERROR", "PROTOCOL", `The relay speaks protocol ${frame.protocol}, this client ${PROTOCOL_VERSION}`));
+      return undefined;
+    }
+    if (authenticate === undefined) {
+      becomeReady();
+      return undefined;
+    }
+    let auth: Omit<AuthRequest, "type">;
+    try {
+      auth = await authenticate(frame);
+    } catch (error) {
+      fail(current, error instanceof KeywayError ? error : new RelayError("AUTH_FAILED", "AUTH_FAILED", `Signing in failed: ${String(error)}`, { cause: error }));
+      return undefined;
+    }
+    if (socket !== current || current.readyState !== OPEN) return undefined;
+    const id = nextId++;
+    current.send(JSON.stringify({ type: "auth", id, ...auth }));
+    return id;
+  }
+
+  function becomeReady(): void {
+    ready = true;
+    attempts = 0;
+    if (inSession) onReconnected();
+    inSession = true;
+    flush();
+  }
+
+  /** Sends, in order, every pending request not yet sent on the current socket. */
+  function flush(): void {
+    if (!ready || socket === undefined) return;
+    for (const request of pending.values()) {
+      if (request.sentOn === socket) continue;
+      if (request.sentOn !== undefined) request.onResend?.();
+      request.sentOn = socket;
+      socket.send(JSON.stringify(request.frame));
+    }
+  }
+
+  /** The connection cannot serve: every pending request fails with `error`, then `onFailure`. */
+  function fail(current: PlatformWebSocket, error: KeywayError): void {
+    if (socket !== current && socket !== undefined) return; // a newer socket took over
+    socket = undefined;
+    ready = false;
+    inSession = false;
+    current.close(1000);
+    rejectPending(() => true, error);
+    onFailure(error);
+  }
+
+  function rejectPending(which: (request: Pending) => boolean, error: KeywayError): void {
+    for (const [id, request] of pending) {
+      if (!which(request)) continue;
+      pending.delete(id);
+      request.reject(error);
+    }
+  }
+
+  function dropped(current: PlatformWebSocket, code: number, reason: string): void {
+    socket = undefined;
+    ready = false;
+    if (closed) return;
+    const detail = `connection closed (${code}${reason ? ` ${reason}` : ""})`;
+    if (!inSession) {
+      fail(current, new RelayUnreachableError(url, `cannot connect: ${detail}`));
+      return;
+    }
+    // A frame too large for the relay would be refused again: the requests in flight fail instead.
+    if (code === CloseCode.TOO_LARGE) {
+      rejectPending((r) => r.sentOn === current, new RelayError("TOO_LARGE", "TOO_LARGE", `The relay closed the connection: a frame was too large (${code})`));
+    }
+    rejectPending((r) => r.sentOn === current && !r.resend, new RelayUnreachableError(url, `${detail} before the relay answered`));
+    // Idle until the next request, which reconnects (and waits for the relay) as after any drop.
+    if (pending.size === 0 && !isNeeded()) return;
+    const delay = Math.min(maxDelay, initialDelay * 2 ** attempts);
+    attempts += 1;
+    // Jitter spreads the reconnects of many clients after a relay restart.
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      if (!closed) connect();
+    }, delay * (0.5 + Math.random() / 2));
+  }
+
+  function request<T extends RequestFrame>(frame: T, { resend = false, onResend }: RequestOptions = {}): Promise<ReplyOf[T["type"]]> {
+    if (closed) return Promise.reject(new RelayUnreachableError(url, "the client was destroyed"));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { frame: { ...frame, id }, resend, onResend, resolve: resolve as (reply: unknown) => void, reject });
+      if (socket === undefined && reconnectTimer === undefined) connect();
+      else flush();
+    });
+  }
+
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    clearTimeout(reconnectTimer);
+    const current = socket;
+    socket = undefined;
+    current?.close(1000);
+    rejectPending(() => true, new RelayUnreachableError(url, "the client was destroyed"));
+  }
+
+  return {
+    request,
+    close,
+    get isClosed() {
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { KeywayError, RelayError, type RelayErrorCode, StreamNotFoundError, UnauthorizedError } from "../errors";
+import { MessageRejectedError, type MessageRejectionReason } from "../message/errors";
+import type { RequestFrame } from "./protocol";
+
+const RELAY_CODES = new Set<string>(["AUTH_FAILED", "INVALID_REQUEST", "RATE_LIMITED", "TOO_LARGE", "INVALID_MESSAGE"]);
+
+/** The fields of an `error` frame, unchecked. */
+export type ErrorFields = { code?: unknown; message?: unknown; reason?: unknown };
+
+/**
+ * The typed error for a relay's `error` frame: the SDK's own class where one fits
+ * (UNAUTHORIZED, STREAM_NOT_FOUND, MESSAGE_REJECTED with the validator's `reason`), else a
+ * RelayError with the relay's code.
+ */
+export function relayErrorOf(frame: ErrorFields, request?: RequestFrame): KeywayError {
+  const code = typeof frame.code === "string" ? frame.code : "RELAY_ERROR";
+  const message = typeof frame.message === "string" ? frame.message : code;
+  const streamId = request !== undefined && "streamId" in request ? request.streamId : undefined;
+  if (code === "UNAUTHORIZED" && streamId !== undefined) return new UnauthorizedError(streamId, "this connection's account", "subscribe");
+  if (code === "STREAM_NOT_FOUND" && streamId !== undefined) return new StreamNotFoundError(streamId);
+  if (code === "MESSAGE_REJECTED") {
+    const reason = typeof frame.reason === "string" ? frame.reason : "unknown";
+    return new MessageRejectedError(reason as MessageRejectionReason, `the relay refused the message: ${message}`);
+  }
+  const known = RELAY_CODES.has(code) ? (code as RelayErrorCode) : "RELAY_ERROR";
+  return new RelayError(known, code, `Relay: ${message}`);
+}

@@ -1,0 +1,75 @@
+import { stringToHex, type Hex } from "viem";
+import { InvalidArgumentError, MissingSignerError } from "../errors";
+import { MessageRejectedError } from "../message/errors";
+import { createPublisher, type Publisher } from "../message/publisher";
+import type { SignedStreamMessage } from "../message/types";
+import { normalizeStreamId } from "../streamId";
+import type { RelaySession } from "./session";
+
+export interface PublishParameters {
+  /** Default 0. */
+  partition?: number;
+  /** Default `application/json` for a JSON value, `application/octet-stream` for bytes. */
+  contentType?: string;
+}
+
+export type PublishReturnType = SignedStreamMessage;
+
+/** The client's chain on a stream partition, signed by the session's signer. */
+function publisherFor(session: RelaySession, streamId: string, partition: number): Promise<Publisher> {
+  const { signer } = session;
+  if (signer === undefined) throw new MissingSignerError("publish");
+  const key = `${streamId}|${partition}`;
+  const existing = session.publishers.get(key);
+  if (existing !== undefined) return Promise.resolve(existing);
+  return session.domain().then((domain) => {
+    // Another publish may have created it while the domain was read.
+    const publisher = session.publishers.get(key) ?? createPublisher({ streamId, partition, domain, signer });
+    session.publishers.set(key, publisher);
+    return publisher;
+  });
+}
+
+function encodeContent(content: unknown): { bytes: Uint8Array | Hex; contentType: string } {
+  if (content instanceof Uint8Array) return { bytes: content, contentType: "application/octet-stream" };
+  const json = JSON.stringify(content);
+  if (json === undefined) throw new InvalidArgumentError("content must be a JSON value or a Uint8Array");
+  return { bytes: stringToHex(json), contentType: "application/json" };
+}
+
+/**
+ * Signs `content` as the next message of the client's chain on the stream partition and
+ * publishes it through the relay; resolves with the signed message once the relay has
+ * accepted it. A JSON value is sent as `application/json`, a Uint8Array as bytes. If the
+ * connection drops before the relay answers, the message is sent again on the next one (a
+ * `duplicate` refusal then means the first copy was accepted).
+ *
+ * @param session - the client's relay session
+ * @param streamId - the stream (normalised)
+ * @param content - a JSON value or bytes
+ * @returns the signed StreamMessage, as the relay delivers it
+ * @throws MessageRejectedError (`reason`), RelayError, RelayUnreachableError, MissingSignerError
+ *
+ * @example
+ * const message = await publish(session, "0xabc…/sensors", { temperature: 21.5 });
+ */
+export async function publish(
+  session: RelaySession,
+  streamId: string,
+  content: unknown,
+  parameters: PublishParameters = {},
+): Promise<PublishReturnType> {
+  const { partition = 0 } = parameters;
+  const publisher = await publisherFor(session, normalizeStreamId(streamId), partition);
+  const encoded = encodeContent(content);
+  const message = await publisher.publish(encoded.bytes, { contentType: parameters.contentType ?? encoded.contentType });
+  let resent = false;
+  try {
+    await session.connection.request({ type: "publish", message }, { resend: true, onResend: () => (resent = true) });
+  } catch (error) {
+    // Sent again after a drop: the relay had accepted the first copy, only its answer was lost.
+    if (resent && error instanceof MessageRejectedError && error.reason === "duplicate") return message;
+    throw error;
+  }
+  return message;
+}

@@ -1,0 +1,109 @@
+import { getChainId } from "viem/actions";
+import type { RegistryContext } from "../context";
+import { InvalidArgumentError, RelayUnreachableError } from "../errors";
+import type { Publisher } from "../message/publisher";
+import type { MessageDomain } from "../message/types";
+import type { MessageSigner } from "../message/signers";
+import type { PermissionSource } from "../message/validator";
+import { toKeywayError } from "../toKeywayError";
+import { signInToRelay } from "./auth";
+import { createRelayConnection, type RelayConnection } from "./connection";
+import { createSubscriptionIndex, type SubscriptionIndex } from "./subscriptions";
+
+export interface RelaySessionOptions {
+  /** ws:// or wss:// URL of the relay. */
+  url: string;
+  /** The registry, the node and the signer (when there is one, the connection signs in with it). */
+  context: RegistryContext;
+  /** Signs published messages (a private key signs digests natively; see `walletClientSigner`). */
+  signer?: MessageSigner;
+  /** Where subscribers' validators learn permissions (the client's cached `getPermissionExpiry`). */
+  permissions: PermissionSource;
+  /** See `RelayConnectionOptions`. */
+  reconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+}
+
+/**
+ * What the relay actions (`publish`, `subscribe`) run on, as the registry actions run on a
+ * RegistryContext: one shared connection, its subscriptions, and the client's publishers.
+ */
+export interface RelaySession {
+  readonly url: string;
+  readonly context: RegistryContext;
+  readonly permissions: PermissionSource;
+  readonly signer?: MessageSigner;
+  readonly connection: RelayConnection;
+  readonly subscriptions: SubscriptionIndex;
+  /** One message chain per stream partition this client publishes to. */
+  readonly publishers: Map<string, Publisher>;
+  /** The chain and registry messages are signed for and verified against (asks the node once). */
+  domain(): Promise<MessageDomain>;
+  /** Closes the connection; subscriptions end without events, pending requests fail. */
+  close(): void;
+}
+
+async function readDomain(context: RegistryContext): Promise<MessageDomain> {
+  let chainId = context.expectedChainId;
+  try {
+    chainId ??= await getChainId(context.publicClient);
+  } catch (error) {
+    throw toKeywayError(error);
+  }
+  return { chainId, verifyingContract: context.registryAddress };
+}
+
+/**
+ * Creates the session of a client with a relay; nothing connects before the first request.
+ *
+ * @example
+ * const session = createRelaySession({ url: "ws://127.0.0.1:8546", context: client.context, permissions: client });
+ * const sub = await subscribe(session, { streamId }, (content) => console.log(content));
+ */
+export function createRelaySession(options: RelaySessionOptions): RelaySession {
+  const { url, context, permissions } = options;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new InvalidArgumentError(`relayUrl is not a URL: ${url}`, { cause: error });
+  }
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") throw new InvalidArgumentError(`relayUrl must be ws:// or wss://, got ${url}`);
+
+  const { walletClient } = context;
+  const subscriptions = createSubscriptionIndex(() => connection);
+  const connection = createRelayConnection({
+    url,
+    authenticate: walletClient && ((hello) => signInToRelay(walletClient, url, hello)),
+    onPush: (frame) => subscriptions.route(frame),
+    onReconnected: () => subscriptions.resubscribeAll(),
+    onFailure: (error) => subscriptions.endAll(error),
+    isNeeded: () => subscriptions.size > 0,
+    reconnectDelayMs: options.reconnectDelayMs,
+    maxReconnectDelayMs: options.maxReconnectDelayMs,
+  });
+
+  let domain: Promise<MessageDomain> | undefined;
+  return {
+    url,
+    context,
+    permissions,
+    signer: options.signer,
+    connection,
+    subscriptions,
+    publishers: new Map(),
+    domain() {
+      if (domain === undefined) {
+        const reading = readDomain(context);
+        // A node that did not answer is asked again next time.
+        reading.catch(() => (domain = undefined));
+        domain = reading;
+      }
+      return domain;
+    },
+    close() {
+      subscriptions.endAll(new RelayUnreachableError(url, "the client was destroyed"), true);
+      connection.close();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { InvalidArgumentError } from "../errors";
+import { UINT32_MAX } from "../message/parse";
+import type { MessageRef } from "../message/types";
+import { createMessageValidator } from "../message/validator";
+import { normalizeStreamId } from "../streamId";
+import type { RelaySession } from "./session";
+import { createSubscriptionHandle, type MessageListener, type Subscription } from "./subscription";
+
+export interface SubscribeParameters {
+  streamId: string;
+  /** Default 0. */
+  partition?: number;
+  /** Replay what the relay still holds after this position (exclusive), then go live. */
+  resend?: { from: MessageRef };
+}
+
+export type SubscribeReturnType = Subscription;
+
+function isInteger(value: unknown, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+function checkParameters(parameters: SubscribeParameters): { streamId: string; partition: number; resendFrom?: MessageRef } {
+  const { partition = 0, resend } = parameters;
+  if (!isInteger(partition, UINT32_MAX)) throw new InvalidArgumentError(`partition must be an integer from 0 to ${UINT32_MAX}, got ${partition}`);
+  const from = resend?.from;
+  if (resend !== undefined && !(isInteger(from?.timestamp, Number.MAX_SAFE_INTEGER) && isInteger(from?.sequenceNumber, UINT32_MAX))) {
+    throw new InvalidArgumentError("resend.from must be { timestamp, sequenceNumber } of non-negative integers");
+  }
+  const resendFrom = from && { timestamp: from.timestamp, sequenceNumber: from.sequenceNumber };
+  return { streamId: normalizeStreamId(parameters.streamId), partition, resendFrom };
+}
+
+/**
+ * Subscribes to a stream partition through the relay; resolves once the relay has the
+ * subscription live (every message accepted after that is delivered). Each message is
+ * verified here, by this client's own validator (signature, Publish held by the publisher,
+ * duplicates), before `onMessage` gets it: `application/json` content parsed, anything else
+ * as bytes. After a dropped connection the subscription resumes after the last delivered
+ * message, so each message arrives once and in order.
+ *
+ * @param session - the client's relay session
+ * @param parameters - stream, partition (default 0) and an optional `resend.from` position
+ * @param onMessage - called with `(content, metadata)` for each verified message
+ * @returns the Subscription (`unsubscribe()`, `error` and `unsubscribed` events)
+ * @throws UnauthorizedError, StreamNotFoundError, RelayError, RelayUnreachableError
+ *
+ * @example
+ * const sub = await subscribe(session, { streamId: "0xabc…/sensors" }, (content, { publisherId }) => console.log(publisherId, content));
+ * sub.on("unsubscribed", (reason) => console.log("ended:", reason));
+ */
+export async function subscribe(session: RelaySession, parameters: SubscribeParameters, onMessage: MessageListener): Promise<SubscribeReturnType> {
+  if (typeof onMessage !== "function") throw new InvalidArgumentError("subscribe needs an onMessage function");
+  const { streamId, partition, resendFrom } = checkParameters(parameters);
+  const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions });
+  const handle = createSubscriptionHandle({
+    streamId,
+    partition,
+    validator,
+    onMessage,
+    resendFrom,
+    unsubscribe: (h) => session.subscriptions.remove(h),
+  });
+  await session.subscriptions.add(handle);
+  return handle.subscription;
+}

@@ -1,0 +1,182 @@
+import type { Hex } from "viem";
+import { InvalidMessageError, MessageRejectedError } from "../message/errors";
+import { hexToBytes } from "../message/hex";
+import { compareRefs } from "../message/parse";
+import type { MessageRef, SignedStreamMessage } from "../message/types";
+import type { MessageValidator } from "../message/validator";
+import type { RelayUnsubscribeReason } from "./protocol";
+
+/** What a subscriber learns about a verified message besides its content. */
+export interface MessageMetadata {
+  streamId: string;
+  partition: number;
+  timestamp: number;
+  sequenceNumber: number;
+  /** Lowercase address of the signer. */
+  publisherId: string;
+  msgChainId: string;
+  signature: Hex;
+  contentType: string;
+}
+
+/** Called with each verified message, once, in order; a returned promise is awaited before the next. */
+export type MessageListener = (content: unknown, metadata: MessageMetadata) => void | Promise<void>;
+
+/**
+ * Why a subscription ended without `unsubscribe()`: the relay's reason, or `ERROR` when the
+ * relay could not be reached or signed in to again after a drop (an `error` event says why).
+ */
+export type SubscriptionEndReason = RelayUnsubscribeReason | "ERROR";
+
+export interface SubscriptionEvents {
+  /** A message was not delivered (rejected by the subscriber's own checks, or the listener threw), or the subscription failed. */
+  error: (error: Error) => void;
+  /** The relay ended the subscription (revoked, expired, stream deleted, session expired); nothing more arrives. */
+  unsubscribed: (reason: SubscriptionEndReason) => void;
+}
+
+/** A live subscription to one stream partition, as `KeywayClient.subscribe` returns it. */
+export interface Subscription {
+  readonly streamId: string;
+  readonly partition: number;
+  on<E extends keyof SubscriptionEvents>(event: E, listener: SubscriptionEvents[E]): Subscription;
+  off<E extends keyof SubscriptionEvents>(event: E, listener: SubscriptionEvents[E]): Subscription;
+  /** Stops delivery at once and tells the relay; resolves when it has answered (or the connection is gone). */
+  unsubscribe(): Promise<void>;
+}
+
+/** The subscription as the subscription index drives it. */
+export interface SubscriptionHandle {
+  readonly subscription: Subscription;
+  /** Where a resumed subscription continues: after the last delivered message, else the requested resend, else its start. */
+  resumeFrom(): MessageRef | undefined;
+  /** The relay confirmed the subscription. */
+  started(): void;
+  /** Verifies a pushed message and delivers it in turn. */
+  receive(message: unknown): void;
+  /** Ends delivery; with a reason, tells the application (`unsubscribed`), after `error` when one is given. */
+  end(reason?: SubscriptionEndReason, error?: Error): void;
+}
+
+export interface SubscriptionHandleOptions {
+  streamId: string;
+  partition: number;
+  validator: MessageValidator;
+  onMessage: MessageListener;
+  resendFrom?: MessageRef;
+  unsubscribe: (handle: SubscriptionHandle) => Promise<void>;
+}
+
+const JSON_CONTENT_TYPE = "application/json";
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** `application/json` content parsed, anything else as bytes. */
+export function decodeContent(message: SignedStreamMessage): unknown {
+  const bytes = new Uint8Array(hexToBytes(message.content));
+  if (message.contentType !== JSON_CONTENT_TYPE) return bytes;
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch (error) {
+    throw new InvalidMessageError("content", `is not JSON although the content type is ${JSON_CONTENT_TYPE}`, { cause: error });
+  }
+}
+
+function metadataOf(message: SignedStreamMessage): MessageMetadata {
+  const { streamId, partition, timestamp, sequenceNumber, publisher, msgChainId, signature, contentType } = message;
+  return { streamId, partition, timestamp, sequenceNumber, publisherId: publisher, msgChainId, signature, contentType };
+}
+
+const laterOf = (a: MessageRef | undefined, b: MessageRef): MessageRef =>
+  a === undefined || compareRefs(b.timestamp, b.sequenceNumber, a.timestamp, a.sequenceNumber) > 0 ? b : a;
+
+/**
+ * One application subscription: every pushed message is verified by the subscriber's own
+ * validator and delivered in arrival order, one at a time. A copy the validator has already
+ * passed (a resumed subscription's replay) is dropped silently: the application sees each
+ * message once.
+ */
+export function createSubscriptionHandle(options: SubscriptionHandleOptions): SubscriptionHandle {
+  const { streamId, partition, validator, onMessage, resendFrom } = options;
+  const listeners: { [E in keyof SubscriptionEvents]: Set<SubscriptionEvents[E]> } = { error: new Set(), unsubscribed: new Set() };
+  /** Delivering to the application; `accepting` new messages stops first when the relay ends the subscription. */
+  let active = true;
+  let accepting = true;
+  let startedAt: number | undefined;
+  let lastDelivered: MessageRef | undefined;
+  let queue = Promise.resolve();
+
+  function emit<E extends keyof SubscriptionEvents>(event: E, ...args: Parameters<SubscriptionEvents[E]>): void {
+    for (const listener of listeners[event]) (listener as (...a: unknown[]) => void)(...args);
+  }
+
+  async function verify(raw: unknown): Promise<SignedStreamMessage | undefined> {
+    try {
+      return await validator.validate(raw, { streamId, partition });
+    } catch (error) {
+      // A position already delivered: the replay of a resumed subscription.
+      if (error instanceof MessageRejectedError && (error.reason === "duplicate" || error.reason === "stale")) return undefined;
+      throw error;
+    }
+  }
+
+  async function deliver(raw: unknown): Promise<void> {
+    if (!active) return;
+    try {
+      const message = await verify(raw);
+      if (message === undefined || !active) return;
+      lastDelivered = laterOf(lastDelivered, message);
+      await onMessage(decodeContent(message), metadataOf(message));
+    } catch (error) {
+      if (active) emit("error", error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  const subscription: Subscription = {
+    streamId,
+    partition,
+    on(event, listener) {
+      listeners[event].add(listener);
+      return subscription;
+    },
+    off(event, listener) {
+      listeners[event].delete(listener);
+      return subscription;
+    },
+    async unsubscribe() {
+      if (!active) return;
+      active = false;
+      accepting = false;
+      await options.unsubscribe(handle);
+    },
+  };
+
+  const handle: SubscriptionHandle = {
+    subscription,
+    resumeFrom() {
+      if (lastDelivered !== undefined) return lastDelivered;
+      if (resendFrom !== undefined) return resendFrom;
+      // Nothing delivered yet: continue from the start, so that what was published while
+      // disconnected is not lost (positions are the publishers' clocks, ms).
+      return startedAt === undefined ? undefined : { timestamp: startedAt - 1, sequenceNumber: 0 };
+    },
+    started() {
+      startedAt ??= Date.now();
+    },
+    receive(message) {
+      if (accepting) queue = queue.then(() => deliver(message));
+    },
+    end(reason, error) {
+      if (!accepting) return;
+      accepting = false;
+      if (reason === undefined && error === undefined) active = false; // the client is going away: nothing more
+      // What arrived before the end is still delivered, then the application is told.
+      queue = queue.then(() => {
+        if (!active) return;
+        active = false;
+        if (error !== undefined) emit("error", error);
+        if (reason !== undefined) emit("unsubscribed", reason);
+      });
+    },
+  };
+  return handle;
+}

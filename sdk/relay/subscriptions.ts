@@ -1,0 +1,170 @@
+import { KeywayError, RelayUnreachableError, StreamNotFoundError, UnauthorizedError } from "../errors";
+import { compareRefs } from "../message/parse";
+import type { MessageRef } from "../message/types";
+import type { PushFrame, RelayConnection } from "./connection";
+import type { RelayUnsubscribeReason, SubscribeRequest } from "./protocol";
+import type { SubscriptionEndReason, SubscriptionHandle } from "./subscription";
+
+/** One relay subscription (stream partition) of the connection, shared by the application's subscriptions to it. */
+interface Entry {
+  streamId: string;
+  partition: number;
+  handles: Set<SubscriptionHandle>;
+  /** Settles when the relay first confirms it (or refuses it). */
+  confirmed: Promise<void>;
+  isConfirmed: boolean;
+  confirm(): void;
+  refuse(error: KeywayError): void;
+}
+
+/** The connection's subscriptions: subscribes and unsubscribes at the relay, routes pushes, resumes after a reconnect. */
+export interface SubscriptionIndex {
+  /** Adds a subscription; resolves once the relay has it live, rejects with the relay's typed refusal. */
+  add(handle: SubscriptionHandle): Promise<void>;
+  remove(handle: SubscriptionHandle): Promise<void>;
+  /** A push from the relay: a message, or the end of a subscription. */
+  route(frame: PushFrame): void;
+  /** After a reconnect: subscribes everything again, each from its last delivered position. */
+  resubscribeAll(): void;
+  /** Ends everything: unconfirmed subscriptions reject with `error`; live ones emit it and end, unless `silently`. */
+  endAll(error: KeywayError, silently?: boolean): void;
+  readonly size: number;
+}
+
+const keyOf = (streamId: string, partition: number) => `${streamId}|${partition}`;
+
+const RELAY_REASONS = new Set<string>(["PERMISSION_REVOKED", "PERMISSION_EXPIRED", "STREAM_DELETED", "SESSION_EXPIRED"]);
+
+/** Why a subscription ends when the relay refuses to resume it. */
+function endReasonOf(error: KeywayError): SubscriptionEndReason {
+  if (error instanceof UnauthorizedError) return "PERMISSION_REVOKED";
+  if (error instanceof StreamNotFoundError) return "STREAM_DELETED";
+  return "ERROR";
+}
+
+function earliest(refs: MessageRef[]): MessageRef | undefined {
+  return refs.reduce<MessageRef | undefined>(
+    (min, ref) => (min === undefined || compareRefs(ref.timestamp, ref.sequenceNumber, min.timestamp, min.sequenceNumber) < 0 ? ref : min),
+    undefined,
+  );
+}
+
+export function createSubscriptionIndex(connection: () => RelayConnection): SubscriptionIndex {
+  const entries = new Map<string, Entry>();
+
+  function createEntry(streamId: string, partition: number): Entry {
+    let confirm!: () => void;
+    let refuse!: (error: KeywayError) => void;
+    const confirmed = new Promise<void>((resolve, reject) => {
+      confirm = resolve;
+      refuse = reject;
+    });
+    confirmed.catch(() => {}); // observed by every add() waiting on it
+    const entry: Entry = {
+      streamId,
+      partition,
+      handles: new Set(),
+      confirmed,
+      isConfirmed: false,
+      confirm: () => {
+        entry.isConfirmed = true;
+        entry.handles.forEach((handle) => handle.started());
+        confirm();
+      },
+      refuse,
+    };
+    return entry;
+  }
+
+  function drop(entry: Entry): void {
+    if (entries.get(keyOf(entry.streamId, entry.partition)) === entry) entries.delete(keyOf(entry.streamId, entry.partition));
+  }
+
+  /** Subscribes `entry` at the relay; a refusal ends it, a lost connection leaves it to the next resubscribe. */
+  function subscribeAtRelay(entry: Entry, from: MessageRef | undefined): void {
+    const frame: SubscribeRequest = { type: "subscribe", streamId: entry.streamId, partition: entry.partition, ...(from && { from }) };
+    connection()
+      .request(frame)
+      .then(
+        () => {
+          if (entries.get(keyOf(entry.streamId, entry.partition)) === entry && !entry.isConfirmed) entry.confirm();
+        },
+        (error: KeywayError) => {
+          // A dropped connection resubscribes it when it reconnects; a failed one has ended it already.
+          if (error instanceof RelayUnreachableError && !connection().isClosed) return;
+          end(entry, error);
+        },
+      );
+  }
+
+  function end(entry: Entry, error: KeywayError, silently = false): void {
+    drop(entry);
+    if (!entry.isConfirmed) {
+      entry.refuse(error);
+      return;
+    }
+    for (const handle of entry.handles) handle.end(silently ? undefined : endReasonOf(error), silently ? undefined : error);
+  }
+
+  return {
+    get size() {
+      return entries.size;
+    },
+
+    async add(handle) {
+      const { streamId, partition } = handle.subscription;
+      let entry = entries.get(keyOf(streamId, partition));
+      if (entry === undefined) {
+        entry = createEntry(streamId, partition);
+        entries.set(keyOf(streamId, partition), entry);
+        subscribeAtRelay(entry, handle.resumeFrom());
+      }
+      entry.handles.add(handle);
+      if (entry.isConfirmed) handle.started();
+      try {
+        await entry.confirmed;
+      } catch (error) {
+        entry.handles.delete(handle);
+        throw error;
+      }
+    },
+
+    async remove(handle) {
+      const { streamId, partition } = handle.subscription;
+      const entry = entries.get(keyOf(streamId, partition));
+      if (entry === undefined || !entry.handles.delete(handle) || entry.handles.size > 0) return;
+      drop(entry);
+      try {
+        await connection().request({ type: "unsubscribe", streamId, partition });
+      } catch (error) {
+        // Without a connection there is no subscription at the relay either.
+        if (!(error instanceof RelayUnreachableError)) throw error;
+      }
+    },
+
+    route(frame) {
+      const { streamId, partition } = frame as { streamId?: unknown; partition?: unknown };
+      const entry = entries.get(keyOf(String(streamId), Number(partition)));
+      if (entry === undefined) return; // already unsubscribed here: the relay's late pushes are dropped
+      if (frame.type === "message") {
+        entry.handles.forEach((handle) => handle.receive(frame.message));
+      } else if (frame.type === "unsubscribed") {
+        drop(entry);
+        const reason = String(frame.reason);
+        const known = RELAY_REASONS.has(reason) ? (reason as RelayUnsubscribeReason) : "ERROR";
+        entry.handles.forEach((handle) => handle.end(known));
+      }
+    },
+
+    resubscribeAll() {
+      for (const entry of entries.values()) {
+        const positions = [...entry.handles].map((handle) => handle.resumeFrom()).filter((ref) => ref !== undefined);
+        subscribeAtRelay(entry, earliest(positions));
+      }
+    },
+
+    endAll(error, silently = false) {
+      for (const entry of [...entries.values()]) end(entry, error, silently);
+    },
+  };
+}

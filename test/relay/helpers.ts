@@ -1,0 +1,48 @@
+import { type Hex, stringToHex } from "viem";
+import { createPublisher, type KeywayClient, type MessageDomain, type Publisher, type SignedStreamMessage, StreamPermission } from "../../sdk";
+import type { DevAccount } from "../../scripts/start";
+import type { Frame, RawClient, RelayOnChain } from "./fixtures";
+
+let streamCount = 0;
+
+/** Creates a fresh stream owned by `owner` (optionally public for subscribers) and returns its id. */
+export async function createTestStream(owner: KeywayClient, { publicSubscribe = false } = {}): Promise<string> {
+  const stream = await owner.createStream(`/relay-test/${Date.now()}-${++streamCount}`);
+  if (publicSubscribe) await owner.grantPermissions(stream.id, { public: true, permissions: [StreamPermission.SUBSCRIBE] });
+  return stream.id;
+}
+
+export function domainOf(chain: RelayOnChain): MessageDomain {
+  return { chainId: chain.chainId, verifyingContract: chain.registryAddress };
+}
+
+/** A publisher of JSON messages signed by `account`. */
+export function publisherOf(chain: RelayOnChain, streamId: string, account: DevAccount, partition = 0): (value: unknown) => Promise<SignedStreamMessage> {
+  const publisher: Publisher = createPublisher({ streamId, partition, signer: account.privateKey, domain: domainOf(chain), contentType: "application/json" });
+  return (value) => publisher.publish(stringToHex(JSON.stringify(value)) as Hex);
+}
+
+/** The `message` pushes a client received for a stream, in order. */
+export function messagesOf(client: RawClient, streamId: string): Frame[] {
+  return client.frames.filter((frame) => frame.type === "message" && frame.streamId === streamId);
+}
+
+/** Waits until the client has received the message with this content on the stream. */
+export function waitForContent(client: RawClient, streamId: string, value: unknown): Promise<Frame> {
+  const content = stringToHex(JSON.stringify(value));
+  return client.waitFor((frame) => frame.type === "message" && frame.streamId === streamId && frame.message.content === content, `message ${JSON.stringify(value)}`);
+}
+
+/** The JSON contents of the messages a client received on a stream, in order. */
+export function contentsOf(client: RawClient, streamId: string): unknown[] {
+  return messagesOf(client, streamId).map((frame) => JSON.parse(Buffer.from(frame.message.content.slice(2), "hex").toString("utf8")));
+}
+
+/** Polls `condition` until it holds (generous timeout: the machine is shared). */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,251 @@
+import { expect } from "chai";
+import { stringToHex } from "viem";
+import { StreamPermission } from "../../sdk";
+import { closeAllClients, connect, type RawClient, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { contentsOf, createTestStream, messagesOf, publisherOf, waitForContent } from "./helpers";
+
+describe("relay: protocol v1 frames", function () {
+  let chain: RelayOnChain;
+  let publicStream: string;
+  let privateStream: string;
+
+  before(async function () {
+    chain = await startRelayOnChain();
+    const owner = chain.clientOf(0);
+    publicStream = await createTestStream(owner, { publicSubscribe: true });
+    privateStream = await createTestStream(owner);
+    await owner.grantPermissions(privateStream, { userId: chain.accounts[1].account.address.toLowerCase(), permissions: [StreamPermission.SUBSCRIBE] });
+  });
+
+  afterEach(closeAllClients);
+  after(async function () {
+    await chain?.stop();
+  });
+
+  describe("hello", function () {
+    it("is the first frame: protocol 1, the chain, the registry and a SIWE nonce", async function () {
+      const client = await connect(chain.url);
+      expect(client.frames[0]).to.equal(client.hello);
+      expect(client.hello).to.deep.include({ type: "hello", protocol: 1, chainId: 31337, registry: chain.registryAddress });
+      expect(client.hello.nonce).to.match(/^[a-zA-Z0-9]{8,}$/);
+      const other = await connect(chain.url);
+      expect(other.hello.nonce).not.to.equal(client.hello.nonce);
+    });
+  });
+
+  describe("auth", function () {
+    it("signs in with SIWE: the lowercase address, no expiry, and a fresh nonce", async function () {
+      const client = await connect(chain.url);
+      const reply = await client.signIn(chain.accounts[1]);
+      expect(reply).to.deep.include({ type: "authenticated", address: chain.accounts[1].account.address.toLowerCase(), expiresAt: null });
+      expect(reply.nonce).to.match(/^[a-zA-Z0-9]{8,}$/).and.not.equal(client.hello.nonce);
+    });
+
+    it("reports the expirationTime as unix ms", async function () {
+      const client = await connect(chain.url);
+      const expirationTime = new Date(Date.now() + 3_600_000);
+      const reply = await client.signIn(chain.accounts[1], { expirationTime });
+      expect(reply).to.include({ type: "authenticated", expiresAt: expirationTime.getTime() });
+    });
+
+    const refusals: [string, (client: RawClient) => Parameters<RawClient["signIn"]>[1], RegExp][] = [
+      ["a wrong domain", () => ({ domain: "evil.example:443" }), /domain/],
+      ["a wrong chain", () => ({ chainId: 1 }), /chain 1/],
+      ["a wrong nonce", () => ({ nonce: "abcdefgh12345678" }), /nonce/],
+      ["an expired message", () => ({ expirationTime: new Date(Date.now() - 1000) }), /expired/],
+      ["a message not valid yet", () => ({ notBefore: new Date(Date.now() + 3_600_000) }), /not valid yet/],
+      ["a message issued in the future", () => ({ issuedAt: new Date(Date.now() + 3_600_000) }), /future/],
+    ];
+    for (const [what, overrides, message] of refusals) {
+      it(`refuses ${what} with AUTH_FAILED, and the nonce stays usable`, async function () {
+        const client = await connect(chain.url);
+        const reply = await client.signIn(chain.accounts[1], overrides(client));
+        expect(reply).to.include({ type: "error", code: "AUTH_FAILED" });
+        expect(reply.message).to.match(message);
+        expect(await client.signIn(chain.accounts[1])).to.include({ type: "authenticated" });
+      });
+    }
+
+    it("refuses a signature by another key", async function () {
+      const client = await connect(chain.url);
+      const reply = await client.signIn(chain.accounts[1], {}, chain.accounts[2]);
+      expect(reply).to.include({ type: "error", code: "AUTH_FAILED" });
+      expect(reply.message).to.match(/signature/);
+    });
+
+    it("refuses a reused nonce: each nonce signs in once", async function () {
+      const client = await connect(chain.url);
+      await client.signIn(chain.accounts[1]);
+      const reply = await client.signIn(chain.accounts[1], { nonce: client.hello.nonce });
+      expect(reply).to.include({ type: "error", code: "AUTH_FAILED" });
+      expect(reply.message).to.match(/nonce/);
+      // The nonce handed out with `authenticated` works for a re-auth.
+      expect(await client.signIn(chain.accounts[2])).to.include({ type: "authenticated", address: chain.accounts[2].account.address.toLowerCase() });
+    });
+
+    it("refuses an auth frame without a message or signature with INVALID_REQUEST", async function () {
+      const client = await connect(chain.url);
+      expect(await client.request({ type: "auth", message: 42, signature: "0x" })).to.include({ type: "error", code: "INVALID_REQUEST" });
+      expect(await client.request({ type: "auth", message: "hello" })).to.include({ type: "error", code: "INVALID_REQUEST" });
+      expect(await client.request({ type: "auth", message: "hello", signature: "0x00" })).to.include({ type: "error", code: "AUTH_FAILED" });
+    });
+  });
+
+  describe("subscribe and unsubscribe", function () {
+    it("lets an anonymous connection subscribe to a public stream only", async function () {
+      const client = await connect(chain.url);
+      expect(await client.request({ type: "subscribe", streamId: publicStream, partition: 0 })).to.deep.include({
+        type: "subscribed",
+        streamId: publicStream,
+        partition: 0,
+      });
+      const refused = await client.request({ type: "subscribe", streamId: privateStream, partition: 0 });
+      expect(refused).to.include({ type: "error", code: "UNAUTHORIZED" });
+    });
+
+    it("admits a signed-in subscriber holding Subscribe and refuses one without it", async function () {
+      const allowed = await connect(chain.url);
+      await allowed.signIn(chain.accounts[1]);
+      expect(await allowed.request({ type: "subscribe", streamId: privateStream })).to.include({ type: "subscribed", partition: 0 });
+      const refused = await connect(chain.url);
+      await refused.signIn(chain.accounts[2]);
+      const reply = await refused.request({ type: "subscribe", streamId: privateStream });
+      expect(reply).to.include({ type: "error", code: "UNAUTHORIZED" });
+      expect(reply.message).to.include(chain.accounts[2].account.address.toLowerCase());
+    });
+
+    it("answers with the canonical stream id when given a checksummed one", async function () {
+      const client = await connect(chain.url);
+      const checksummed = publicStream.replace(/^0x[0-9a-f]{40}/, chain.accounts[0].account.address);
+      expect(checksummed).not.to.equal(publicStream);
+      expect(await client.request({ type: "subscribe", streamId: checksummed, partition: 3 })).to.include({ type: "subscribed", streamId: publicStream, partition: 3 });
+    });
+
+    it("refuses a stream that does not exist, a second subscribe, and malformed fields", async function () {
+      const client = await connect(chain.url);
+      const missing = `${chain.accounts[0].account.address.toLowerCase()}/does-not-exist`;
+      expect(await client.request({ type: "subscribe", streamId: missing })).to.include({ type: "error", code: "STREAM_NOT_FOUND" });
+      await client.request({ type: "subscribe", streamId: publicStream });
+      expect(await client.request({ type: "subscribe", streamId: publicStream })).to.include({ type: "error", code: "ALREADY_SUBSCRIBED" });
+      for (const bad of [{ streamId: 42 }, { streamId: "not a stream" }, { streamId: publicStream, partition: -1 }, { streamId: publicStream, partition: 1.5 }, { streamId: publicStream, from: { timestamp: "now" } }]) {
+        expect(await client.request({ type: "subscribe", ...bad }), JSON.stringify(bad)).to.include({ type: "error", code: "INVALID_REQUEST" });
+      }
+    });
+
+    it("unsubscribes on request (REQUESTED, with the id) and delivers nothing after; NOT_SUBSCRIBED otherwise", async function () {
+      const publish = publisherOf(chain, publicStream, chain.accounts[0]);
+      const leaving = await connect(chain.url);
+      const staying = await connect(chain.url);
+      await leaving.request({ type: "subscribe", streamId: publicStream });
+      await staying.request({ type: "subscribe", streamId: publicStream });
+      const reply = await leaving.request({ type: "unsubscribe", streamId: publicStream, partition: 0 });
+      expect(reply).to.deep.include({ type: "unsubscribed", streamId: publicStream, partition: 0, reason: "REQUESTED" });
+      const publisher = await connect(chain.url);
+      expect(await publisher.request({ type: "publish", message: await publish({ after: "unsubscribe" }) })).to.include({ type: "published" });
+      await waitForContent(staying, publicStream, { after: "unsubscribe" });
+      expect(messagesOf(leaving, publicStream)).to.deep.equal([]);
+      expect(await leaving.request({ type: "unsubscribe", streamId: publicStream })).to.include({ type: "error", code: "NOT_SUBSCRIBED" });
+    });
+  });
+
+  describe("publish", function () {
+    it("needs no auth, and delivers the message exactly as published to the subscribers of its partition only", async function () {
+      const here = await connect(chain.url);
+      const otherPartition = await connect(chain.url);
+      await here.request({ type: "subscribe", streamId: publicStream, partition: 0 });
+      await otherPartition.request({ type: "subscribe", streamId: publicStream, partition: 1 });
+      const publisher = await connect(chain.url);
+      const message = await publisherOf(chain, publicStream, chain.accounts[0])({ hello: "world" });
+      expect(await publisher.request({ type: "publish", message })).to.include({ type: "published" });
+      const delivered = await waitForContent(here, publicStream, { hello: "world" });
+      expect(delivered).to.deep.equal({ type: "message", streamId: publicStream, partition: 0, message });
+      const marker = await publisherOf(chain, publicStream, chain.accounts[0], 1)({ partition: 1 });
+      await publisher.request({ type: "publish", message: marker });
+      await waitForContent(otherPartition, publicStream, { partition: 1 });
+      expect(contentsOf(otherPartition, publicStream)).to.deep.equal([{ partition: 1 }]);
+    });
+
+    it("refuses a non-publisher, a tampered message, a duplicate, another stream's message and a malformed one; none reaches anybody", async function () {
+      const subscriber = await connect(chain.url);
+      await subscriber.request({ type: "subscribe", streamId: publicStream });
+      const publisher = await connect(chain.url);
+      const publish = publisherOf(chain, publicStream, chain.accounts[0]);
+
+      const stranger = await publisherOf(chain, publicStream, chain.accounts[3])({ from: "stranger" });
+      expect(await publisher.request({ type: "publish", message: stranger })).to.include({ type: "error", code: "MESSAGE_REJECTED", reason: "no-permission" });
+
+      const original = await publish({ n: 1 });
+      const tampered = { ...original, content: stringToHex(JSON.stringify({ n: 1000 })) };
+      expect(await publisher.request({ type: "publish", message: tampered })).to.include({ type: "error", code: "MESSAGE_REJECTED", reason: "invalid-signature" });
+      expect(await publisher.request({ type: "publish", message: original })).to.include({ type: "published" });
+      expect(await publisher.request({ type: "publish", message: original })).to.include({ type: "error", code: "MESSAGE_REJECTED", reason: "duplicate" });
+
+      // Signed for the private stream, relabelled as the public one: the signature covers the stream id.
+      const forPrivate = await publisherOf(chain, privateStream, chain.accounts[0])({ n: "private" });
+      const relabelled = { ...forPrivate, streamId: publicStream };
+      expect(await publisher.request({ type: "publish", message: relabelled })).to.include({ type: "error", code: "MESSAGE_REJECTED", reason: "invalid-signature" });
+      const unsigned = { ...(await publish({ n: "unsigned" })), signature: undefined };
+      expect(await publisher.request({ type: "publish", message: unsigned })).to.include({ type: "error", code: "MESSAGE_REJECTED", reason: "unsigned" });
+
+      for (const malformed of [{ ...original, partition: "0" }, { ...original, extra: 1 }, "a string", null, { ...original, streamId: "nope" }]) {
+        const reply = await publisher.request({ type: "publish", message: malformed });
+        expect(reply, JSON.stringify(malformed)).to.include({ type: "error", code: "INVALID_MESSAGE" });
+      }
+
+      await publisher.request({ type: "publish", message: await publish({ n: "marker" }) });
+      await waitForContent(subscriber, publicStream, { n: "marker" });
+      expect(contentsOf(subscriber, publicStream)).to.deep.equal([{ n: 1 }, { n: "marker" }]);
+    });
+
+    it("delivers one connection's publishes in order, each once, to every subscriber", async function () {
+      const subscribers = await Promise.all([1, 2, 3].map(() => connect(chain.url)));
+      await Promise.all(subscribers.map((client) => client.request({ type: "subscribe", streamId: publicStream })));
+      const publisher = await connect(chain.url);
+      const publish = publisherOf(chain, publicStream, chain.accounts[0]);
+      const sent = Array.from({ length: 50 }, (_, i) => ({ order: i }));
+      const messages = [];
+      for (const value of sent) messages.push(await publish(value));
+      messages.forEach((message, i) => publisher.socket.send(JSON.stringify({ type: "publish", id: i, message })));
+      for (const client of subscribers) {
+        await waitForContent(client, publicStream, sent[sent.length - 1]);
+        expect(contentsOf(client, publicStream)).to.deep.equal(sent);
+      }
+      await publisher.waitFor((frame) => frame.id === sent.length - 1, "the last ack");
+      expect(publisher.frames.filter((frame) => frame.type === "published").map((frame) => frame.id)).to.deep.equal(sent.map((_, i) => i));
+    });
+  });
+
+  describe("malformed frames", function () {
+    it("answers with an error frame (id null when the id cannot be read) and keeps serving", async function () {
+      const client = await connect(chain.url);
+      const expectError = async (data: string | Buffer, id: unknown, options = {}) => {
+        const count = client.frames.length;
+        client.sendRaw(data, options);
+        const reply = await client.waitFor((frame) => client.frames.indexOf(frame) >= count, `the error for ${String(data).slice(0, 40)}`);
+        expect(reply, String(data)).to.include({ type: "error", code: "INVALID_REQUEST" });
+        expect(reply.id, String(data)).to.equal(id);
+        expect(reply.message).to.be.a("string");
+      };
+      await expectError("this is not json", null);
+      await expectError("{\"type\":", null);
+      await expectError("[1,2,3]", null);
+      await expectError("42", null);
+      await expectError(JSON.stringify({ type: "subscribe", id: { nested: true }, streamId: publicStream }), null);
+      await expectError(JSON.stringify({ type: "teleport", id: 7 }), 7);
+      await expectError(JSON.stringify({ type: "__proto__", id: 8 }), 8);
+      await expectError(JSON.stringify({ id: 9 }), 9);
+      await expectError(JSON.stringify({ type: 5, id: "x" }), "x");
+      await expectError(Buffer.from(JSON.stringify({ type: "subscribe", id: 10, streamId: publicStream })), null, { binary: true });
+      // Unknown fields are ignored.
+      expect(await client.request({ type: "subscribe", streamId: publicStream, colour: "blue" })).to.include({ type: "subscribed" });
+    });
+
+    it("closes the connection with 1009 on a frame larger than maxFrameBytes, and keeps serving others", async function () {
+      const client = await connect(chain.url);
+      client.sendRaw(JSON.stringify({ type: "publish", id: 1, message: "x".repeat(100 * 1024) }));
+      expect((await client.closed).code).to.equal(1009);
+      const other = await connect(chain.url);
+      expect(await other.request({ type: "subscribe", streamId: publicStream })).to.include({ type: "subscribed" });
+    });
+  });
+});
