@@ -3,11 +3,12 @@ import { version } from "../package.json";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
 import { registerPublishCommand } from "./commands/publish";
+import { registerRelayCommand } from "./commands/relay";
 import { registerStreamCommands } from "./commands/stream";
 import { registerSubscribeCommand } from "./commands/subscribe";
 import { addGlobalOptions } from "./options";
 
-/** The `keyway` program: global options, then the stream, permission, message, publish and subscribe commands. */
+/** The `keyway` program: global options, then the stream, permission, message, publish, subscribe and relay commands. */
 export function buildProgram(): Command {
   const program = new Command("keyway")
     .description("Manage Keyway streams and permissions; sign, verify, publish and subscribe to stream messages.")
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerMessageCommands(program);
   registerPublishCommand(program);
   registerSubscribeCommand(program);
+  registerRelayCommand(program);
   return program;
 }
