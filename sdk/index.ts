@@ -50,3 +50,5 @@ export { subscribe, type SubscribeParameters, type SubscribeReturnType } from ".
 export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
 export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
 export type { RelayUnsubscribeReason } from "./relay/protocol";
+export { createSession, type CreateSessionOptions, type CreateSessionParameters, type CreateSessionReturnType, type Session } from "./actions/createSession";
+export { issueAccessGrant, type IssueAccessGrantParameters, type IssueAccessGrantReturnType } from "./actions/issueAccessGrant";
