@@ -15,24 +15,12 @@ import {
   type MessageDomain,
   type MessageValidator,
 } from "../../../sdk";
+import { until } from "../../relay/helpers";
 import { clientOf, deployFresh, destroyClients, KEYS } from "../fixtures";
 import { signingAs } from "./fixtures";
 
 const [HOLDER_KEY, GRANTEE_KEY, ISSUER_KEY] = KEYS;
 const address = (key: Hex) => privateKeyToAddress(key).toLowerCase() as Address;
-
-/** Retries `check` until it stops throwing: the validator's cache sees registry events one poll later. */
-async function eventually(check: () => Promise<void>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 async function reasonOf(validator: MessageValidator, message: { streamId: string; partition: number }): Promise<string> {
   try {
@@ -74,9 +62,7 @@ describe("MessageValidator on the in-process registry: revoking the signer's rig
     expect(await reasonOf(validator, await next())).to.equal("accepted");
 
     await holder.revokePermissions(streamId, { userId: address(HOLDER_KEY), permissions: [StreamPermission.PUBLISH] });
-    await eventually(async () => {
-      expect(await reasonOf(validator, await next())).to.equal("invalid-delegation");
-    });
+    await until(async () => (await reasonOf(validator, await next())) === "invalid-delegation", "the holder's revocation seen by the validator");
   });
 
   it("a grant's messages are valid until the issuer's Grant is revoked; the grantee holds nothing itself", async () => {
@@ -90,8 +76,6 @@ describe("MessageValidator on the in-process registry: revoking the signer's rig
     expect(await reasonOf(validator, await publisher.publish(new Uint8Array([3])))).to.equal("no-permission");
 
     await holder.revokePermissions(streamId, { userId: address(ISSUER_KEY), permissions: [StreamPermission.GRANT] });
-    await eventually(async () => {
-      expect(await reasonOf(validator, await next())).to.equal("invalid-grant");
-    });
+    await until(async () => (await reasonOf(validator, await next())) === "invalid-grant", "the issuer's revocation seen by the validator");
   });
 });
