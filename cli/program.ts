@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { version } from "../package.json";
+import { registerGrantCommands } from "./commands/grant";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
 import { registerPublishCommand } from "./commands/publish";
@@ -8,7 +9,7 @@ import { registerStreamCommands } from "./commands/stream";
 import { registerSubscribeCommand } from "./commands/subscribe";
 import { addGlobalOptions } from "./options";
 
-/** The `keyway` program: global options, then the stream, permission, message, publish, subscribe and relay commands. */
+/** The `keyway` program: global options, then the stream, permission, message, grant, publish, subscribe and relay commands. */
 export function buildProgram(): Command {
   const program = new Command("keyway")
     .description("Manage Keyway streams and permissions; sign, verify, publish and subscribe to stream messages; run a relay.")
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerStreamCommands(program);
   registerPermissionCommands(program);
   registerMessageCommands(program);
+  registerGrantCommands(program);
   registerPublishCommand(program);
   registerSubscribeCommand(program);
   registerRelayCommand(program);

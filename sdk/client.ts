@@ -11,6 +11,10 @@ import { type ConnectionOptions, createContext, type RegistryContext } from "./c
 import { InvalidArgumentError, MissingSignerError } from "./errors";
 import type { SignedStreamMessage } from "./message/types";
 import type { PermissionAssignment } from "./permissions";
+import { createSession, type CreateSessionParameters, type Session } from "./actions/createSession";
+import { issueAccessGrant, type IssueAccessGrantParameters } from "./actions/issueAccessGrant";
+import type { SignedAccessGrant } from "./delegation/types";
+import type { MessageSigner } from "./message/signers";
 import { publish, type PublishParameters } from "./relay/publish";
 import { createRelaySession, type RelaySession } from "./relay/session";
 import { clientMessageSigner } from "./relay/signer";
@@ -153,6 +157,22 @@ export class KeywayClient {
     return chainNowSeconds(this.context);
   }
 
+  /**
+   * Asks this client's signer for one EIP-712 signature over a `Delegation` to a fresh
+   * in-memory key; the session publishes and subscribes as this client's address on
+   * `streamIds` until `expiresAt`, with no further prompt. See `createSession` in sdk/actions.
+   */
+  createSession(parameters: CreateSessionParameters): Promise<Session> {
+    const { relayUrl } = this.relayOptions;
+    if (relayUrl === undefined) throw new InvalidArgumentError("No relay: pass relayUrl to the KeywayClient");
+    return createSession(this.context, parameters, { relayUrl, holder: this.messageSigner("createSession"), permissions: this });
+  }
+
+  /** Signs an `AccessGrant` to `grantee` (no transaction); honoured while this client's address holds Grant. See `issueAccessGrant` in sdk/actions. */
+  issueAccessGrant(parameters: IssueAccessGrantParameters): Promise<SignedAccessGrant> {
+    return issueAccessGrant(this.context, parameters, this.messageSigner("issueAccessGrant"));
+  }
+
   /** Closes the relay connection (subscriptions end without events) and stops the event watcher and listeners; nothing is cached any more, also by reads still in flight. No timer is left behind. */
   destroy(): void {
     this.relaySession?.close();
@@ -171,6 +191,12 @@ export class KeywayClient {
       signer: clientMessageSigner(this.relayOptions, this.context),
     });
     return this.relaySession;
+  }
+
+  private messageSigner(action: string): MessageSigner {
+    const signer = clientMessageSigner(this.relayOptions, this.context);
+    if (signer === undefined) throw new MissingSignerError(action);
+    return signer;
   }
 
   private writeOptions(): WriteOptions {

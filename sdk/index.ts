@@ -45,6 +45,7 @@ export {
   FOREVER,
   isPublicAssignment,
   parsePermission,
+  permissionIndex,
   PUBLIC_PERMISSIONS,
   STREAM_PERMISSIONS,
   StreamPermission,
@@ -131,3 +132,37 @@ export { subscribe, type SubscribeParameters, type SubscribeReturnType } from ".
 export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
 export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
 export type { RelayUnsubscribeReason } from "./relay/protocol";
+export { createSession, type CreateSessionOptions, type CreateSessionParameters, type CreateSessionReturnType, type Session } from "./actions/createSession";
+export { issueAccessGrant, type IssueAccessGrantParameters, type IssueAccessGrantReturnType } from "./actions/issueAccessGrant";
+
+// Session keys and access grants (sdk/delegation)
+export {
+  ACCESS_GRANT_TYPE,
+  ACCESS_GRANT_TYPES,
+  accessGrantTypedData,
+  checkAccessGrant,
+  checkDelegation,
+  DELEGATION_TYPE,
+  DELEGATION_TYPES,
+  delegationTypedData,
+  fromPermissionBits,
+  InvalidAccessGrantError,
+  InvalidDelegationError,
+  parseAccessGrant,
+  parseDelegation,
+  PUBLISH_BIT,
+  randomSalt,
+  recoverAccessGrantSigner,
+  recoverDelegationSigner,
+  signAccessGrant,
+  signDelegation,
+  SUBSCRIBE_BIT,
+  toPermissionBits,
+  verifyAccessGrant,
+  type AccessGrant,
+  type AuthorityRule,
+  type AuthorityVerdict,
+  type Delegation,
+  type SignedAccessGrant,
+  type SignedDelegation,
+} from "./delegation";

@@ -30,7 +30,11 @@ export type MessageRejectionReason =
   /** The chain already delivered a message at this position (a duplicate or a replay). */
   | "duplicate"
   /** Older than the positions the validator still remembers for the chain: cannot rule out a replay. */
-  | "stale";
+  | "stale"
+  /** The message carries a `delegation` that does not let its signer publish it (`cause` is an InvalidDelegationError). */
+  | "invalid-delegation"
+  /** The message carries a `grant` that does not let its publisher publish it (`cause` is an InvalidAccessGrantError). */
+  | "invalid-grant";
 
 export class MessageRejectedError extends KeywayError {
   constructor(

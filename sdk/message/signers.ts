@@ -1,16 +1,23 @@
 import { privateKeyToAddress } from "viem/accounts";
-import type { Address, Hex, LocalAccount } from "viem";
+import type { Address, Hex, LocalAccount, TypedDataDefinition, TypedDataDomain } from "viem";
 import { InvalidArgumentError } from "../errors";
 import { isPrivateKey } from "../privateKey";
 import { curveBackend } from "./crypto";
 import { hexToBytes } from "./hex";
 import { canonicalSignature, joinSignature } from "./signature";
-import type { StreamMessageTypedData } from "./typedData";
+
+/** EIP-712 typed data: a StreamMessage, or a Delegation or AccessGrant (sdk/delegation). */
+export interface KeywayTypedData {
+  domain: TypedDataDomain;
+  types: Readonly<Record<string, readonly { name: string; type: string }[]>>;
+  primaryType: string;
+  message: Record<string, unknown>;
+}
 
 /** What a signer is asked to sign: the digest, and the typed data it was computed from. */
 export interface SignRequest {
   digest: Uint8Array;
-  typedData: () => StreamMessageTypedData;
+  typedData: () => KeywayTypedData;
 }
 
 /** Signs StreamMessages for one address; build one with `toMessageSigner`. */
@@ -56,7 +63,7 @@ function viemAccountSigner(account: Pick<LocalAccount, "address" | "signTypedDat
   const address = account.address.toLowerCase() as Address;
   return {
     getAddress: () => address,
-    sign: async ({ typedData }) => canonicalSignature(await account.signTypedData(typedData())),
+    sign: async ({ typedData }) => canonicalSignature(await account.signTypedData(typedData() as TypedDataDefinition)),
   };
 }
 
@@ -66,7 +73,8 @@ function ethersSigner(signer: EthersTypedDataSigner): MessageSigner {
     getAddress: () => (address ??= signer.getAddress().then((a) => a.toLowerCase() as Address)),
     sign: async ({ typedData }) => {
       const { domain, types, message } = typedData();
-      const signature = await signer.signTypedData(domain, { StreamMessage: [...types.StreamMessage] }, message);
+      const mutableTypes = Object.fromEntries(Object.entries(types).map(([name, fields]) => [name, [...fields]]));
+      const signature = await signer.signTypedData(domain, mutableTypes, message);
       return canonicalSignature(signature as Hex);
     },
   };

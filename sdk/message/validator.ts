@@ -1,3 +1,5 @@
+import { createAuthorityContext } from "../delegation/check";
+import { carriesAuthority, checkAuthorizedMessage, splitCarriedAuthority } from "../delegation/message";
 import { InvalidArgumentError } from "../errors";
 import { StreamPermission } from "../permissions";
 import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
@@ -55,7 +57,8 @@ export interface StreamPartition {
 
 export interface MessageValidator {
   /**
-   * Resolves with the message (parsed: only its fields) if a subscriber of `expected` may
+   * Resolves with the message (parsed: only its fields, and the `delegation` or `grant` it
+   * carries, parsed) if a subscriber of `expected` may
    * deliver it; rejects with a MessageRejectedError whose `reason` says why not (a valid
    * message of another stream or partition is `wrong-stream`). Rejects with
    * InvalidArgumentError when `expected` is missing or malformed: the caller's mistake, not
@@ -119,12 +122,14 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
   }
   const separator = domainSeparator(domain); // also checks the domain now rather than on the first message
   const chains = createChainTracker({ windowSize, maxChains });
+  const authority = createAuthorityContext(domain, permissions);
   const position = (message: SignedStreamMessage) =>
     `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;
 
   async function validate(input: unknown, expected: StreamPartition): Promise<SignedStreamMessage> {
     const streamId = expectedStreamId(expected);
-    const message = parseOrReject(input);
+    const carried = splitCarriedAuthority(input);
+    const message = parseOrReject(carried.message);
     if (message.streamId !== streamId || message.partition !== expected.partition) {
       reject("wrong-stream", `the message is for ${message.streamId} partition ${message.partition}, not ${streamId} partition ${expected.partition}`);
     }
@@ -134,19 +139,22 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     const chain = chainKeyOf(message);
     const seen = chains.check(chain, message);
     if (seen !== "accepted") reject(seen, position(message));
-    if (!isSignedByPublisher(message, separator)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
-
-    const answer = permissions.getPermissionExpiry({
-      streamId: message.streamId,
-      userId: message.publisher,
-      permission: StreamPermission.PUBLISH,
-      allowPublic: true,
-    });
-    // A source that answers synchronously (a warm cache) costs no extra turn of the event loop.
-    const expiry = typeof answer === "number" ? answer : await answer;
-    if (expiry <= 0) reject("no-permission", `${message.publisher} does not hold publish on ${message.streamId}`);
-    if (message.timestamp >= expiry * 1000) {
-      reject("timestamp-after-expiry", `timestamp ${message.timestamp} is not before the publish expiry ${expiry} (s)`);
+    // A message carrying a delegation or grant is judged by it alone (sdk/delegation).
+    if (carriesAuthority(carried)) await checkAuthorizedMessage(authority, message, carried);
+    else {
+      if (!isSignedByPublisher(message, separator)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
+      const answer = permissions.getPermissionExpiry({
+        streamId: message.streamId,
+        userId: message.publisher,
+        permission: StreamPermission.PUBLISH,
+        allowPublic: true,
+      });
+      // A source that answers synchronously (a warm cache) costs no extra turn of the event loop.
+      const expiry = typeof answer === "number" ? answer : await answer;
+      if (expiry <= 0) reject("no-permission", `${message.publisher} does not hold publish on ${message.streamId}`);
+      if (message.timestamp >= expiry * 1000) {
+        reject("timestamp-after-expiry", `timestamp ${message.timestamp} is not before the publish expiry ${expiry} (s)`);
+      }
     }
 
     // Recorded after the permission is known: of two copies validated concurrently, the second is the duplicate.

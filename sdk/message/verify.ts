@@ -17,11 +17,12 @@ function addressOf(publicKey: Uint8Array): Address {
 }
 
 /**
- * Whether the signature is the publisher's, over this message in this domain. Always a full
- * recovery with the signature's own v (verifying against a cached key would accept v flipped);
- * a publisher's cached key only replaces the keccak of the recovered key by a comparison.
+ * Whether the signature is the publisher's (or `signer`'s: a session key signs as its
+ * holder), over this message in this domain. Always a full recovery with the signature's own v
+ * (verifying against a cached key would accept v flipped); a signer's cached key only
+ * replaces the keccak of the recovered key by a comparison.
  */
-export function isSignedByPublisher(message: SignedStreamMessage, separator: Uint8Array): boolean {
+export function isSignedByPublisher(message: SignedStreamMessage, separator: Uint8Array, signer: Address = message.publisher): boolean {
   // `message` has been through parseSignedStreamMessage: lowercase hex, fields in range.
   const signature = splitSignature(message.signature);
   if (signature === undefined) return false;
@@ -31,10 +32,10 @@ export function isSignedByPublisher(message: SignedStreamMessage, separator: Uin
     signature.recoveryId,
   );
   if (recovered === undefined) return false;
-  const known = publicKeys.get(message.publisher);
+  const known = publicKeys.get(signer);
   if (known !== undefined && equalBytes(known, recovered)) return true;
-  if (addressOf(recovered) !== message.publisher) return false;
-  setBounded(publicKeys, message.publisher, recovered, MAX_CACHED_KEYS);
+  if (addressOf(recovered) !== signer) return false;
+  setBounded(publicKeys, signer, recovered, MAX_CACHED_KEYS);
   return true;
 }
 

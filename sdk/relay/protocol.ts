@@ -1,3 +1,4 @@
+import type { SignedDelegation } from "../delegation/types";
 import type { MessageRef } from "../message/types";
 
 // Relay protocol v1 as the client speaks it (../shared/notes/relay.md, docs/relay.md): JSON
@@ -19,6 +20,8 @@ export interface AuthRequest {
   type: "auth";
   message: string;
   signature: string;
+  /** A session key signs in as its holder with the holder's delegation (docs/delegation.md). */
+  delegation?: SignedDelegation;
 }
 
 export interface SubscribeRequest {

@@ -2,6 +2,7 @@ import { stringToHex, type Hex } from "viem";
 import { InvalidArgumentError, MissingSignerError } from "../errors";
 import { MessageRejectedError } from "../message/errors";
 import { createPublisher, type Publisher } from "../message/publisher";
+import type { SignedAccessGrant } from "../delegation/types";
 import type { SignedStreamMessage } from "../message/types";
 import { normalizeStreamId } from "../streamId";
 import type { RelaySession } from "./session";
@@ -11,6 +12,8 @@ export interface PublishParameters {
   partition?: number;
   /** Default `application/json` for a JSON value, `application/octet-stream` for bytes. */
   contentType?: string;
+  /** An access grant to this client's address (sdk/delegation): the message carries it and is judged by it. */
+  grant?: SignedAccessGrant;
 }
 
 export type PublishReturnType = SignedStreamMessage;
@@ -62,7 +65,8 @@ export async function publish(
   const { partition = 0 } = parameters;
   const publisher = await publisherFor(session, normalizeStreamId(streamId), partition);
   const encoded = encodeContent(content);
-  const message = await publisher.publish(encoded.bytes, { contentType: parameters.contentType ?? encoded.contentType });
+  const signed = await publisher.publish(encoded.bytes, { contentType: parameters.contentType ?? encoded.contentType });
+  const message = parameters.grant !== undefined ? { ...signed, grant: parameters.grant } : session.carried !== undefined ? { ...signed, ...session.carried } : signed;
   let resent = false;
   try {
     await session.connection.request({ type: "publish", message }, { resend: true, onResend: () => (resent = true) });

@@ -6,7 +6,9 @@ import type { MessageDomain } from "../message/types";
 import type { MessageSigner } from "../message/signers";
 import type { PermissionSource } from "../message/validator";
 import { toKeywayError } from "../toKeywayError";
+import type { SignedDelegation } from "../delegation/types";
 import { signInToRelay } from "./auth";
+import type { AuthRequest, HelloFrame } from "./protocol";
 import { createRelayConnection, type RelayConnection } from "./connection";
 import { createSubscriptionIndex, type SubscriptionIndex } from "./subscriptions";
 
@@ -19,6 +21,10 @@ export interface RelaySessionOptions {
   signer?: MessageSigner;
   /** Where subscribers' validators learn permissions (the client's cached `getPermissionExpiry`). */
   permissions: PermissionSource;
+  /** Signs the connection in instead of the context's wallet client (a session key with its delegation). */
+  authenticate?: (hello: HelloFrame) => Promise<Omit<AuthRequest, "type">>;
+  /** Carried by every published message: a session's `delegation` (sdk/delegation). */
+  carried?: { delegation: SignedDelegation };
   /** See `RelayConnectionOptions`. */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
@@ -33,6 +39,8 @@ export interface RelaySession {
   readonly context: RegistryContext;
   readonly permissions: PermissionSource;
   readonly signer?: MessageSigner;
+  /** Carried by every published message (a session's delegation). */
+  readonly carried?: { delegation: SignedDelegation };
   readonly connection: RelayConnection;
   readonly subscriptions: SubscriptionIndex;
   /** One message chain per stream partition this client publishes to. */
@@ -43,7 +51,8 @@ export interface RelaySession {
   close(): void;
 }
 
-async function readDomain(context: RegistryContext): Promise<MessageDomain> {
+/** The chain and registry of `context`: the domain messages, delegations and grants are signed for. */
+export async function readDomain(context: RegistryContext): Promise<MessageDomain> {
   let chainId = context.expectedChainId;
   try {
     chainId ??= await getChainId(context.publicClient);
@@ -74,7 +83,7 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
   const subscriptions = createSubscriptionIndex(() => connection);
   const connection = createRelayConnection({
     url,
-    authenticate: walletClient && ((hello) => signInToRelay(walletClient, url, hello)),
+    authenticate: options.authenticate ?? (walletClient && ((hello) => signInToRelay(walletClient, url, hello))),
     onPush: (frame) => subscriptions.route(frame),
     onReconnected: () => subscriptions.resubscribeAll(),
     onFailure: (error) => subscriptions.endAll(error),
@@ -89,6 +98,7 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
     context,
     permissions,
     signer: options.signer,
+    carried: options.carried,
     connection,
     subscriptions,
     publishers: new Map(),

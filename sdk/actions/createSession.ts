@@ -1,0 +1,97 @@
+import { createWalletClient, custom, type Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { RegistryContext } from "../context";
+import { toPermissionBits } from "../delegation/permissionBits";
+import { futureUnixSeconds, randomSalt, signDelegation } from "../delegation/sign";
+import type { SignedDelegation } from "../delegation/types";
+import { InvalidArgumentError } from "../errors";
+import { privateKeySigner, type MessageSigner } from "../message/signers";
+import type { SignedStreamMessage } from "../message/types";
+import type { PermissionSource } from "../message/validator";
+import type { StreamPermission } from "../permissions";
+import { normalizeStreamId } from "../streamId";
+import { signInToRelay } from "../relay/auth";
+import { publish, type PublishParameters } from "../relay/publish";
+import { createRelaySession, readDomain } from "../relay/session";
+import { subscribe, type SubscribeParameters } from "../relay/subscribe";
+import type { MessageListener, Subscription } from "../relay/subscription";
+
+export interface CreateSessionParameters {
+  streamIds: string[];
+  /** Publish and/or Subscribe. */
+  permissions: StreamPermission[];
+  /** When the session ends; must be in the future. */
+  expiresAt: Date;
+}
+
+export interface CreateSessionOptions {
+  /** The relay the session publishes and subscribes through. */
+  relayUrl: string;
+  /** The holder's signer: asked once, for the delegation. */
+  holder: MessageSigner;
+  /** Where subscriptions' validators learn permissions (the client's cache). */
+  permissions: PermissionSource;
+}
+
+/** A session key acting as its holder on the delegation's streams, without a wallet prompt per message. */
+export interface Session {
+  /** The holder, lowercase: every message names it as `publisher`. */
+  readonly address: Address;
+  /** The signed delegation, carried by every message and sent in the relay's `auth`. */
+  readonly delegation: SignedDelegation;
+  /** As `KeywayClient.publish`, signed by the session key. */
+  publish(streamId: string, content: unknown, parameters?: PublishParameters): Promise<SignedStreamMessage>;
+  /** As `KeywayClient.subscribe`, signed in as the holder through the delegation. */
+  subscribe(parameters: string | SubscribeParameters, onMessage: MessageListener): Promise<Subscription>;
+  /** Closes the session's relay connection; the key is forgotten with the object. */
+  close(): void;
+}
+
+export type CreateSessionReturnType = Session;
+
+/**
+ * Creates a session key in memory and asks the holder's wallet for one EIP-712 signature
+ * over a `Delegation` to it; the session then publishes (messages carry the delegation) and
+ * subscribes (its relay `auth` carries it) as the holder, until `expiresAt` or until the
+ * holder loses the right on chain.
+ *
+ * @example
+ * const session = await createSession(client.context, { streamIds: [streamId], permissions: [StreamPermission.PUBLISH], expiresAt: new Date(Date.now() + 3_600_000) }, { relayUrl, holder, permissions: client });
+ * await session.publish(streamId, { temperature: 21.5 }); // no wallet prompt
+ */
+export async function createSession(
+  context: RegistryContext,
+  parameters: CreateSessionParameters,
+  options: CreateSessionOptions,
+): Promise<CreateSessionReturnType> {
+  if (!Array.isArray(parameters.streamIds)) throw new InvalidArgumentError("streamIds must be an array of stream ids");
+  const unsigned = {
+    streamIds: parameters.streamIds.map(normalizeStreamId),
+    permissions: toPermissionBits(parameters.permissions),
+    expiresAt: futureUnixSeconds(parameters.expiresAt),
+    salt: randomSalt(),
+  };
+  const key = generatePrivateKey();
+  const account = privateKeyToAccount(key);
+  const domain = await readDomain(context);
+  const delegation = await signDelegation({ delegate: account.address.toLowerCase() as Address, ...unsigned }, { signer: options.holder, domain });
+  const address = (await options.holder.getAddress()).toLowerCase() as Address;
+  // A wallet client only to sign in: a local account signs without a node.
+  const sessionWallet = createWalletClient({ account, transport: custom({ request: () => Promise.reject(new Error("a session key only signs")) }) });
+  const relay = createRelaySession({
+    url: options.relayUrl,
+    context,
+    permissions: options.permissions,
+    signer: { getAddress: () => address, sign: privateKeySigner(key).sign },
+    authenticate: async (hello) => ({ ...(await signInToRelay(sessionWallet, options.relayUrl, hello)), delegation }),
+    carried: { delegation },
+  });
+  return {
+    address,
+    delegation,
+    publish: (streamId, content, publishParameters) => publish(relay, streamId, content, publishParameters),
+    subscribe: (subscribeParameters, onMessage) =>
+      subscribe(relay, typeof subscribeParameters === "string" ? { streamId: subscribeParameters } : subscribeParameters, onMessage),
+    close: () => relay.close(),
+  };
+}
