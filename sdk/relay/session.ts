@@ -11,8 +11,8 @@ import { createRelayConnection, type RelayConnection } from "./connection";
 import { createSubscriptionIndex, type SubscriptionIndex } from "./subscriptions";
 
 export interface RelaySessionOptions {
-  /** ws:// or wss:// URL of the relay. */
-  url: string;
+  /** ws:// or wss:// URL of the relay, or of several relays of one cluster (a lost connection moves on to the next). */
+  url: string | readonly string[];
   /** The registry, the node and the signer (when there is one, the connection signs in with it). */
   context: RegistryContext;
   /** Signs published messages (a private key signs digests natively; see `walletClientSigner`). */
@@ -29,7 +29,8 @@ export interface RelaySessionOptions {
  * RegistryContext: one shared connection, its subscriptions, and the client's publishers.
  */
 export interface RelaySession {
-  readonly url: string;
+  /** The relays, in the order they are tried. */
+  readonly urls: readonly string[];
   readonly context: RegistryContext;
   readonly permissions: PermissionSource;
   readonly signer?: MessageSigner;
@@ -53,6 +54,16 @@ async function readDomain(context: RegistryContext): Promise<MessageDomain> {
   return { chainId, verifyingContract: context.registryAddress };
 }
 
+function checkRelayUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new InvalidArgumentError(`relayUrl is not a URL: ${url}`, { cause: error });
+  }
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") throw new InvalidArgumentError(`relayUrl must be ws:// or wss://, got ${url}`);
+}
+
 /**
  * Creates the session of a client with a relay; nothing connects before the first request.
  *
@@ -61,20 +72,16 @@ async function readDomain(context: RegistryContext): Promise<MessageDomain> {
  * const sub = await subscribe(session, { streamId }, (content) => console.log(content));
  */
 export function createRelaySession(options: RelaySessionOptions): RelaySession {
-  const { url, context, permissions } = options;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (error) {
-    throw new InvalidArgumentError(`relayUrl is not a URL: ${url}`, { cause: error });
-  }
-  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") throw new InvalidArgumentError(`relayUrl must be ws:// or wss://, got ${url}`);
+  const { context, permissions } = options;
+  const urls = typeof options.url === "string" ? [options.url] : [...options.url];
+  if (urls.length === 0) throw new InvalidArgumentError("relayUrl needs at least one URL");
+  urls.forEach(checkRelayUrl);
 
   const { walletClient } = context;
   const subscriptions = createSubscriptionIndex(() => connection);
   const connection = createRelayConnection({
-    url,
-    authenticate: walletClient && ((hello) => signInToRelay(walletClient, url, hello)),
+    urls,
+    authenticate: walletClient && ((hello, url) => signInToRelay(walletClient, url, hello)),
     onPush: (frame) => subscriptions.route(frame),
     onReconnected: () => subscriptions.resubscribeAll(),
     onFailure: (error) => subscriptions.endAll(error),
@@ -85,7 +92,7 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
 
   let domain: Promise<MessageDomain> | undefined;
   return {
-    url,
+    urls,
     context,
     permissions,
     signer: options.signer,
@@ -102,7 +109,7 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
       return domain;
     },
     close() {
-      subscriptions.endAll(new RelayUnreachableError(url, "the client was destroyed"), true);
+      subscriptions.endAll(new RelayUnreachableError(urls.join(", "), "the client was destroyed"), true);
       connection.close();
     },
   };
