@@ -114,14 +114,20 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
   }
 
   subscriber.on("pmessage", (_pattern: string, pubsubChannel: string, payload: string) => received(pubsubChannel, payload));
-  subscriber.on("ready", () => {
-    // Subscribed first, then caught up: what is appended meanwhile arrives by Pub/Sub and waits.
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Subscribed first, then caught up: what is appended meanwhile arrives by Pub/Sub and waits. */
+  function resume(): void {
     subscriber
       .psubscribe(`${pubsubPrefix}*`)
       .then(catchUp)
       .then(() => report(true, `connected to ${url}`))
-      .catch((error: Error) => lost(error)); // lost again while catching up: the next ready starts over
-  });
+      .catch((error: Error) => {
+        lost(error);
+        // The command connection may come back after this one: try again while this one holds.
+        if (!closed && subscriber.status === "ready") retryTimer = setTimeout(resume, 200);
+      });
+  }
+  subscriber.on("ready", resume);
   function lost(error?: Error): void {
     waiting ??= [];
     report(false, error?.message ?? "connection closed");
@@ -171,6 +177,7 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
     },
     async close() {
       closed = true;
+      clearTimeout(retryTimer);
       subscriber.disconnect();
       commands.disconnect();
     },
