@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { KeywayClient, type MessageMetadata, StreamPermission, type Subscription, type SubscriptionEndReason } from "../../sdk";
 import { type LocalNode, startLocalNode } from "../../scripts/localNode";
 import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/start";
-import { type RelayProcess, startRedis, startRelayProcess, type TestRedis } from "./clusterFixtures";
+import { type RelayProcess, startRedis, startRelayProcess, type TestRedis } from "../../scripts/clusterProcesses";
 import { closeAllClients, connect, type RelayOnChain } from "./fixtures";
 import { createTestStream, publisherOf } from "./helpers";
 

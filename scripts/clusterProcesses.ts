@@ -1,8 +1,9 @@
+// redis-server and relays as child processes: for the cluster tests and `npm run bench:cluster`.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { findFreePort } from "../../scripts/localNode";
+import { findFreePort } from "./localNode";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = path.resolve(__dirname, "..");
 
 /** Lines a child process printed, and a way to wait for one. */
 interface Output {
