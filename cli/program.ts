@@ -3,6 +3,7 @@ import { version } from "../package.json";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
 import { registerPublishCommand } from "./commands/publish";
+import { registerRelayCommand } from "./commands/relay";
 import { registerStreamCommands } from "./commands/stream";
 import { registerSubscribeCommand } from "./commands/subscribe";
 import { addGlobalOptions } from "./options";
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerMessageCommands(program);
   registerPublishCommand(program);
   registerSubscribeCommand(program);
+  registerRelayCommand(program);
   return program;
 }
