@@ -11,7 +11,7 @@ import { createWaitNotice } from "./progress";
 const DEPLOYMENTS_DIR = path.resolve(__dirname, "..", "deployments");
 
 /** --registry / KEYWAY_REGISTRY, else the deployment `npm start` wrote (which also fixes the chain id). */
-async function registry(options: GlobalOptions): Promise<{ registryAddress: string } | { deployment: Deployment }> {
+export async function registry(options: GlobalOptions): Promise<{ registryAddress: string } | { deployment: Deployment }> {
   if (options.registry !== undefined) return { registryAddress: options.registry };
   if (!existsSync(path.join(DEPLOYMENTS_DIR, "localhost.json"))) {
     throw new CliError("no registry address: pass --registry or set KEYWAY_REGISTRY, or run npm start", ExitCode.NO_REGISTRY);

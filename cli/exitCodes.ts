@@ -21,7 +21,7 @@ export const ExitCode = {
   INVALID_MESSAGES: 9,
   /** The relay cannot be reached (or closed the connection before answering). */
   RELAY_UNREACHABLE: 10,
-  /** The relay refused a request: sign-in failed, rate limited, frame too large, malformed request. */
+  /** The relay refused a request: sign-in failed, rate limited, frame too large, too many subscriptions, relay unavailable... */
   RELAY_REFUSED: 11,
   /** `subscribe`: the relay ended the subscription (permission revoked or expired, stream deleted, session expired). */
   SUBSCRIPTION_ENDED: 12,
@@ -48,6 +48,10 @@ const BY_ERROR_CODE: Partial<Record<KeywayErrorCode, ExitCode>> = {
   INVALID_REQUEST: ExitCode.RELAY_REFUSED,
   RATE_LIMITED: ExitCode.RELAY_REFUSED,
   TOO_LARGE: ExitCode.RELAY_REFUSED,
+  TOO_MANY_SUBSCRIPTIONS: ExitCode.RELAY_REFUSED,
+  ALREADY_SUBSCRIBED: ExitCode.RELAY_REFUSED,
+  NOT_SUBSCRIBED: ExitCode.RELAY_REFUSED,
+  UNAVAILABLE: ExitCode.RELAY_REFUSED,
   RELAY_ERROR: ExitCode.RELAY_REFUSED,
 };
 

@@ -8,10 +8,10 @@ import { registerStreamCommands } from "./commands/stream";
 import { registerSubscribeCommand } from "./commands/subscribe";
 import { addGlobalOptions } from "./options";
 
-/** The `keyway` program: global options, then the stream, permission, message, publish and subscribe commands. */
+/** The `keyway` program: global options, then the stream, permission, message, publish, subscribe and relay commands. */
 export function buildProgram(): Command {
   const program = new Command("keyway")
-    .description("Manage Keyway streams and permissions; sign, verify, publish and subscribe to stream messages.")
+    .description("Manage Keyway streams and permissions; sign, verify, publish and subscribe to stream messages; run a relay.")
     .version(version)
     // Commander's errors as one line too ("unknown command 'x' (Did you mean y?)").
     .configureOutput({ outputError: (text, write) => write(`keyway: ${text.replace(/^error: /, "").trimEnd().replace(/\n+/g, " ")}\n`) })

@@ -82,7 +82,8 @@ export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (con
   function transmit(connection: Connection, data: Buffer | string): void {
     const { socket } = connection;
     if (socket.readyState !== WebSocket.OPEN) return;
-    if (socket.bufferedAmount + data.length > maxBufferedBytes) {
+    // A frame larger than the limit still goes to a connection that has nothing waiting.
+    if (socket.bufferedAmount > 0 && socket.bufferedAmount + data.length > maxBufferedBytes) {
       onSlowConsumer(connection);
       socket.close(CloseCode.SLOW_CONSUMER, "slow consumer");
       return;

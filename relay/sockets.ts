@@ -26,8 +26,16 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
   const http: Server = createServer((_request, response) => {
     response.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" }).end("Keyway relay: connect with a WebSocket client\n");
   });
-  const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
 
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(port, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  // Attached once listening: a failed listen is the caller's error, not an unhandled one of ws.
+  const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
     const connection = createConnection(socket, request.headers.host ?? "", generateSiweNonce(), limits.publishRate);
     connections.add(connection);
@@ -57,13 +65,6 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
     relay.broker.sweep();
   }, limits.heartbeatIntervalMs);
 
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(port, host, () => {
-      http.off("error", reject);
-      resolve();
-    });
-  });
 
   return {
     port: (http.address() as AddressInfo).port,

@@ -1,13 +1,16 @@
 /**
- * `npm start`: a local Hardhat node on 127.0.0.1 with the registry deployed, ready for the
- * `keyway` CLI. Port: `--port <n>` (`npm start -- --port 8546`) or KEYWAY_PORT, else 8545.
- * Runs until Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stops the node and frees the port.
+ * `npm start`: a local Hardhat node on 127.0.0.1 with the registry deployed, and a relay on it,
+ * ready for the `keyway` CLI. Ports: `--port <n>` or KEYWAY_PORT for the node, else 8545;
+ * `--relay-port <n>` or KEYWAY_RELAY_PORT for the relay, else 8546
+ * (`npm start -- --port 9545 --relay-port 9546`). Runs until Ctrl-C (SIGINT), SIGTERM or
+ * SIGHUP, then stops the relay and the node and frees both ports.
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createPublicClient, createWalletClient, formatEther, http, toHex, type Hex } from "viem";
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
+import { createRelay, DEFAULT_RELAY_PORT, type Relay } from "../relay";
 import { deployStreamRegistry, type Deployment } from "../sdk/deployment";
 import { writeDeployment } from "../sdk/node";
 import { formatStreamId } from "../sdk/streamId";
@@ -38,16 +41,23 @@ export async function deployLocalRegistry(rpcUrl: string): Promise<Deployment> {
   return deployStreamRegistry(walletClient, { network: "localhost" });
 }
 
-function portFrom(argv: string[]): number {
-  const { values } = parseArgs({ args: argv, options: { port: { type: "string" } } });
-  const text = values.port ?? process.env.KEYWAY_PORT ?? String(DEFAULT_PORT);
+function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`Invalid port ${JSON.stringify(text)}`);
   return port;
 }
 
+/** The node's and the relay's ports, from the flags, else the environment, else the defaults. */
+function portsFrom(argv: string[]): { port: number; relayPort: number } {
+  const { values } = parseArgs({ args: argv, options: { port: { type: "string" }, "relay-port": { type: "string" } } });
+  return {
+    port: parsePort(values.port ?? process.env.KEYWAY_PORT ?? String(DEFAULT_PORT)),
+    relayPort: parsePort(values["relay-port"] ?? process.env.KEYWAY_RELAY_PORT ?? String(DEFAULT_RELAY_PORT)),
+  };
+}
+
 /** What the user sees once everything is up: where things are and commands to paste. */
-function banner(node: LocalNode, deployment: Deployment, accounts: DevAccount[], balances: bigint[]): string {
+function banner(node: LocalNode, relay: Relay, deployment: Deployment, accounts: DevAccount[], balances: bigint[]): string {
   const [alice, bob] = accounts;
   const streamId = formatStreamId(alice.account.address, "/demo");
   const env = [
@@ -58,6 +68,7 @@ function banner(node: LocalNode, deployment: Deployment, accounts: DevAccount[],
     "Keyway local chain is running. Press Ctrl-C to stop it.",
     "",
     `RPC URL:   ${node.url}`,
+    `Relay: ${relay.url}`,
     `Chain id:  ${deployment.chainId}`,
     `Registry:  ${deployment.registryAddress} (block ${deployment.deployBlock}, saved in deployments/localhost.json)`,
     "",
@@ -79,20 +90,25 @@ function banner(node: LocalNode, deployment: Deployment, accounts: DevAccount[],
 }
 
 async function main(): Promise<void> {
-  const port = portFrom(process.argv.slice(2));
-  if (await isPortTaken(port)) {
-    throw new Error(`Port ${port} on 127.0.0.1 is already in use (npm start already running?): free it or pick another with --port or KEYWAY_PORT`);
+  const { port, relayPort } = portsFrom(process.argv.slice(2));
+  for (const [taken, flag, variable] of [[port, "--port", "KEYWAY_PORT"], [relayPort, "--relay-port", "KEYWAY_RELAY_PORT"]] as const) {
+    if (await isPortTaken(taken)) {
+      throw new Error(`Port ${taken} on 127.0.0.1 is already in use (npm start already running?): free it or pick another with ${flag} or ${variable}`);
+    }
   }
   const node = await startLocalNode({ port, detached: true });
+  let relay: Relay | undefined;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`\n${signal}: stopping the node...\n`);
-    void node.stop().then(() => {
-      process.stdout.write("Node stopped.\n");
-      process.exit(0);
-    });
+    process.stdout.write(`\n${signal}: stopping the relay and the node...\n`);
+    void Promise.resolve(relay?.close())
+      .then(() => node.stop())
+      .then(() => {
+        process.stdout.write("Node stopped.\n");
+        process.exit(0);
+      });
   };
   // The node is in its own process group: whatever ends this process must stop it.
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
@@ -104,12 +120,14 @@ async function main(): Promise<void> {
   try {
     const deployment = await deployLocalRegistry(node.url);
     await writeDeployment(deployment, path.dirname(LOCAL_DEPLOYMENT_FILE));
+    relay = await createRelay({ rpcUrl: node.url, deployment, port: relayPort });
     const accounts = devAccounts(3);
     const publicClient = createPublicClient({ chain: hardhat, transport: http(node.url) });
     const balances = await Promise.all(accounts.map(({ account }) => publicClient.getBalance({ address: account.address })));
-    process.stdout.write(banner(node, deployment, accounts, balances));
+    process.stdout.write(banner(node, relay, deployment, accounts, balances));
   } catch (error) {
     stopping = true;
+    await relay?.close();
     await node.stop();
     throw error;
   }

@@ -17,6 +17,8 @@ export type HolderSelector = { userId: string; public?: never } | { public: true
 
 /** How many user ids `holderAddress` remembers once checked. */
 const CHECKED_USERS = 10_000;
+/** The public's holder, a module constant: reading viem's export goes through a getter in CommonJS. */
+const PUBLIC: Address = zeroAddress;
 const checkedUsers = new Map<string, Address>();
 
 /**
@@ -25,7 +27,7 @@ const checkedUsers = new Map<string, Address>();
  * permission check asks for it every time.
  */
 export function holderAddress(selector: HolderSelector): Address {
-  if (selector.public === true) return zeroAddress;
+  if (selector.public === true) return PUBLIC;
   const { userId } = selector as { userId: unknown };
   const known = typeof userId === "string" ? checkedUsers.get(userId) : undefined;
   if (known !== undefined) return known;

@@ -37,12 +37,12 @@ export interface RegistryPoll {
 }
 
 export interface PermissionCache {
-  /** The holder's expiries on the stream if a fresh entry is cached. Synchronous and allocation-free: the warm path. */
-  get(streamKey: Hex, holder: Address): Expiries | undefined;
+  /** The holder's expiries on the stream if an entry younger than `maxAgeMs` at `nowMs` is cached. Synchronous and allocation-free: the warm path. */
+  get(streamKey: Hex, holder: Address, nowMs: number): Expiries | undefined;
   /** Keeps a reading unless a change after its block is known; moves the chain's clock. */
   store(streamKey: Hex, holders: readonly Address[], reading: ExpiriesReading): void;
-  /** The chain's clock now, in unix seconds: the local clock plus the offset seen at the newest block read. */
-  chainNowSeconds(): number;
+  /** The chain's clock at local time `nowMs` (default now), in unix seconds: the local clock plus the offset seen at the newest block read. */
+  chainNowSeconds(nowMs?: number): number;
   /** Calls `onPoll` after every poll has been applied; returns the function that stops it. */
   watch(onPoll: (poll: RegistryPoll) => void): () => void;
   /** Drops everything, stops the watcher, and keeps nothing read later. */
@@ -178,9 +178,9 @@ export function createPermissionCache(context: RegistryContext, options: Permiss
   }
 
   return {
-    get(streamKey, holder) {
+    get(streamKey, holder, nowMs) {
       const entry = streams.get(streamKey)?.get(holder);
-      return entry !== undefined && Date.now() - entry.storedAtMs <= options.maxAgeMs ? entry.expiries : undefined;
+      return entry !== undefined && nowMs - entry.storedAtMs <= options.maxAgeMs ? entry.expiries : undefined;
     },
     store(streamKey, holders, reading) {
       if (destroyed) return;
@@ -193,8 +193,8 @@ export function createPermissionCache(context: RegistryContext, options: Permiss
       holders.forEach((holder, i) => entries.set(holder, { expiries: reading.expiries[i], readAt: reading.at.blockNumber, storedAtMs }));
       streams.set(streamKey, entries);
     },
-    chainNowSeconds() {
-      return Math.floor((Date.now() + chainOffsetMs) / 1000);
+    chainNowSeconds(nowMs = Date.now()) {
+      return Math.floor((nowMs + chainOffsetMs) / 1000);
     },
     watch(onPoll) {
       if (destroyed) return () => {};

@@ -23,6 +23,10 @@ export type KeywayErrorCode =
   | "INVALID_REQUEST"
   | "RATE_LIMITED"
   | "TOO_LARGE"
+  | "TOO_MANY_SUBSCRIPTIONS"
+  | "ALREADY_SUBSCRIBED"
+  | "NOT_SUBSCRIBED"
+  | "UNAVAILABLE"
   | "RELAY_ERROR";
 
 export interface KeywayErrorOptions {
@@ -157,7 +161,17 @@ export class RelayUnreachableError extends KeywayError {
 }
 
 /** The codes a relay answers with that have no more specific error class. */
-export type RelayErrorCode = "AUTH_FAILED" | "INVALID_REQUEST" | "RATE_LIMITED" | "TOO_LARGE" | "INVALID_MESSAGE" | "RELAY_ERROR";
+export type RelayErrorCode =
+  | "AUTH_FAILED"
+  | "INVALID_REQUEST"
+  | "RATE_LIMITED"
+  | "TOO_LARGE"
+  | "INVALID_MESSAGE"
+  | "TOO_MANY_SUBSCRIPTIONS"
+  | "ALREADY_SUBSCRIBED"
+  | "NOT_SUBSCRIBED"
+  | "UNAVAILABLE"
+  | "RELAY_ERROR";
 
 /**
  * The relay refused a request. `code` is the relay's code when the SDK knows it, else

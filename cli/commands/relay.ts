@@ -1,44 +1,49 @@
-import type { Command } from "commander";
-import { InvalidArgumentError } from "../../sdk";
+import { type Command, Option } from "commander";
 import { createRelay, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT } from "../../relay";
-import { withClient } from "../client";
+import { registry } from "../client";
+import { CliError } from "../errors";
+import { ExitCode } from "../exitCodes";
 import { globalOptions } from "../options";
+import { print } from "../output";
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65_535) throw new InvalidArgumentError(`--port must be an integer from 0 to 65535, got ${text}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid port ${JSON.stringify(text)}: expected 0 to 65535`, ExitCode.USAGE);
   return port;
 }
 
-/**
- * `keyway relay`: runs a relay for the configured node and registry until SIGINT/SIGTERM.
- * With `--redis`, it is one relay of a cluster: relays sharing that Redis deliver each
- * other's messages and share history and duplicate detection (docs/relay.md, Cluster).
- */
+/** Resolves on the first SIGINT, SIGTERM or SIGHUP. */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    const stop = (signal: NodeJS.Signals) => {
+      signals.forEach((name) => process.off(name, stop));
+      resolve(signal);
+    };
+    signals.forEach((name) => process.on(name, stop));
+  });
+}
+
 export function registerRelayCommand(program: Command): void {
   program
     .command("relay")
-    .description("run a relay until Ctrl-C; with --redis, one of the relays sharing that Redis")
-    .option("--host <host>", "interface to listen on", DEFAULT_RELAY_HOST)
-    .option("--port <port>", "port (0: a free one)", parsePort, DEFAULT_RELAY_PORT)
-    .option("--redis <url>", "join the relays sharing this Redis (redis://host:port)")
-    .action((flags: { host: string; port: number; redis?: string }, command: Command) =>
-      withClient(
-        globalOptions(command),
-        async (client) => {
-          const log = (line: string) => process.stderr.write(`keyway relay: ${line}\n`);
-          const relay = await createRelay({ client, host: flags.host, port: flags.port, redisUrl: flags.redis, log });
-          process.stdout.write(`${relay.url}\n`);
-          await new Promise<void>((resolve) => {
-            const stop = () => {
-              process.off("SIGINT", stop).off("SIGTERM", stop);
-              resolve();
-            };
-            process.on("SIGINT", stop).on("SIGTERM", stop);
-          });
-          await relay.close();
-        },
-        { cache: true },
-      ),
-    );
+    .description("run a relay: live publish/subscribe over WebSocket, admitted by the registry (Ctrl-C stops it)")
+    .option("--host <host>", "interface to listen on (anything but 127.0.0.1 exposes the relay to the network)", DEFAULT_RELAY_HOST)
+    .addOption(new Option("--port <port>", "port to listen on; 0 picks a free one").env("KEYWAY_RELAY_PORT").default(String(DEFAULT_RELAY_PORT)))
+    .option("--redis <url>", "join the relays sharing this Redis (redis://host:port): cluster fan-out, history and duplicate check (docs/relay.md, Cluster)")
+    .action(async (flags: { host: string; port: string; redis?: string }, command: Command) => {
+      const port = parsePort(flags.port);
+      const options = globalOptions(command);
+      const log = (line: string) => process.stderr.write(`keyway relay: ${line}\n`);
+      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, log }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "EADDRINUSE") throw new CliError(`port ${port} on ${flags.host} is already in use: pick another with --port`, ExitCode.FAILURE);
+        throw error;
+      });
+      print(options, { url: relay.url, chainId: relay.chainId, registryAddress: relay.registryAddress }, () =>
+        [`Relay: ${relay.url}`, `Chain ${relay.chainId}, registry ${relay.registryAddress}. Press Ctrl-C to stop it.`].join("\n"),
+      );
+      const signal = await stopSignal();
+      if (!options.json) process.stdout.write(`${signal}: stopping the relay...\n`);
+      await relay.close();
+    });
 }

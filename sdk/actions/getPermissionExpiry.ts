@@ -22,6 +22,8 @@ export type PermissionQuery = HolderSelector & {
 /** Publish and Subscribe, the only permissions the public may hold, by contract index. */
 const PUBLISH_INDEX = 2;
 const SUBSCRIBE_INDEX = 3;
+/** The public's holder address, a module constant: reading viem's export goes through a getter in CommonJS. */
+const PUBLIC: Address = zeroAddress;
 /** What a holder that is not asked about holds. */
 const NOTHING: Expiries = [0, 0, 0, 0, 0];
 
@@ -29,26 +31,14 @@ const NOTHING: Expiries = [0, 0, 0, 0, 0];
  * The unix-seconds expiry of the permission the query's holder holds now: the later of the
  * direct one and, with `allowPublic`, the public one; 0 when not held; `FOREVER` when held
  * forever. Compared with the chain's clock, not the local one. Answered from the context's
- * cache when it holds the entries (no RPC, no allocation), else read at the latest block.
+ * cache when it holds the entries (no RPC), else read at the latest block and cached.
  *
  * @example
  * const expiry = await getPermissionExpiry(client.context, { streamId, userId, permission: StreamPermission.PUBLISH, allowPublic: true });
  */
 export async function getPermissionExpiry(context: RegistryContext, query: PermissionQuery): Promise<number> {
-  if (query === null || typeof query !== "object") throw new InvalidArgumentError("A permission query must be an object");
-  const stream = streamRefOf(query.streamId);
-  const index = permissionIndex(query.permission);
-  const holder = holderAddress(query);
-  const withPublic = query.allowPublic === true && holder !== zeroAddress && (index === PUBLISH_INDEX || index === SUBSCRIBE_INDEX);
-  const { cache } = context;
-  const direct = cache.get(stream.key, holder);
-  const shared = withPublic ? cache.get(stream.key, zeroAddress) : NOTHING;
-  if (direct !== undefined && shared !== undefined) return heldUntil(direct[index], shared[index], cache.chainNowSeconds());
-  const missing = [...(direct === undefined ? [holder] : []), ...(shared === undefined ? [zeroAddress] : [])];
-  const reading = await readHolderExpiries(context, stream, missing);
-  cache.store(stream.key, missing, reading);
-  const read = (address: Address) => reading.expiries[missing.indexOf(address)];
-  return heldUntil((direct ?? read(holder))[index], (shared ?? read(zeroAddress))[index], reading.at.timestamp);
+  const cached = cachedExpiry(context, query);
+  return cached >= 0 ? cached : readExpiry(context, query);
 }
 
 /**
@@ -58,7 +48,45 @@ export async function getPermissionExpiry(context: RegistryContext, query: Permi
  * if (await hasPermission(client.context, { streamId, public: true, permission: StreamPermission.SUBSCRIBE })) { … }
  */
 export async function hasPermission(context: RegistryContext, query: PermissionQuery): Promise<boolean> {
-  return (await getPermissionExpiry(context, query)) > 0;
+  const cached = cachedExpiry(context, query);
+  return (cached >= 0 ? cached : await readExpiry(context, query)) > 0;
+}
+
+/** A query's stream, checked (an id is remembered once checked). */
+function streamOf(query: PermissionQuery): StreamRef {
+  if (query === null || typeof query !== "object") throw new InvalidArgumentError("A permission query must be an object");
+  return streamRefOf(query.streamId);
+}
+
+/** Whether the public's entry counts too: asked for, for a user, and a permission the public can hold. */
+function countsPublic(query: PermissionQuery, holder: Address, index: number): boolean {
+  return query.allowPublic === true && holder !== PUBLIC && (index === PUBLISH_INDEX || index === SUBSCRIBE_INDEX);
+}
+
+/** The expiry held now as far as the cache knows, or -1 if it lacks an entry. The warm path: no RPC, no allocation. */
+function cachedExpiry(context: RegistryContext, query: PermissionQuery): number {
+  const stream = streamOf(query);
+  const index = permissionIndex(query.permission);
+  const holder = holderAddress(query);
+  const { cache } = context;
+  const nowMs = Date.now();
+  const direct = cache.get(stream.key, holder, nowMs);
+  if (direct === undefined) return -1;
+  const shared = countsPublic(query, holder, index) ? cache.get(stream.key, PUBLIC, nowMs) : NOTHING;
+  if (shared === undefined) return -1;
+  return heldUntil(direct[index], shared[index], cache.chainNowSeconds(nowMs));
+}
+
+/** Reads the query's holders at the latest block, caches them, and answers by that block's time. */
+async function readExpiry(context: RegistryContext, query: PermissionQuery): Promise<number> {
+  const stream = streamOf(query);
+  const index = permissionIndex(query.permission);
+  const holder = holderAddress(query);
+  const holders = countsPublic(query, holder, index) ? [holder, PUBLIC] : [holder];
+  const reading = await readHolderExpiries(context, stream, holders);
+  context.cache.store(stream.key, holders, reading);
+  const [direct, shared = NOTHING] = reading.expiries;
+  return heldUntil(direct[index], shared[index], reading.at.timestamp);
 }
 
 /** The later of two expiries that is still ahead of `nowSeconds`, else 0. */

@@ -30,12 +30,29 @@ export type ChainOutcome =
   | { kind: "duplicate" }
   | { kind: "stale" };
 
+/**
+ * A chain's remembered positions, compact: a relay keeps up to maxChains x windowSize of them.
+ * Each position is two uint32s, its timestamp as an offset from `base` and its sequence number
+ * (8 bytes, where an object per position took about 70), sorted oldest first.
+ */
 interface ChainState {
-  /** Delivered positions, oldest first, at most `windowSize`. */
-  refs: MessageRef[];
-  /** The newest position dropped from `refs`: anything at or before it may be a replay. */
-  floor?: MessageRef;
+  /** `[timestamp - base, sequenceNumber]` pairs; grows by doubling up to windowSize + 1 positions. */
+  positions: Uint32Array;
+  /** Positions in use. */
+  length: number;
+  /** At or before every remembered timestamp, and none more than MAX_SPAN_MS after it. */
+  base: number;
+  /** The newest position dropped from the window (anything at or before it may be a replay); -1: none yet. */
+  floorTimestamp: number;
+  floorSequenceNumber: number;
 }
+
+/**
+ * The widest span of timestamps a chain remembers, in ms (about 49.7 days): offsets fit in a
+ * uint32. A message further behind its chain's newest position is stale.
+ */
+export const MAX_SPAN_MS = 2 ** 32 - 1;
+const INITIAL_CAPACITY = 8;
 
 export interface ChainTrackerOptions {
   /** Positions remembered per chain. */
@@ -51,72 +68,119 @@ export interface ChainTracker {
   record(key: string, message: StreamMessage): ChainOutcome;
 }
 
-const compare = (a: MessageRef, b: MessageRef) => compareRefs(a.timestamp, a.sequenceNumber, b.timestamp, b.sequenceNumber);
-
 /** The key of a message's chain in a ChainTracker. */
 export function chainKeyOf(message: StreamMessage): string {
   // Stream ids contain no "|" and msgChainId comes last, so the key is unambiguous.
   return `${message.streamId}|${message.partition}|${message.publisher}|${message.msgChainId}`;
 }
 
-/** Index of the first remembered position not before `ref` (binary search). */
-function lowerBound(refs: MessageRef[], ref: MessageRef): number {
+const timestampAt = (state: ChainState, index: number) => state.base + state.positions[2 * index];
+const sequenceNumberAt = (state: ChainState, index: number) => state.positions[2 * index + 1];
+const refAt = (state: ChainState, index: number): MessageRef => ({ timestamp: timestampAt(state, index), sequenceNumber: sequenceNumberAt(state, index) });
+const compareAt = (state: ChainState, index: number, timestamp: number, sequenceNumber: number) =>
+  compareRefs(timestampAt(state, index), sequenceNumberAt(state, index), timestamp, sequenceNumber);
+
+/** Index of the first remembered position not before (timestamp, sequenceNumber) (binary search). */
+function lowerBound(state: ChainState, timestamp: number, sequenceNumber: number): number {
   let low = 0;
-  let high = refs.length;
+  let high = state.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (compare(refs[middle], ref) < 0) low = middle + 1;
+    if (compareAt(state, middle, timestamp, sequenceNumber) < 0) low = middle + 1;
     else high = middle;
   }
   return low;
 }
 
-function classify(state: ChainState | undefined, ref: MessageRef): ChainOutcome["kind"] {
+function classify(state: ChainState | undefined, timestamp: number, sequenceNumber: number): ChainOutcome["kind"] {
   if (state === undefined) return "accepted";
-  if (state.floor !== undefined && compare(ref, state.floor) <= 0) return "stale";
-  const newest = state.refs[state.refs.length - 1];
-  const order = compare(ref, newest);
-  if (order > 0) return "accepted";
+  if (state.floorTimestamp >= 0 && compareRefs(timestamp, sequenceNumber, state.floorTimestamp, state.floorSequenceNumber) <= 0) return "stale";
+  const order = compareAt(state, state.length - 1, timestamp, sequenceNumber);
+  if (order < 0) return "accepted";
   if (order === 0) return "duplicate";
-  const index = lowerBound(state.refs, ref);
-  return compare(state.refs[index], ref) === 0 ? "duplicate" : "accepted";
+  if (timestampAt(state, state.length - 1) - timestamp > MAX_SPAN_MS) return "stale";
+  const index = lowerBound(state, timestamp, sequenceNumber);
+  return compareAt(state, index, timestamp, sequenceNumber) === 0 ? "duplicate" : "accepted";
+}
+
+/** Forgets the oldest `count` positions, the newest of them becoming the floor. */
+function dropOldest(state: ChainState, count: number): void {
+  state.floorTimestamp = timestampAt(state, count - 1);
+  state.floorSequenceNumber = sequenceNumberAt(state, count - 1);
+  state.positions.copyWithin(0, 2 * count, 2 * state.length);
+  state.length -= count;
+}
+
+/** Moves `base` to `timestamp`, which must be at or before every remembered position. */
+function rebase(state: ChainState, timestamp: number): void {
+  const shift = state.base - timestamp; // may be negative
+  for (let i = 0; i < 2 * state.length; i += 2) state.positions[i] += shift;
+  state.base = timestamp;
+}
+
+/** Inserts a position at `index`, making room (up to `capacity` positions). */
+function insertAt(state: ChainState, index: number, timestamp: number, sequenceNumber: number, capacity: number): void {
+  if (2 * state.length === state.positions.length) {
+    const grown = new Uint32Array(2 * Math.min(capacity, 2 * state.length));
+    grown.set(state.positions);
+    state.positions = grown;
+  }
+  state.positions.copyWithin(2 * index + 2, 2 * index, 2 * state.length);
+  state.positions[2 * index] = timestamp - state.base;
+  state.positions[2 * index + 1] = sequenceNumber;
+  state.length += 1;
 }
 
 /**
  * Per-chain memory of delivered positions, bounded twice: `windowSize` positions per chain
- * and `maxChains` chains. A message older than every remembered position of its chain is
- * "stale" (it may be a replay of a forgotten one); a forgotten chain starts afresh.
+ * and `maxChains` chains. A message older than every remembered position of its chain, or more
+ * than MAX_SPAN_MS behind its newest, is "stale" (it may be a replay of a forgotten one); a
+ * forgotten chain starts afresh.
  */
 export function createChainTracker({ windowSize, maxChains }: ChainTrackerOptions): ChainTracker {
   const chains = new Map<string, ChainState>();
+  // Room for one position beyond the window: a message is inserted, then the oldest dropped.
+  const capacity = windowSize + 1;
 
   function record(key: string, message: StreamMessage): ChainOutcome {
+    const { timestamp, sequenceNumber } = message;
     const state = chains.get(key);
-    const ref = { timestamp: message.timestamp, sequenceNumber: message.sequenceNumber };
-    const kind = classify(state, ref);
+    const kind = classify(state, timestamp, sequenceNumber);
     if (kind !== "accepted") return { kind };
     if (state === undefined) {
-      setBounded(chains, key, { refs: [ref] }, maxChains);
+      const positions = new Uint32Array(2 * Math.min(capacity, INITIAL_CAPACITY));
+      positions[1] = sequenceNumber;
+      setBounded(chains, key, { positions, length: 1, base: timestamp, floorTimestamp: -1, floorSequenceNumber: 0 }, maxChains);
       return { kind };
     }
     setBounded(chains, key, state, maxChains); // most recently used
     const chain = { streamId: message.streamId, partition: message.partition, publisher: message.publisher, msgChainId: message.msgChainId };
-    const newest = state.refs[state.refs.length - 1];
+    const newestIndex = state.length - 1;
     const outcome: ChainOutcome = { kind };
-    if (compare(ref, newest) > 0) {
-      const prev = { timestamp: message.prevTimestamp, sequenceNumber: message.prevSequenceNumber };
-      if (message.prevTimestamp !== 0 && compare(prev, newest) > 0) outcome.gap = { ...chain, from: newest, to: prev };
-      state.refs.push(ref);
+    if (compareAt(state, newestIndex, timestamp, sequenceNumber) < 0) {
+      const { prevTimestamp, prevSequenceNumber } = message;
+      if (prevTimestamp !== 0 && compareAt(state, newestIndex, prevTimestamp, prevSequenceNumber) < 0) {
+        outcome.gap = { ...chain, from: refAt(state, newestIndex), to: { timestamp: prevTimestamp, sequenceNumber: prevSequenceNumber } };
+      }
+      if (timestamp - state.base > MAX_SPAN_MS) {
+        // Positions more than MAX_SPAN_MS behind the new newest one are stale from now on.
+        const tooOld = lowerBound(state, timestamp - MAX_SPAN_MS, 0);
+        if (tooOld > 0) dropOldest(state, tooOld);
+        rebase(state, state.length > 0 ? timestampAt(state, 0) : timestamp);
+      }
+      insertAt(state, state.length, timestamp, sequenceNumber, capacity);
     } else {
-      outcome.outOfOrder = { ...chain, message: ref, newest };
-      state.refs.splice(lowerBound(state.refs, ref), 0, ref);
+      outcome.outOfOrder = { ...chain, message: { timestamp, sequenceNumber }, newest: refAt(state, newestIndex) };
+      // classify keeps it within MAX_SPAN_MS of the newest position, so offsets still fit.
+      if (timestamp < state.base) rebase(state, timestamp);
+      insertAt(state, lowerBound(state, timestamp, sequenceNumber), timestamp, sequenceNumber, capacity);
     }
-    if (state.refs.length > windowSize) state.floor = state.refs.shift();
+    if (state.length > windowSize) dropOldest(state, 1);
     return outcome;
   }
 
   return {
-    check: (key, message) => classify(chains.get(key), message),
+    check: (key, message) => classify(chains.get(key), message.timestamp, message.sequenceNumber),
     record,
   };
 }

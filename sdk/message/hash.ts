@@ -51,7 +51,7 @@ export function domainSeparator(domain: MessageDomain): Uint8Array {
     encoded.set(hashString("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"), 0);
     encoded.set(hashString(DOMAIN_NAME), 32);
     encoded.set(hashString(DOMAIN_VERSION), 64);
-    writeWord(encoded, 96, domain.chainId);
+    writeWord(new DataView(encoded.buffer), 96, domain.chainId);
     encoded.set(hexToBytes(domain.verifyingContract), 140);
     separator = keccak256(encoded);
     setBounded(domainSeparators, key, separator, MAX_CACHED_DOMAINS);
@@ -66,18 +66,19 @@ function checkDomain({ chainId, verifyingContract }: MessageDomain): void {
   }
 }
 
-/** Writes a safe integer as the 32-byte word at `offset`; only its low 8 bytes can be non-zero. */
-function writeWord(target: Uint8Array, offset: number, value: number): void {
-  let rest = value;
-  for (let i = offset + 31; i >= offset + 24; i--) {
-    target[i] = rest % 256;
-    rest = Math.floor(rest / 256);
-  }
+/**
+ * Writes a safe integer as the big-endian 32-byte word at `offset`, as two uint32s: only
+ * its low 8 bytes can be non-zero, and the others are left as they are (zero).
+ */
+function writeWord(target: DataView, offset: number, value: number): void {
+  target.setUint32(offset + 24, Math.floor(value / 2 ** 32));
+  target.setUint32(offset + 28, value >>> 0);
 }
 
 // Reused across calls (hashing is synchronous): the high bytes of each word are never
 // written, so they stay zero.
 const struct = new Uint8Array(11 * 32);
+const structView = new DataView(struct.buffer);
 const digestInput = new Uint8Array(2 + 32 + 32);
 digestInput[0] = 0x19;
 digestInput[1] = 0x01;
@@ -86,24 +87,29 @@ digestInput[1] = 0x01;
  * The EIP-712 digest a publisher signs: keccak256(0x1901 || domainSeparator || hashStruct(message)).
  * `content` may pass the message's content already as bytes, to skip decoding its hex again.
  */
-export function hashStreamMessage(
+export function hashStreamMessage(message: StreamMessage, domain: MessageDomain, content?: Uint8Array): Uint8Array {
+  return hashWithSeparator(message, domainSeparator(domain), content);
+}
+
+/** `hashStreamMessage` for a domain separator computed once (a Publisher's, a MessageValidator's). */
+export function hashWithSeparator(
   message: StreamMessage,
-  domain: MessageDomain,
+  separator: Uint8Array,
   content: Uint8Array = hexToBytes(message.content),
 ): Uint8Array {
   typeHash ??= keccak256(encoder.encode(STREAM_MESSAGE_TYPE));
   struct.set(typeHash, 0);
   struct.set(hashString(message.streamId), 32);
-  writeWord(struct, 64, message.partition);
-  writeWord(struct, 96, message.timestamp);
-  writeWord(struct, 128, message.sequenceNumber);
+  writeWord(structView, 64, message.partition);
+  writeWord(structView, 96, message.timestamp);
+  writeWord(structView, 128, message.sequenceNumber);
   struct.set(addressBytes(message.publisher), 172);
   struct.set(hashString(message.msgChainId), 192);
-  writeWord(struct, 224, message.prevTimestamp);
-  writeWord(struct, 256, message.prevSequenceNumber);
+  writeWord(structView, 224, message.prevTimestamp);
+  writeWord(structView, 256, message.prevSequenceNumber);
   struct.set(hashString(message.contentType), 288);
   struct.set(keccak256(content), 320);
-  digestInput.set(domainSeparator(domain), 2);
+  digestInput.set(separator, 2);
   digestInput.set(keccak256(struct), 34);
   return keccak256(digestInput);
 }

@@ -13,8 +13,8 @@ export {
 export { hashStreamMessage } from "./hash";
 export { signStreamMessage, type SignStreamMessageOptions } from "./sign";
 export { verifyStreamMessage } from "./verify";
-export { fromJSON, toJSON } from "./json";
-export { parseStreamMessage, MAX_CONTENT_TYPE_LENGTH, MAX_MSG_CHAIN_ID_LENGTH } from "./parse";
+export { fromJSON, toJSON, MAX_MESSAGE_JSON_LENGTH } from "./json";
+export { parseStreamMessage, MAX_CONTENT_BYTES, MAX_CONTENT_TYPE_LENGTH, MAX_MSG_CHAIN_ID_LENGTH } from "./parse";
 export {
   privateKeySigner,
   toMessageSigner,

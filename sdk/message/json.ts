@@ -1,5 +1,5 @@
 import { InvalidMessageError } from "./errors";
-import { parseSignedStreamMessage } from "./parse";
+import { MAX_CONTENT_BYTES, parseSignedStreamMessage } from "./parse";
 import type { SignedStreamMessage } from "./types";
 
 /** The JSON form: exactly the signed fields plus `signature`, in the type's order. */
@@ -11,6 +11,12 @@ export function toJSON(message: SignedStreamMessage): SignedStreamMessage {
 // or a run of anything else that is no punctuation (in a parsed message: a number).
 const TOKEN = /"[^"\\]*(?:\\.[^"\\]*)*"|:|[^\s{}[\]:,"]+/g;
 const PLAIN_INTEGER = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * Longest JSON text read: the largest content as hex, plus room for the other fields (every
+ * character escaped) and whitespace. Longer text is refused before it is parsed.
+ */
+export const MAX_MESSAGE_JSON_LENGTH = 2 * MAX_CONTENT_BYTES + 64 * 1024;
 
 /**
  * JSON.parse reads `-0`, `1e3`, `2.0` as numbers and keeps the last of two equal keys: text
@@ -44,6 +50,9 @@ function checkSpelling(json: string): void {
  */
 export function fromJSON(json: unknown): SignedStreamMessage {
   if (typeof json !== "string") return parseSignedStreamMessage(json);
+  if (json.length > MAX_MESSAGE_JSON_LENGTH) {
+    throw new InvalidMessageError("message", `is longer than ${MAX_MESSAGE_JSON_LENGTH} characters of JSON`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(json);

@@ -3,7 +3,7 @@ import { randomBytes } from "@noble/hashes/utils";
 import { normalizeStreamId } from "../streamId";
 import { domainSeparator } from "./hash";
 import { bytesToHex } from "./hex";
-import { parseStreamMessage, UINT32_MAX } from "./parse";
+import { checkContentSize, parseStreamMessage, UINT32_MAX } from "./parse";
 import { signCheckedMessage } from "./sign";
 import { toMessageSigner, type MessageSigner, type SignerSource } from "./signers";
 import type { MessageDomain, MessageRef, SignedStreamMessage, StreamMessage } from "./types";
@@ -49,7 +49,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   const streamId = normalizeStreamId(options.streamId);
   const { partition = 0, domain, contentType = "application/octet-stream", now = Date.now } = options;
   const msgChainId = options.msgChainId ?? bytesToHex(randomBytes(10)).slice(2);
-  domainSeparator(domain); // checks the domain now rather than on the first message
+  const separator = domainSeparator(domain); // also checks the domain now rather than on the first message
   const signer = toMessageSigner(options.signer);
   let address: Address | undefined;
   let last: MessageRef | undefined;
@@ -73,6 +73,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   async function publish(content: Uint8Array | Hex, publishOptions: PublishOptions = {}): Promise<SignedStreamMessage> {
     address ??= (await signer.getAddress()).toLowerCase() as Address;
     const isHex = typeof content === "string";
+    if (!isHex) checkContentSize(content.length); // hex content is checked with the message below
     // The position is taken synchronously, before signing, so concurrent publishes get distinct,
     // increasing positions. A message whose signing then fails leaves a gap subscribers see.
     const ref = nextRef(last, now());
@@ -81,7 +82,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     // given here can be malformed.
     if (isHex || publishOptions.contentType !== undefined) parseStreamMessage(message);
     last = ref;
-    return signCheckedMessage(message, signer, domain, isHex ? undefined : content);
+    return signCheckedMessage(message, { signer, domain, separator, content: isHex ? undefined : content });
   }
 
   // A probe of the fixed parts (partition, msgChainId, contentType): InvalidMessageError names a bad one.

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors";
-import { hashStreamMessage } from "./hash";
+import { domainSeparator, hashWithSeparator } from "./hash";
 import { parseStreamMessage } from "./parse";
 import { toMessageSigner, type MessageSigner, type SignerSource } from "./signers";
 import { streamMessageTypedData } from "./typedData";
@@ -24,22 +24,33 @@ export async function signStreamMessage(
   if (address !== checked.publisher) {
     throw new InvalidArgumentError(`The signer is ${address}, but the message's publisher is ${checked.publisher}`);
   }
-  return signCheckedMessage(checked, messageSigner, domain);
+  return signCheckedMessage(checked, { signer: messageSigner, domain, separator: domainSeparator(domain) });
+}
+
+interface CheckedSigning {
+  signer: MessageSigner;
+  domain: MessageDomain;
+  /** `domainSeparator(domain)`, computed once by the caller. */
+  separator: Uint8Array;
+  /** The content as bytes, if the caller has them: saves decoding the hex. */
+  content?: Uint8Array;
 }
 
 /**
  * Signing without the checks, for callers that built a well-formed message whose publisher
- * is the signer (the Publisher); `content` optionally gives the content as bytes.
+ * is the signer (the Publisher). Takes `message` over: it is the object returned, with its
+ * signature added (so the caller must pass a fresh one, not the user's).
  */
 export async function signCheckedMessage(
   message: StreamMessage,
-  signer: MessageSigner,
-  domain: MessageDomain,
-  content?: Uint8Array,
+  { signer, domain, separator, content }: CheckedSigning,
 ): Promise<SignedStreamMessage> {
-  const signature = await signer.sign({
-    digest: hashStreamMessage(message, domain, content),
+  const pending = signer.sign({
+    digest: hashWithSeparator(message, separator, content),
     typedData: () => streamMessageTypedData(message, domain),
   });
-  return { ...message, signature };
+  // A private key signs synchronously: no extra turn of the event loop for it.
+  const signed = message as SignedStreamMessage;
+  signed.signature = typeof pending === "string" ? pending : await pending;
+  return signed;
 }

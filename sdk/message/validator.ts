@@ -24,6 +24,11 @@ export interface PermissionSource {
   getPermissionExpiry(query: PermissionExpiryQuery): number | Promise<number>;
 }
 
+/** Positions remembered per chain by default. */
+export const DEFAULT_WINDOW_SIZE = 256;
+/** Chains remembered by default. */
+export const DEFAULT_MAX_CHAINS = 10_000;
+
 export interface MessageValidatorOptions {
   /** The chain and registry messages must be signed for. */
   domain: MessageDomain;
@@ -106,12 +111,12 @@ function parseOrReject(message: unknown): SignedStreamMessage {
  * only now so that a rejected message leaves no trace.
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
-  const { domain, permissions, maxClockSkewMs = 10_000, windowSize = 256, maxChains = 10_000 } = options;
+  const { domain, permissions, maxClockSkewMs = 10_000, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;
   const { now = Date.now, onGap, onOutOfOrder } = options;
   for (const [name, value, min] of [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1]] as const) {
     if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
   }
-  domainSeparator(domain); // checks the domain now rather than on the first message
+  const separator = domainSeparator(domain); // also checks the domain now rather than on the first message
   const chains = createChainTracker({ windowSize, maxChains });
   const position = (message: SignedStreamMessage) =>
     `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;
@@ -128,20 +133,22 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     const chain = chainKeyOf(message);
     const seen = chains.check(chain, message);
     if (seen !== "accepted") reject(seen, position(message));
-    if (!isSignedByPublisher(message, domain)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
+    if (!isSignedByPublisher(message, separator)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
 
-    const expiry = await permissions.getPermissionExpiry({
+    const answer = permissions.getPermissionExpiry({
       streamId: message.streamId,
       userId: message.publisher,
       permission: StreamPermission.PUBLISH,
       allowPublic: true,
     });
+    // A source that answers synchronously (a warm cache) costs no extra turn of the event loop.
+    const expiry = typeof answer === "number" ? answer : await answer;
     if (expiry <= 0) reject("no-permission", `${message.publisher} does not hold publish on ${message.streamId}`);
     if (message.timestamp >= expiry * 1000) {
       reject("timestamp-after-expiry", `timestamp ${message.timestamp} is not before the publish expiry ${expiry} (s)`);
     }
 
-    // Recorded after the await: of two copies validated concurrently, the second is the duplicate.
+    // Recorded after the permission is known: of two copies validated concurrently, the second is the duplicate.
     const outcome = chains.record(chain, message);
     if (outcome.kind !== "accepted") reject(outcome.kind, position(message));
     if (outcome.gap !== undefined) onGap?.(outcome.gap);

@@ -2,7 +2,7 @@ import { equalBytes } from "@noble/curves/abstract/utils";
 import type { Address } from "viem";
 import { setBounded } from "./boundedMap";
 import { curveBackend, keccak256 } from "./crypto";
-import { hashStreamMessage } from "./hash";
+import { domainSeparator, hashWithSeparator } from "./hash";
 import { bytesToHex } from "./hex";
 import { parseSignedStreamMessage } from "./parse";
 import { splitSignature } from "./signature";
@@ -21,12 +21,12 @@ function addressOf(publicKey: Uint8Array): Address {
  * recovery with the signature's own v (verifying against a cached key would accept v flipped);
  * a publisher's cached key only replaces the keccak of the recovered key by a comparison.
  */
-export function isSignedByPublisher(message: SignedStreamMessage, domain: MessageDomain): boolean {
+export function isSignedByPublisher(message: SignedStreamMessage, separator: Uint8Array): boolean {
   // `message` has been through parseSignedStreamMessage: lowercase hex, fields in range.
   const signature = splitSignature(message.signature);
   if (signature === undefined) return false;
   const recovered = curveBackend().recoverPublicKey(
-    hashStreamMessage(message, domain),
+    hashWithSeparator(message, separator),
     signature.compact,
     signature.recoveryId,
   );
@@ -44,5 +44,5 @@ export function isSignedByPublisher(message: SignedStreamMessage, domain: Messag
  * that is malformed, not canonical (high s, v other than 27/28) or not the publisher's.
  */
 export function verifyStreamMessage(message: SignedStreamMessage, domain: MessageDomain): boolean {
-  return isSignedByPublisher(parseSignedStreamMessage(message), domain);
+  return isSignedByPublisher(parseSignedStreamMessage(message), domainSeparator(domain));
 }

@@ -45,6 +45,7 @@ export interface RelayConnection {
   request<T extends RequestFrame>(frame: T, options?: RequestOptions): Promise<ReplyOf[T["type"]]>;
   /** Closes the socket for good; pending requests fail. */
   close(): void;
+  readonly isClosed: boolean;
 }
 
 interface Pending {
@@ -62,10 +63,11 @@ const DEFAULT_MAX_RECONNECT_DELAY_MS = 5_000;
 
 /**
  * The relay connection's life: connect, read `hello`, authenticate (SIWE) when a signer is
- * given, then send requests and match replies by `id`. After a drop within a session it
- * reconnects with exponential backoff (while a request is pending or a subscription needs it),
- * authenticates again, lets the subscriptions resume (`onReconnected`), and re-sends the
- * requests that asked for it. Failing to connect at all fails the pending requests instead.
+ * given, then send requests and match replies by `id`. Once a connection was ready, a drop
+ * means reconnecting with exponential backoff (at once while a request is pending or a
+ * subscription needs it, else with the next request), authenticating again, letting the
+ * subscriptions resume (`onReconnected`), and re-sending the requests that asked for it;
+ * requests made meanwhile wait. Failing to connect the first time fails the pending requests.
  */
 export function createRelayConnection(options: RelayConnectionOptions): RelayConnection {
   const { urls, authenticate, onPush, onReconnected, onFailure, isNeeded } = options;
@@ -201,10 +203,8 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       rejectPending((r) => r.sentOn === current, new RelayError("TOO_LARGE", "TOO_LARGE", `The relay closed the connection: a frame was too large (${code})`));
     }
     rejectPending((r) => r.sentOn === current && !r.resend, new RelayUnreachableError(url, `${detail} before the relay answered`));
-    if (pending.size === 0 && !isNeeded()) {
-      inSession = false;
-      return;
-    }
+    // Idle until the next request, which reconnects (and waits for the relay) as after any drop.
+    if (pending.size === 0 && !isNeeded()) return;
     const delay = Math.min(maxDelay, initialDelay * 2 ** attempts);
     attempts += 1;
     // Jitter spreads the reconnects of many clients after a relay restart.
@@ -234,5 +234,11 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     rejectPending(() => true, new RelayUnreachableError(currentUrl(), "the client was destroyed"));
   }
 
-  return { request, close };
+  return {
+    request,
+    close,
+    get isClosed() {
+      return closed;
+    },
+  };
 }

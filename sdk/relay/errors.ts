@@ -2,7 +2,17 @@ import { KeywayError, RelayError, type RelayErrorCode, StreamNotFoundError, Unau
 import { MessageRejectedError, type MessageRejectionReason } from "../message/errors";
 import type { RequestFrame } from "./protocol";
 
-const RELAY_CODES = new Set<string>(["AUTH_FAILED", "INVALID_REQUEST", "RATE_LIMITED", "TOO_LARGE", "INVALID_MESSAGE"]);
+const RELAY_CODES = new Set<string>([
+  "AUTH_FAILED",
+  "INVALID_REQUEST",
+  "RATE_LIMITED",
+  "TOO_LARGE",
+  "INVALID_MESSAGE",
+  "TOO_MANY_SUBSCRIPTIONS",
+  "ALREADY_SUBSCRIBED",
+  "NOT_SUBSCRIBED",
+  "UNAVAILABLE",
+]);
 
 /** The fields of an `error` frame, unchecked. */
 export type ErrorFields = { code?: unknown; message?: unknown; reason?: unknown };

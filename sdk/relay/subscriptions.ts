@@ -90,7 +90,8 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
           if (entries.get(keyOf(entry.streamId, entry.partition)) === entry && !entry.isConfirmed) entry.confirm();
         },
         (error: KeywayError) => {
-          if (error instanceof RelayUnreachableError) return; // reconnecting resubscribes it; a failed connection ends it
+          // A dropped connection resubscribes it when it reconnects; a failed one has ended it already.
+          if (error instanceof RelayUnreachableError && !connection().isClosed) return;
           end(entry, error);
         },
       );
@@ -136,8 +137,8 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
       try {
         await connection().request({ type: "unsubscribe", streamId, partition });
       } catch (error) {
-        // Without a connection there is no subscription at the relay either.
-        if (!(error instanceof RelayUnreachableError)) throw error;
+        // Without a connection there is no subscription at the relay either; NOT_SUBSCRIBED: the relay ended it meanwhile.
+        if (!(error instanceof RelayUnreachableError) && (error as KeywayError).code !== "NOT_SUBSCRIBED") throw error;
       }
     },
 

@@ -29,7 +29,7 @@ export function cleanEnv(overrides: Record<string, string | undefined> = {}): No
 }
 
 /** Runs the real `keyway` binary as a child process. */
-export function runKeyway(args: string[], { env, input }: { env: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
+export function runKeyway(args: string[], { env, input }: { env: NodeJS.ProcessEnv; input?: string | Uint8Array }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [KEYWAY_BIN, ...args], { cwd: ROOT, env, stdio: "pipe" });
     let stdout = "";
@@ -93,4 +93,38 @@ export function expectFailure(result: CliResult, exitCode: number, message: RegE
   expect(result.stderr).to.match(/^keyway: /);
   expect(result.stderr).to.match(message);
   expect(result.stderr).not.to.match(/\n\s+at /);
+}
+
+/** A `keyway` process left running (e.g. `subscribe`): its output so far, and its end. */
+export interface RunningKeyway {
+  stdoutLines(): string[];
+  stderr(): string;
+  /** Writes to its stdin. */
+  write(text: string): void;
+  endInput(): void;
+  /** Resolves with the exit code and the whole output once it has exited. */
+  exited: Promise<CliResult>;
+  /** Sends a signal (it stays the test's job to await `exited`). */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts the real `keyway` binary and returns at once. */
+export function startKeyway(args: string[], { env }: { env: NodeJS.ProcessEnv }): RunningKeyway {
+  const child = spawn(process.execPath, [KEYWAY_BIN, ...args], { cwd: ROOT, env, stdio: "pipe" });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<CliResult>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  return {
+    stdoutLines: () => stdout.split("\n").filter((line) => line !== ""),
+    stderr: () => stderr,
+    write: (text) => child.stdin.write(text),
+    endInput: () => child.stdin.end(),
+    exited,
+    kill: (signal = "SIGTERM") => child.kill(signal),
+  };
 }

@@ -3,15 +3,29 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import path from "node:path";
+import WebSocket from "ws";
 import { findFreePort, isPortTaken } from "../../scripts/localNode";
 import { LOCAL_DEPLOYMENT_FILE } from "../../scripts/start";
 import { buildCli, cleanEnv } from "./harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
+/** The node's port and a free one for the relay: never 8545/8546, which a developer's npm start may hold. */
+interface Ports {
+  port: number;
+  relayPort: number;
+}
+
+async function freePorts(): Promise<Ports> {
+  const port = await findFreePort();
+  let relayPort = await findFreePort();
+  while (relayPort === port) relayPort = await findFreePort();
+  return { port, relayPort };
+}
+
 /** `npm start`'s script itself (npm start = build:cli, then this). */
-function startScript(port: number): ChildProcess {
-  return spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/start.ts", "--port", String(port)], {
+function startScript({ port, relayPort }: Ports): ChildProcess {
+  return spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/start.ts", "--port", String(port), "--relay-port", String(relayPort)], {
     cwd: ROOT,
     env: cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],
@@ -19,10 +33,10 @@ function startScript(port: number): ChildProcess {
 }
 
 /** `npm start` as a user runs it, in its own process group as a terminal's foreground job is. */
-function npmStart(port: number): ChildProcess {
+function npmStart({ port, relayPort }: Ports): ChildProcess {
   return spawn("npm", ["start", "--", "--port", String(port)], {
     cwd: ROOT,
-    env: cleanEnv({ KEYWAY_PORT: undefined }),
+    env: cleanEnv({ KEYWAY_PORT: undefined, KEYWAY_RELAY_PORT: String(relayPort) }),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -60,6 +74,18 @@ function processesOnPort(port: number): number[] {
     .map(Number);
 }
 
+/** Connects to a relay and resolves with its first frame (hello), then closes. */
+function firstFrame(url: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once("error", reject);
+    socket.once("message", (data) => {
+      resolve(JSON.parse(data.toString()));
+      socket.close();
+    });
+  });
+}
+
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
   const response = await fetch(url, {
     method: "POST",
@@ -83,7 +109,7 @@ describe("npm start (scripts/start.ts)", function () {
     else writeFileSync(LOCAL_DEPLOYMENT_FILE, savedDeployment);
   });
 
-  async function expectServing(output: ReturnType<typeof collect>, port: number): Promise<void> {
+  async function expectServing(output: ReturnType<typeof collect>, { port, relayPort }: Ports): Promise<void> {
     await until(() => output.stdout().includes("Press Ctrl-C") && output.stdout().includes("message verify"), "the banner");
     const url = `http://127.0.0.1:${port}`;
     expect(output.stdout()).to.include(`RPC URL:   ${url}`);
@@ -95,20 +121,25 @@ describe("npm start (scripts/start.ts)", function () {
     expect(await rpc(url, "eth_getCode", [deployment.registryAddress, "latest"])).to.match(/^0x[0-9a-f]{100,}$/);
     expect(output.stdout().match(/key 0x[0-9a-f]{64}/g)).to.have.length(3);
     expect(processesOnPort(port)).to.have.length.greaterThan(0);
+    // The relay, on the same chain and registry.
+    expect(output.stdout()).to.include(`\nRelay: ws://127.0.0.1:${relayPort}\n`);
+    const hello = await firstFrame(`ws://127.0.0.1:${relayPort}`);
+    expect(hello).to.deep.include({ type: "hello", protocol: 1, chainId: 31337, registry: deployment.registryAddress });
   }
 
-  async function expectStopped(output: ReturnType<typeof collect>, port: number): Promise<void> {
+  async function expectStopped(output: ReturnType<typeof collect>, { port, relayPort }: Ports): Promise<void> {
     expect(await output.exit).to.equal(0);
     expect(output.stdout()).to.include("Node stopped.");
     expect(await isPortTaken(port)).to.equal(false);
+    expect(await isPortTaken(relayPort)).to.equal(false);
     expect(processesOnPort(port)).to.deep.equal([]);
   }
 
   it("serves the registry on 127.0.0.1, its printed commands work as printed, and SIGINT stops the node", async function () {
-    const port = await findFreePort();
-    const child = startScript(port);
+    const ports = await freePorts();
+    const child = startScript(ports);
     const output = collect(child);
-    await expectServing(output, port);
+    await expectServing(output, ports);
 
     // Paste the printed lines into a shell, in order, exactly as printed.
     const lines = output.stdout().split("\n");
@@ -120,36 +151,41 @@ describe("npm start (scripts/start.ts)", function () {
     expect(shell.stdout).to.match(/^valid\b/m);
 
     child.kill("SIGINT");
-    await expectStopped(output, port);
+    await expectStopped(output, ports);
   });
 
   it("npm start stops cleanly on Ctrl-C (SIGINT to its process group)", async function () {
-    const port = await findFreePort();
-    const child = npmStart(port);
+    const ports = await freePorts();
+    const child = npmStart(ports);
     const output = collect(child);
-    await expectServing(output, port);
+    await expectServing(output, ports);
     process.kill(-child.pid!, "SIGINT");
-    await expectStopped(output, port);
+    await expectStopped(output, ports);
   });
 
   it("npm start stops cleanly when only npm gets SIGTERM (no orphaned node)", async function () {
-    const port = await findFreePort();
-    const child = npmStart(port);
+    const ports = await freePorts();
+    const { port } = ports;
+    const child = npmStart(ports);
     const output = collect(child);
-    await expectServing(output, port);
+    await expectServing(output, ports);
     child.kill("SIGTERM");
     // npm reports the signal as its own exit status; what matters is what is left running.
     await output.exit;
     await until(() => processesOnPort(port).length === 0, "the node to stop", 30_000);
     expect(await isPortTaken(port)).to.equal(false);
+    // The relay lives in the script's process: its port is free once that process is gone.
+    for (let tries = 0; (await isPortTaken(ports.relayPort)) && tries < 300; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await isPortTaken(ports.relayPort)).to.equal(false);
   });
 
   it("fails with one line on stderr and a non-zero exit when the port is taken", async function () {
-    const port = await findFreePort();
+    const ports = await freePorts();
+    const { port } = ports;
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
     try {
-      const output = collect(startScript(port));
+      const output = collect(startScript(ports));
       expect(await output.exit).to.equal(1);
       const lines = output.stderr().trimEnd().split("\n");
       expect(lines).to.have.length(1);

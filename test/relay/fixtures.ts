@@ -113,7 +113,7 @@ export async function connect(url: string): Promise<RawClient> {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out waiting for ${what}; received: ${JSON.stringify(frames).slice(0, 2000)}`));
+        reject(new Error(`timed out waiting for ${what}; received ${frames.length} frames, the last: ${JSON.stringify(frames.slice(-3)).slice(0, 1000)}`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

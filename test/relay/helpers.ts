@@ -30,7 +30,7 @@ export function messagesOf(client: RawClient, streamId: string): Frame[] {
 /** Waits until the client has received the message with this content on the stream. */
 export function waitForContent(client: RawClient, streamId: string, value: unknown): Promise<Frame> {
   const content = stringToHex(JSON.stringify(value));
-  return client.waitFor((frame) => frame.type === "message" && frame.streamId === streamId && frame.message.content === content, `message ${JSON.stringify(value)}`);
+  return client.waitFor((frame) => frame.type === "message" && frame.streamId === streamId && frame.message.content === content, `message ${JSON.stringify(value).slice(0, 100)}`);
 }
 
 /** The JSON contents of the messages a client received on a stream, in order. */

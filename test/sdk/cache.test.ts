@@ -70,6 +70,29 @@ describe("permission cache", () => {
     expect(methods).to.deep.equal([]);
   });
 
+  it("on an idle automine chain, a grant in the latest block is cached: repeated reads send no eth_call", async () => {
+    const { client: b, methods } = reader();
+    // beforeEach's grant is in the latest block, and no block follows while nothing is sent.
+    const latest = await b.context.publicClient.getBlockNumber();
+    let polls = 0;
+    const unwatch = b.watchPermissionChanges(() => polls++);
+    try {
+      expect(await b.hasPermission(query())).to.equal(true);
+      const cold = methods.filter((m) => m === "eth_call").length;
+      expect(cold, "the user's and the public's expiries").to.equal(2);
+      for (let i = 0; i < 180; i++) {
+        expect(await b.hasPermission(query())).to.equal(true);
+        if (i % 20 === 0) await waitFor(() => polls >= i / 20 + 2); // several polls pass between reads
+      }
+      const calls = methods.filter((m) => m === "eth_call").length - cold;
+      console.log(`      180 reads over ${polls} polls of an idle chain: ${calls} eth_call`);
+      expect(calls).to.equal(0);
+      expect(await b.context.publicClient.getBlockNumber(), "no block was mined meanwhile").to.equal(latest);
+    } finally {
+      unwatch();
+    }
+  });
+
   it("another client's revocation is seen within one polling interval", async () => {
     const { client: b } = reader();
     expect(await b.hasPermission(query())).to.equal(true);
@@ -95,7 +118,6 @@ describe("permission cache", () => {
   it("an entry is never used past the permission's own expiry, by the chain's clock", async () => {
     const expiry = (await chainNow()) + 100;
     await stream.grantPermissions({ userId: bobId, permissions: [PUBLISH], expiresAt: { publish: new Date(expiry * 1000) } });
-    await timeTravel(1); // a reading in the grant's own block would be dropped at the first poll (the grant's event)
     const { client: b, methods } = reader();
     expect(await b.getPermissionExpiry({ ...query(), permission: PUBLISH })).to.equal(expiry);
     await timeTravel(200); // no registry event: only the clock moves
@@ -147,10 +169,10 @@ describe("permission cache", () => {
       const stale = await readHolderExpiries(b.context, ref, [bob], before);
       expect(stale.expiries[0][3], "bob held subscribe at that block").to.be.greaterThan(0);
       cache.store(ref.key, [bob], stale);
-      expect(cache.get(ref.key, bob), "a reading older than a change the watcher saw is not kept").to.equal(undefined);
+      expect(cache.get(ref.key, bob, Date.now()), "a reading older than a change the watcher saw is not kept").to.equal(undefined);
       const latest = await readHolderExpiries(b.context, ref, [bob]);
       cache.store(ref.key, [bob], latest);
-      expect(cache.get(ref.key, bob)?.[3]).to.equal(0);
+      expect(cache.get(ref.key, bob, Date.now())?.[3]).to.equal(0);
     } finally {
       unwatch();
     }

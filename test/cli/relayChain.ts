@@ -1,0 +1,39 @@
+import { type RelayOnChain, startRelayOnChain } from "../relay/fixtures";
+import { buildCli, cleanEnv, type CliResult, runKeyway, startKeyway, type RunningKeyway } from "./harness";
+
+/** A chain with a registry and a relay, and the `keyway` binary pointed at both. */
+export interface CliRelayChain extends RelayOnChain {
+  /** Environment for the CLI: this node, registry and relay; the key of `accounts[signer]` when given. */
+  envOf(signer?: number): NodeJS.ProcessEnv;
+  keyway(args: string[], options?: { signer?: number; input?: string | Uint8Array }): Promise<CliResult>;
+  /** Starts a long-running command (`subscribe`); `stopAll()` ends the ones still running. */
+  start(args: string[], options?: { signer?: number }): RunningKeyway;
+  stopAll(): Promise<void>;
+}
+
+export async function startCliRelayChain(): Promise<CliRelayChain> {
+  buildCli();
+  const chain = await startRelayOnChain();
+  const running = new Set<RunningKeyway>();
+  const envOf = (signer?: number) =>
+    cleanEnv({
+      KEYWAY_RPC_URL: chain.rpcUrl,
+      KEYWAY_REGISTRY: chain.registryAddress,
+      KEYWAY_RELAY_URL: chain.url,
+      ...(signer !== undefined && { KEYWAY_PRIVATE_KEY: chain.accounts[signer].privateKey }),
+    });
+  return {
+    ...chain,
+    envOf,
+    keyway: (args, { signer, input } = {}) => runKeyway(args, { env: envOf(signer), input }),
+    start(args, { signer } = {}) {
+      const process = startKeyway(args, { env: envOf(signer) });
+      running.add(process);
+      void process.exited.then(() => running.delete(process));
+      return process;
+    },
+    async stopAll() {
+      await Promise.all([...running].map((process) => (process.kill(), process.exited)));
+    },
+  };
+}

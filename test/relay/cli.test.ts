@@ -1,0 +1,78 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { findFreePort, isPortTaken } from "../../scripts/localNode";
+import { expectFailure, KEYWAY_BIN, startTestChain, type TestChain } from "../cli/harness";
+import { closeAllClients, connect } from "./fixtures";
+import { until } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** `keyway relay` as a user starts it, with its output collected. */
+function startRelayCli(chain: TestChain, args: string[]) {
+  const child = spawn(process.execPath, [KEYWAY_BIN, "relay", ...args], { cwd: ROOT, env: chain.env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, exit, stdout: () => stdout, stderr: () => stderr };
+}
+
+describe("keyway relay (CLI)", function () {
+  let chain: TestChain;
+
+  before(async function () {
+    chain = await startTestChain();
+  });
+  afterEach(closeAllClients);
+  after(async function () {
+    await chain?.stop();
+  });
+
+  it("starts, prints its URL, serves the protocol, and stops on SIGINT", async function () {
+    const port = await findFreePort();
+    const relay = startRelayCli(chain, ["--port", String(port)]);
+    try {
+      await until(() => relay.stdout().includes("Press Ctrl-C"), "the relay to start", 60_000);
+      expect(relay.stdout()).to.include(`Relay: ws://127.0.0.1:${port}\n`);
+      const client = await connect(`ws://127.0.0.1:${port}`);
+      expect(client.hello).to.include({ type: "hello", protocol: 1, chainId: 31337, registry: chain.deployment.registryAddress });
+      relay.child.kill("SIGINT");
+      expect(await relay.exit).to.equal(0);
+      expect((await client.closed).code).to.equal(1001);
+      expect(await isPortTaken(port)).to.equal(false);
+      expect(relay.stderr()).to.equal("");
+    } finally {
+      relay.child.kill("SIGKILL");
+    }
+  });
+
+  it("prints one JSON line with --json and takes its port from KEYWAY_RELAY_PORT", async function () {
+    const port = await findFreePort();
+    chain.env.KEYWAY_RELAY_PORT = String(port);
+    const relay = startRelayCli(chain, ["--json"]);
+    delete chain.env.KEYWAY_RELAY_PORT;
+    try {
+      await until(() => relay.stdout().includes("\n"), "the relay to start", 60_000);
+      expect(JSON.parse(relay.stdout())).to.deep.equal({ url: `ws://127.0.0.1:${port}`, chainId: 31337, registryAddress: chain.deployment.registryAddress });
+      relay.child.kill("SIGTERM");
+      expect(await relay.exit).to.equal(0);
+    } finally {
+      relay.child.kill("SIGKILL");
+    }
+  });
+
+  it("fails with one line and exit 1 when the port is taken, and 2 for a bad port", async function () {
+    const port = await findFreePort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+    try {
+      expectFailure(await chain.keyway(["relay", "--port", String(port)]), 1, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    expectFailure(await chain.keyway(["relay", "--port", "http"]), 2, /invalid port "http"/);
+  });
+});

@@ -1,0 +1,157 @@
+import { expect } from "chai";
+import { StreamPermission } from "../../sdk";
+import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { contentsOf, createTestStream, publisherOf, until, waitForContent } from "./helpers";
+
+async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  return ((await response.json()) as { result: unknown }).result;
+}
+
+describe("relay: enforcement, history and resume", function () {
+  let chain: RelayOnChain;
+
+  before(async function () {
+    chain = await startRelayOnChain();
+  });
+  afterEach(closeAllClients);
+  after(async function () {
+    await chain?.stop();
+  });
+
+  /** A private stream, account #1 holding Subscribe (until `expiresAt` when given), #1 signed in and subscribed. */
+  async function subscribedHolder(expiresAt?: Date) {
+    const owner = chain.clientOf(0);
+    const streamId = await createTestStream(owner);
+    const userId = chain.accounts[1].account.address.toLowerCase();
+    await owner.grantPermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE], ...(expiresAt && { expiresAt: { subscribe: expiresAt } }) });
+    const subscriber = await connect(chain.url);
+    await subscriber.signIn(chain.accounts[1]);
+    expect(await subscriber.request({ type: "subscribe", streamId })).to.include({ type: "subscribed" });
+    return { owner, streamId, userId, subscriber };
+  }
+
+  /** Publishes `value` and waits for a witness subscriber (the stream's owner) to get it: everything accepted before has been fanned out. */
+  async function publishAndWitness(streamId: string, value: unknown) {
+    const witness = await connect(chain.url);
+    await witness.signIn(chain.accounts[0]);
+    await witness.request({ type: "subscribe", streamId });
+    const publisher = await connect(chain.url);
+    expect(await publisher.request({ type: "publish", message: await publisherOf(chain, streamId, chain.accounts[0])(value) })).to.include({ type: "published" });
+    await waitForContent(witness, streamId, value);
+  }
+
+  it("ends a subscription whose Subscribe is revoked with PERMISSION_REVOKED, and sends nothing of the stream after", async function () {
+    const { owner, streamId, userId, subscriber } = await subscribedHolder();
+    await owner.revokePermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE] });
+    const ended = await subscriber.waitFor((frame) => frame.type === "unsubscribed", "unsubscribed");
+    expect(ended).to.deep.equal({ type: "unsubscribed", streamId, partition: 0, reason: "PERMISSION_REVOKED" });
+    await publishAndWitness(streamId, { after: "revocation" });
+    expect(contentsOf(subscriber, streamId)).to.deep.equal([]);
+    // And it is refused when it subscribes again.
+    expect(await subscriber.request({ type: "subscribe", streamId })).to.include({ type: "error", code: "UNAUTHORIZED" });
+  });
+
+  it("ends an anonymous subscription when the public loses Subscribe", async function () {
+    const owner = chain.clientOf(0);
+    const streamId = await createTestStream(owner, { publicSubscribe: true });
+    const subscriber = await connect(chain.url);
+    await subscriber.request({ type: "subscribe", streamId });
+    await owner.revokePermissions(streamId, { public: true, permissions: [StreamPermission.SUBSCRIBE] });
+    expect(await subscriber.waitFor((frame) => frame.type === "unsubscribed", "unsubscribed")).to.include({ reason: "PERMISSION_REVOKED" });
+  });
+
+  it("ends a subscription whose Subscribe expires on the chain's clock with PERMISSION_EXPIRED", async function () {
+    const now = Number(((await rpc(chain.rpcUrl, "eth_getBlockByNumber", ["latest", false])) as { timestamp: string }).timestamp);
+    const { streamId, subscriber } = await subscribedHolder(new Date((now + 3600) * 1000));
+    // The chain's clock, not the relay's: an hour passes on the chain only.
+    await rpc(chain.rpcUrl, "evm_increaseTime", [7200]);
+    await rpc(chain.rpcUrl, "evm_mine");
+    const ended = await subscriber.waitFor((frame) => frame.type === "unsubscribed", "unsubscribed");
+    expect(ended).to.deep.equal({ type: "unsubscribed", streamId, partition: 0, reason: "PERMISSION_EXPIRED" });
+  });
+
+  it("ends every subscription of a deleted stream with STREAM_DELETED", async function () {
+    const { owner, streamId, subscriber } = await subscribedHolder();
+    const owners = await connect(chain.url);
+    await owners.signIn(chain.accounts[0]);
+    await owners.request({ type: "subscribe", streamId, partition: 2 });
+    await owner.deleteStream(streamId);
+    for (const [client, partition] of [[subscriber, 0], [owners, 2]] as const) {
+      const ended = await client.waitFor((frame) => frame.type === "unsubscribed", "unsubscribed");
+      expect(ended).to.deep.equal({ type: "unsubscribed", streamId, partition, reason: "STREAM_DELETED" });
+    }
+  });
+
+  it("ends subscriptions the session admitted with SESSION_EXPIRED when its expirationTime passes; public ones stay", async function () {
+    const owner = chain.clientOf(0);
+    const publicStream = await createTestStream(owner, { publicSubscribe: true });
+    const privateStream = await createTestStream(owner);
+    await owner.grantPermissions(privateStream, { userId: chain.accounts[1].account.address.toLowerCase(), permissions: [StreamPermission.SUBSCRIBE] });
+    const subscriber = await connect(chain.url);
+    const expirationTime = new Date(Date.now() + 2_000);
+    await subscriber.signIn(chain.accounts[1], { expirationTime });
+    expect(await subscriber.request({ type: "subscribe", streamId: privateStream })).to.include({ type: "subscribed" });
+    expect(await subscriber.request({ type: "subscribe", streamId: publicStream })).to.include({ type: "subscribed" });
+    const ended = await subscriber.waitFor((frame) => frame.type === "unsubscribed", "unsubscribed");
+    expect(ended).to.deep.equal({ type: "unsubscribed", streamId: privateStream, partition: 0, reason: "SESSION_EXPIRED" });
+    expect(Date.now()).to.be.at.least(expirationTime.getTime());
+    // Anonymous now: the public stream still delivers, the private one is refused.
+    await publishAndWitness(publicStream, { still: "here" });
+    await waitForContent(subscriber, publicStream, { still: "here" });
+    expect(await subscriber.request({ type: "subscribe", streamId: privateStream })).to.include({ type: "error", code: "UNAUTHORIZED" });
+  });
+
+  it("honours a grant for a new subscribe within a polling interval", async function () {
+    const owner = chain.clientOf(0);
+    const streamId = await createTestStream(owner);
+    const subscriber = await connect(chain.url);
+    await subscriber.signIn(chain.accounts[2]);
+    expect(await subscriber.request({ type: "subscribe", streamId })).to.include({ code: "UNAUTHORIZED" });
+    await owner.grantPermissions(streamId, { userId: chain.accounts[2].account.address.toLowerCase(), permissions: [StreamPermission.SUBSCRIBE] });
+    await until(async () => (await subscriber.request({ type: "subscribe", streamId })).type === "subscribed", "the grant to be honoured");
+  });
+
+  describe("from: replay, then live", function () {
+    it("replays what came strictly after the position, then goes live: nothing missing, nothing twice", async function () {
+      const owner = chain.clientOf(0);
+      const streamId = await createTestStream(owner, { publicSubscribe: true });
+      const publish = publisherOf(chain, streamId, chain.accounts[0]);
+      const publisher = await connect(chain.url);
+      const earlier = [];
+      for (let n = 0; n < 5; n += 1) {
+        const message = await publish({ n });
+        earlier.push(message);
+        expect(await publisher.request({ type: "publish", message })).to.include({ type: "published" });
+      }
+      const from = { timestamp: earlier[1].timestamp, sequenceNumber: earlier[1].sequenceNumber };
+      const subscriber = await connect(chain.url);
+      expect(await subscriber.request({ type: "subscribe", streamId, from })).to.include({ type: "subscribed" });
+      for (let n = 5; n < 8; n += 1) await publisher.request({ type: "publish", message: await publish({ n }) });
+      await waitForContent(subscriber, streamId, { n: 7 });
+      expect(contentsOf(subscriber, streamId)).to.deep.equal([2, 3, 4, 5, 6, 7].map((n) => ({ n })));
+    });
+
+    it("has no gap and no repeat at the seam while messages keep coming", async function () {
+      const owner = chain.clientOf(0);
+      const streamId = await createTestStream(owner, { publicSubscribe: true });
+      const publish = publisherOf(chain, streamId, chain.accounts[0]);
+      const publisher = await connect(chain.url);
+      const signed = [];
+      for (let n = 0; n < 200; n += 1) signed.push(await publish({ n }));
+      for (const message of signed.slice(0, 20)) await publisher.request({ type: "publish", message });
+      // Publish the rest without waiting while a subscriber resumes after message 9.
+      signed.slice(20).forEach((message, i) => publisher.socket.send(JSON.stringify({ type: "publish", id: 1000 + i, message })));
+      const subscriber = await connect(chain.url);
+      await subscriber.request({ type: "subscribe", streamId, from: { timestamp: signed[9].timestamp, sequenceNumber: signed[9].sequenceNumber } });
+      await waitForContent(subscriber, streamId, { n: 199 });
+      expect(contentsOf(subscriber, streamId)).to.deep.equal(Array.from({ length: 190 }, (_, i) => ({ n: i + 10 })));
+    });
+
+    it("refuses a from that is not a position", async function () {
+      const client = await connect(chain.url);
+      const streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+      expect(await client.request({ type: "subscribe", streamId, from: { timestamp: -1, sequenceNumber: 0 } })).to.include({ code: "INVALID_REQUEST" });
+    });
+  });
+});
