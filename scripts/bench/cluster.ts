@@ -160,13 +160,17 @@ async function main(): Promise<void> {
     };
     const options = { rpcUrl: node.url, registryAddress, historyCount: 20_000, publishRate: 1_000_000, maxBufferedBytes: 64 * 1024 * 1024 };
 
+    const step = (what: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${what}`);
+    step("signing, then 1 relay");
     const single = await startRelayProcess(options);
     const singleResult = await fanOut([single.url], streamIds[0], await sign(streamIds[0], MESSAGES));
     await single.stop();
 
+    step("3 relays on Redis");
     relays.push(...(await Promise.all([0, 1, 2].map(() => startRelayProcess({ ...options, redisUrl: redis.url })))));
     const clusterResult = await fanOut(relays.map((relay) => relay.url), streamIds[1], await sign(streamIds[1], MESSAGES));
 
+    step("kill -9 of the publisher's relay");
     // Kill -9 the publisher's relay mid-stream; subscribers on the two others; the SDK publisher fails over.
     const survivors = await Promise.all([1, 2].map((i) => subscribe(relays[i].url, streamIds[2], KILL_MESSAGES)));
     const publisher = new KeywayClient({ rpcUrl: node.url, registryAddress, privateKey: publisherAccount.privateKey, relayUrl: relays.map((relay) => relay.url) });
