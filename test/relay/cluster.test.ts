@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { KeywayClient, type MessageMetadata, StreamPermission, type Subscription, type SubscriptionEndReason } from "../../sdk";
-import { type LocalNode, startLocalNode } from "../../scripts/localNode";
+import { InvalidArgumentError, KeywayClient, type MessageMetadata, RelayUnreachableError, StreamPermission, type Subscription, type SubscriptionEndReason } from "../../sdk";
+import { findFreePort, type LocalNode, startLocalNode } from "../../scripts/localNode";
 import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/start";
 import { type RelayProcess, startRedis, startRelayProcess, type TestRedis } from "../../scripts/clusterProcesses";
 import { closeAllClients, connect, type RelayOnChain } from "./fixtures";
@@ -118,6 +118,17 @@ describe("relay cluster on Redis", function () {
       }
       expect(received.contents).to.have.length(90);
     }
+  });
+
+  it("SDK: the first connection tries the next URL when one is down; an empty list or a non-WebSocket URL is refused", async function () {
+    const dead = `ws://127.0.0.1:${await findFreePort()}`;
+    const received = await subscribe(clientOf(1, [dead, relays[0].url]));
+    await clientOf(2, [dead, relays[1].url]).publish(stream, { n: 900 });
+    await until(() => numbersOf(received).includes(900), "the message through the second URLs");
+    expect(() => clientOf(1, []).publish(stream, {})).to.throw(InvalidArgumentError, /at least one URL/);
+    expect(() => clientOf(1, [relays[0].url, "http://127.0.0.1:1"]).publish(stream, {})).to.throw(InvalidArgumentError, /ws:\/\/ or wss:\/\//);
+    const unreachable = await clientOf(1, [dead]).publish(stream, {}).then(() => undefined, (error: unknown) => error);
+    expect(unreachable).to.be.instanceOf(RelayUnreachableError);
   });
 
   it("refuses on every relay a message any relay accepted: MESSAGE_REJECTED duplicate, delivered once", async function () {
