@@ -34,7 +34,8 @@ export function registerRelayCommand(program: Command): void {
     .action(async (flags: { host: string; port: string; redis?: string }, command: Command) => {
       const port = parsePort(flags.port);
       const options = globalOptions(command);
-      const log = (line: string) => process.stderr.write(`keyway relay: ${line}\n`);
+      // A cluster relay reports its Redis link (down, back up) on stderr; a single relay has nothing to report there.
+      const log = flags.redis === undefined ? undefined : (line: string) => process.stderr.write(`keyway relay: ${line}\n`);
       const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, log }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EADDRINUSE") throw new CliError(`port ${port} on ${flags.host} is already in use: pick another with --port`, ExitCode.FAILURE);
         throw error;
