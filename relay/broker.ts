@@ -13,9 +13,25 @@ export interface Broker {
   replay(channel: string, from: Position): Promise<AcceptedMessage[]>;
   /** The one function that receives every accepted message, in acceptance order per channel. */
   onMessage(listener: (channel: string, entry: AcceptedMessage) => void): void;
+  /** Reports each change of the shared store's reachability (a cluster broker's; the local one has none). */
+  onStatus?(listener: (status: BrokerStatus) => void): void;
   /** Drops aged history; called on the relay's heartbeat. */
   sweep(): void;
   close(): Promise<void>;
+}
+
+/** Whether the broker reaches the store the relays share, and what it last saw. */
+export interface BrokerStatus {
+  up: boolean;
+  detail: string;
+}
+
+/** The broker's store could not be reached: nothing was recorded, the request may be made again. */
+export class BrokerUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokerUnavailableError";
+  }
 }
 
 /** The channel of a (stream, partition): the key the broker, the history and the index share. */

@@ -2,11 +2,13 @@ import type { Address } from "viem";
 import { assertRegistryDeployed } from "../sdk/context";
 import { KeywayClient } from "../sdk/client";
 import { createMessageValidator } from "../sdk/message/validator";
-import { createLocalBroker } from "./broker";
+import { type Broker, createLocalBroker } from "./broker";
 import { createTransmitter } from "./connection";
 import { dropSubscriptions, type RelayContext } from "./context";
 import { startEnforcement } from "./enforcement";
-import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayOptions, resolveLimits } from "./options";
+import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions, resolveLimits } from "./options";
+import { ErrorCode } from "./protocol";
+import { createRedisBroker } from "./redisBroker";
 import { listen } from "./sockets";
 import { createSubscriptionIndex } from "./subscriptions";
 
@@ -47,10 +49,11 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const port = options.port ?? DEFAULT_RELAY_PORT;
   const ownsClient = options.client === undefined;
   const client = options.client ?? new KeywayClient({ ...options, pollingInterval: limits.pollingInterval });
-  const broker = options.broker ?? createLocalBroker({ count: limits.historyCount, maxAgeMs: limits.historyMaxAgeMs });
   let chainId: number;
+  let broker: Broker;
   try {
     [chainId] = await Promise.all([client.getChainId(), assertRegistryDeployed(client.context)]);
+    broker = await brokerOf(options, limits);
   } catch (error) {
     if (ownsClient) client.destroy();
     throw error;
@@ -68,11 +71,21 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
     sockets = await listen(relay, { host, port });
   } catch (error) {
     stopEnforcement();
+    await broker.close();
     if (ownsClient) client.destroy();
     throw error;
   }
   const bound = sockets;
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  broker.onStatus?.(({ up, detail }) => {
+    // Subscriptions stay open: nothing is accepted without Redis, and the broker catches up once it is back.
+    options.log?.(up ? `Cluster broker up (${detail})` : `Cluster broker down (${detail}): publishes are refused with UNAVAILABLE until Redis is back`);
+    if (up) return;
+    for (const connection of bound.connections) {
+      if (connection.subscriptions.size === 0) continue;
+      relay.send(connection, { type: "error", id: null, code: ErrorCode.UNAVAILABLE, message: `the relay lost the cluster's Redis (${detail}); subscriptions stay open and resume when it is back` });
+    }
+  });
   options.log?.(`Relay listening on ws://${urlHost}:${bound.port} (chain ${chainId}, registry ${registryAddress})`);
   let closing: Promise<void> | undefined;
   return {
@@ -92,4 +105,12 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
       return closing;
     },
   };
+}
+
+/** The broker of the options: the one given, Redis's with `redisUrl`, else in-process. */
+function brokerOf(options: RelayOptions, limits: RelayLimits): Promise<Broker> {
+  const history = { count: limits.historyCount, maxAgeMs: limits.historyMaxAgeMs };
+  if (options.broker !== undefined) return Promise.resolve(options.broker);
+  if (options.redisUrl !== undefined) return createRedisBroker({ url: options.redisUrl, ...history });
+  return Promise.resolve(createLocalBroker(history));
 }

@@ -2,9 +2,13 @@ import { compareRefs } from "../sdk/message/parse";
 import type { SignedStreamMessage } from "../sdk/message/types";
 import type { Position } from "./protocol";
 
+/** What identifies a message: its publisher chain and its position in it. */
+export type MessagePosition = Pick<SignedStreamMessage, "publisher" | "msgChainId" | "timestamp" | "sequenceNumber">;
+
 /** A message the relay accepted, with the `message` push that carries it, serialised once. */
 export interface AcceptedMessage {
-  message: SignedStreamMessage;
+  /** Its position (a relay that did not validate it knows no more of it than this and the frame). */
+  message: MessagePosition;
   /** The whole `message` frame, sent as is to every subscriber. */
   frame: Buffer;
   /** Local unix ms of acceptance: what the history's age bound is measured from. */

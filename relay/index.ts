@@ -11,7 +11,8 @@
  */
 export { createRelay, type CreateRelayParameters, type CreateRelayReturnType, type Relay } from "./createRelay";
 export { DEFAULT_LIMITS, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions } from "./options";
-export { type Broker, channelOf, createLocalBroker } from "./broker";
+export { type Broker, BrokerUnavailableError, type BrokerStatus, channelOf, createLocalBroker } from "./broker";
+export { createRedisBroker, type RedisBrokerOptions } from "./redisBroker";
 export type { AcceptedMessage } from "./history";
 export {
   CloseCode,

@@ -54,8 +54,14 @@ export interface RelayOptions extends ConnectionOptions, Partial<RelayLimits> {
    * passed here stays the caller's (close() does not destroy it).
    */
   client?: KeywayClient;
-  /** Carries accepted messages between relays and keeps history. Default: in-process (`createLocalBroker`). */
+  /** Carries accepted messages between relays and keeps history. Default: in-process (`createLocalBroker`), or Redis with `redisUrl`. */
   broker?: Broker;
+  /**
+   * Joins the relays that share this Redis (`redis://host:port`): each delivers what any of
+   * them accepted, and history (`historyCount`, `historyMaxAgeMs`) and duplicate detection are
+   * the cluster's (docs/relay.md, Cluster). Ignored when `broker` is given.
+   */
+  redisUrl?: string;
   /** One line per notable event (start, broker trouble). Default: nothing. */
   log?: (line: string) => void;
 }

@@ -26,8 +26,12 @@ import { toKeywayError } from "./toKeywayError";
 export interface KeywayClientOptions extends ConnectionOptions {
   /** Called with every write's transaction hash as soon as it is sent, before its receipt. */
   onTransactionSent?: (hash: Hash, functionName: string) => void;
-  /** WebSocket URL of a Keyway relay (`ws://127.0.0.1:8546` under `npm start`), for `publish` and `subscribe`. */
-  relayUrl?: string;
+  /**
+   * WebSocket URL of a Keyway relay (`ws://127.0.0.1:8546` under `npm start`), for `publish` and `subscribe`;
+   * or the URLs of several relays of one cluster: a lost connection moves on to the next, signs in again,
+   * resumes subscriptions after the last delivered message and re-sends unacknowledged publishes.
+   */
+  relayUrl?: string | readonly string[];
 }
 
 /**

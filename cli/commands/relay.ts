@@ -30,10 +30,13 @@ export function registerRelayCommand(program: Command): void {
     .description("run a relay: live publish/subscribe over WebSocket, admitted by the registry (Ctrl-C stops it)")
     .option("--host <host>", "interface to listen on (anything but 127.0.0.1 exposes the relay to the network)", DEFAULT_RELAY_HOST)
     .addOption(new Option("--port <port>", "port to listen on; 0 picks a free one").env("KEYWAY_RELAY_PORT").default(String(DEFAULT_RELAY_PORT)))
-    .action(async (flags: { host: string; port: string }, command: Command) => {
+    .option("--redis <url>", "join the relays sharing this Redis (redis://host:port): cluster fan-out, history and duplicate check (docs/relay.md, Cluster)")
+    .action(async (flags: { host: string; port: string; redis?: string }, command: Command) => {
       const port = parsePort(flags.port);
       const options = globalOptions(command);
-      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port }).catch((error: NodeJS.ErrnoException) => {
+      // A cluster relay reports its Redis link (down, back up) on stderr; a single relay has nothing to report there.
+      const log = flags.redis === undefined ? undefined : (line: string) => process.stderr.write(`keyway relay: ${line}\n`);
+      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, log }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EADDRINUSE") throw new CliError(`port ${port} on ${flags.host} is already in use: pick another with --port`, ExitCode.FAILURE);
         throw error;
       });

@@ -1,7 +1,7 @@
 import { MessageRejectedError } from "../../sdk/message/errors";
 import { InvalidArgumentError } from "../../sdk/errors";
 import type { StreamPartition } from "../../sdk/message/validator";
-import { channelOf } from "../broker";
+import { BrokerUnavailableError, channelOf } from "../broker";
 import type { Connection } from "../connection";
 import { markActive, RequestError, type RelayContext } from "../context";
 import type { Fields } from "../fields";
@@ -23,21 +23,26 @@ function claimedPlace(message: unknown): StreamPartition {
   return { streamId, partition } as StreamPartition;
 }
 
+/** The validator's (or the cluster's duplicate check's) refusal as the request's error; other errors pass. */
+function refusal(error: unknown): unknown {
+  // The validator refuses to judge a message that names no valid stream partition.
+  if (error instanceof InvalidArgumentError) return new RequestError(ErrorCode.INVALID_MESSAGE, `the message names no valid stream partition: ${error.message}`);
+  if (error instanceof BrokerUnavailableError) return new RequestError(ErrorCode.UNAVAILABLE, error.message);
+  if (!(error instanceof MessageRejectedError)) return error;
+  if (error.reason === "malformed") return new RequestError(ErrorCode.INVALID_MESSAGE, error.message);
+  return new RequestError(ErrorCode.MESSAGE_REJECTED, error.message, error.reason);
+}
+
 async function publish(relay: RelayContext, connection: Connection, id: RequestId, message: unknown): Promise<void> {
-  let accepted;
   try {
-    accepted = await relay.validator.validate(message, claimedPlace(message));
+    const accepted = await relay.validator.validate(message, claimedPlace(message));
+    const { streamId, partition } = accepted;
+    // Serialised once, sent as is to every subscriber; the message exactly as published (validated: only its fields).
+    const frame = Buffer.from(`{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":${JSON.stringify(message)}}`);
+    await relay.broker.publish(channelOf(streamId, partition), { message: accepted, frame, acceptedAt: Date.now() });
   } catch (error) {
-    // The validator refuses to judge a message that names no valid stream partition.
-    if (error instanceof InvalidArgumentError) throw new RequestError(ErrorCode.INVALID_MESSAGE, `the message names no valid stream partition: ${error.message}`);
-    if (!(error instanceof MessageRejectedError)) throw error;
-    if (error.reason === "malformed") throw new RequestError(ErrorCode.INVALID_MESSAGE, error.message);
-    throw new RequestError(ErrorCode.MESSAGE_REJECTED, error.message, error.reason);
+    throw refusal(error);
   }
-  const { streamId, partition } = accepted;
-  // Serialised once, sent as is to every subscriber; the message exactly as published (validated: only its fields).
-  const frame = Buffer.from(`{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":${JSON.stringify(message)}}`);
-  await relay.broker.publish(channelOf(streamId, partition), { message: accepted, frame, acceptedAt: Date.now() });
   markActive(connection);
   relay.send(connection, { type: "published", id });
 }

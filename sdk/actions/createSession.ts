@@ -25,8 +25,8 @@ export interface CreateSessionParameters {
 }
 
 export interface CreateSessionOptions {
-  /** The relay the session publishes and subscribes through. */
-  relayUrl: string;
+  /** The relay (or relays, tried in turn on failure) the session publishes and subscribes through. */
+  relayUrl: string | readonly string[];
   /** The holder's signer: asked once, for the delegation. */
   holder: MessageSigner;
   /** Where subscriptions' validators learn permissions (the client's cache). */
@@ -83,7 +83,7 @@ export async function createSession(
     context,
     permissions: options.permissions,
     signer: { getAddress: () => address, sign: privateKeySigner(key).sign },
-    authenticate: async (hello) => ({ ...(await signInToRelay(sessionWallet, options.relayUrl, hello)), delegation }),
+    authenticate: async (hello, url) => ({ ...(await signInToRelay(sessionWallet, url, hello)), delegation }),
     carried: { delegation },
   });
   return {

@@ -16,9 +16,10 @@ import { OPEN, type PlatformWebSocket } from "./webSocket.types";
 export type PushFrame = { type: string; [field: string]: unknown };
 
 export interface RelayConnectionOptions {
-  url: string;
-  /** Builds the `auth` frame for a hello (SIWE); without it the connection stays anonymous. */
-  authenticate?: (hello: HelloFrame) => Promise<Omit<AuthRequest, "type">>;
+  /** Relays of one cluster, tried in turn: a lost connection moves on to the next. */
+  urls: readonly string[];
+  /** Builds the `auth` frame for a hello of the relay at `url` (SIWE); without it the connection stays anonymous. */
+  authenticate?: (hello: HelloFrame, url: string) => Promise<Omit<AuthRequest, "type">>;
   onPush: (frame: PushFrame) => void;
   /** After a dropped connection is open (and authenticated) again, before queued requests are re-sent. */
   onReconnected: () => void;
@@ -69,7 +70,7 @@ const DEFAULT_MAX_RECONNECT_DELAY_MS = 5_000;
  * requests made meanwhile wait. Failing to connect the first time fails the pending requests.
  */
 export function createRelayConnection(options: RelayConnectionOptions): RelayConnection {
-  const { url, authenticate, onPush, onReconnected, onFailure, isNeeded } = options;
+  const { urls, authenticate, onPush, onReconnected, onFailure, isNeeded } = options;
   const initialDelay = options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
   const maxDelay = options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
   const pending = new Map<number, Pending>();
@@ -81,9 +82,13 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   let attempts = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  /** The relay connected to (or tried), and how many were tried in a row without getting ready. */
+  let urlIndex = 0;
+  let failedInRow = 0;
+  const currentUrl = () => urls[urlIndex];
 
   function connect(): void {
-    const current = openWebSocket(url);
+    const current = openWebSocket(currentUrl());
     socket = current;
     ready = false;
     let authId: number | undefined;
@@ -125,7 +130,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     }
     let auth: Omit<AuthRequest, "type">;
     try {
-      auth = await authenticate(frame);
+      auth = await authenticate(frame, currentUrl());
     } catch (error) {
       fail(current, error instanceof KeywayError ? error : new RelayError("AUTH_FAILED", "AUTH_FAILED", `Signing in failed: ${String(error)}`, { cause: error }));
       return undefined;
@@ -139,6 +144,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   function becomeReady(): void {
     ready = true;
     attempts = 0;
+    failedInRow = 0;
     if (inSession) onReconnected();
     inSession = true;
     flush();
@@ -161,6 +167,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     socket = undefined;
     ready = false;
     inSession = false;
+    failedInRow = 0;
     current.close(1000);
     rejectPending(() => true, error);
     onFailure(error);
@@ -178,9 +185,17 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     socket = undefined;
     ready = false;
     if (closed) return;
+    const url = currentUrl();
     const detail = `connection closed (${code}${reason ? ` ${reason}` : ""})`;
+    // Another relay of the cluster serves as well: the next one is tried.
+    urlIndex = (urlIndex + 1) % urls.length;
+    failedInRow += 1;
+    if (!inSession && failedInRow >= urls.length) {
+      fail(current, new RelayUnreachableError(urls.length === 1 ? url : urls.join(", "), `cannot connect: ${detail}`));
+      return;
+    }
     if (!inSession) {
-      fail(current, new RelayUnreachableError(url, `cannot connect: ${detail}`));
+      connect();
       return;
     }
     // A frame too large for the relay would be refused again: the requests in flight fail instead.
@@ -200,7 +215,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   }
 
   function request<T extends RequestFrame>(frame: T, { resend = false, onResend }: RequestOptions = {}): Promise<ReplyOf[T["type"]]> {
-    if (closed) return Promise.reject(new RelayUnreachableError(url, "the client was destroyed"));
+    if (closed) return Promise.reject(new RelayUnreachableError(currentUrl(), "the client was destroyed"));
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { frame: { ...frame, id }, resend, onResend, resolve: resolve as (reply: unknown) => void, reject });
@@ -216,7 +231,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     const current = socket;
     socket = undefined;
     current?.close(1000);
-    rejectPending(() => true, new RelayUnreachableError(url, "the client was destroyed"));
+    rejectPending(() => true, new RelayUnreachableError(currentUrl(), "the client was destroyed"));
   }
 
   return {

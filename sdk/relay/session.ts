@@ -13,8 +13,8 @@ import { createRelayConnection, type RelayConnection } from "./connection";
 import { createSubscriptionIndex, type SubscriptionIndex } from "./subscriptions";
 
 export interface RelaySessionOptions {
-  /** ws:// or wss:// URL of the relay. */
-  url: string;
+  /** ws:// or wss:// URL of the relay, or of several relays of one cluster (a lost connection moves on to the next). */
+  url: string | readonly string[];
   /** The registry, the node and the signer (when there is one, the connection signs in with it). */
   context: RegistryContext;
   /** Signs published messages (a private key signs digests natively; see `walletClientSigner`). */
@@ -22,7 +22,7 @@ export interface RelaySessionOptions {
   /** Where subscribers' validators learn permissions (the client's cached `getPermissionExpiry`). */
   permissions: PermissionSource;
   /** Signs the connection in instead of the context's wallet client (a session key with its delegation). */
-  authenticate?: (hello: HelloFrame) => Promise<Omit<AuthRequest, "type">>;
+  authenticate?: (hello: HelloFrame, url: string) => Promise<Omit<AuthRequest, "type">>;
   /** Carried by every published message: a session's `delegation` (sdk/delegation). */
   carried?: { delegation: SignedDelegation };
   /** See `RelayConnectionOptions`. */
@@ -35,7 +35,8 @@ export interface RelaySessionOptions {
  * RegistryContext: one shared connection, its subscriptions, and the client's publishers.
  */
 export interface RelaySession {
-  readonly url: string;
+  /** The relays, in the order they are tried. */
+  readonly urls: readonly string[];
   readonly context: RegistryContext;
   readonly permissions: PermissionSource;
   readonly signer?: MessageSigner;
@@ -62,6 +63,16 @@ export async function readDomain(context: RegistryContext): Promise<MessageDomai
   return { chainId, verifyingContract: context.registryAddress };
 }
 
+function checkRelayUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new InvalidArgumentError(`relayUrl is not a URL: ${url}`, { cause: error });
+  }
+  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") throw new InvalidArgumentError(`relayUrl must be ws:// or wss://, got ${url}`);
+}
+
 /**
  * Creates the session of a client with a relay; nothing connects before the first request.
  *
@@ -70,20 +81,16 @@ export async function readDomain(context: RegistryContext): Promise<MessageDomai
  * const sub = await subscribe(session, { streamId }, (content) => console.log(content));
  */
 export function createRelaySession(options: RelaySessionOptions): RelaySession {
-  const { url, context, permissions } = options;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (error) {
-    throw new InvalidArgumentError(`relayUrl is not a URL: ${url}`, { cause: error });
-  }
-  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") throw new InvalidArgumentError(`relayUrl must be ws:// or wss://, got ${url}`);
+  const { context, permissions } = options;
+  const urls = typeof options.url === "string" ? [options.url] : [...options.url];
+  if (urls.length === 0) throw new InvalidArgumentError("relayUrl needs at least one URL");
+  urls.forEach(checkRelayUrl);
 
   const { walletClient } = context;
   const subscriptions = createSubscriptionIndex(() => connection);
   const connection = createRelayConnection({
-    url,
-    authenticate: options.authenticate ?? (walletClient && ((hello) => signInToRelay(walletClient, url, hello))),
+    urls,
+    authenticate: options.authenticate ?? (walletClient && ((hello, url) => signInToRelay(walletClient, url, hello))),
     onPush: (frame) => subscriptions.route(frame),
     onReconnected: () => subscriptions.resubscribeAll(),
     onFailure: (error) => subscriptions.endAll(error),
@@ -94,7 +101,7 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
 
   let domain: Promise<MessageDomain> | undefined;
   return {
-    url,
+    urls,
     context,
     permissions,
     signer: options.signer,
@@ -112,7 +119,7 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
       return domain;
     },
     close() {
-      subscriptions.endAll(new RelayUnreachableError(url, "the client was destroyed"), true);
+      subscriptions.endAll(new RelayUnreachableError(urls.join(", "), "the client was destroyed"), true);
       connection.close();
     },
   };

@@ -1,0 +1,185 @@
+import { Redis } from "ioredis";
+import { compareRefs } from "../sdk/message/parse";
+import { MessageRejectedError } from "../sdk/message/errors";
+import { type Broker, BrokerUnavailableError, type BrokerStatus } from "./broker";
+import type { AcceptedMessage, HistoryOptions, MessagePosition } from "./history";
+import type { Position } from "./protocol";
+
+export interface RedisBrokerOptions extends Omit<HistoryOptions, "now"> {
+  /** redis://[user:password@]host:port[/db] */
+  url: string;
+  /** Prefix of every key and Pub/Sub channel, so that several clusters can share a Redis. Default `keyway`. */
+  prefix?: string;
+}
+
+/**
+ * Appends an accepted message unless its position was seen: the duplicate check, the history
+ * and the fan-out in one atomic step, so that of two relays accepting the same message only
+ * one delivers it, and a message in the history is a message that was delivered.
+ * KEYS: 1 the channel's stream, 2 the position's marker (same hash slot: `{channel}`).
+ * ARGV: 1 entry, 2 age bound ms, 3 count bound, 4 oldest id kept, 5 Pub/Sub channel.
+ * Returns the entry's stream id, or nil for a duplicate.
+ */
+const APPEND = `
+if not redis.call('SET', KEYS[2], '', 'NX', 'PX', ARGV[2]) then return false end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], '*', 'e', ARGV[1])
+redis.call('XTRIM', KEYS[1], 'MINID', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[5], id .. '\\n' .. ARGV[1])
+return id
+`;
+
+/** Stream ids are `<ms>-<seq>`: compared as numbers, not as text. */
+function compareIds(a: string, b: string): number {
+  const [aMs, aSeq] = a.split("-").map(Number);
+  const [bMs, bSeq] = b.split("-").map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
+
+/** An entry as stored and published: `[publisher, msgChainId, timestamp, sequenceNumber, acceptedAt]`, a newline, the frame. */
+function encodeEntry({ message, frame, acceptedAt }: AcceptedMessage): string {
+  const { publisher, msgChainId, timestamp, sequenceNumber } = message;
+  return `${JSON.stringify([publisher, msgChainId, timestamp, sequenceNumber, acceptedAt])}\n${frame.toString()}`;
+}
+
+function decodeEntry(text: string): AcceptedMessage {
+  const newline = text.indexOf("\n");
+  const [publisher, msgChainId, timestamp, sequenceNumber, acceptedAt] = JSON.parse(text.slice(0, newline));
+  const message: MessagePosition = { publisher, msgChainId, timestamp, sequenceNumber };
+  return { message, frame: Buffer.from(text.slice(newline + 1)), acceptedAt };
+}
+
+/**
+ * A broker for relays that share a Redis (docs/relay.md, Cluster). Per channel, a Redis
+ * Stream is the history (bounded by `count` and by `maxAgeMs`) and a Pub/Sub channel carries
+ * each new entry, with its stream id, to every relay; a relay delivers an entry only if its
+ * id is beyond the last it delivered on that channel, and after losing Redis it reads what
+ * it missed from the streams before it lets Pub/Sub through again. A message is validated
+ * once, by the relay that received it: the others deliver the stored frame as is.
+ *
+ * Resolves once Redis answered (or first failed: the broker then retries in the background
+ * and reports through `onStatus`). Without Redis, `publish` and `replay` fail at once (the relay answers UNAVAILABLE: nothing
+ * is acknowledged that Redis does not have); ioredis reconnects in the background.
+ *
+ * @example
+ * const relay = await createRelay({ rpcUrl, registryAddress, broker: await createRedisBroker({ url: "redis://127.0.0.1:6379", count: 1000, maxAgeMs: 600_000 }) });
+ */
+export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway" }: RedisBrokerOptions): Promise<Broker> {
+  const options = { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (times: number) => Math.min(50 * 2 ** times, 1_000) };
+  const commands = new Redis(url, options);
+  const subscriber = new Redis(url, { ...options, autoResubscribe: false });
+  commands.defineCommand("keywayAppend", { numberOfKeys: 2, lua: APPEND });
+  const append = (commands as unknown as { keywayAppend(...args: (string | number)[]): Promise<string | null> }).keywayAppend.bind(commands);
+
+  const streamKey = (channel: string) => `${prefix}:{${channel}}:h`;
+  const pubsubPrefix = `${prefix}:m:`;
+  /** The last stream id delivered per channel: what a catch-up starts after, and what Pub/Sub copies are checked against. */
+  const lastIds = new Map<string, string>();
+  let listener: ((channel: string, entry: AcceptedMessage) => void) | undefined;
+  const statusListeners: ((status: BrokerStatus) => void)[] = [];
+  /** While catching up after a reconnect, what Pub/Sub brings waits here. */
+  let waiting: [string, string][] | undefined = [];
+  let up: boolean | undefined;
+  let closed = false;
+
+  function report(next: boolean, detail: string): void {
+    if (next === up || closed) return;
+    up = next;
+    statusListeners.forEach((notify) => notify({ up: next, detail }));
+  }
+
+  function deliver(channel: string, id: string, text: string): void {
+    const last = lastIds.get(channel);
+    if (last !== undefined && compareIds(id, last) <= 0) return;
+    lastIds.set(channel, id);
+    listener?.(channel, decodeEntry(text));
+  }
+
+  function received(pubsubChannel: string, payload: string): void {
+    const newline = payload.indexOf("\n");
+    const channel = pubsubChannel.slice(pubsubPrefix.length);
+    if (waiting !== undefined) waiting.push([channel, payload]);
+    else deliver(channel, payload.slice(0, newline), payload.slice(newline + 1));
+  }
+
+  /** Reads, per channel delivered before, what came after its last id, then lets Pub/Sub through. */
+  async function catchUp(): Promise<void> {
+    for (const [channel, last] of lastIds) {
+      const entries = await commands.xrange(streamKey(channel), `(${last}`, "+");
+      for (const [id, fields] of entries) deliver(channel, id, fields[1]);
+    }
+    const queued = waiting ?? [];
+    waiting = undefined;
+    for (const [channel, payload] of queued) received(`${pubsubPrefix}${channel}`, payload);
+  }
+
+  subscriber.on("pmessage", (_pattern: string, pubsubChannel: string, payload: string) => received(pubsubChannel, payload));
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Subscribed first, then caught up: what is appended meanwhile arrives by Pub/Sub and waits. */
+  function resume(): void {
+    subscriber
+      .psubscribe(`${pubsubPrefix}*`)
+      .then(catchUp)
+      .then(() => report(true, `connected to ${url}`))
+      .catch((error: Error) => {
+        lost(error);
+        // The command connection may come back after this one: try again while this one holds.
+        if (!closed && subscriber.status === "ready") retryTimer = setTimeout(resume, 200);
+      });
+  }
+  subscriber.on("ready", resume);
+  function lost(error?: Error): void {
+    waiting ??= [];
+    report(false, error?.message ?? "connection closed");
+  }
+  subscriber.on("close", () => lost());
+  subscriber.on("error", (error: Error) => lost(error));
+  commands.on("error", () => undefined); // reported through the subscriber's connection; commands fail on their own
+  // The first answer either way: up, or down and retrying in the background.
+  const started = new Promise<void>((resolve) => statusListeners.push(() => resolve()));
+
+  await started;
+  return {
+    async publish(channel, entry) {
+      const { publisher, msgChainId, timestamp, sequenceNumber } = entry.message;
+      const marker = `${prefix}:{${channel}}:d:${publisher.toLowerCase()}|${msgChainId}|${timestamp}|${sequenceNumber}`;
+      const oldestKept = `${Date.now() - maxAgeMs}-0`;
+      let id: string | null;
+      try {
+        id = await append(streamKey(channel), marker, encodeEntry(entry), maxAgeMs, count, oldestKept, `${pubsubPrefix}${channel}`);
+      } catch (error) {
+        throw new BrokerUnavailableError(`the cluster's Redis did not take the message (${(error as Error).message}): not accepted, publish again`, { cause: error });
+      }
+      if (id === null) {
+        throw new MessageRejectedError("duplicate", `position ${timestamp}/${sequenceNumber} of chain ${msgChainId} was accepted already (by a relay of this cluster)`);
+      }
+    },
+    async replay(channel, from: Position) {
+      let entries: [string, string[]][];
+      try {
+        entries = await commands.xrange(streamKey(channel), `${Date.now() - maxAgeMs}-0`, "+");
+      } catch (error) {
+        throw new BrokerUnavailableError(`the cluster's Redis did not answer (${(error as Error).message}): no history now`, { cause: error });
+      }
+      return entries
+        .map(([, fields]) => decodeEntry(fields[1]))
+        .filter(({ message }) => compareRefs(message.timestamp, message.sequenceNumber, from.timestamp, from.sequenceNumber) > 0);
+    },
+    onMessage(next) {
+      listener = next;
+    },
+    onStatus(next) {
+      statusListeners.push(next);
+      if (up !== undefined) next({ up, detail: up ? `connected to ${url}` : `cannot reach ${url}` });
+    },
+    sweep() {
+      // Redis trims on every append (count, age) and expires idle streams; `replay` skips what aged since.
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      subscriber.disconnect();
+      commands.disconnect();
+    },
+  };
+}
