@@ -104,8 +104,12 @@ export function createPermissionCache(context: RegistryContext, options: Permiss
       anchor,
       pollingInterval: options.pollingInterval,
       onPoll: apply,
-      // Events may be missed while the node is unreachable: trust nothing cached until it answers.
-      onError: () => streams.clear(),
+      // Events may be missed while the node is unreachable: trust nothing cached until it
+      // answers. With nothing cached and nobody listening, stop asking.
+      onError: () => {
+        streams.clear();
+        if (listeners.size === 0) stopWatching();
+      },
     });
   }
 
