@@ -46,6 +46,8 @@ export {
   isPublicAssignment,
   parsePermission,
   permissionIndex,
+  unpackExpiries,
+  type Expiries,
   PUBLIC_PERMISSIONS,
   STREAM_PERMISSIONS,
   StreamPermission,

@@ -61,3 +61,14 @@ export function parsePermission(name: string): StreamPermission {
   if (permission === undefined) throw new InvalidPermissionError(name);
   return permission;
 }
+
+/**
+ * The five expiries packed in a `PermissionsUpdated` event's `expiries` (permission `p`'s unix
+ * expiry in bits `40p .. 40p+39`), in `STREAM_PERMISSIONS` order.
+ *
+ * @example
+ * const [edit, del, publish, subscribe, grant] = unpackExpiries(log.args.expiries);
+ */
+export function unpackExpiries(packed: bigint): Expiries {
+  return STREAM_PERMISSIONS.map((_, p) => Number((packed >> BigInt(40 * p)) & BigInt(FOREVER))) as Expiries;
+}

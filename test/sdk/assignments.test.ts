@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { zeroAddress } from "viem";
 import { decodeAssignment, encodeExpiries, encodeRevocations } from "../../sdk/assignments";
 import { blockRanges } from "../../sdk/blockRanges";
-import { FOREVER, InvalidArgumentError, PUBLIC_PERMISSIONS, STREAM_PERMISSIONS, type PermissionAssignment } from "../../sdk";
+import { FOREVER, InvalidArgumentError, PUBLIC_PERMISSIONS, STREAM_PERMISSIONS, unpackExpiries, type Expiries, type PermissionAssignment } from "../../sdk";
+import { packExpiries } from "../contracts/model/registryModel";
 
 const NOW = 1_800_000_000;
 
@@ -77,5 +78,14 @@ describe("blockRanges", () => {
 
   it("rejects a page size that is not a positive integer", () => {
     for (const size of [0, -1, 1.5, NaN]) expect(() => blockRanges(0n, 10n, size)).to.throw(InvalidArgumentError);
+  });
+
+  it("unpackExpiries reads the five expiries of a PermissionsUpdated event, as the registry packs them", () => {
+    const expiry = fc.integer({ min: 0, max: FOREVER });
+    fc.assert(
+      fc.property(fc.tuple(expiry, expiry, expiry, expiry, expiry), (expiries) => {
+        expect(unpackExpiries(packExpiries(expiries as Expiries))).to.deep.equal(expiries);
+      }),
+    );
   });
 });
