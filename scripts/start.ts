@@ -63,6 +63,7 @@ function banner(node: LocalNode, relay: Relay, deployment: Deployment, accounts:
   const streamId = formatStreamId(alice.account.address, "/demo");
   const env = [
     ...(node.port === DEFAULT_PORT ? [] : [`export KEYWAY_RPC_URL=${node.url}`]),
+    ...(relay.port === DEFAULT_RELAY_PORT ? [] : [`export KEYWAY_RELAY_URL=${relay.url}`]),
     `export KEYWAY_PRIVATE_KEY=${alice.privateKey}`,
   ];
   return [
@@ -87,6 +88,10 @@ function banner(node: LocalNode, relay: Relay, deployment: Deployment, accounts:
     `  npx keyway permission list ${streamId}`,
     `  npx keyway permission check ${streamId} ${bob.account.address} subscribe`,
     `  echo '{"temperature":21.5}' | npx keyway message sign ${streamId} | npx keyway message verify ${streamId}`,
+    "",
+    "Live through the relay, once #1 holds subscribe (the grant above): subscribe in one terminal, publish in another:",
+    `  KEYWAY_PRIVATE_KEY=${bob.privateKey} npx keyway subscribe ${streamId}`,
+    `  echo '{"temperature":21.7}' | npx keyway publish ${streamId}`,
     "",
   ].join("\n");
 }

@@ -140,12 +140,41 @@ describe("npm start (scripts/start.ts)", function () {
 
     // Paste the printed lines into a shell, in order, exactly as printed.
     const lines = output.stdout().split("\n");
-    const script = lines.slice(lines.findIndex((line) => line.startsWith("Try,")) + 1).map((line) => line.trim()).filter(Boolean);
+    const block = (heading: string) => {
+      const start = lines.findIndex((line) => line.startsWith(heading)) + 1;
+      expect(start, heading).to.be.greaterThan(0);
+      return lines.slice(start, lines.indexOf("", start)).map((line) => line.trim());
+    };
+    const script = block("Try,");
     const shell = spawnSync("bash", ["-euo", "pipefail", "-c", script.join("\n")], { cwd: ROOT, env: cleanEnv(), encoding: "utf8" });
     expect(shell.status, shell.stderr).to.equal(0);
     expect(shell.stdout).to.match(/Created stream 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\/demo/);
     expect(shell.stdout).to.match(/yes: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 has subscribe/);
     expect(shell.stdout).to.match(/^valid\b/m);
+
+    // The live example: the subscribe line in one shell, the publish line in another (again
+    // until the subscriber is live: it subscribes from now on, so an earlier message is not its).
+    const [subscribeLine, publishLine] = block("Live through the relay");
+    const exports = script.filter((line) => line.startsWith("export ")).join("\n"); // the same terminal setup
+    // Its own process group, as a terminal's job: Ctrl-C (SIGINT to the group) reaches npx and keyway.
+    const subscriber = spawn("bash", ["-c", `${exports}\n${subscribeLine}`], { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const received = collect(subscriber);
+    try {
+      await waitFor(
+        () => {
+          if (received.stdout().includes('"content":{"temperature":21.7}')) return true;
+          const published = spawnSync("bash", ["-euo", "pipefail", "-c", `${exports}\n${publishLine}`], { cwd: ROOT, env: cleanEnv(), encoding: "utf8" });
+          expect(published.status, published.stderr).to.equal(0);
+          return received.stdout().includes('"content":{"temperature":21.7}');
+        },
+        "the subscriber to print the published message",
+        120_000,
+      );
+      expect(JSON.parse(received.stdout().split("\n")[0])).to.deep.include({ publisher: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", content: { temperature: 21.7 } });
+    } finally {
+      process.kill(-subscriber.pid!, "SIGINT");
+      await received.exit;
+    }
 
     child.kill("SIGINT");
     await expectStopped(output, ports);
