@@ -144,12 +144,12 @@ describe("keyway: options, errors and exit codes", function () {
       const call = (method: string, params: unknown[] = []) =>
         fetch(doomed.node.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
       await call("evm_setAutomine", [false]);
-      const pending = doomed.keyway(["stream", "create", "/never-mined"], { signer: owner });
-      // Wait for the transaction to reach the node's pool, then kill the node under it.
-      await waitFor(async () => {
-        const block = (await (await call("eth_getBlockByNumber", ["pending", false])).json()) as { result: { transactions: string[] } };
-        return block.result.transactions.length > 0;
-      }, "the write to reach the node");
+      let stderr = "";
+      const pending = doomed.keyway(["stream", "create", "/never-mined"], { signer: owner, onStderr: (text) => (stderr = text) });
+      // Kill the node once the CLI has the transaction's hash and waits for it (its notice says
+      // so): the node may hold the transaction in its pool before the CLI has its answer, and a
+      // node dying then is a failed send, another error.
+      await waitFor(() => stderr.includes("waiting for it to be mined"), "the CLI to wait for its transaction");
       await doomed.stop();
       const killedAt = Date.now();
       const result = await pending;
