@@ -110,7 +110,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping the relay and the node...\n`);
+    // A relay that fails to close (a socket that errors while it ends) must not keep the node running.
     void Promise.resolve(relay?.close())
+      .catch((error: unknown) => process.stderr.write(`npm start: the relay did not close cleanly: ${error instanceof Error ? error.message : String(error)}\n`))
       .then(() => node.stop())
       .then(() => {
         process.stdout.write("Node stopped.\n");
