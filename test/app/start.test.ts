@@ -35,7 +35,8 @@ describe("npm start serves the dApp (App: line)", function () {
     });
     let stdout = "";
     child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr!.resume();
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     try {
@@ -71,7 +72,7 @@ describe("npm start serves the dApp (App: line)", function () {
     } finally {
       await browser.close();
       child.kill("SIGINT");
-      expect(await exited).to.equal(0);
+      expect(await exited, stderr).to.equal(0);
     }
     expect(await isPortTaken(appPort)).to.equal(false);
     expect(await isPortTaken(port)).to.equal(false);

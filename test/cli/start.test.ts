@@ -36,13 +36,20 @@ function startScript({ port, relayPort }: Ports): ChildProcess {
 function npmStart({ port, relayPort }: Ports): ChildProcess {
   return spawn("npm", ["start", "--", "--port", String(port)], {
     cwd: ROOT,
-    env: cleanEnv({ KEYWAY_PORT: undefined, KEYWAY_RELAY_PORT: String(relayPort) }),
+    env: cleanEnv({
+      KEYWAY_PORT: undefined,
+      KEYWAY_RELAY_PORT: String(relayPort),
+    }),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
 }
 
-function collect(child: ChildProcess): { stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+function collect(child: ChildProcess): {
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+} {
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -64,6 +71,34 @@ function processesOnPort(port: number): number[] {
       }
     })
     .map(Number);
+}
+
+/**
+ * Runs `body` against a started `npm start`; whatever it throws, nothing the start left is
+ * left running: the script is asked to stop (SIGINT, to its group when it has one), then
+ * any node still on the port is killed.
+ */
+async function stoppingAfter(child: ChildProcess, output: ReturnType<typeof collect>, ports: Ports, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        if (child.spawnargs[0] === "npm") process.kill(-child.pid!, "SIGINT");
+        else child.kill("SIGINT");
+      } catch {
+        // already gone
+      }
+      await Promise.race([output.exit, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    }
+    for (const pid of processesOnPort(ports.port)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
 }
 
 /** Connects to a relay and resolves with its first frame (hello), then closes. */
@@ -119,11 +154,16 @@ describe("npm start (scripts/start.ts)", function () {
     // The relay, on the same chain and registry.
     expect(output.stdout()).to.include(`\nRelay: ws://127.0.0.1:${relayPort}\n`);
     const hello = await firstFrame(`ws://127.0.0.1:${relayPort}`);
-    expect(hello).to.deep.include({ type: "hello", protocol: 1, chainId: 31337, registry: deployment.registryAddress });
+    expect(hello).to.deep.include({
+      type: "hello",
+      protocol: 1,
+      chainId: 31337,
+      registry: deployment.registryAddress,
+    });
   }
 
   async function expectStopped(output: ReturnType<typeof collect>, { port, relayPort }: Ports): Promise<void> {
-    expect(await output.exit).to.equal(0);
+    expect(await output.exit, output.stderr()).to.equal(0);
     expect(output.stdout()).to.include("Node stopped.");
     expect(await isPortTaken(port)).to.equal(false);
     expect(await isPortTaken(relayPort)).to.equal(false);
@@ -136,57 +176,69 @@ describe("npm start (scripts/start.ts)", function () {
     const ports = await freePorts();
     const child = startScript(ports);
     const output = collect(child);
-    await expectServing(output, ports);
+    await stoppingAfter(child, output, ports, async () => {
+      await expectServing(output, ports);
 
-    // Paste the printed lines into a shell, in order, exactly as printed.
-    const lines = output.stdout().split("\n");
-    const block = (heading: string) => {
-      const start = lines.findIndex((line) => line.startsWith(heading)) + 1;
-      expect(start, heading).to.be.greaterThan(0);
-      return lines.slice(start, lines.indexOf("", start)).map((line) => line.trim());
-    };
-    const script = block("Try,");
-    const shell = spawnSync("bash", ["-euo", "pipefail", "-c", script.join("\n")], { cwd: ROOT, env: cleanEnv(), encoding: "utf8" });
-    expect(shell.status, shell.stderr).to.equal(0);
-    expect(shell.stdout).to.match(/Created stream 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\/demo/);
-    expect(shell.stdout).to.match(/yes: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 has subscribe/);
-    expect(shell.stdout).to.match(/^valid\b/m);
+      // Paste the printed lines into a shell, in order, exactly as printed.
+      const lines = output.stdout().split("\n");
+      const block = (heading: string) => {
+        const start = lines.findIndex((line) => line.startsWith(heading)) + 1;
+        expect(start, heading).to.be.greaterThan(0);
+        return lines.slice(start, lines.indexOf("", start)).map((line) => line.trim());
+      };
+      const script = block("Try,");
+      const shell = spawnSync("bash", ["-euo", "pipefail", "-c", script.join("\n")], { cwd: ROOT, env: cleanEnv(), encoding: "utf8" });
+      expect(shell.status, shell.stderr).to.equal(0);
+      expect(shell.stdout).to.match(/Created stream 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\/demo/);
+      expect(shell.stdout).to.match(/yes: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 has subscribe/);
+      expect(shell.stdout).to.match(/^valid\b/m);
 
-    // The live example: the subscribe line in one shell, the publish line in another (again
-    // until the subscriber is live: it subscribes from now on, so an earlier message is not its).
-    const [subscribeLine, publishLine] = block("Live through the relay");
-    const exports = script.filter((line) => line.startsWith("export ")).join("\n"); // the same terminal setup
-    // Its own process group, as a terminal's job: Ctrl-C (SIGINT to the group) reaches npx and keyway.
-    const subscriber = spawn("bash", ["-c", `${exports}\n${subscribeLine}`], { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
-    const received = collect(subscriber);
-    try {
-      await waitFor(
-        () => {
-          if (received.stdout().includes('"content":{"temperature":21.7}')) return true;
-          const published = spawnSync("bash", ["-euo", "pipefail", "-c", `${exports}\n${publishLine}`], { cwd: ROOT, env: cleanEnv(), encoding: "utf8" });
-          expect(published.status, published.stderr).to.equal(0);
-          return received.stdout().includes('"content":{"temperature":21.7}');
-        },
-        "the subscriber to print the published message",
-        120_000,
-      );
-      expect(JSON.parse(received.stdout().split("\n")[0])).to.deep.include({ publisher: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", content: { temperature: 21.7 } });
-    } finally {
-      process.kill(-subscriber.pid!, "SIGINT");
-      await received.exit;
-    }
+      // The live example: the subscribe line in one shell, the publish line in another (again
+      // until the subscriber is live: it subscribes from now on, so an earlier message is not its).
+      const [subscribeLine, publishLine] = block("Live through the relay");
+      const exports = script.filter((line) => line.startsWith("export ")).join("\n"); // the same terminal setup
+      // Its own process group, as a terminal's job: Ctrl-C (SIGINT to the group) reaches npx and keyway.
+      const subscriber = spawn("bash", ["-c", `${exports}\n${subscribeLine}`], {
+        cwd: ROOT,
+        env: cleanEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      const received = collect(subscriber);
+      try {
+        await waitFor(
+          () => {
+            if (received.stdout().includes('"content":{"temperature":21.7}')) return true;
+            const published = spawnSync("bash", ["-euo", "pipefail", "-c", `${exports}\n${publishLine}`], { cwd: ROOT, env: cleanEnv(), encoding: "utf8" });
+            expect(published.status, published.stderr).to.equal(0);
+            return received.stdout().includes('"content":{"temperature":21.7}');
+          },
+          "the subscriber to print the published message",
+          120_000
+        );
+        expect(JSON.parse(received.stdout().split("\n")[0])).to.deep.include({
+          publisher: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
+          content: { temperature: 21.7 },
+        });
+      } finally {
+        process.kill(-subscriber.pid!, "SIGINT");
+        await received.exit;
+      }
 
-    child.kill("SIGINT");
-    await expectStopped(output, ports);
+      child.kill("SIGINT");
+      await expectStopped(output, ports);
+    });
   });
 
   it("npm start stops cleanly on Ctrl-C (SIGINT to its process group)", async function () {
     const ports = await freePorts();
     const child = npmStart(ports);
     const output = collect(child);
-    await expectServing(output, ports);
-    process.kill(-child.pid!, "SIGINT");
-    await expectStopped(output, ports);
+    await stoppingAfter(child, output, ports, async () => {
+      await expectServing(output, ports);
+      process.kill(-child.pid!, "SIGINT");
+      await expectStopped(output, ports);
+    });
   });
 
   it("npm start stops cleanly when only npm gets SIGTERM (no orphaned node)", async function () {
@@ -194,14 +246,16 @@ describe("npm start (scripts/start.ts)", function () {
     const { port } = ports;
     const child = npmStart(ports);
     const output = collect(child);
-    await expectServing(output, ports);
-    child.kill("SIGTERM");
-    // npm reports the signal as its own exit status; what matters is what is left running.
-    await output.exit;
-    await waitFor(() => processesOnPort(port).length === 0, "the node to stop", 30_000);
-    expect(await isPortTaken(port)).to.equal(false);
-    // The relay lives in the script's process: its port is free once that process is gone.
-    await waitFor(async () => !(await isPortTaken(ports.relayPort)), "the relay's port to be free", 30_000);
+    await stoppingAfter(child, output, ports, async () => {
+      await expectServing(output, ports);
+      child.kill("SIGTERM");
+      // npm reports the signal as its own exit status; what matters is what is left running.
+      await output.exit;
+      await waitFor(() => processesOnPort(port).length === 0, "the node to stop", 30_000);
+      expect(await isPortTaken(port)).to.equal(false);
+      // The relay lives in the script's process: its port is free once that process is gone.
+      await waitFor(async () => !(await isPortTaken(ports.relayPort)), "the relay's port to be free", 30_000);
+    });
   });
 
   it("fails with one line on stderr and a non-zero exit when the port is taken", async function () {
