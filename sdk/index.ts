@@ -97,6 +97,7 @@ export { isPrivateKey } from "./privateKey";
 // Errors
 export {
   ContractError,
+  errorChain,
   InvalidAddressError,
   InvalidArgumentError,
   InvalidPermissionError,
