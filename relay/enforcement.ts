@@ -20,7 +20,7 @@ type Cause = "registry" | "stream" | "clock" | "session";
 
 async function reasonFor(relay: RelayContext, subscription: Subscription, cause: Cause): Promise<UnsubscribeReason> {
   if (cause === "session") return UnsubscribeReason.SESSION_EXPIRED;
-  if (cause === "stream" && !(await streamExists(relay.client.context, subscription.streamId))) return UnsubscribeReason.STREAM_DELETED;
+  if (cause === "stream" && !(await streamExists(relay.client.context, { streamId: subscription.streamId }))) return UnsubscribeReason.STREAM_DELETED;
   if (subscription.expiresAt <= relay.client.chainNowSeconds()) return UnsubscribeReason.PERMISSION_EXPIRED;
   return UnsubscribeReason.PERMISSION_REVOKED;
 }

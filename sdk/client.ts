@@ -4,7 +4,7 @@ import { getPermissionExpiry, hasPermission, type PermissionQuery } from "./acti
 import { getPermissions } from "./actions/getPermissions";
 import { assertStreamExists, createStream, deleteStream, getStreamMetadata, updateStreamMetadata } from "./actions/streams";
 import { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
-import type { WriteOptions } from "./actions/writeRegistry";
+import type { WriteParameters } from "./actions/writeRegistry";
 import { chainNowSeconds } from "./actions/chainTime";
 import type { RegistryPoll } from "./cache";
 import { type ConnectionOptions, createContext, type RegistryContext } from "./context";
@@ -36,11 +36,11 @@ export interface KeywayClientOptions extends ConnectionOptions {
 
 /**
  * The Keyway client, shaped like the Streamr SDK's `StreamrClient`. Its methods are thin
- * wrappers over the actions in `sdk/actions/`, which also take per-call `WriteOptions`
- * (gas, nonce, `onSent`) when called with `client.context`.
+ * wrappers over the actions in `sdk/actions/`, whose write parameters also take per-call
+ * `gas`, `nonce` and `onSent` (`WriteParameters`) when called with `client.context`.
  */
 export class KeywayClient {
-  /** What the actions run on; pass it to an action to use per-call options. */
+  /** What the actions run on; pass it to an action to use per-call write parameters. */
   readonly context: RegistryContext;
   /** Block of the registry's deployment, when known from the options or the deployment file. */
   readonly deployBlock?: number;
@@ -78,30 +78,30 @@ export class KeywayClient {
 
   /** Creates `<signer address><path>`; the creating receipt is `stream.receipt`. */
   async createStream(path: string, { metadata }: { metadata?: string } = {}): Promise<Stream> {
-    const { streamId, receipt } = await createStream(this.context, path, { metadata }, this.writeOptions());
+    const { streamId, receipt } = await createStream(this.context, { path, metadata, ...this.writeParameters() });
     return new Stream(streamId, this, receipt);
   }
 
   /** The stream with this id; `StreamNotFoundError` if it does not exist. */
   async getStream(streamId: string): Promise<Stream> {
-    return new Stream(await assertStreamExists(this.context, streamId), this);
+    return new Stream(await assertStreamExists(this.context, { streamId }), this);
   }
 
   deleteStream(streamId: string): Promise<TransactionReceipt> {
-    return deleteStream(this.context, streamId, this.writeOptions());
+    return deleteStream(this.context, { streamId, ...this.writeParameters() });
   }
 
   getStreamMetadata(streamId: string): Promise<string> {
-    return getStreamMetadata(this.context, streamId);
+    return getStreamMetadata(this.context, { streamId });
   }
 
   updateStreamMetadata(streamId: string, metadata: string): Promise<TransactionReceipt> {
-    return updateStreamMetadata(this.context, streamId, metadata, this.writeOptions());
+    return updateStreamMetadata(this.context, { streamId, metadata, ...this.writeParameters() });
   }
 
   /** Everyone holding a permission on the stream now (see `getPermissions` in sdk/actions for the order). */
   getPermissions(streamId: string): Promise<PermissionAssignment[]> {
-    return getPermissions(this.context, streamId);
+    return getPermissions(this.context, { streamId });
   }
 
   /** Whether the user (or, with `allowPublic`, the public on its behalf) or the public holds the permission now. Cached. */
@@ -116,17 +116,17 @@ export class KeywayClient {
 
   /** Grants all assignments in one transaction; each permission until its `expiresAt`, else forever. */
   grantPermissions(streamId: string, ...assignments: PermissionAssignment[]): Promise<TransactionReceipt> {
-    return grantPermissions(this.context, streamId, assignments, this.writeOptions());
+    return grantPermissions(this.context, { streamId, assignments, ...this.writeParameters() });
   }
 
   /** Revokes all assignments' permissions in one transaction. */
   revokePermissions(streamId: string, ...assignments: PermissionAssignment[]): Promise<TransactionReceipt> {
-    return revokePermissions(this.context, streamId, assignments, this.writeOptions());
+    return revokePermissions(this.context, { streamId, assignments, ...this.writeParameters() });
   }
 
   /** Overwrites the listed holders' permissions on one or more streams, in one transaction. */
   setPermissions(...updates: StreamPermissionsUpdate[]): Promise<TransactionReceipt> {
-    return setPermissions(this.context, updates, this.writeOptions());
+    return setPermissions(this.context, { updates, ...this.writeParameters() });
   }
 
   /**
@@ -166,15 +166,15 @@ export class KeywayClient {
    * in-memory key; the session publishes and subscribes as this client's address on
    * `streamIds` until `expiresAt`, with no further prompt. See `createSession` in sdk/actions.
    */
-  createSession(parameters: CreateSessionParameters): Promise<Session> {
+  createSession(parameters: Omit<CreateSessionParameters, "relayUrl" | "holder">): Promise<Session> {
     const { relayUrl } = this.relayOptions;
     if (relayUrl === undefined) throw new InvalidArgumentError("No relay: pass relayUrl to the KeywayClient");
-    return createSession(this.context, parameters, { relayUrl, holder: this.messageSigner("createSession"), permissions: this });
+    return createSession(this.context, { ...parameters, relayUrl, holder: this.messageSigner("createSession") });
   }
 
   /** Signs an `AccessGrant` to `grantee` (no transaction); honoured while this client's address holds Grant. See `issueAccessGrant` in sdk/actions. */
-  issueAccessGrant(parameters: IssueAccessGrantParameters): Promise<SignedAccessGrant> {
-    return issueAccessGrant(this.context, parameters, this.messageSigner("issueAccessGrant"));
+  issueAccessGrant(parameters: Omit<IssueAccessGrantParameters, "issuer">): Promise<SignedAccessGrant> {
+    return issueAccessGrant(this.context, { ...parameters, issuer: this.messageSigner("issueAccessGrant") });
   }
 
   /** Closes the relay connection (subscriptions end without events) and stops the event watcher and listeners; nothing is cached any more, also by reads still in flight. No timer is left behind. */
@@ -203,7 +203,7 @@ export class KeywayClient {
     return signer;
   }
 
-  private writeOptions(): WriteOptions {
+  private writeParameters(): WriteParameters {
     return { onSent: this.onTransactionSent };
   }
 }

@@ -36,9 +36,10 @@ const MAX_CAUSES = 16;
 
 /**
  * `error` and its causes (`error.cause`, its `cause`...), outermost first: the one walk over a
- * cause chain, for the SDK (decoding a registry revert wherever a provider buried it) and the
- * CLI (telling a refused connection from other failures). Stops at a value that is not an
- * object, at one already seen (a cycle) and after 16 links.
+ * cause chain, for the SDK (decoding a registry revert wherever a provider buried it), the
+ * CLI (telling a refused connection from other failures) and the dApp (finding a wallet's
+ * refusal). Stops at a value that is not an object, at one already seen (a cycle) and after
+ * 16 links.
  */
 export function errorChain(error: unknown): unknown[] {
   const chain: unknown[] = [];

@@ -11,11 +11,11 @@
  *
  * Writes wait for the receipt and resolve with it. To learn a write's transaction hash
  * before the receipt (to print "waiting for 0x..."), pass `onTransactionSent(hash, functionName)`
- * to the client, or call an action with `client.context` and `{ onSent }` in its `WriteOptions`
- * (which also take viem-style `gas`, `nonce`, `maxFeePerGas`, `maxPriorityFeePerGas`):
+ * to the client, or call an action with `client.context` and `onSent` in its parameters
+ * (a write's parameters also take viem-style `gas`, `nonce`, `maxFeePerGas`, `maxPriorityFeePerGas`):
  *
  * ```ts
- * await grantPermissions(client.context, streamId, assignments, { onSent: (hash) => console.log(`waiting for ${hash}`) });
+ * await grantPermissions(client.context, { streamId, assignments, onSent: (hash) => console.log(`waiting for ${hash}`) });
  * ```
  *
  * Node-only helpers (`readDeployment`) live in `keyway/node` (sdk/node.ts), not here, so this
@@ -32,13 +32,48 @@ export { deployStreamRegistry, type Deployment } from "./deployment";
 export { streamRegistryAbi, streamRegistryBytecode } from "./abi";
 export { ethersAccount, ethersTransport, type EthersProvider, type EthersSigner } from "./ethers";
 
-// Actions: `(context, …)`, for per-call options; the client's methods wrap them
-export { createStream, deleteStream, getStreamMetadata, streamExists, updateStreamMetadata, type CreateStreamResult } from "./actions/streams";
-export { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
-export type { WriteOptions } from "./actions/writeRegistry";
-export { getPermissions } from "./actions/getPermissions";
-export { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
-export { chainNowSeconds, latestChainTime, type ChainTime } from "./actions/chainTime";
+// Actions: `(context, parameters)`, as viem's; a write's parameters take per-call `gas`, `nonce`, `onSent`. The client's methods wrap them
+export {
+  createStream,
+  deleteStream,
+  getStreamMetadata,
+  streamExists,
+  updateStreamMetadata,
+  type CreateStreamParameters,
+  type CreateStreamReturnType,
+  type DeleteStreamParameters,
+  type DeleteStreamReturnType,
+  type GetStreamMetadataParameters,
+  type GetStreamMetadataReturnType,
+  type StreamExistsParameters,
+  type StreamExistsReturnType,
+  type UpdateStreamMetadataParameters,
+  type UpdateStreamMetadataReturnType,
+} from "./actions/streams";
+export {
+  grantPermissions,
+  revokePermissions,
+  setPermissions,
+  type GrantPermissionsParameters,
+  type GrantPermissionsReturnType,
+  type RevokePermissionsParameters,
+  type RevokePermissionsReturnType,
+  type SetPermissionsParameters,
+  type SetPermissionsReturnType,
+  type StreamPermissionsUpdate,
+} from "./actions/writePermissions";
+export type { WriteParameters } from "./actions/writeRegistry";
+export { getPermissions, type GetPermissionsParameters, type GetPermissionsReturnType } from "./actions/getPermissions";
+export {
+  getPermissionExpiry,
+  hasPermission,
+  type GetPermissionExpiryParameters,
+  type GetPermissionExpiryReturnType,
+  type HasPermissionParameters,
+  type HasPermissionReturnType,
+  type PermissionQuery,
+} from "./actions/getPermissionExpiry";
+export { chainNowSeconds, latestChainTime, type ChainNowSecondsReturnType, type ChainTime, type LatestChainTimeReturnType } from "./actions/chainTime";
 
 // Permissions, holders and stream ids
 export {
@@ -62,6 +97,7 @@ export { isPrivateKey } from "./privateKey";
 // Errors
 export {
   ContractError,
+  errorChain,
   InvalidAddressError,
   InvalidArgumentError,
   InvalidPermissionError,
@@ -134,7 +170,7 @@ export { subscribe, type SubscribeParameters, type SubscribeReturnType } from ".
 export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
 export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
 export type { RelayUnsubscribeReason } from "./relay/protocol";
-export { createSession, type CreateSessionOptions, type CreateSessionParameters, type CreateSessionReturnType, type Session } from "./actions/createSession";
+export { createSession, type CreateSessionParameters, type CreateSessionReturnType, type Session } from "./actions/createSession";
 export { issueAccessGrant, type IssueAccessGrantParameters, type IssueAccessGrantReturnType } from "./actions/issueAccessGrant";
 
 // Session keys and access grants (sdk/delegation)

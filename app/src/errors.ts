@@ -1,4 +1,4 @@
-import { KeywayError, type MessageRejectedError, type MessageRejectionReason, type RelayUnreachableError, type UnauthorizedError, type WrongChainError } from "keyway";
+import { errorChain, KeywayError, type MessageRejectedError, type MessageRejectionReason, type RelayUnreachableError, type UnauthorizedError, type WrongChainError } from "keyway";
 
 /** EIP-1193's code for a request the user turned down in the wallet. */
 const USER_REJECTED = 4001;
@@ -67,10 +67,7 @@ const REJECTIONS: Partial<Record<MessageRejectionReason, string>> = {
 
 /** Whether anywhere in the cause chain a wallet said the user rejected the request. */
 function isUserRejection(error: unknown): boolean {
-  for (let e = error; e !== null && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === USER_REJECTED) return true;
-  }
-  return false;
+  return errorChain(error).some((e) => (e as { code?: unknown } | null)?.code === USER_REJECTED);
 }
 
 function sentence(text: string): string {

@@ -41,7 +41,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   if (!isCurrent(subscription)) return; // the connection closed, or unsubscribed, meanwhile
   if (expiresAt === 0) {
     connection.subscriptions.delete(channel);
-    if (!(await streamExists(relay.client.context, streamId))) throw new RequestError(ErrorCode.STREAM_NOT_FOUND, `stream not found: ${streamId}`);
+    if (!(await streamExists(relay.client.context, { streamId }))) throw new RequestError(ErrorCode.STREAM_NOT_FOUND, `stream not found: ${streamId}`);
     const who = holderOf(connection) ?? "the public (sign in with auth to subscribe as yourself)";
     throw new RequestError(ErrorCode.UNAUTHORIZED, `${who} may not subscribe to ${streamId}`);
   }

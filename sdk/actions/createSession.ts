@@ -7,7 +7,6 @@ import type { SignedDelegation } from "../delegation/types";
 import { InvalidArgumentError } from "../errors";
 import { privateKeySigner, type MessageSigner } from "../message/signers";
 import type { SignedStreamMessage } from "../message/types";
-import type { PermissionSource } from "../message/validator";
 import type { StreamPermission } from "../permissions";
 import { normalizeStreamId } from "../streamId";
 import { signInToRelay } from "../relay/auth";
@@ -15,6 +14,7 @@ import { publish, type PublishParameters } from "../relay/publish";
 import { createRelaySession, readDomain } from "../relay/session";
 import { subscribe, type SubscribeParameters } from "../relay/subscribe";
 import type { MessageListener, Subscription } from "../relay/subscription";
+import { getPermissionExpiry } from "./getPermissionExpiry";
 
 export interface CreateSessionParameters {
   streamIds: string[];
@@ -22,15 +22,10 @@ export interface CreateSessionParameters {
   permissions: StreamPermission[];
   /** When the session ends; must be in the future. */
   expiresAt: Date;
-}
-
-export interface CreateSessionOptions {
   /** The relay (or relays, tried in turn on failure) the session publishes and subscribes through. */
   relayUrl: string | readonly string[];
   /** The holder's signer: asked once, for the delegation. */
   holder: MessageSigner;
-  /** Where subscriptions' validators learn permissions (the client's cache). */
-  permissions: PermissionSource;
 }
 
 /** A session key acting as its holder on the delegation's streams, without a wallet prompt per message. */
@@ -53,17 +48,13 @@ export type CreateSessionReturnType = Session;
  * Creates a session key in memory and asks the holder's wallet for one EIP-712 signature
  * over a `Delegation` to it; the session then publishes (messages carry the delegation) and
  * subscribes (its relay `auth` carries it) as the holder, until `expiresAt` or until the
- * holder loses the right on chain.
+ * holder loses the right on chain. Its subscriptions learn permissions from the context's cache.
  *
  * @example
- * const session = await createSession(client.context, { streamIds: [streamId], permissions: [StreamPermission.PUBLISH], expiresAt: new Date(Date.now() + 3_600_000) }, { relayUrl, holder, permissions: client });
+ * const session = await createSession(client.context, { streamIds: [streamId], permissions: [StreamPermission.PUBLISH], expiresAt: new Date(Date.now() + 3_600_000), relayUrl, holder });
  * await session.publish(streamId, { temperature: 21.5 }); // no wallet prompt
  */
-export async function createSession(
-  context: RegistryContext,
-  parameters: CreateSessionParameters,
-  options: CreateSessionOptions,
-): Promise<CreateSessionReturnType> {
+export async function createSession(context: RegistryContext, parameters: CreateSessionParameters): Promise<CreateSessionReturnType> {
   if (!Array.isArray(parameters.streamIds)) throw new InvalidArgumentError("streamIds must be an array of stream ids");
   const unsigned = {
     streamIds: parameters.streamIds.map(normalizeStreamId),
@@ -74,14 +65,14 @@ export async function createSession(
   const key = generatePrivateKey();
   const account = privateKeyToAccount(key);
   const domain = await readDomain(context);
-  const delegation = await signDelegation({ delegate: account.address.toLowerCase() as Address, ...unsigned }, { signer: options.holder, domain });
-  const address = (await options.holder.getAddress()).toLowerCase() as Address;
+  const delegation = await signDelegation({ delegate: account.address.toLowerCase() as Address, ...unsigned }, { signer: parameters.holder, domain });
+  const address = (await parameters.holder.getAddress()).toLowerCase() as Address;
   // A wallet client only to sign in: a local account signs without a node.
   const sessionWallet = createWalletClient({ account, transport: custom({ request: () => Promise.reject(new Error("a session key only signs")) }) });
   const relay = createRelaySession({
-    url: options.relayUrl,
+    url: parameters.relayUrl,
     context,
-    permissions: options.permissions,
+    permissions: { getPermissionExpiry: (query) => getPermissionExpiry(context, query) },
     signer: { getAddress: () => address, sign: privateKeySigner(key).sign },
     authenticate: async (hello, url) => ({ ...(await signInToRelay(sessionWallet, url, hello)), delegation }),
     carried: { delegation },

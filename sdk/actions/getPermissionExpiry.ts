@@ -33,6 +33,11 @@ const PUBLIC: Address = zeroAddress;
 /** What a holder that is not asked about holds. */
 const NOTHING: Expiries = [0, 0, 0, 0, 0];
 
+export type GetPermissionExpiryParameters = PermissionQuery;
+
+/** Unix seconds: 0 when not held, `FOREVER` when held forever. */
+export type GetPermissionExpiryReturnType = number;
+
 /**
  * The unix-seconds expiry of the permission the query's holder holds now: the later of the
  * direct one and, with `allowPublic`, the public one; 0 when not held; `FOREVER` when held
@@ -42,10 +47,14 @@ const NOTHING: Expiries = [0, 0, 0, 0, 0];
  * @example
  * const expiry = await getPermissionExpiry(client.context, { streamId, userId, permission: StreamPermission.PUBLISH, allowPublic: true });
  */
-export async function getPermissionExpiry(context: RegistryContext, query: PermissionQuery): Promise<number> {
-  const cached = cachedExpiry(context, query);
-  return cached >= 0 ? cached : readExpiry(context, query);
+export async function getPermissionExpiry(context: RegistryContext, parameters: GetPermissionExpiryParameters): Promise<GetPermissionExpiryReturnType> {
+  const cached = cachedExpiry(context, parameters);
+  return cached >= 0 ? cached : readExpiry(context, parameters);
 }
+
+export type HasPermissionParameters = PermissionQuery;
+
+export type HasPermissionReturnType = boolean;
 
 /**
  * Whether the query's holder holds the permission now: `getPermissionExpiry(...) > 0`.
@@ -53,9 +62,9 @@ export async function getPermissionExpiry(context: RegistryContext, query: Permi
  * @example
  * if (await hasPermission(client.context, { streamId, public: true, permission: StreamPermission.SUBSCRIBE })) { … }
  */
-export async function hasPermission(context: RegistryContext, query: PermissionQuery): Promise<boolean> {
-  const cached = cachedExpiry(context, query);
-  return (cached >= 0 ? cached : await readExpiry(context, query)) > 0;
+export async function hasPermission(context: RegistryContext, parameters: HasPermissionParameters): Promise<HasPermissionReturnType> {
+  const cached = cachedExpiry(context, parameters);
+  return (cached >= 0 ? cached : await readExpiry(context, parameters)) > 0;
 }
 
 /** A query's stream, checked (an id is remembered once checked). */
@@ -89,7 +98,7 @@ async function readExpiry(context: RegistryContext, query: PermissionQuery): Pro
   const index = permissionIndex(query.permission);
   const holder = holderAddress(query);
   const holders = countsPublic(query, holder, index) ? [holder, PUBLIC] : [holder];
-  const reading = await readHolderExpiries(context, stream, holders);
+  const reading = await readHolderExpiries(context, { stream, holders });
   context.cache.store(stream.key, holders, reading);
   const [direct, shared = NOTHING] = reading.expiries;
   return heldUntil(direct[index], shared[index], reading.at.timestamp);
@@ -101,18 +110,30 @@ function heldUntil(direct: number, shared: number, nowSeconds: number): number {
   return expiry > nowSeconds ? expiry : 0;
 }
 
+export interface ReadHolderExpiriesParameters {
+  stream: StreamRef;
+  holders: readonly Address[];
+  /** The block read at; the latest (its header read first) when left out. */
+  at?: BlockRef;
+}
+
+export type ReadHolderExpiriesReturnType = ExpiriesReading;
+
 /**
  * Holders' expiries on a stream, pinned to one block: the latest one's header is read first
  * (with the chain check), then every call runs at its number (together: one batch over a
  * batching transport). Reading and block therefore agree, which lets the cache keep it.
+ *
+ * @example
+ * const { at, expiries } = await readHolderExpiries(client.context, { stream: streamRefOf(streamId), holders: [userId, zeroAddress] });
  */
 export async function readHolderExpiries(
   context: RegistryContext,
-  stream: StreamRef,
-  holders: readonly Address[],
-  at?: BlockRef,
-): Promise<ExpiriesReading> {
+  { stream, holders, at }: ReadHolderExpiriesParameters,
+): Promise<ReadHolderExpiriesReturnType> {
   const [block] = at === undefined ? await Promise.all([readLatestBlock(context), assertChain(context)]) : [at];
-  const expiries = await Promise.all(holders.map((holder) => readRegistry(context, "getPermissionsForUser", [stream.id, holder], block.blockNumber)));
+  const expiries = await Promise.all(
+    holders.map((holder) => readRegistry(context, { functionName: "getPermissionsForUser", args: [stream.id, holder], blockNumber: block.blockNumber })),
+  );
   return { at: block, expiries: expiries as Expiries[] };
 }

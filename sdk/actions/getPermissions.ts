@@ -16,6 +16,12 @@ const HOLDER_EVENTS = streamRegistryAbi.filter(
   (item) => item.type === "event" && (item.name === "StreamCreated" || item.name === "PermissionsUpdated"),
 );
 
+export interface GetPermissionsParameters {
+  streamId: string;
+}
+
+export type GetPermissionsReturnType = PermissionAssignment[];
+
 /**
  * Everyone who holds a permission on the stream now, rebuilt without an indexer: the holders
  * named by the stream's `PermissionsUpdated` logs since its creation block (paged by
@@ -25,14 +31,17 @@ const HOLDER_EVENTS = streamRegistryAbi.filter(
  * Order: holders in the order they first received a permission in the stream's current
  * incarnation (so the creator comes first), the public included at its place in that order.
  * Throws `StreamNotFoundError` for a stream that does not exist.
+ *
+ * @example
+ * const assignments = await getPermissions(client.context, { streamId });
  */
-export async function getPermissions(context: RegistryContext, streamId: string): Promise<PermissionAssignment[]> {
-  const id = normalizeStreamId(streamId);
+export async function getPermissions(context: RegistryContext, parameters: GetPermissionsParameters): Promise<GetPermissionsReturnType> {
+  const id = normalizeStreamId(parameters.streamId);
   const now = await latestChainTime(context);
-  const createdAt = await readRegistry(context, "getStreamCreationBlock", [id], now.blockNumber);
+  const createdAt = await readRegistry(context, { functionName: "getStreamCreationBlock", args: [id], blockNumber: now.blockNumber });
   const holders = await permissionHolders(context, id, createdAt, now.blockNumber);
   const expiries = await Promise.all(
-    holders.map((holder) => readRegistry(context, "getPermissionsForUser", [id, holder], now.blockNumber)),
+    holders.map((holder) => readRegistry(context, { functionName: "getPermissionsForUser", args: [id, holder], blockNumber: now.blockNumber })),
   );
   return holders.flatMap((holder, i) => decodeAssignment(holder, expiries[i], now.timestamp) ?? []);
 }

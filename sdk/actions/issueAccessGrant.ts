@@ -17,6 +17,8 @@ export interface IssueAccessGrantParameters {
   permissions: StreamPermission[];
   /** Must be in the future. */
   expiresAt: Date;
+  /** Signs the grant: an account holding Grant on the stream. */
+  issuer: MessageSigner;
 }
 
 export type IssueAccessGrantReturnType = SignedAccessGrant;
@@ -29,14 +31,10 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
  * `expiresAt`. The result is JSON-serialisable: hand it to the grantee.
  *
  * @example
- * const grant = await issueAccessGrant(client.context, { streamId, grantee, permissions: [StreamPermission.SUBSCRIBE], expiresAt: new Date(Date.now() + 3_600_000) }, issuer);
+ * const grant = await issueAccessGrant(client.context, { streamId, grantee, permissions: [StreamPermission.SUBSCRIBE], expiresAt: new Date(Date.now() + 3_600_000), issuer });
  * response.json(grant);
  */
-export async function issueAccessGrant(
-  context: RegistryContext,
-  parameters: IssueAccessGrantParameters,
-  issuer: MessageSigner,
-): Promise<IssueAccessGrantReturnType> {
+export async function issueAccessGrant(context: RegistryContext, parameters: IssueAccessGrantParameters): Promise<IssueAccessGrantReturnType> {
   if (typeof parameters.grantee !== "string" || !ADDRESS.test(parameters.grantee)) throw new InvalidAddressError(String(parameters.grantee));
   const grant = {
     grantee: parameters.grantee.toLowerCase() as Address,
@@ -45,5 +43,5 @@ export async function issueAccessGrant(
     expiresAt: futureUnixSeconds(parameters.expiresAt),
     salt: randomSalt(),
   };
-  return signAccessGrant(grant, { signer: issuer, domain: await readDomain(context) });
+  return signAccessGrant(grant, { signer: parameters.issuer, domain: await readDomain(context) });
 }

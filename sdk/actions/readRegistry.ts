@@ -4,15 +4,27 @@ import { streamRegistryAbi } from "../abi";
 import { assertChain, type RegistryContext } from "../context";
 import { toKeywayError } from "../toKeywayError";
 
-type ViewName = ContractFunctionName<typeof streamRegistryAbi, "view" | "pure">;
+export type RegistryViewName = ContractFunctionName<typeof streamRegistryAbi, "view" | "pure">;
 
-/** Calls a registry view (at `blockNumber`, else latest), with reverts and RPC failures as `KeywayError`s. */
-export async function readRegistry<F extends ViewName>(
+export interface ReadRegistryParameters<F extends RegistryViewName> {
+  functionName: F;
+  args: ContractFunctionArgs<typeof streamRegistryAbi, "view" | "pure", F>;
+  /** The block read at; the latest when left out. */
+  blockNumber?: bigint;
+}
+
+export type ReadRegistryReturnType<F extends RegistryViewName> = ContractFunctionReturnType<typeof streamRegistryAbi, "view" | "pure", F>;
+
+/**
+ * Calls a registry view (at `blockNumber`, else latest), with reverts and RPC failures as `KeywayError`s.
+ *
+ * @example
+ * const metadata = await readRegistry(client.context, { functionName: "getStreamMetadata", args: [streamId] });
+ */
+export async function readRegistry<F extends RegistryViewName>(
   context: RegistryContext,
-  functionName: F,
-  args: ContractFunctionArgs<typeof streamRegistryAbi, "view" | "pure", F>,
-  blockNumber?: bigint,
-): Promise<ContractFunctionReturnType<typeof streamRegistryAbi, "view" | "pure", F>> {
+  { functionName, args, blockNumber }: ReadRegistryParameters<F>,
+): Promise<ReadRegistryReturnType<F>> {
   try {
     // The chain check runs alongside the call: over a batching transport both share one request.
     const [result] = await Promise.all([
@@ -25,7 +37,7 @@ export async function readRegistry<F extends ViewName>(
       } as Parameters<typeof readContract>[1]),
       assertChain(context),
     ]);
-    return result as ContractFunctionReturnType<typeof streamRegistryAbi, "view" | "pure", F>;
+    return result as ReadRegistryReturnType<F>;
   } catch (error) {
     throw toKeywayError(error);
   }

@@ -3,55 +3,122 @@ import type { RegistryContext } from "../context";
 import { MissingSignerError, StreamNotFoundError } from "../errors";
 import { formatStreamId, normalizeStreamId, validateStreamPath } from "../streamId";
 import { readRegistry } from "./readRegistry";
-import { writeRegistry, type WriteOptions } from "./writeRegistry";
+import { writeRegistry, type WriteParameters } from "./writeRegistry";
 
-export interface CreateStreamResult {
+export interface CreateStreamParameters extends WriteParameters {
+  /** `/` followed by the path, as the registry checks it. */
+  path: string;
+  /** Opaque, conventionally JSON; empty by default. */
+  metadata?: string;
+}
+
+export interface CreateStreamReturnType {
   /** `<signer address, lowercase><path>`. */
   streamId: string;
   receipt: TransactionReceipt;
 }
 
-/** Creates `<signer><path>`; the signer gets every permission forever. */
-export async function createStream(
-  context: RegistryContext,
-  path: string,
-  { metadata = "" }: { metadata?: string } = {},
-  options?: WriteOptions,
-): Promise<CreateStreamResult> {
+/**
+ * Creates `<signer><path>`; the signer gets every permission forever.
+ *
+ * @example
+ * const { streamId, receipt } = await createStream(client.context, { path: "/sensors/temperature", metadata: "{}" });
+ */
+export async function createStream(context: RegistryContext, parameters: CreateStreamParameters): Promise<CreateStreamReturnType> {
+  const { path, metadata = "", ...write } = parameters;
   validateStreamPath(path);
   if (context.walletClient === undefined) throw new MissingSignerError("createStream");
   const streamId = formatStreamId(context.walletClient.account.address, path);
-  const receipt = await writeRegistry(context, "createStream", [path, metadata], options);
+  const receipt = await writeRegistry(context, { functionName: "createStream", args: [path, metadata], ...write });
   return { streamId, receipt };
 }
 
-/** Deletes a stream and all of its permissions. Needs Delete. */
-export async function deleteStream(context: RegistryContext, streamId: string, options?: WriteOptions): Promise<TransactionReceipt> {
-  return writeRegistry(context, "deleteStream", [normalizeStreamId(streamId)], options);
+export interface DeleteStreamParameters extends WriteParameters {
+  streamId: string;
 }
 
-/** Replaces a stream's metadata. Needs Edit. */
+export type DeleteStreamReturnType = TransactionReceipt;
+
+/**
+ * Deletes a stream and all of its permissions. Needs Delete.
+ *
+ * @example
+ * await deleteStream(client.context, { streamId });
+ */
+export async function deleteStream(context: RegistryContext, parameters: DeleteStreamParameters): Promise<DeleteStreamReturnType> {
+  const { streamId, ...write } = parameters;
+  return writeRegistry(context, { functionName: "deleteStream", args: [normalizeStreamId(streamId)], ...write });
+}
+
+export interface UpdateStreamMetadataParameters extends WriteParameters {
+  streamId: string;
+  metadata: string;
+}
+
+export type UpdateStreamMetadataReturnType = TransactionReceipt;
+
+/**
+ * Replaces a stream's metadata. Needs Edit.
+ *
+ * @example
+ * await updateStreamMetadata(client.context, { streamId, metadata: '{"unit":"celsius"}', gas: 200_000n });
+ */
 export async function updateStreamMetadata(
   context: RegistryContext,
-  streamId: string,
-  metadata: string,
-  options?: WriteOptions,
-): Promise<TransactionReceipt> {
-  return writeRegistry(context, "updateStreamMetadata", [normalizeStreamId(streamId), metadata], options);
+  parameters: UpdateStreamMetadataParameters,
+): Promise<UpdateStreamMetadataReturnType> {
+  const { streamId, metadata, ...write } = parameters;
+  return writeRegistry(context, { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), metadata], ...write });
 }
 
-/** A stream's metadata; `StreamNotFoundError` if it does not exist. */
-export async function getStreamMetadata(context: RegistryContext, streamId: string): Promise<string> {
-  return readRegistry(context, "getStreamMetadata", [normalizeStreamId(streamId)]);
+export interface GetStreamMetadataParameters {
+  streamId: string;
 }
 
-export async function streamExists(context: RegistryContext, streamId: string): Promise<boolean> {
-  return readRegistry(context, "exists", [normalizeStreamId(streamId)]);
+export type GetStreamMetadataReturnType = string;
+
+/**
+ * A stream's metadata; `StreamNotFoundError` if it does not exist.
+ *
+ * @example
+ * const metadata = await getStreamMetadata(client.context, { streamId });
+ */
+export async function getStreamMetadata(context: RegistryContext, parameters: GetStreamMetadataParameters): Promise<GetStreamMetadataReturnType> {
+  return readRegistry(context, { functionName: "getStreamMetadata", args: [normalizeStreamId(parameters.streamId)] });
 }
 
-/** Resolves with the normalised id of a stream that exists, else throws `StreamNotFoundError`. */
-export async function assertStreamExists(context: RegistryContext, streamId: string): Promise<string> {
-  const id = normalizeStreamId(streamId);
-  if (!(await streamExists(context, id))) throw new StreamNotFoundError(id);
-  return id;
+export interface StreamExistsParameters {
+  streamId: string;
+}
+
+export type StreamExistsReturnType = boolean;
+
+/**
+ * Whether the stream exists now.
+ *
+ * @example
+ * if (!(await streamExists(client.context, { streamId }))) console.log("deleted");
+ */
+export async function streamExists(context: RegistryContext, parameters: StreamExistsParameters): Promise<StreamExistsReturnType> {
+  return readRegistry(context, { functionName: "exists", args: [normalizeStreamId(parameters.streamId)] });
+}
+
+export type AssertStreamExistsParameters = StreamExistsParameters;
+
+/** The normalised id. */
+export type AssertStreamExistsReturnType = string;
+
+/**
+ * Resolves with the normalised id of a stream that exists, else throws `StreamNotFoundError`.
+ *
+ * @example
+ * const id = await assertStreamExists(client.context, { streamId: "0xABC…/sensors" });
+ */
+export async function assertStreamExists(
+  context: RegistryContext,
+  parameters: AssertStreamExistsParameters,
+): Promise<AssertStreamExistsReturnType> {
+  const streamId = normalizeStreamId(parameters.streamId);
+  if (!(await streamExists(context, { streamId }))) throw new StreamNotFoundError(streamId);
+  return streamId;
 }

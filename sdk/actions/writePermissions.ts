@@ -4,7 +4,7 @@ import type { RegistryContext } from "../context";
 import { InvalidArgumentError } from "../errors";
 import type { PermissionAssignment } from "../permissions";
 import { normalizeStreamId } from "../streamId";
-import { writeRegistry, type WriteOptions } from "./writeRegistry";
+import { writeRegistry, type WriteParameters } from "./writeRegistry";
 
 /** One stream's complete new set of holders, for `setPermissions`. */
 export interface StreamPermissionsUpdate {
@@ -13,54 +13,72 @@ export interface StreamPermissionsUpdate {
   assignments: PermissionAssignment[];
 }
 
+export interface GrantPermissionsParameters extends WriteParameters {
+  streamId: string;
+  assignments: readonly PermissionAssignment[];
+}
+
+export type GrantPermissionsReturnType = TransactionReceipt;
+
 /**
  * Grants every assignment in one transaction. Each listed permission is set to its
  * `expiresAt` (else forever), which may shorten an existing one; unlisted ones are untouched.
+ *
+ * @example
+ * await grantPermissions(client.context, { streamId, assignments: [{ public: true, permissions: [StreamPermission.SUBSCRIBE] }] });
  */
-export async function grantPermissions(
-  context: RegistryContext,
-  streamId: string,
-  assignments: readonly PermissionAssignment[],
-  options?: WriteOptions,
-): Promise<TransactionReceipt> {
-  const id = normalizeStreamId(streamId);
+export async function grantPermissions(context: RegistryContext, parameters: GrantPermissionsParameters): Promise<GrantPermissionsReturnType> {
+  const { streamId, assignments, ...write } = parameters;
   const { users, expiries } = encodeExpiries(assignments, { allowEmpty: false });
-  return writeRegistry(context, "grantPermissions", [id, users, expiries], options);
+  return writeRegistry(context, { functionName: "grantPermissions", args: [normalizeStreamId(streamId), users, expiries], ...write });
 }
 
-/** Revokes the listed permissions of every assignment in one transaction. */
-export async function revokePermissions(
-  context: RegistryContext,
-  streamId: string,
-  assignments: readonly PermissionAssignment[],
-  options?: WriteOptions,
-): Promise<TransactionReceipt> {
-  const id = normalizeStreamId(streamId);
-  const { users, masks } = encodeRevocations(assignments);
-  return writeRegistry(context, "revokePermissions", [id, users, masks], options);
+export interface RevokePermissionsParameters extends WriteParameters {
+  streamId: string;
+  assignments: readonly PermissionAssignment[];
 }
+
+export type RevokePermissionsReturnType = TransactionReceipt;
+
+/**
+ * Revokes the listed permissions of every assignment in one transaction.
+ *
+ * @example
+ * await revokePermissions(client.context, { streamId, assignments: [{ userId, permissions: [StreamPermission.PUBLISH] }] });
+ */
+export async function revokePermissions(context: RegistryContext, parameters: RevokePermissionsParameters): Promise<RevokePermissionsReturnType> {
+  const { streamId, assignments, ...write } = parameters;
+  const { users, masks } = encodeRevocations(assignments);
+  return writeRegistry(context, { functionName: "revokePermissions", args: [normalizeStreamId(streamId), users, masks], ...write });
+}
+
+export interface SetPermissionsParameters extends WriteParameters {
+  /** One entry a stream; a stream may appear only once. */
+  updates: readonly StreamPermissionsUpdate[];
+}
+
+export type SetPermissionsReturnType = TransactionReceipt;
 
 /**
  * Overwrites the listed holders' permissions on one or several streams in one transaction
  * (`setPermissions` for one stream, `setPermissionsMultipleStreams` for several).
+ *
+ * @example
+ * await setPermissions(client.context, { updates: [{ streamId, assignments: [{ userId, permissions: [] }] }] });
  */
-export async function setPermissions(
-  context: RegistryContext,
-  updates: readonly StreamPermissionsUpdate[],
-  options?: WriteOptions,
-): Promise<TransactionReceipt> {
+export async function setPermissions(context: RegistryContext, parameters: SetPermissionsParameters): Promise<SetPermissionsReturnType> {
+  const { updates, ...write } = parameters;
   if (updates.length === 0) throw new InvalidArgumentError("No streams given to setPermissions");
   const streamIds = updates.map((update) => normalizeStreamId(update.streamId));
   const duplicate = streamIds.find((id, i) => streamIds.indexOf(id) !== i);
   if (duplicate !== undefined) throw new InvalidArgumentError(`Stream ${duplicate} appears more than once`);
   const encoded = updates.map((update) => encodeExpiries(update.assignments, { allowEmpty: true }));
   if (updates.length === 1) {
-    return writeRegistry(context, "setPermissions", [streamIds[0], encoded[0].users, encoded[0].expiries], options);
+    return writeRegistry(context, { functionName: "setPermissions", args: [streamIds[0], encoded[0].users, encoded[0].expiries], ...write });
   }
-  return writeRegistry(
-    context,
-    "setPermissionsMultipleStreams",
-    [streamIds, encoded.map((e) => e.users), encoded.map((e) => e.expiries)],
-    options,
-  );
+  return writeRegistry(context, {
+    functionName: "setPermissionsMultipleStreams",
+    args: [streamIds, encoded.map((e) => e.users), encoded.map((e) => e.expiries)],
+    ...write,
+  });
 }

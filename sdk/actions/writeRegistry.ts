@@ -5,8 +5,8 @@ import { assertChain, assertRegistryDeployed, type RegistryContext } from "../co
 import { ContractError, MissingSignerError } from "../errors";
 import { toKeywayError } from "../toKeywayError";
 
-/** Per-call options of every write: viem-style transaction overrides and a hook for the hash. */
-export interface WriteOptions {
+/** What every write's parameters also take: viem-style transaction overrides and a hook for the hash. */
+export interface WriteParameters {
   gas?: bigint;
   nonce?: number;
   maxFeePerGas?: bigint;
@@ -18,16 +18,24 @@ export interface WriteOptions {
 export type RegistryWriteName = ContractFunctionName<typeof streamRegistryAbi, "nonpayable">;
 export type RegistryWriteArgs<F extends RegistryWriteName> = ContractFunctionArgs<typeof streamRegistryAbi, "nonpayable", F>;
 
+export interface WriteRegistryParameters<F extends RegistryWriteName> extends WriteParameters {
+  functionName: F;
+  args: RegistryWriteArgs<F>;
+}
+
+export type WriteRegistryReturnType = TransactionReceipt;
+
 /**
  * Simulates a registry call (so a revert surfaces as its decoded custom error and no gas is
  * spent on it), sends it, and resolves with the receipt once mined.
+ *
+ * @example
+ * const receipt = await writeRegistry(client.context, { functionName: "deleteStream", args: [streamId], gas: 100_000n });
  */
 export async function writeRegistry<F extends RegistryWriteName>(
   context: RegistryContext,
-  functionName: F,
-  args: RegistryWriteArgs<F>,
-  { onSent, ...overrides }: WriteOptions = {},
-): Promise<TransactionReceipt> {
+  { functionName, args, onSent, ...overrides }: WriteRegistryParameters<F>,
+): Promise<WriteRegistryReturnType> {
   const { walletClient, publicClient, registryAddress } = context;
   if (walletClient === undefined) throw new MissingSignerError(functionName);
   await Promise.all([assertChain(context), assertRegistryDeployed(context)]);

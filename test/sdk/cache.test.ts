@@ -207,11 +207,11 @@ describe("permission cache", () => {
     try {
       await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] });
       await waitFor(() => polls.some((poll) => poll.changes.some((change) => change.streamKey === ref.key && change.holder === bobId)));
-      const stale = await readHolderExpiries(b.context, ref, [bob], before);
+      const stale = await readHolderExpiries(b.context, { stream: ref, holders: [bob], at: before });
       expect(stale.expiries[0][3], "bob held subscribe at that block").to.be.greaterThan(0);
       cache.store(ref.key, [bob], stale);
       expect(cache.get(ref.key, bob, Date.now()), "a reading older than a change the watcher saw is not kept").to.equal(undefined);
-      const latest = await readHolderExpiries(b.context, ref, [bob]);
+      const latest = await readHolderExpiries(b.context, { stream: ref, holders: [bob] });
       cache.store(ref.key, [bob], latest);
       expect(cache.get(ref.key, bob, Date.now())?.[3]).to.equal(0);
     } finally {
@@ -292,7 +292,7 @@ describe("permission cache", () => {
       const snapshot = await send("evm_snapshot");
       expect(await b.hasPermission({ ...query(), streamId: other.id })).to.equal(false); // cached: the watcher starts here
       await send("evm_mine");
-      const gone = await readHolderExpiries(b.context, ref, [bob, zeroAddress]); // pinned to the block about to be replaced
+      const gone = await readHolderExpiries(b.context, { stream: ref, holders: [bob, zeroAddress] }); // pinned to the block about to be replaced
       await send("evm_revert", [snapshot]);
       await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] }); // another block at that height
       b.context.cache.store(ref.key, [bob, zeroAddress], gone); // kept until the next poll finds its block gone

@@ -1,7 +1,12 @@
 import { expect } from "chai";
 import { createPublicClient, getAddress, zeroAddress } from "viem";
 import {
+  createStream,
+  deleteStream,
   FOREVER,
+  getPermissions,
+  getStreamMetadata,
+  grantPermissions,
   InvalidAddressError,
   InvalidArgumentError,
   InvalidPermissionError,
@@ -10,10 +15,14 @@ import {
   KeywayError,
   MissingSignerError,
   RegistryNotFoundError,
+  revokePermissions,
+  setPermissions,
   StreamAlreadyExistsError,
+  streamExists,
   StreamNotFoundError,
   StreamPermission,
   UnauthorizedError,
+  updateStreamMetadata,
   WrongChainError,
   type Deployment,
 } from "../../sdk";
@@ -146,6 +155,36 @@ describe("KeywayClient (in-process Hardhat)", () => {
       [stream.receipt!.transactionHash, "createStream"],
       [receipt.transactionHash, "grantPermissions"],
     ]);
+  });
+
+  it("the actions take (context, parameters): a write's gas and onSent ride in its parameters", async () => {
+    const sent: string[] = [];
+    const onSent = (_hash: string, functionName: string) => sent.push(functionName);
+    const { context } = owner;
+    const { streamId, receipt } = await createStream(context, { path: freshPath(), metadata: "a", onSent });
+    expect(receipt.status).to.equal("success");
+    expect(await streamExists(context, { streamId })).to.equal(true);
+    const grant = await grantPermissions(context, { streamId, assignments: [{ userId: bobId, permissions: [PUBLISH] }], gas: 345_678n, onSent });
+    expect((await publicClient().getTransaction({ hash: grant.transactionHash })).gas).to.equal(345_678n);
+    await revokePermissions(context, { streamId, assignments: [{ userId: bobId, permissions: [PUBLISH] }], onSent });
+    await setPermissions(context, { updates: [{ streamId, assignments: [{ public: true, permissions: [SUBSCRIBE] }] }], onSent });
+    expect(await getPermissions(context, { streamId })).to.deep.equal([{ userId: ownerId, permissions: ALL }, { public: true, permissions: [SUBSCRIBE] }]);
+    await updateStreamMetadata(context, { streamId, metadata: "b", onSent });
+    expect(await getStreamMetadata(context, { streamId })).to.equal("b");
+    await deleteStream(context, { streamId, onSent });
+    expect(await streamExists(context, { streamId })).to.equal(false);
+    expect(sent).to.deep.equal(["createStream", "grantPermissions", "revokePermissions", "setPermissions", "updateStreamMetadata", "deleteStream"]);
+  });
+
+  it("an action refuses too little gas and the old positional shape with typed errors, and writes nothing", async () => {
+    const stream = await owner.createStream(freshPath());
+    const block = await publicClient().getBlockNumber();
+    const starved = await rejection(grantPermissions(owner.context, { streamId: stream.id, assignments: [{ userId: bobId, permissions: [PUBLISH] }], gas: 21_000n }));
+    expect(starved.code, "the node refuses a call below the intrinsic gas").to.equal("RPC_ERROR");
+    const positional = await rejection(deleteStream(owner.context, stream.id as never));
+    expect(positional).to.be.instanceOf(InvalidStreamIdError);
+    expect(await publicClient().getBlockNumber()).to.equal(block);
+    expect(await stream.getPermissions()).to.deep.equal([{ userId: ownerId, permissions: ALL }]);
   });
 
   describe("errors", () => {

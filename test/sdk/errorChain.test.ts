@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { encodeErrorResult } from "viem";
+import { describeError as describeAppError } from "../../app/src/errors";
 import { describeError } from "../../cli/errors";
 import { ExitCode } from "../../cli/exitCodes";
 import { streamRegistryAbi } from "../../sdk/abi";
@@ -13,7 +14,7 @@ function buried(inner: unknown, depth: number): Error {
   return error;
 }
 
-describe("errorChain: one walk over causes for the SDK and the CLI", () => {
+describe("errorChain: one walk over causes for the SDK, the CLI and the dApp", () => {
   it("lists an error and its causes, outermost first, ending at a value that is not an object", () => {
     const root = new Error("root", { cause: "a string cause" });
     const top = new Error("top", { cause: root });
@@ -40,5 +41,13 @@ describe("errorChain: one walk over causes for the SDK and the CLI", () => {
     (a as { cause?: unknown }).cause = new Error("b", { cause: a });
     expect(toKeywayError(a)).to.be.instanceOf(RpcError);
     expect(describeError(a, "http://127.0.0.1:1")).to.deep.equal({ exitCode: ExitCode.FAILURE, message: "a" });
+  });
+
+  it("the dApp finds a wallet's refusal 12 links deep, and does not hang on a cycle", () => {
+    const refusal = Object.assign(new Error("User rejected the request."), { code: 4001 });
+    expect(describeAppError(buried(refusal, 11))).to.equal("You rejected the request in your wallet; nothing was sent.");
+    const a = new Error("a");
+    (a as { cause?: unknown }).cause = new Error("b", { cause: a });
+    expect(describeAppError(a)).to.equal("A.");
   });
 });

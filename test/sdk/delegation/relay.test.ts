@@ -74,7 +74,7 @@ describe("Sessions and access grants through a live relay", function () {
       walletSignatures++;
       return key.sign(request);
     } };
-    const session = await createSession(holder.context, { streamIds: [streamId], permissions: [StreamPermission.PUBLISH], expiresAt: inAnHour() }, { relayUrl: chain.url, holder: wallet, permissions: holder });
+    const session = await createSession(holder.context, { streamIds: [streamId], permissions: [StreamPermission.PUBLISH], expiresAt: inAnHour(), relayUrl: chain.url, holder: wallet });
     try {
       for (let i = 0; i < 25; i++) {
         const message = await session.publish(streamId, { i });
