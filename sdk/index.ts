@@ -180,6 +180,7 @@ export {
   accessGrantTypedData,
   checkAccessGrant,
   checkDelegation,
+  checkSessionDelegation,
   DELEGATION_TYPE,
   DELEGATION_TYPES,
   delegationTypedData,
