@@ -61,7 +61,8 @@ interface Server {
 async function startServer(kind: Kind, rpcUrl: string, registryAddress: string): Promise<Server> {
   const child = fork(path.join(__dirname, "relayServer.ts"), [kind, rpcUrl, registryAddress, String(POLLING_INTERVAL)], {
     cwd: ROOT,
-    execArgv: ["--expose-gc", "-r", "ts-node/register/transpile-only"],
+    // BENCH_RELAY_SERVER_EXECARGV: node flags for the servers only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    execArgv: ["--expose-gc", ...(process.env.BENCH_RELAY_SERVER_EXECARGV ?? "").split(" ").filter(Boolean), "-r", "ts-node/register/transpile-only"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const port = await new Promise<number>((resolve, reject) => {
