@@ -104,9 +104,12 @@ async function open(server: Server, onFrame: (data: Buffer) => void): Promise<We
 
 async function subscribe(server: Server, streamId: string, onFrame: (data: Buffer) => void): Promise<WebSocket> {
   let ready!: () => void;
-  const subscribed = new Promise<void>((resolve) => (ready = resolve));
+  let refused!: (error: Error) => void;
+  const subscribed = new Promise<void>((resolve, reject) => ((ready = resolve), (refused = reject)));
   const socket = await open(server, (data) => {
     if (data.length < 200 && /"subscribed"|^subscribed$/.test(data.toString())) ready();
+    // A refused subscribe (UNAVAILABLE when the node is slow to answer) fails the run instead of hanging it.
+    else if (data.length < 500 && /^\{"type":"error","id":1,/.test(data.toString())) refused(new Error(`subscribe refused: ${data.toString()}`));
     else onFrame(data);
   });
   socket.send(server.kind === "bare" ? "sub" : JSON.stringify({ type: "subscribe", id: 1, streamId, partition: 0 }));
