@@ -134,7 +134,12 @@ export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (con
   function write(connection: Connection, wire: Buffer): void {
     const { socket, stream } = connection;
     if (socket.readyState !== WebSocket.OPEN) return;
-    const waiting = stream.writableLength;
+    let waiting = stream.writableLength;
+    if (connection.corked && waiting + wire.length > maxBufferedBytes) {
+      // What this turn gathered is no backlog: it goes first, and only what the peer left unread counts.
+      uncork(connection);
+      waiting = stream.writableLength;
+    }
     // A frame larger than the limit still goes to a connection that has nothing waiting.
     if (waiting > 0 && waiting + wire.length > maxBufferedBytes) {
       onSlowConsumer(connection);
