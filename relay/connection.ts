@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { Address, Hex } from "viem";
 import WebSocket from "ws";
 import type { SignedAccessGrant, SignedDelegation } from "../sdk/delegation/types";
@@ -45,6 +46,10 @@ export interface Subscription {
  */
 export interface Connection {
   readonly socket: WebSocket;
+  /** The TCP socket under `socket`: frames are written to it pre-framed (see `createTransmitter`). */
+  readonly stream: Duplex;
+  /** Its writes are being gathered until the end of this turn of the event loop. */
+  corked: boolean;
   /** The Host the client connected to: the only SIWE domain accepted. */
   readonly host: string;
   /** The nonce the next `auth` must carry. */
@@ -60,9 +65,11 @@ export interface Connection {
   publishTail: Promise<void>;
 }
 
-export function createConnection(socket: WebSocket, host: string, nonce: string, publishRate: number): Connection {
+export function createConnection(socket: WebSocket, stream: Duplex, host: string, nonce: string, publishRate: number): Connection {
   return {
     socket,
+    stream,
+    corked: false,
     host,
     nonce,
     subscriptions: new Map(),
@@ -78,29 +85,91 @@ export function holderOf(connection: Connection): Address | undefined {
   return connection.session?.address;
 }
 
-const TEXT = { binary: false };
+/**
+ * `payload` as one WebSocket text frame on the wire (RFC 6455 §5.2: final, text, unmasked as
+ * server frames are, no compression, which the relay turns off): framed once, the same buffer
+ * is written to any number of connections. ws frames the same way, once per send; its
+ * `Sender.frame` would do, but it is not reachable through ws's ESM entry that the CLI bundles.
+ */
+export function wireFrame(payload: Buffer | string): Buffer {
+  const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN + opcode 1 (text)
+  if (length < 126) frame[1] = length;
+  else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  if (typeof payload === "string") frame.write(payload, headerLength);
+  else payload.copy(frame, headerLength);
+  return frame;
+}
+
+/** Gathered writes go out once this much waits on a connection, not only at the end of the turn. */
+const FLUSH_BYTES = 64 * 1024;
 
 /**
  * Sends frames to connections without letting a slow reader grow the relay's memory: data
  * that would take a connection's unsent bytes past `maxBufferedBytes` closes it with 1013
  * instead (`onSlowConsumer` drops its subscriptions first). ws then gives the close frame
  * 30 s to get through before it destroys the socket.
+ *
+ * Frames are written pre-framed (`wireFrame`) to the TCP socket: a message is framed once,
+ * not once per subscriber (the broadcast optimisation ws's authors suggest), and a connection's
+ * writes within one turn of the event loop are corked and leave in one system call when the
+ * turn ends: a burst of messages costs one write per subscriber, not one per message. ws
+ * itself writes only control frames (ping, close) to the same socket, in the same order.
  */
 export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (connection: Connection) => void) {
-  function transmit(connection: Connection, data: Buffer | string): void {
-    const { socket } = connection;
+  let corked: Connection[] = [];
+
+  function uncork(connection: Connection): void {
+    if (!connection.corked) return;
+    connection.corked = false;
+    connection.stream.uncork();
+  }
+
+  function flush(): void {
+    const gathered = corked;
+    corked = [];
+    for (const connection of gathered) uncork(connection);
+  }
+
+  function write(connection: Connection, wire: Buffer): void {
+    const { socket, stream } = connection;
     if (socket.readyState !== WebSocket.OPEN) return;
+    let waiting = stream.writableLength;
+    if (connection.corked && waiting + wire.length > maxBufferedBytes) {
+      // What this turn gathered is no backlog: it goes first, and only what the peer left unread counts.
+      uncork(connection);
+      waiting = stream.writableLength;
+    }
     // A frame larger than the limit still goes to a connection that has nothing waiting.
-    if (socket.bufferedAmount > 0 && socket.bufferedAmount + data.length > maxBufferedBytes) {
+    if (waiting > 0 && waiting + wire.length > maxBufferedBytes) {
       onSlowConsumer(connection);
       socket.close(CloseCode.SLOW_CONSUMER, "slow consumer");
       return;
     }
-    socket.send(data, TEXT);
+    if (!connection.corked) {
+      connection.corked = true;
+      stream.cork();
+      if (corked.push(connection) === 1) setImmediate(flush);
+    }
+    stream.write(wire);
+    if (stream.writableLength >= FLUSH_BYTES) uncork(connection);
   }
+
+  const transmit = (connection: Connection, frame: Buffer | string) => write(connection, wireFrame(frame));
   return {
+    /** Sends a frame already on the wire's form (`wireFrame`): what fan-out writes to every subscriber. */
+    write,
+    /** Sends one frame given as JSON text. */
     transmit,
-    /** Serialises and sends one frame (replies and pushes; messages go through `transmit` pre-serialised). */
+    /** Serialises and sends one frame (replies and pushes; messages go through `write`/`transmit` pre-serialised). */
     send: (connection: Connection, frame: ServerFrame) => transmit(connection, JSON.stringify(frame)),
   };
 }

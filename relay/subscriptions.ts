@@ -1,6 +1,5 @@
 import type { Hex } from "viem";
-import type { Subscription } from "./connection";
-import type { Transmitter } from "./connection";
+import { type Subscription, type Transmitter, wireFrame } from "./connection";
 import type { AcceptedMessage } from "./history";
 
 /** Live subscriptions by channel (for fan-out) and by stream key (for registry changes). */
@@ -14,7 +13,7 @@ export interface SubscriptionIndex {
   all(): Iterable<Subscription>;
 }
 
-export function createSubscriptionIndex({ transmit }: Pick<Transmitter, "transmit">): SubscriptionIndex {
+export function createSubscriptionIndex({ write }: Pick<Transmitter, "write">): SubscriptionIndex {
   const byChannel = new Map<string, Set<Subscription>>();
   const byStream = new Map<Hex, Set<Subscription>>();
 
@@ -41,9 +40,10 @@ export function createSubscriptionIndex({ transmit }: Pick<Transmitter, "transmi
     deliver(channel, entry) {
       const subscriptions = byChannel.get(channel);
       if (subscriptions === undefined) return;
+      let wire: Buffer | undefined; // framed once, for the first subscription that takes it
       for (const subscription of subscriptions) {
         if (subscription.held !== undefined) subscription.held.push(entry);
-        else transmit(subscription.connection, entry.frame);
+        else write(subscription.connection, (wire ??= wireFrame(entry.frame)));
       }
     },
     ofStream: (streamKey) => byStream.get(streamKey) ?? [],
