@@ -74,6 +74,11 @@ export function chainKeyOf(message: StreamMessage): string {
   return `${message.streamId}|${message.partition}|${message.publisher}|${message.msgChainId}`;
 }
 
+/** A message's chain, for the events that name it (made only when one is reported). */
+function chainOf({ streamId, partition, publisher, msgChainId }: StreamMessage): ChainKey {
+  return { streamId, partition, publisher, msgChainId };
+}
+
 const timestampAt = (state: ChainState, index: number) => state.base + state.positions[2 * index];
 const sequenceNumberAt = (state: ChainState, index: number) => state.positions[2 * index + 1];
 const refAt = (state: ChainState, index: number): MessageRef => ({ timestamp: timestampAt(state, index), sequenceNumber: sequenceNumberAt(state, index) });
@@ -154,13 +159,12 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
       return { kind };
     }
     setBounded(chains, key, state, maxChains); // most recently used
-    const chain = { streamId: message.streamId, partition: message.partition, publisher: message.publisher, msgChainId: message.msgChainId };
     const newestIndex = state.length - 1;
     const outcome: ChainOutcome = { kind };
     if (compareAt(state, newestIndex, timestamp, sequenceNumber) < 0) {
       const { prevTimestamp, prevSequenceNumber } = message;
       if (prevTimestamp !== 0 && compareAt(state, newestIndex, prevTimestamp, prevSequenceNumber) < 0) {
-        outcome.gap = { ...chain, from: refAt(state, newestIndex), to: { timestamp: prevTimestamp, sequenceNumber: prevSequenceNumber } };
+        outcome.gap = { ...chainOf(message), from: refAt(state, newestIndex), to: { timestamp: prevTimestamp, sequenceNumber: prevSequenceNumber } };
       }
       if (timestamp - state.base > MAX_SPAN_MS) {
         // Positions more than MAX_SPAN_MS behind the new newest one are stale from now on.
@@ -170,7 +174,7 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
       }
       insertAt(state, state.length, timestamp, sequenceNumber, capacity);
     } else {
-      outcome.outOfOrder = { ...chain, message: { timestamp, sequenceNumber }, newest: refAt(state, newestIndex) };
+      outcome.outOfOrder = { ...chainOf(message), message: { timestamp, sequenceNumber }, newest: refAt(state, newestIndex) };
       // classify keeps it within MAX_SPAN_MS of the newest position, so offsets still fit.
       if (timestamp < state.base) rebase(state, timestamp);
       insertAt(state, lowerBound(state, timestamp, sequenceNumber), timestamp, sequenceNumber, capacity);
