@@ -146,6 +146,15 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
   const chains = new Map<string, ChainState>();
   // Room for one position beyond the window: a message is inserted, then the oldest dropped.
   const capacity = windowSize + 1;
+  // The chain recorded last is already the most recently used: a stream of one busy chain
+  // (the common case) skips re-inserting it.
+  let newestKey: string | undefined;
+
+  function touch(key: string, state: ChainState): void {
+    if (key === newestKey) return;
+    setBounded(chains, key, state, maxChains);
+    newestKey = key;
+  }
 
   function record(key: string, message: StreamMessage): ChainOutcome {
     const { timestamp, sequenceNumber } = message;
@@ -155,10 +164,10 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
     if (state === undefined) {
       const positions = new Uint32Array(2 * Math.min(capacity, INITIAL_CAPACITY));
       positions[1] = sequenceNumber;
-      setBounded(chains, key, { positions, length: 1, base: timestamp, floorTimestamp: -1, floorSequenceNumber: 0 }, maxChains);
+      touch(key, { positions, length: 1, base: timestamp, floorTimestamp: -1, floorSequenceNumber: 0 });
       return { kind };
     }
-    setBounded(chains, key, state, maxChains); // most recently used
+    touch(key, state);
     const newestIndex = state.length - 1;
     const outcome: ChainOutcome = { kind };
     if (compareAt(state, newestIndex, timestamp, sequenceNumber) < 0) {
