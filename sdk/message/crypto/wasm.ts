@@ -42,7 +42,8 @@ function rotations(): number[] {
   return offsets;
 }
 
-const unsignedLeb = (value: number): number[] => {
+/** LEB128, as WebAssembly encodes sizes and indices (unsigned) and constants (signed). */
+function unsignedLeb(value: number): number[] {
   const bytes: number[] = [];
   do {
     let byte = value & 0x7f;
@@ -51,8 +52,22 @@ const unsignedLeb = (value: number): number[] => {
     bytes.push(byte);
   } while (value !== 0);
   return bytes;
-};
+}
 
+function signedLeb(value: number): number[] {
+  const bytes: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      bytes.push(byte);
+      return bytes;
+    }
+    bytes.push(byte | 0x80);
+  }
+}
+
+/** The WebAssembly opcodes and value types the module uses. */
 const op = {
   block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b, void: 0x40,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
@@ -62,8 +77,9 @@ const op = {
 };
 
 /**
- * The body of `absorb(input, blocks)`: zeroes the state, XORs each 136-byte block of padded
- * input into it followed by Keccak-f[1600], then stores the first 32 bytes at OUTPUT_AT.
+ * The body of `absorb(input, blocks)`: from the zero state (locals start at zero), XORs each
+ * 136-byte block of padded input into it followed by Keccak-f[1600], then stores the first
+ * 32 bytes at OUTPUT_AT.
  * Lanes live in locals (a: the state, b: after rho and pi, c: the column parities).
  */
 function absorbBody(): number[] {
@@ -153,19 +169,6 @@ function absorbBody(): number[] {
   code.push(op.end);
   const locals = [2, 1, op.i32, 25 + 25 + 5 + 1, op.i64]; // ROUND; a, b, c, D
   return [...unsignedLeb(locals.length + code.length), ...locals, ...code];
-}
-
-function signedLeb(value: number): number[] {
-  const bytes: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      bytes.push(byte);
-      return bytes;
-    }
-    bytes.push(byte | 0x80);
-  }
 }
 
 function section(id: number, content: number[]): number[] {
