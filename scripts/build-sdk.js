@@ -1,5 +1,5 @@
 // `npm run build:sdk`: the SDK in dist/ as CommonJS with types (tsc), and as ESM bundles with
-// dependencies left external: one for Node (where the native crypto addons load through
+// dependencies left external: one for Node (where the native secp256k1 addon loads through
 // `require`) and one for browsers (package.json's "browser" field swaps the native loader for
 // its @noble stand-in). The relay (`keyway/relay`, Node only) is bundled as ESM and CommonJS
 // with the SDK inside, its types under dist/types/.

@@ -74,6 +74,11 @@ export function chainKeyOf(message: StreamMessage): string {
   return `${message.streamId}|${message.partition}|${message.publisher}|${message.msgChainId}`;
 }
 
+/** A message's chain, for the events that name it (made only when one is reported). */
+function chainOf({ streamId, partition, publisher, msgChainId }: StreamMessage): ChainKey {
+  return { streamId, partition, publisher, msgChainId };
+}
+
 const timestampAt = (state: ChainState, index: number) => state.base + state.positions[2 * index];
 const sequenceNumberAt = (state: ChainState, index: number) => state.positions[2 * index + 1];
 const refAt = (state: ChainState, index: number): MessageRef => ({ timestamp: timestampAt(state, index), sequenceNumber: sequenceNumberAt(state, index) });
@@ -141,6 +146,15 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
   const chains = new Map<string, ChainState>();
   // Room for one position beyond the window: a message is inserted, then the oldest dropped.
   const capacity = windowSize + 1;
+  // The chain recorded last is already the most recently used: a stream of one busy chain
+  // (the common case) skips re-inserting it.
+  let newestKey: string | undefined;
+
+  function touch(key: string, state: ChainState): void {
+    if (key === newestKey) return;
+    setBounded(chains, key, state, maxChains);
+    newestKey = key;
+  }
 
   function record(key: string, message: StreamMessage): ChainOutcome {
     const { timestamp, sequenceNumber } = message;
@@ -150,17 +164,16 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
     if (state === undefined) {
       const positions = new Uint32Array(2 * Math.min(capacity, INITIAL_CAPACITY));
       positions[1] = sequenceNumber;
-      setBounded(chains, key, { positions, length: 1, base: timestamp, floorTimestamp: -1, floorSequenceNumber: 0 }, maxChains);
+      touch(key, { positions, length: 1, base: timestamp, floorTimestamp: -1, floorSequenceNumber: 0 });
       return { kind };
     }
-    setBounded(chains, key, state, maxChains); // most recently used
-    const chain = { streamId: message.streamId, partition: message.partition, publisher: message.publisher, msgChainId: message.msgChainId };
+    touch(key, state);
     const newestIndex = state.length - 1;
     const outcome: ChainOutcome = { kind };
     if (compareAt(state, newestIndex, timestamp, sequenceNumber) < 0) {
       const { prevTimestamp, prevSequenceNumber } = message;
       if (prevTimestamp !== 0 && compareAt(state, newestIndex, prevTimestamp, prevSequenceNumber) < 0) {
-        outcome.gap = { ...chain, from: refAt(state, newestIndex), to: { timestamp: prevTimestamp, sequenceNumber: prevSequenceNumber } };
+        outcome.gap = { ...chainOf(message), from: refAt(state, newestIndex), to: { timestamp: prevTimestamp, sequenceNumber: prevSequenceNumber } };
       }
       if (timestamp - state.base > MAX_SPAN_MS) {
         // Positions more than MAX_SPAN_MS behind the new newest one are stale from now on.
@@ -170,7 +183,7 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
       }
       insertAt(state, state.length, timestamp, sequenceNumber, capacity);
     } else {
-      outcome.outOfOrder = { ...chain, message: { timestamp, sequenceNumber }, newest: refAt(state, newestIndex) };
+      outcome.outOfOrder = { ...chainOf(message), message: { timestamp, sequenceNumber }, newest: refAt(state, newestIndex) };
       // classify keeps it within MAX_SPAN_MS of the newest position, so offsets still fit.
       if (timestamp < state.base) rebase(state, timestamp);
       insertAt(state, lowerBound(state, timestamp, sequenceNumber), timestamp, sequenceNumber, capacity);

@@ -39,18 +39,24 @@ interface CheckedSigning {
 /**
  * Signing without the checks, for callers that built a well-formed message whose publisher
  * is the signer (the Publisher). Takes `message` over: it is the object returned, with its
- * signature added (so the caller must pass a fresh one, not the user's).
+ * signature added (so the caller must pass a fresh one, not the user's). A signer that signs
+ * synchronously (a private key) gets its answer without a promise: no turn of the event loop.
  */
-export async function signCheckedMessage(
+export function signCheckedMessage(
   message: StreamMessage,
   { signer, domain, separator, content }: CheckedSigning,
-): Promise<SignedStreamMessage> {
+): SignedStreamMessage | Promise<SignedStreamMessage> {
   const pending = signer.sign({
     digest: hashWithSeparator(message, separator, content),
     typedData: () => streamMessageTypedData(message, domain),
   });
-  // A private key signs synchronously: no extra turn of the event loop for it.
   const signed = message as SignedStreamMessage;
-  signed.signature = typeof pending === "string" ? pending : await pending;
-  return signed;
+  if (typeof pending === "string") {
+    signed.signature = pending;
+    return signed;
+  }
+  return pending.then((signature) => {
+    signed.signature = signature;
+    return signed;
+  });
 }

@@ -1,5 +1,5 @@
 /** Where the hashing and curve arithmetic run: native addons on Node, pure JS elsewhere. */
-export type BackendName = "native" | "noble";
+export type BackendName = "native" | "wasm" | "noble";
 
 /** secp256k1 operations on 32-byte digests, in the shapes the native addon uses. */
 export interface CurveBackend {

@@ -1,11 +1,7 @@
-import type { CurveBackend, KeccakBackend } from "./backend";
+import type { CurveBackend } from "./backend";
 
-// Browser stand-in for native.ts (mapped by the "browser" field of package.json): no addons.
+// Browser stand-in for native.ts (mapped by the "browser" field of package.json): no addon.
 
 export function loadNativeCurve(): CurveBackend | undefined {
-  return undefined;
-}
-
-export function loadNativeKeccak(): KeccakBackend | undefined {
   return undefined;
 }

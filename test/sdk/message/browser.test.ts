@@ -24,17 +24,33 @@ async function browserBundle(): Promise<string> {
 describe("sdk/message in a browser bundle", () => {
   let api: typeof MessageApi;
 
-  before(async () => {
-    const code = await browserBundle();
-    expect(code).to.not.match(/secp256k1\/bindings|node-gyp-build|require\(["']node:/);
-    // A context with only what browsers have: no require, process or Buffer.
+  let code: string;
+
+  /** The bundle run in a context with only what browsers have: no require, process or Buffer. */
+  function load({ webAssembly }: { webAssembly: boolean }): typeof MessageApi {
     const context = vm.createContext({ TextEncoder, TextDecoder, crypto: globalThis.crypto, console });
+    // A page whose content security policy forbids WebAssembly compiles nothing.
+    if (!webAssembly) vm.runInContext("delete globalThis.WebAssembly;", context);
     vm.runInContext(`${code};globalThis.keywayMessage = keywayMessage;`, context);
-    api = context.keywayMessage as typeof MessageApi;
+    return context.keywayMessage as typeof MessageApi;
+  }
+
+  before(async () => {
+    code = await browserBundle();
+    expect(code).to.not.match(/secp256k1\/bindings|node-gyp-build|require\(["']node:/);
+    api = load({ webAssembly: true });
   });
 
-  it("runs on @noble and says so", () => {
-    expect(api.getCryptoBackend()).to.deep.equal({ curve: "noble", keccak: "noble" });
+  it("runs the curve on @noble and Keccak in WebAssembly, and says so", () => {
+    expect(api.getCryptoBackend()).to.deep.equal({ curve: "noble", keccak: "wasm" });
+  });
+
+  it("falls back to @noble's Keccak without WebAssembly, with the same signatures", async () => {
+    const plain = load({ webAssembly: false });
+    expect(plain.getCryptoBackend()).to.deep.equal({ curve: "noble", keccak: "noble" });
+    const signed = await plain.signStreamMessage(sampleMessage(), { signer: PUBLISHER_KEY, domain: DOMAIN });
+    expect(signed.signature).to.equal((await signSample()).signature);
+    expect(plain.verifyStreamMessage(signed, DOMAIN)).to.equal(true);
   });
 
   it("signs the same signature as Node's native path and verifies it", async () => {

@@ -41,11 +41,14 @@ export function signSample(overrides: Partial<StreamMessage> = {}, key: Hex = PU
   return signStreamMessage(sampleMessage(overrides), { signer: key, domain: DOMAIN });
 }
 
-/** Runs `suite` once per crypto backend: the native addons and pure JS (what browsers get). */
-export function forEachBackend(suite: (backend: "native" | "noble") => void): void {
-  for (const backend of ["native", "noble"] as const) {
-    describe(`with the ${backend} backend`, () => {
-      before(() => useCryptoBackend(backend === "native" ? "auto" : "noble"));
+/**
+ * Runs `suite` once per crypto backend choice: "auto" (the native curve addon, the WebAssembly
+ * Keccak) and pure JS (what a browser without WebAssembly gets).
+ */
+export function forEachBackend(suite: (backend: "auto" | "noble") => void): void {
+  for (const backend of ["auto", "noble"] as const) {
+    describe(`with the ${backend} backends`, () => {
+      before(() => useCryptoBackend(backend));
       after(() => useCryptoBackend("auto"));
       suite(backend);
     });

@@ -40,7 +40,7 @@ const messages: fc.Arbitrary<StreamMessage> = fc
 
 describe("sdk/message properties", () => {
   forEachBackend((backend) => {
-    const numRuns = backend === "native" ? 300 : 60;
+    const numRuns = backend === "auto" ? 300 : 60;
 
     it("random messages round-trip through JSON text and verify", async () => {
       await fc.assert(
