@@ -87,7 +87,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       await button(page, "Start session").click();
       const active = panel.getByRole("status").filter({ hasText: "Session active until" });
       await active.waitFor();
-      expect(await active.innerText()).to.match(/^Session active until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: Publish from this page go through a session key, with no wallet prompt\.$/);
+      expect(await active.innerText()).to.match(/^Session active until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(Publish\): this page signs with a session key, with no wallet prompt\.$/);
       expect(signatures).to.deep.equal(["eth_signTypedData_v4"]);
 
       const count = 12;
@@ -136,6 +136,23 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       await until(async () => received.some(({ content }) => content === "marker"), "the marker");
       expect(received.length - delivered).to.equal(accepted + 1);
       expect(received.filter(({ content }) => typeof content === "string" && content.startsWith("after the revocation"))).to.have.length(accepted);
+    });
+
+    it("with Subscribe, watches the stream through the session too, with no further signature; the subscription ends with the session", async function () {
+      const panel = sessionPanel(page);
+      await panel.getByRole("checkbox", { name: "Subscribe", exact: true }).check();
+      await button(page, "Start session").click();
+      await panel.getByRole("status").filter({ hasText: "(Publish, Subscribe)" }).waitFor();
+      const walletSignatures = signatures.length;
+      await button(page, "Subscribe").click();
+      await page.getByRole("status").filter({ hasText: "Subscribed through the session key" }).waitFor();
+      await owner.publish(streamId, "seen through the session");
+      await liveMessages(page).filter({ hasText: "seen through the session" }).waitFor();
+      expect(await liveMessages(page).count()).to.equal(1);
+      expect(signatures, "no wallet prompt to subscribe").to.have.length(walletSignatures);
+      await button(page, "End session").click();
+      await page.getByRole("alert").filter({ hasText: "The subscription ended with the session." }).waitFor();
+      await panel.getByRole("checkbox", { name: "Subscribe", exact: true }).uncheck();
     });
 
     it("says when the session expires", async function () {

@@ -79,6 +79,14 @@ export function LiveView({ session, streamId, relayUrl, sessionKey }: Props) {
     };
   }, [session, streamId]);
 
+  // A session key's subscription ends with it (closing the session ends its subscriptions silently).
+  useEffect(() => {
+    if (state.phase === "live" && state.via === "session" && sessionKey.state.phase !== "active") {
+      live.current = undefined;
+      setState({ phase: "ended", reason: "The subscription ended with the session." });
+    }
+  }, [sessionKey.state]);
+
   if (relayUrl === undefined) {
     return (
       <section class="panel live" aria-labelledby="live-heading">

@@ -25,8 +25,8 @@ export function SessionPanel({ sessionKey }: { sessionKey: SessionKey }) {
       {state.phase === "active" ? (
         <>
           <p role="status" class="held">
-            Session active until {formatTime(state.expiresAt)}: {state.permissions.map(permissionLabel).join(" and ")} from this page go through a session key, with
-            no wallet prompt.
+            Session active until {formatTime(state.expiresAt)} ({state.permissions.map(permissionLabel).join(", ")}): this page signs with a session key, with no
+            wallet prompt.
           </p>
           <button type="button" onClick={sessionKey.end}>
             End session
