@@ -1,16 +1,9 @@
 import { expect } from "chai";
 import os from "node:os";
-import path from "node:path";
 import type { Page } from "playwright-core";
 import { KeywayClient, StreamPermission } from "../../sdk";
 import { bundleSize, startAppStack, type AppStack } from "./harness";
-import { button, connect, textbox, until } from "./page";
-
-const SCREENSHOTS = process.env.KEYWAY_SCREENSHOTS === "1" ? path.resolve(__dirname, "..", "..", "docs", "images") : undefined;
-/** `npm test` does not rewrite docs/images; `KEYWAY_SCREENSHOTS=1` does. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (SCREENSHOTS !== undefined) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
+import { button, connect, screenshot, textbox, until } from "./page";
 
 const permissionsTable = (page: Page) => page.getByRole("table");
 /** The Permissions panel: the session and grant panels have Publish and Subscribe checkboxes too. */

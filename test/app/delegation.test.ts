@@ -3,7 +3,7 @@ import type { Page } from "playwright-core";
 import type { Address } from "viem";
 import { KeywayClient, parseAccessGrant, StreamPermission, SUBSCRIBE_BIT, verifyAccessGrant, type MessageMetadata, type Subscription } from "../../sdk";
 import { startAppStack, type AppStack } from "./harness";
-import { button, openStream, textbox, until } from "./page";
+import { button, openStream, screenshot, textbox, until } from "./page";
 
 const region = (page: Page, name: string) => page.getByRole("region", { name });
 const sessionPanel = (page: Page) => region(page, "Session key");
@@ -98,6 +98,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       expect(received.map(({ content }) => content)).to.deep.equal(Array.from({ length: count }, (_, n) => ({ n })));
       expect(received.map(({ metadata }) => metadata.publisherId)).to.deep.equal(Array(count).fill(address(0)));
       expect(signatures, "one wallet signature for the session, none per message").to.deep.equal(["eth_signTypedData_v4"]);
+      await screenshot(page, "session");
     });
 
     it("ends at the user's request: the next publish asks the wallet again", async function () {
@@ -199,6 +200,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       expect(verifyAccessGrant(grant, { chainId: 31337, verifyingContract: stack.deployment.registryAddress })).to.equal(true);
       // One line of JSON, as `keyway grant issue` prints it.
       expect(grantJson).to.equal(JSON.stringify(grant));
+      await screenshot(issuerPage, "grant-issued");
     });
 
     it("is not offered to an account without Grant", async function () {
@@ -247,6 +249,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       const texts = await liveMessages(page).allInnerTexts();
       expect(texts.map((text) => text.split("\n")[1])).to.deep.equal(['{"n":1}', '{"n":2}', '{"n":3}']);
       expect(texts.every((text) => text.startsWith("✓ verified") && text.includes("from 0xf39f…2266"))).to.equal(true);
+      await screenshot(page, "grant-subscribed");
     });
   });
 });

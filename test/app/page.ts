@@ -1,4 +1,11 @@
+import path from "node:path";
 import type { Page } from "playwright-core";
+
+const SCREENSHOTS = process.env.KEYWAY_SCREENSHOTS === "1" ? path.resolve(__dirname, "..", "..", "docs", "images") : undefined;
+/** `npm test` does not rewrite docs/images; `KEYWAY_SCREENSHOTS=1` does. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOTS !== undefined) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
 
 /** Polls `condition` until it holds; generous, because two cores are shared with many processes. */
 export async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
