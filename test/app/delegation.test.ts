@@ -234,6 +234,37 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       expect(await page.getByRole("status").filter({ hasText: /Signing in|Subscribed/ }).count()).to.equal(0);
     });
 
+    it("publishes with a pasted grant of Publish; a grant without Publish is refused before the wallet", async function () {
+      const received: MessageMetadata[] = [];
+      const watching = await owner.subscribe(streamId, (_, metadata) => {
+        received.push(metadata);
+      });
+      try {
+        const issuer = clientOf(1);
+        const expiresAt = new Date(Date.now() + 3_600_000);
+        const publishGrant = await issuer.issueAccessGrant({ streamId, grantee: address(3), permissions: [StreamPermission.PUBLISH], expiresAt });
+        const subscribeGrant = await issuer.issueAccessGrant({ streamId, grantee: address(3), permissions: [StreamPermission.SUBSCRIBE], expiresAt });
+        const signatures: string[] = [];
+        const page = await openApp(3, signatures);
+        await openStream(page, streamId);
+
+        await textbox(page, "Access grant (optional)").fill(JSON.stringify(subscribeGrant));
+        await textbox(page, "Message").fill("not allowed by this grant");
+        await button(page, "Publish").click();
+        const refused = page.getByRole("alert").filter({ hasText: "This access grant does not allow publish" });
+        await refused.waitFor();
+        expect(await refused.innerText()).to.equal("This access grant does not allow publish: clear it to publish as yourself.");
+        expect(signatures).to.deep.equal([]);
+
+        await textbox(page, "Access grant (optional)").fill(JSON.stringify(publishGrant));
+        expect(await publish(page, "with a grant")).to.match(/^Published message #\d+ at .* with the access grant\.$/);
+        await until(async () => received.length === 1, "the granted message");
+        expect(received[0].publisherId).to.equal(address(3));
+      } finally {
+        await watching.unsubscribe();
+      }
+    });
+
     it("lets a second account without Subscribe watch the stream live with it", async function () {
       const page = await openApp(2);
       await openStream(page, streamId);
