@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { InvalidArgumentError } from "../sdk";
+import { InvalidArgumentError, parseAccessGrant, type SignedAccessGrant } from "../sdk";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 export const DEFAULT_RELAY_URL = "ws://127.0.0.1:8546";
@@ -47,4 +48,30 @@ function parsePartition(text: string): number {
   const partition = Number(text);
   if (!/^\d+$/.test(text) || partition > 2 ** 32 - 1) throw new InvalidArgumentError(`--partition must be an integer from 0 to ${2 ** 32 - 1}, got ${text}`);
   return partition;
+}
+
+/** `--grant <file>`: an access grant as `keyway grant issue` prints it, read and checked strictly. */
+export function grantOption(use: string): Option {
+  return new Option("--grant <file>", `${use} with the access grant in <file> (the JSON printed by keyway grant issue)`).argParser(readGrantFile);
+}
+
+/** The access grant in a file; a missing, unreadable or malformed file is InvalidArgumentError (usage, exit 2). */
+export function readGrantFile(file: string): SignedAccessGrant {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InvalidArgumentError(`--grant: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError(`--grant: ${file} is not JSON (expected what keyway grant issue prints)`);
+  }
+  try {
+    return parseAccessGrant(json);
+  } catch (error) {
+    throw new InvalidArgumentError(`--grant: ${file} is not an access grant: ${(error as Error).message}`);
+  }
 }

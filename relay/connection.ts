@@ -1,14 +1,17 @@
 import type { Address, Hex } from "viem";
 import WebSocket from "ws";
+import type { SignedAccessGrant, SignedDelegation } from "../sdk/delegation/types";
 import type { AcceptedMessage } from "./history";
 import { CloseCode, type ServerFrame } from "./protocol";
 
 /** A SIWE sign-in that holds on a connection until `expiresAt`. */
 export interface Session {
-  /** Lowercase. */
+  /** Lowercase; with a delegation, the holder's. */
   address: Address;
-  /** Unix ms, null when the SIWE message set no expirationTime. */
+  /** Unix ms (the earlier of the SIWE expirationTime and the delegation's expiresAt), null when neither ends. */
   expiresAt: number | null;
+  /** A session key's sign-in: the connection acts as the holder only as far as this delegation allows. */
+  delegation?: SignedDelegation;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -21,8 +24,13 @@ export interface Subscription {
   channel: string;
   /** keccak256 of the stream id: what registry changes are reported by. */
   streamKey: Hex;
-  /** Unix seconds (chain clock) until which the Subscribe permission holds; re-checked from then on. */
+  /**
+   * Unix seconds (chain clock) until which what admitted it holds (the Subscribe permission,
+   * or the delegation or grant and its signer's right); re-checked from then on.
+   */
   expiresAt: number;
+  /** The access grant that admitted it: it is judged by the grant alone, for as long as it lasts. */
+  grant?: SignedAccessGrant;
   /**
    * While set, messages for the subscription wait here instead of being sent: during a `from`
    * replay (so that live ones follow it with no gap and no repeat) and while a registry change

@@ -1,5 +1,6 @@
 import type { Address } from "viem";
 import type { KeywayClient } from "../sdk/client";
+import type { AuthorityContext } from "../sdk/delegation/check";
 import type { MessageValidator } from "../sdk/message/validator";
 import type { Broker } from "./broker";
 import type { Connection, Subscription, Transmitter } from "./connection";
@@ -11,6 +12,8 @@ import type { SubscriptionIndex } from "./subscriptions";
 export interface RelayContext {
   client: KeywayClient;
   validator: MessageValidator;
+  /** Judges the delegations (auth) and grants (subscribe) connections present, each recovered once. */
+  authority: AuthorityContext;
   broker: Broker;
   index: SubscriptionIndex;
   limits: RelayLimits;

@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 import { assertRegistryDeployed } from "../sdk/context";
 import { KeywayClient } from "../sdk/client";
+import { createAuthorityContext } from "../sdk/delegation/check";
 import { createMessageValidator } from "../sdk/message/validator";
 import { type Broker, createLocalBroker } from "./broker";
 import { createTransmitter } from "./connection";
@@ -59,10 +60,12 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
     throw error;
   }
   const registryAddress = client.registryAddress;
-  const validator = createMessageValidator({ domain: { chainId, verifyingContract: registryAddress }, permissions: client });
+  const domain = { chainId, verifyingContract: registryAddress };
+  const validator = createMessageValidator({ domain, permissions: client });
+  const authority = createAuthorityContext(domain, client);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter);
-  const relay: RelayContext = { client, validator, broker, index, limits, chainId, registryAddress, ...transmitter };
+  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter };
   broker.onMessage((channel, entry) => index.deliver(channel, entry));
 
   const stopEnforcement = startEnforcement(relay);

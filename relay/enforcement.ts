@@ -1,16 +1,35 @@
-import { type Address, type Hex, zeroAddress } from "viem";
+import { type Hex, zeroAddress } from "viem";
 import { streamExists } from "../sdk/actions/streams";
+import { checkAccessGrant, checkDelegation } from "../sdk/delegation/check";
+import { InvalidAccessGrantError, InvalidDelegationError } from "../sdk/delegation/errors";
 import { FOREVER, StreamPermission } from "../sdk/permissions";
 import type { RegistryPoll } from "../sdk";
+import type { SignedAccessGrant } from "../sdk/delegation/types";
 import { type Connection, holderOf, type Session, type Subscription } from "./connection";
 import { endSubscription, isCurrent, type RelayContext } from "./context";
 import { UnsubscribeReason } from "./protocol";
 
+/** A delegation or grant that does not allow a subscription: the rule it broke is in `rule`. */
+export type AuthorityRefusal = InvalidDelegationError | InvalidAccessGrantError;
+
+export function isAuthorityRefusal(error: unknown): error is AuthorityRefusal {
+  return error instanceof InvalidDelegationError || error instanceof InvalidAccessGrantError;
+}
+
 /**
- * Until when (unix seconds, chain clock; 0 = not held) `holder`, or the public when there is
- * none, may subscribe to the stream: directly or through the public. The SDK's cache answers.
+ * Until when (unix seconds, chain clock; 0 = not held) the connection may subscribe to the
+ * stream. A `grant` decides alone (its grantee must be the signed-in address, its issuer hold
+ * Grant); else a session key's connection needs the stream and the Subscribe bit in its
+ * delegation and the holder's Subscribe; else the signed-in address, or the public when
+ * anonymous, needs Subscribe, directly or through the public. The SDK's cache answers. A
+ * delegation or grant that does not allow it rejects with its AuthorityRefusal.
  */
-export function subscribeExpiry(relay: RelayContext, holder: Address | undefined, streamId: string): Promise<number> {
+export async function subscribeExpiry(relay: RelayContext, connection: Connection, streamId: string, grant?: SignedAccessGrant): Promise<number> {
+  const holder = holderOf(connection);
+  const use = { streamId, permission: StreamPermission.SUBSCRIBE, at: Date.now() } as const;
+  if (grant !== undefined) return (await checkAccessGrant(relay.authority, grant, use, holder)).expiresAt / 1000;
+  const delegation = connection.session?.delegation;
+  if (delegation !== undefined) return (await checkDelegation(relay.authority, delegation, use, holder)).expiresAt / 1000;
   const who = holder === undefined ? { public: true as const } : { userId: holder };
   return relay.client.getPermissionExpiry({ streamId, ...who, permission: StreamPermission.SUBSCRIBE, allowPublic: true });
 }
@@ -18,8 +37,10 @@ export function subscribeExpiry(relay: RelayContext, holder: Address | undefined
 /** Why a subscription that no longer holds Subscribe ended, judged by what was seen. */
 type Cause = "registry" | "stream" | "clock" | "session";
 
-async function reasonFor(relay: RelayContext, subscription: Subscription, cause: Cause): Promise<UnsubscribeReason> {
-  if (cause === "session") return UnsubscribeReason.SESSION_EXPIRED;
+async function reasonFor(relay: RelayContext, subscription: Subscription, cause: Cause, refusal?: AuthorityRefusal): Promise<UnsubscribeReason> {
+  if (cause === "session" || refusal?.rule === "grantee") return UnsubscribeReason.SESSION_EXPIRED;
+  // A grant's end is the permission's; a delegation's, the session's.
+  if (refusal?.rule === "expired") return refusal instanceof InvalidAccessGrantError ? UnsubscribeReason.PERMISSION_EXPIRED : UnsubscribeReason.SESSION_EXPIRED;
   if (cause === "stream" && !(await streamExists(relay.client.context, subscription.streamId))) return UnsubscribeReason.STREAM_DELETED;
   if (subscription.expiresAt <= relay.client.chainNowSeconds()) return UnsubscribeReason.PERMISSION_EXPIRED;
   return UnsubscribeReason.PERMISSION_REVOKED;
@@ -37,10 +58,15 @@ async function recheck(relay: RelayContext, subscriptions: Map<Subscription, Cau
       const holdsOwn = subscription.held === undefined;
       if (holdsOwn) subscription.held = [];
       try {
-        const expiresAt = await subscribeExpiry(relay, holderOf(subscription.connection), subscription.streamId);
+        let refusal: AuthorityRefusal | undefined;
+        const expiresAt = await subscribeExpiry(relay, subscription.connection, subscription.streamId, subscription.grant).catch((error: unknown) => {
+          if (!isAuthorityRefusal(error)) throw error;
+          refusal = error;
+          return 0;
+        });
         if (!isCurrent(subscription)) return;
         if (expiresAt > 0) subscription.expiresAt = expiresAt;
-        else endSubscription(relay, subscription, await reasonFor(relay, subscription, cause));
+        else endSubscription(relay, subscription, await reasonFor(relay, subscription, cause, refusal));
       } catch {
         // kept: decided again at the next change or poll
       } finally {
@@ -65,20 +91,31 @@ export function positionKey(message: { publisher: string; msgChainId: string; ti
   return `${message.publisher}|${message.msgChainId}|${message.timestamp}|${message.sequenceNumber}`;
 }
 
-/** Subscriptions touched by one poll: changes of their stream or holder, expiries passed on the chain clock. */
+/** Whose entry on the stream the subscription's right is: its grant's issuer, else the connection's address (a session's holder), else the public. */
+function rightHolderOf(subscription: Subscription): string {
+  return subscription.grant?.issuer ?? holderOf(subscription.connection) ?? zeroAddress;
+}
+
+/** Whether the subscription's end is due: its right's expiry on the chain clock, or its grant's `expiresAt` (unix seconds, by this relay's clock). */
+function isDue(subscription: Subscription, chainNowSeconds: number, nowMs: number): boolean {
+  if (subscription.grant !== undefined && subscription.grant.expiresAt * 1000 <= nowMs) return true;
+  return subscription.expiresAt !== FOREVER && subscription.expiresAt <= chainNowSeconds;
+}
+
+/** Subscriptions touched by one poll: changes of their stream or right holder, ends due by the clocks. */
 function affectedBy(relay: RelayContext, poll: RegistryPoll): Map<Subscription, Cause> {
   const affected = new Map<Subscription, Cause>();
   const nowSeconds = relay.client.chainNowSeconds();
+  const nowMs = Date.now();
   if (poll.reorg) for (const subscription of relay.index.all()) affected.set(subscription, "stream");
   for (const { streamKey, holder } of poll.changes) {
     for (const subscription of relay.index.ofStream(streamKey as Hex)) {
-      const subscriber = holderOf(subscription.connection) ?? zeroAddress;
       if (holder === null) affected.set(subscription, "stream");
-      else if (holder.toLowerCase() === subscriber || holder === zeroAddress) affected.set(subscription, affected.get(subscription) ?? "registry");
+      else if (holder.toLowerCase() === rightHolderOf(subscription) || holder === zeroAddress) affected.set(subscription, affected.get(subscription) ?? "registry");
     }
   }
   for (const subscription of relay.index.all()) {
-    if (subscription.expiresAt !== FOREVER && subscription.expiresAt <= nowSeconds && !affected.has(subscription)) affected.set(subscription, "clock");
+    if (!affected.has(subscription) && isDue(subscription, nowSeconds, nowMs)) affected.set(subscription, "clock");
   }
   return affected;
 }
@@ -97,8 +134,8 @@ export function startEnforcement(relay: RelayContext): () => void {
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
- * Signs a connection in (or, with no session, out). When the address changes, or when the
- * session's expirationTime passes, the connection's subscriptions are checked for the new
+ * Signs a connection in (or, with no session, out). When the address or the delegation
+ * changes, or when the session's expiry passes, the connection's subscriptions are checked for the new
  * holder (the public, once expired), and those it may not have end with SESSION_EXPIRED.
  */
 export function setSession(relay: RelayContext, connection: Connection, session: Session | undefined): void {
@@ -106,7 +143,8 @@ export function setSession(relay: RelayContext, connection: Connection, session:
   if (previous?.timer !== undefined) clearTimeout(previous.timer);
   connection.session = session;
   if (session?.expiresAt != null) armExpiry(relay, connection, session);
-  if (previous?.address !== session?.address && connection.subscriptions.size > 0) {
+  const changed = previous?.address !== session?.address || previous?.delegation !== session?.delegation;
+  if (changed && connection.subscriptions.size > 0) {
     void recheck(relay, new Map([...connection.subscriptions.values()].map((subscription) => [subscription, "session" as const])));
   }
 }

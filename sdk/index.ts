@@ -144,6 +144,7 @@ export {
   accessGrantTypedData,
   checkAccessGrant,
   checkDelegation,
+  checkSessionDelegation,
   DELEGATION_TYPE,
   DELEGATION_TYPES,
   delegationTypedData,

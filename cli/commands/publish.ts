@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { normalizeStreamId } from "../../sdk";
+import { normalizeStreamId, type SignedAccessGrant } from "../../sdk";
 import { withClient } from "../client";
 import { inputLines } from "../lines";
 import { DEFAULT_SIGN_MAX_LINE_BYTES } from "./message";
-import { globalOptions, partitionOption, relayUrlOption } from "../options";
+import { globalOptions, grantOption, partitionOption, relayUrlOption } from "../options";
 import { print } from "../output";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -29,15 +29,16 @@ export function registerPublishCommand(program: Command): void {
     .command("publish <id>")
     .description("publish each line of stdin as one signed message through the relay (its exact bytes; JSON lines as application/json)")
     .addOption(partitionOption())
+    .addOption(grantOption("publish"))
     .addOption(relayUrlOption())
-    .action((id: string, flags: { partition: number; relayUrl: string }, command: Command) => {
+    .action((id: string, flags: { partition: number; grant?: SignedAccessGrant; relayUrl: string }, command: Command) => {
       const streamId = normalizeStreamId(id);
       return withClient(
         globalOptions(command),
         async (client, options) => {
           // One at a time: a rejected line stops the command before the next is sent.
           for await (const { bytes } of inputLines(DEFAULT_SIGN_MAX_LINE_BYTES)) {
-            const message = await client.publish(streamId, bytes, { partition: flags.partition, contentType: contentTypeOf(bytes) });
+            const message = await client.publish(streamId, bytes, { partition: flags.partition, contentType: contentTypeOf(bytes), grant: flags.grant });
             print(options, message, () => `published  ${new Date(message.timestamp).toISOString()} #${message.sequenceNumber}  ${message.contentType}`);
           }
         },

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { bytesToHex } from "viem";
-import { InvalidArgumentError, type MessageMetadata, type MessageRef, normalizeStreamId } from "../../sdk";
+import { InvalidArgumentError, type MessageMetadata, type MessageRef, normalizeStreamId, type SignedAccessGrant } from "../../sdk";
 import { withClient } from "../client";
 import { CliError } from "../errors";
 import { ExitCode } from "../exitCodes";
-import { globalOptions, partitionOption, relayUrlOption } from "../options";
+import { globalOptions, grantOption, partitionOption, relayUrlOption } from "../options";
 import { printJsonLine } from "../output";
 
 /** `--from`: `<unix ms>[/<sequenceNumber>]` or an ISO 8601 date-time. */
@@ -42,14 +42,15 @@ export function registerSubscribeCommand(program: Command): void {
     .description("print each verified message of the stream as one JSON line until the relay ends the subscription (exit 12) or Ctrl-C")
     .addOption(partitionOption())
     .option("--from <position>", "first replay what the relay holds after <unix ms>[/<sequenceNumber>] or an ISO date-time", parseFrom)
+    .addOption(grantOption("subscribe"))
     .addOption(relayUrlOption())
-    .action((id: string, flags: { partition: number; from?: MessageRef; relayUrl: string }, command: Command) => {
+    .action((id: string, flags: { partition: number; from?: MessageRef; grant?: SignedAccessGrant; relayUrl: string }, command: Command) => {
       const streamId = normalizeStreamId(id);
       return withClient(
         globalOptions(command),
         async (client) => {
           const subscription = await client.subscribe(
-            { streamId, partition: flags.partition, ...(flags.from && { resend: { from: flags.from } }) },
+            { streamId, partition: flags.partition, ...(flags.from && { resend: { from: flags.from } }), ...(flags.grant && { grant: flags.grant }) },
             (content, metadata) => printJsonLine(messageLine(content, metadata)),
           );
           // A message this subscriber refuses is skipped with a line on stderr; the stream goes on.

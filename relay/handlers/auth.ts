@@ -1,6 +1,9 @@
 import type { Address, Hex } from "viem";
 import { generateSiweNonce, parseSiweMessage, verifySiweMessage, type VerifySiweMessageParameters } from "viem/siwe";
-import type { Connection } from "../connection";
+import { checkSessionDelegation } from "../../sdk/delegation/check";
+import { InvalidDelegationError } from "../../sdk/delegation/errors";
+import type { SignedDelegation } from "../../sdk/delegation/types";
+import type { Connection, Session } from "../connection";
 import { markActive, RequestError, type RelayContext } from "../context";
 import { setSession } from "../enforcement";
 import { type Fields, readString } from "../fields";
@@ -24,10 +27,30 @@ function problemWith(relay: RelayContext, connection: Connection, siwe: ReturnTy
 }
 
 /**
+ * The session a SIWE sign-in by `signer` opens: as the signer, or, with a delegation, as its
+ * holder (the delegation's rules: checkSessionDelegation) until the earlier expiry.
+ */
+async function sessionOf(relay: RelayContext, signer: Address, siweExpiresAt: number | null, delegation: unknown, nowMs: number): Promise<Session> {
+  if (delegation === undefined) return { address: signer, expiresAt: siweExpiresAt };
+  let holder: Address;
+  let struct: SignedDelegation;
+  try {
+    ({ signer: holder, struct } = await checkSessionDelegation(relay.authority, delegation, { delegate: signer, at: nowMs }));
+  } catch (error) {
+    if (error instanceof InvalidDelegationError) refuse(`invalid delegation (${error.rule}): ${error.problem}`);
+    throw error;
+  }
+  const expiresAt = Math.min(siweExpiresAt ?? Infinity, struct.expiresAt * 1000);
+  return { address: holder, expiresAt, delegation: struct };
+}
+
+/**
  * `auth`: Sign-In with Ethereum. The message must name this relay's host, chain and the
  * connection's current nonce, be within its validity times, and be signed by its address
  * (an account's key, or a contract wallet through ERC-1271/6492). Success spends the nonce
- * and hands out a new one for a later re-auth; a failure leaves the nonce usable.
+ * and hands out a new one for a later re-auth; a failure leaves the nonce usable. With a
+ * `delegation`, the SIWE message is the session key's and the connection acts as the holder,
+ * limited to the delegation's streams and permissions, until the earlier of the two expiries.
  *
  * @example
  * // -> {"type":"auth","id":1,"message":"127.0.0.1:8546 wants you to sign in ...","signature":"0x..."}
@@ -45,12 +68,13 @@ export async function handleAuth(relay: RelayContext, connection: Connection, id
   const parameters = { message, signature: signature as Hex, domain: connection.host, nonce: connection.nonce, time: now, mode: "eoa" };
   const valid = await verifySiweMessage(relay.client.context.publicClient, parameters as VerifySiweMessageParameters).catch(() => false);
   if (!valid) refuse(`the signature is not ${siwe.address}'s over this message`);
+  const signer = siwe.address!.toLowerCase() as Address;
+  const session = await sessionOf(relay, signer, siwe.expirationTime?.getTime() ?? null, fields.delegation, now.getTime());
   if (siwe.nonce !== connection.nonce) refuse("nonce was used meanwhile by another auth on this connection");
 
   connection.nonce = generateSiweNonce();
-  const address = siwe.address!.toLowerCase() as Address;
-  const expiresAt = siwe.expirationTime?.getTime() ?? null;
-  setSession(relay, connection, { address, expiresAt });
+  setSession(relay, connection, session);
   markActive(connection);
+  const { address, expiresAt } = session;
   relay.send(connection, { type: "authenticated", id, address, expiresAt, nonce: connection.nonce });
 }

@@ -1,15 +1,36 @@
 import { streamExists } from "../../sdk/actions/streams";
 import { streamKeyOf } from "../../sdk";
 import { channelOf } from "../broker";
+import type { SignedAccessGrant } from "../../sdk/delegation/types";
 import { type Connection, holderOf, type Subscription } from "../connection";
 import { isCurrent, markActive, RequestError, type RelayContext } from "../context";
-import { positionKey, release, subscribeExpiry } from "../enforcement";
+import { type AuthorityRefusal, isAuthorityRefusal, positionKey, release, subscribeExpiry } from "../enforcement";
 import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type RequestId } from "../protocol";
 
+/** The `grant` field, parsed strictly (once per distinct grant); UNAUTHORIZED when malformed. */
+function readGrant(relay: RelayContext, fields: Fields): SignedAccessGrant | undefined {
+  if (fields.grant === undefined) return undefined;
+  try {
+    return relay.authority.memo.accessGrant(fields.grant).struct;
+  } catch (error) {
+    throw isAuthorityRefusal(error) ? new RequestError(ErrorCode.UNAUTHORIZED, error.message) : error;
+  }
+}
+
+/** The refusal of a subscribe the connection may not make: STREAM_NOT_FOUND, else UNAUTHORIZED saying why. */
+async function refusal(relay: RelayContext, connection: Connection, streamId: string, broken: AuthorityRefusal | undefined): Promise<RequestError> {
+  if (!(await streamExists(relay.client.context, streamId))) return new RequestError(ErrorCode.STREAM_NOT_FOUND, `stream not found: ${streamId}`);
+  if (broken !== undefined) return new RequestError(ErrorCode.UNAUTHORIZED, broken.message);
+  const who = holderOf(connection) ?? "the public (sign in with auth to subscribe as yourself)";
+  return new RequestError(ErrorCode.UNAUTHORIZED, `${who} may not subscribe to ${streamId}`);
+}
+
 /**
  * `subscribe`: admitted while the connection's address (or the public, for an anonymous
- * connection) holds Subscribe on the stream, directly or publicly. `subscribed` is sent once
+ * connection) holds Subscribe on the stream, directly or publicly; a session key's connection
+ * only on the streams its delegation lists with the Subscribe bit, while the holder holds
+ * Subscribe; a subscribe with a `grant` by the grant alone (see subscribeExpiry). `subscribed` is sent once
  * the subscription is live; with `from`, the kept messages after that position follow it,
  * then live ones, with none missing and none twice at the seam.
  *
@@ -21,6 +42,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   const streamId = readStreamId(fields);
   const partition = readPartition(fields);
   const from = readFrom(fields);
+  const grant = readGrant(relay, fields);
   const channel = channelOf(streamId, partition);
   if (connection.subscriptions.has(channel)) {
     throw new RequestError(ErrorCode.ALREADY_SUBSCRIBED, `already subscribed to ${streamId} partition ${partition}`);
@@ -29,11 +51,16 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
     throw new RequestError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${relay.limits.subscribeLimit} subscriptions per connection`);
   }
   // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
-  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, held: [] };
+  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [] };
   connection.subscriptions.set(channel, subscription);
   let expiresAt: number;
+  let broken: AuthorityRefusal | undefined;
   try {
-    expiresAt = await subscribeExpiry(relay, holderOf(connection), streamId);
+    expiresAt = await subscribeExpiry(relay, connection, streamId, grant).catch((error: unknown) => {
+      if (!isAuthorityRefusal(error)) throw error;
+      broken = error;
+      return 0;
+    });
   } catch (error) {
     if (isCurrent(subscription)) connection.subscriptions.delete(channel);
     throw error;
@@ -41,9 +68,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   if (!isCurrent(subscription)) return; // the connection closed, or unsubscribed, meanwhile
   if (expiresAt === 0) {
     connection.subscriptions.delete(channel);
-    if (!(await streamExists(relay.client.context, streamId))) throw new RequestError(ErrorCode.STREAM_NOT_FOUND, `stream not found: ${streamId}`);
-    const who = holderOf(connection) ?? "the public (sign in with auth to subscribe as yourself)";
-    throw new RequestError(ErrorCode.UNAUTHORIZED, `${who} may not subscribe to ${streamId}`);
+    throw await refusal(relay, connection, streamId, broken);
   }
   subscription.expiresAt = expiresAt;
   relay.index.add(subscription);

@@ -4,7 +4,7 @@ import type { MessageDomain } from "../message/types";
 import type { PermissionSource } from "../message/validator";
 import { StreamPermission } from "../permissions";
 import { InvalidAccessGrantError, InvalidDelegationError, type AuthorityRule } from "./errors";
-import { permissionBit } from "./permissionBits";
+import { fromPermissionBits, permissionBit } from "./permissionBits";
 import type { SignedAccessGrant, SignedDelegation } from "./types";
 import { createAuthorityMemo, type AuthorityMemo } from "./verify";
 
@@ -139,4 +139,45 @@ export function checkAccessGrant(
     signer: struct.issuer,
     expiresAt: Math.min(struct.expiresAt * 1000, right),
   }));
+}
+
+/** The sign-in a session key makes with its holder's delegation. */
+export interface SessionUse {
+  /** The address that signed the sign-in (SIWE): must be the delegation's delegate. */
+  delegate: Address;
+  /** Unix ms: must be before `expiresAt`. */
+  at: number;
+}
+
+/**
+ * Whether `delegation` (parsed JSON, checked strictly) lets `use.delegate` sign in as its
+ * holder at `use.at`: the delegate is the signer of the sign-in, `use.at` is before
+ * `expiresAt`, and the delegation is signed for this chain and registry by a holder who holds
+ * at least one of the rights it delegates on one of its streams now. That last rule is what
+ * tells a delegation signed for another chain or registry (whose signature recovers an
+ * unrelated address) from a genuine one: a sign-in names no holder to compare with. Each
+ * stream and permission is judged by checkDelegation; the verdict is the first that holds.
+ * Throws (or rejects with) InvalidDelegationError with the broken rule (`grantee` when the
+ * sign-in is not the delegate's).
+ *
+ * @example
+ * const { signer: holder, struct } = await checkSessionDelegation(context, frame.delegation, { delegate: siweAddress, at: Date.now() });
+ */
+export async function checkSessionDelegation(context: AuthorityContext, delegation: unknown, use: SessionUse): Promise<AuthorityVerdict<SignedDelegation>> {
+  const { struct, signer } = context.memo.delegation(delegation);
+  if (struct.delegate !== use.delegate.toLowerCase()) delegationFail("grantee", `it delegates to ${struct.delegate}, not to ${use.delegate.toLowerCase()} who signed in`);
+  for (const streamId of struct.streamIds) {
+    for (const permission of fromPermissionBits(struct.permissions) as AuthorityUse["permission"][]) {
+      try {
+        return await checkDelegation(context, struct, { streamId, permission, at: use.at });
+      } catch (error) {
+        // Only the signer's right differs from one stream and permission to the next.
+        if (!(error instanceof InvalidDelegationError && error.rule === "revoked")) throw error;
+      }
+    }
+  }
+  return delegationFail(
+    "revoked",
+    `its signer ${signer} holds none of the rights it delegates: it is not signed for chain ${context.domain.chainId} and registry ${context.domain.verifyingContract}, or its holder lost them`,
+  );
 }

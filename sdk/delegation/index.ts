@@ -17,9 +17,11 @@ export { createAuthorityMemo, recoverAccessGrantSigner, recoverDelegationSigner,
 export {
   checkAccessGrant,
   checkDelegation,
+  checkSessionDelegation,
   createAuthorityContext,
   type AuthorityContext,
   type AuthorityUse,
   type AuthorityVerdict,
+  type SessionUse,
 } from "./check";
 export { checkAuthorizedMessage, splitCarriedAuthority, type AuthorizedStreamMessage, type CarriedAuthority } from "./message";

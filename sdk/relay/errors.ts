@@ -26,7 +26,11 @@ export function relayErrorOf(frame: ErrorFields, request?: RequestFrame): Keyway
   const code = typeof frame.code === "string" ? frame.code : "RELAY_ERROR";
   const message = typeof frame.message === "string" ? frame.message : code;
   const streamId = request !== undefined && "streamId" in request ? request.streamId : undefined;
-  if (code === "UNAUTHORIZED" && streamId !== undefined) return new UnauthorizedError(streamId, "this connection's account", "subscribe");
+  if (code === "UNAUTHORIZED" && streamId !== undefined) {
+    // The relay's words (which rule a delegation or grant broke) travel as the cause.
+    const who = request?.type === "subscribe" && request.grant !== undefined ? "the access grant" : "this connection's account";
+    return new UnauthorizedError(streamId, who, "subscribe", { cause: new Error(`Relay: ${message}`) });
+  }
   if (code === "STREAM_NOT_FOUND" && streamId !== undefined) return new StreamNotFoundError(streamId);
   if (code === "MESSAGE_REJECTED") {
     const reason = typeof frame.reason === "string" ? frame.reason : "unknown";

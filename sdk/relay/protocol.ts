@@ -1,10 +1,65 @@
-import type { SignedDelegation } from "../delegation/types";
-import type { MessageRef } from "../message/types";
+import type { SignedAccessGrant, SignedDelegation } from "../delegation/types";
+import type { MessageRef, SignedStreamMessage } from "../message/types";
 
-// Relay protocol v1 as the client speaks it (../shared/notes/relay.md, docs/relay.md): JSON
-// text frames, one object each, the kind in `type`; a request's `id` is echoed by its reply.
-
+/**
+ * Protocol v1 of the Keyway relay, declared once for both ends: the relay (relay/) and the
+ * SDK's client side (sdk/relay/) import these frames, codes and reasons. JSON text frames,
+ * one object each, the kind in `type`; a request's `id` is echoed by its reply. docs/relay.md
+ * mirrors this file; outside clients rely on the names, so they change only with the version.
+ */
 export const PROTOCOL_VERSION = 1;
+
+/** A request's id, echoed by its reply; `null` in the reply to a frame whose id could not be read. */
+export type RequestId = number | string | null;
+
+/** A position in a publisher's chain: `from` replays what came strictly after it. */
+export type Position = MessageRef;
+
+// Client -> relay. The SDK's connection adds the `id` of each request it sends.
+
+export interface AuthRequest {
+  type: "auth";
+  id?: RequestId;
+  /** EIP-4361 text: domain = the relay's Host, chainId = the relay's chain, nonce = the current nonce. */
+  message: string;
+  signature: string;
+  /**
+   * A session key signs in as its holder: the SIWE message is the delegate's, this is the
+   * holder's delegation to it (docs/delegation.md). The connection then acts as the holder,
+   * for the delegation's streams and permissions, until the earlier of the two expiries.
+   */
+  delegation?: SignedDelegation;
+}
+
+export interface SubscribeRequest {
+  type: "subscribe";
+  id?: RequestId;
+  streamId: string;
+  /** Default 0. */
+  partition?: number;
+  /** Replay what the relay holds strictly after this position, then go live. */
+  from?: Position;
+  /** An access grant to the connection's signed-in address: the subscribe is judged by it alone. */
+  grant?: SignedAccessGrant;
+}
+
+export interface UnsubscribeRequest {
+  type: "unsubscribe";
+  id?: RequestId;
+  streamId: string;
+  partition?: number;
+}
+
+export interface PublishRequest {
+  type: "publish";
+  id?: RequestId;
+  /** A signed StreamMessage, as JSON (`toJSON` of the SDK), with its `delegation` or `grant` when it carries one. */
+  message: unknown;
+}
+
+export type RequestFrame = AuthRequest | SubscribeRequest | UnsubscribeRequest | PublishRequest;
+
+// Relay -> client
 
 /** The server's first frame on every connection. */
 export interface HelloFrame {
@@ -12,99 +67,127 @@ export interface HelloFrame {
   protocol: number;
   chainId: number;
   registry: string;
-  /** Single-use SIWE nonce for `auth`. */
+  /** Single-use SIWE nonce for this connection's next `auth`. */
   nonce: string;
 }
 
-export interface AuthRequest {
-  type: "auth";
-  message: string;
-  signature: string;
-  /** A session key signs in as its holder with the holder's delegation (docs/delegation.md). */
-  delegation?: SignedDelegation;
-}
-
-export interface SubscribeRequest {
-  type: "subscribe";
-  streamId: string;
-  partition: number;
-  /** Replay what the relay holds strictly after this position, then go live. */
-  from?: MessageRef;
-}
-
-export interface UnsubscribeRequest {
-  type: "unsubscribe";
-  streamId: string;
-  partition: number;
-}
-
-export interface PublishRequest {
-  type: "publish";
-  message: unknown;
-}
-
-export type RequestFrame = AuthRequest | SubscribeRequest | UnsubscribeRequest | PublishRequest;
-
-export interface AuthenticatedReply {
+export interface AuthenticatedFrame {
   type: "authenticated";
-  id: number;
+  id: RequestId;
+  /** Lowercase; with a delegation, the holder's. */
   address: string;
+  /** Unix ms when the sign-in ends (the earlier of the SIWE expirationTime and the delegation's expiresAt), null when never. */
   expiresAt: number | null;
-  nonce?: string;
+  /** A fresh single-use nonce for a later re-auth on this connection. */
+  nonce: string;
 }
 
-export interface SubscribedReply {
+export interface SubscribedFrame {
   type: "subscribed";
-  id: number;
+  id: RequestId;
   streamId: string;
   partition: number;
 }
 
-export interface PublishedReply {
+export interface PublishedFrame {
   type: "published";
-  id: number;
+  id: RequestId;
 }
 
-/** The reply to `unsubscribe` (with `id`), or a push when the relay ends a subscription (without). */
+/** The reply to `unsubscribe` (reason REQUESTED, with its id) or a push when the relay ends a subscription (without). */
 export interface UnsubscribedFrame {
   type: "unsubscribed";
-  id?: number;
+  id?: RequestId;
   streamId: string;
   partition: number;
-  reason: string;
+  reason: UnsubscribeReason;
+}
+
+export interface MessageFrame {
+  type: "message";
+  streamId: string;
+  partition: number;
+  message: SignedStreamMessage;
 }
 
 export interface ErrorFrame {
   type: "error";
-  id?: number | string | null;
-  code: string;
-  message?: string;
-  /** The validator's reason, with code MESSAGE_REJECTED. */
+  id: RequestId;
+  code: ErrorCode;
+  message: string;
+  /** With MESSAGE_REJECTED: the validator's reason (`duplicate`, `invalid-signature`, `no-permission`...). */
   reason?: string;
 }
 
-export interface MessagePush {
-  type: "message";
-  streamId: string;
-  partition: number;
-  message: unknown;
-}
+export type ServerFrame = HelloFrame | AuthenticatedFrame | SubscribedFrame | PublishedFrame | UnsubscribedFrame | MessageFrame | ErrorFrame;
 
 /** The reply each request type gets when it succeeds. */
 export interface ReplyOf {
-  auth: AuthenticatedReply;
-  subscribe: SubscribedReply;
+  auth: AuthenticatedFrame;
+  subscribe: SubscribedFrame;
   unsubscribe: UnsubscribedFrame;
-  publish: PublishedReply;
+  publish: PublishedFrame;
 }
 
-/** Why the relay ended a subscription (the `reason` of an `unsubscribed` push). */
-export type RelayUnsubscribeReason = "PERMISSION_REVOKED" | "PERMISSION_EXPIRED" | "STREAM_DELETED" | "SESSION_EXPIRED";
+/** Why a subscription ended. */
+export const UnsubscribeReason = {
+  /** The client asked (`unsubscribe`). */
+  REQUESTED: "REQUESTED",
+  /** The right the subscription rested on was revoked on chain: the subscriber's Subscribe (direct or public), its session's holder's, or its grant issuer's Grant. */
+  PERMISSION_REVOKED: "PERMISSION_REVOKED",
+  /** That right expired by the chain's clock, or the access grant that admitted it expired. */
+  PERMISSION_EXPIRED: "PERMISSION_EXPIRED",
+  /** The stream was deleted. */
+  STREAM_DELETED: "STREAM_DELETED",
+  /** The sign-in that admitted it ended: SIWE expirationTime or the delegation's expiresAt passed, or another auth replaced it. */
+  SESSION_EXPIRED: "SESSION_EXPIRED",
+} as const;
+export type UnsubscribeReason = (typeof UnsubscribeReason)[keyof typeof UnsubscribeReason];
 
-/** Connection close codes the relay uses. */
+/** Why the relay ended a subscription on its own (the `reason` of an `unsubscribed` push). */
+export type RelayUnsubscribeReason = Exclude<UnsubscribeReason, "REQUESTED">;
+
+/** The `code` of an `error` frame. */
+export const ErrorCode = {
+  /** SIWE refused (wrong domain, chain, nonce, reused nonce, expired or future message, bad signature) or its delegation invalid. */
+  AUTH_FAILED: "AUTH_FAILED",
+  /** The connection (its address, its session's delegation, the public) or the subscribe's grant does not allow the subscribe. */
+  UNAUTHORIZED: "UNAUTHORIZED",
+  STREAM_NOT_FOUND: "STREAM_NOT_FOUND",
+  /** Not JSON, not an object, unknown `type`, a field missing or of the wrong type. */
+  INVALID_REQUEST: "INVALID_REQUEST",
+  /** More publishes per second than the connection's allowance. */
+  RATE_LIMITED: "RATE_LIMITED",
+  /**
+   * A frame larger than `maxFrameBytes`. Never sent as a frame: the relay stops reading and
+   * closes the connection with 1009 (CloseCode.TOO_LARGE); listed so that clients name it.
+   */
+  TOO_LARGE: "TOO_LARGE",
+  /** The validator refused the message; `reason` says why. Nobody received it. */
+  MESSAGE_REJECTED: "MESSAGE_REJECTED",
+  /** The message does not have the StreamMessage shape (the validator's `malformed`). */
+  INVALID_MESSAGE: "INVALID_MESSAGE",
+  /** `subscribeLimit` subscriptions are open already on this connection. */
+  TOO_MANY_SUBSCRIPTIONS: "TOO_MANY_SUBSCRIPTIONS",
+  /** A subscribe for a (stream, partition) the connection is subscribed to already. */
+  ALREADY_SUBSCRIBED: "ALREADY_SUBSCRIBED",
+  /** An unsubscribe for a (stream, partition) the connection is not subscribed to. */
+  NOT_SUBSCRIBED: "NOT_SUBSCRIBED",
+  /** The relay could not decide (the chain node is unreachable...): try again. */
+  UNAVAILABLE: "UNAVAILABLE",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** WebSocket close codes the relay uses (RFC 6455 §7.4.1). */
 export const CloseCode = {
+  NORMAL: 1000,
+  /** The relay is shutting down. */
+  GOING_AWAY: 1001,
+  /** Idle: neither authenticated nor subscribed within `idleTimeoutMs`. */
   POLICY_VIOLATION: 1008,
+  /** A frame larger than `maxFrameBytes`. */
   TOO_LARGE: 1009,
+  /** Slow consumer: more than `maxBufferedBytes` waiting to be sent. */
   SLOW_CONSUMER: 1013,
 } as const;
 

@@ -1,3 +1,5 @@
+import { parseAccessGrant } from "../delegation/parse";
+import type { SignedAccessGrant } from "../delegation/types";
 import { InvalidArgumentError } from "../errors";
 import { UINT32_MAX } from "../message/parse";
 import type { MessageRef } from "../message/types";
@@ -12,6 +14,13 @@ export interface SubscribeParameters {
   partition?: number;
   /** Replay what the relay still holds after this position (exclusive), then go live. */
   resend?: { from: MessageRef };
+  /**
+   * An access grant to this client's address (as `issueAccessGrant` returns it): the relay
+   * admits the subscription by the grant alone, and ends it (`PERMISSION_EXPIRED`,
+   * `PERMISSION_REVOKED`) when the grant expires or its issuer loses Grant. Sent again on
+   * every resume. The connection must be signed in (a client with a signer) as the grantee.
+   */
+  grant?: SignedAccessGrant;
 }
 
 export type SubscribeReturnType = Subscription;
@@ -20,7 +29,7 @@ function isInteger(value: unknown, max: number): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 }
 
-function checkParameters(parameters: SubscribeParameters): { streamId: string; partition: number; resendFrom?: MessageRef } {
+function checkParameters(parameters: SubscribeParameters): { streamId: string; partition: number; resendFrom?: MessageRef; grant?: SignedAccessGrant } {
   const { partition = 0, resend } = parameters;
   if (!isInteger(partition, UINT32_MAX)) throw new InvalidArgumentError(`partition must be an integer from 0 to ${UINT32_MAX}, got ${partition}`);
   const from = resend?.from;
@@ -28,7 +37,9 @@ function checkParameters(parameters: SubscribeParameters): { streamId: string; p
     throw new InvalidArgumentError("resend.from must be { timestamp, sequenceNumber } of non-negative integers");
   }
   const resendFrom = from && { timestamp: from.timestamp, sequenceNumber: from.sequenceNumber };
-  return { streamId: normalizeStreamId(parameters.streamId), partition, resendFrom };
+  // Strictly, here: a malformed grant is the caller's InvalidAccessGrantError, not the relay's refusal.
+  const grant = parameters.grant === undefined ? undefined : parseAccessGrant(parameters.grant);
+  return { streamId: normalizeStreamId(parameters.streamId), partition, resendFrom, grant };
 }
 
 /**
@@ -40,10 +51,10 @@ function checkParameters(parameters: SubscribeParameters): { streamId: string; p
  * message, so each message arrives once and in order.
  *
  * @param session - the client's relay session
- * @param parameters - stream, partition (default 0) and an optional `resend.from` position
+ * @param parameters - stream, partition (default 0), an optional `resend.from` position and an optional access `grant`
  * @param onMessage - called with `(content, metadata)` for each verified message
  * @returns the Subscription (`unsubscribe()`, `error` and `unsubscribed` events)
- * @throws UnauthorizedError, StreamNotFoundError, RelayError, RelayUnreachableError
+ * @throws UnauthorizedError (also a grant the relay does not honour), StreamNotFoundError, InvalidAccessGrantError (malformed grant), RelayError, RelayUnreachableError
  *
  * @example
  * const sub = await subscribe(session, { streamId: "0xabc…/sensors" }, (content, { publisherId }) => console.log(publisherId, content));
@@ -51,7 +62,7 @@ function checkParameters(parameters: SubscribeParameters): { streamId: string; p
  */
 export async function subscribe(session: RelaySession, parameters: SubscribeParameters, onMessage: MessageListener): Promise<SubscribeReturnType> {
   if (typeof onMessage !== "function") throw new InvalidArgumentError("subscribe needs an onMessage function");
-  const { streamId, partition, resendFrom } = checkParameters(parameters);
+  const { streamId, partition, resendFrom, grant } = checkParameters(parameters);
   const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions });
   const handle = createSubscriptionHandle({
     streamId,
@@ -59,6 +70,7 @@ export async function subscribe(session: RelaySession, parameters: SubscribePara
     validator,
     onMessage,
     resendFrom,
+    grant,
     unsubscribe: (h) => session.subscriptions.remove(h),
   });
   await session.subscriptions.add(handle);

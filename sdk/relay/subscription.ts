@@ -4,6 +4,7 @@ import { hexToBytes } from "../message/hex";
 import { compareRefs } from "../message/parse";
 import type { MessageRef, SignedStreamMessage } from "../message/types";
 import type { MessageValidator } from "../message/validator";
+import type { SignedAccessGrant } from "../delegation/types";
 import type { RelayUnsubscribeReason } from "./protocol";
 
 /** What a subscriber learns about a verified message besides its content. */
@@ -48,6 +49,8 @@ export interface Subscription {
 /** The subscription as the subscription index drives it. */
 export interface SubscriptionHandle {
   readonly subscription: Subscription;
+  /** The access grant the relay subscription is asked with (the first handle's, when several share one). */
+  readonly grant?: SignedAccessGrant;
   /** Where a resumed subscription continues: after the last delivered message, else the requested resend, else its start. */
   resumeFrom(): MessageRef | undefined;
   /** The relay confirmed the subscription. */
@@ -64,6 +67,7 @@ export interface SubscriptionHandleOptions {
   validator: MessageValidator;
   onMessage: MessageListener;
   resendFrom?: MessageRef;
+  grant?: SignedAccessGrant;
   unsubscribe: (handle: SubscriptionHandle) => Promise<void>;
 }
 
@@ -152,6 +156,7 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
 
   const handle: SubscriptionHandle = {
     subscription,
+    grant: options.grant,
     resumeFrom() {
       if (lastDelivered !== undefined) return lastDelivered;
       if (resendFrom !== undefined) return resendFrom;

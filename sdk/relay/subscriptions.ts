@@ -1,6 +1,7 @@
 import { KeywayError, RelayUnreachableError, StreamNotFoundError, UnauthorizedError } from "../errors";
 import { compareRefs } from "../message/parse";
 import type { MessageRef } from "../message/types";
+import type { SignedAccessGrant } from "../delegation/types";
 import type { PushFrame, RelayConnection } from "./connection";
 import type { RelayUnsubscribeReason, SubscribeRequest } from "./protocol";
 import type { SubscriptionEndReason, SubscriptionHandle } from "./subscription";
@@ -9,6 +10,8 @@ import type { SubscriptionEndReason, SubscriptionHandle } from "./subscription";
 interface Entry {
   streamId: string;
   partition: number;
+  /** Sent with every subscribe of it, the first one and each resume. */
+  grant?: SignedAccessGrant;
   handles: Set<SubscriptionHandle>;
   /** Settles when the relay first confirms it (or refuses it). */
   confirmed: Promise<void>;
@@ -52,7 +55,7 @@ function earliest(refs: MessageRef[]): MessageRef | undefined {
 export function createSubscriptionIndex(connection: () => RelayConnection): SubscriptionIndex {
   const entries = new Map<string, Entry>();
 
-  function createEntry(streamId: string, partition: number): Entry {
+  function createEntry(streamId: string, partition: number, grant: SignedAccessGrant | undefined): Entry {
     let confirm!: () => void;
     let refuse!: (error: KeywayError) => void;
     const confirmed = new Promise<void>((resolve, reject) => {
@@ -63,6 +66,7 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
     const entry: Entry = {
       streamId,
       partition,
+      grant,
       handles: new Set(),
       confirmed,
       isConfirmed: false,
@@ -82,7 +86,8 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
 
   /** Subscribes `entry` at the relay; a refusal ends it, a lost connection leaves it to the next resubscribe. */
   function subscribeAtRelay(entry: Entry, from: MessageRef | undefined): void {
-    const frame: SubscribeRequest = { type: "subscribe", streamId: entry.streamId, partition: entry.partition, ...(from && { from }) };
+    const { streamId, partition, grant } = entry;
+    const frame: SubscribeRequest = { type: "subscribe", streamId, partition, ...(from && { from }), ...(grant && { grant }) };
     connection()
       .request(frame)
       .then(
@@ -115,7 +120,7 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
       const { streamId, partition } = handle.subscription;
       let entry = entries.get(keyOf(streamId, partition));
       if (entry === undefined) {
-        entry = createEntry(streamId, partition);
+        entry = createEntry(streamId, partition, handle.grant);
         entries.set(keyOf(streamId, partition), entry);
         subscribeAtRelay(entry, handle.resumeFrom());
       }

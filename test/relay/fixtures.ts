@@ -1,3 +1,4 @@
+import type { LocalAccount } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import WebSocket from "ws";
 import { startLocalNode } from "../../scripts/localNode";
@@ -62,6 +63,9 @@ export async function startRelayOnChain(options: Partial<RelayOptions> = {}): Pr
   }
 }
 
+/** Who signs a SIWE message: a development account, or a fresh session key (`privateKeyToAccount`). */
+export type SiweSigner = { account: Pick<LocalAccount, "address" | "signMessage"> };
+
 /** A frame as received: parsed JSON. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>;
@@ -78,8 +82,11 @@ export interface RawClient {
   sendRaw(data: string | Buffer, options?: { binary?: boolean }): void;
   /** Resolves with the first frame received (already or later) that matches. */
   waitFor(match: (frame: Frame) => boolean, what: string, timeoutMs?: number): Promise<Frame>;
-  /** Signs in with SIWE as `account`; `overrides` change fields of the message (domain, chainId, nonce, times...). */
-  signIn(account: DevAccount, overrides?: Partial<Parameters<typeof createSiweMessage>[0]>, signer?: DevAccount): Promise<Frame>;
+  /**
+   * Signs in with SIWE as `account`; `overrides` change fields of the message (domain, chainId, nonce, times...);
+   * `fields` are added to the auth frame (a session key's `delegation`).
+   */
+  signIn(account: SiweSigner, overrides?: Partial<Parameters<typeof createSiweMessage>[0]>, signer?: SiweSigner, fields?: Frame): Promise<Frame>;
   /** Resolves with the close code and reason once the connection has closed. */
   closed: Promise<{ code: number; reason: string }>;
   close(): Promise<void>;
@@ -140,7 +147,7 @@ export async function connect(url: string): Promise<RawClient> {
     },
     sendRaw: (data, options = {}) => socket.send(data, options),
     waitFor,
-    async signIn(account, overrides = {}, signer = account) {
+    async signIn(account, overrides = {}, signer = account, fields = {}) {
       const host = new URL(url).host;
       const nonce = [...frames].reverse().find((frame) => frame.nonce !== undefined)!.nonce as string;
       const message = createSiweMessage({
@@ -154,7 +161,7 @@ export async function connect(url: string): Promise<RawClient> {
         ...overrides,
       });
       const signature = await signer.account.signMessage({ message });
-      return client.request({ type: "auth", message, signature });
+      return client.request({ type: "auth", message, signature, ...fields });
     },
     closed,
     async close() {

@@ -2,15 +2,18 @@ import { expect } from "chai";
 import type { Address } from "viem";
 import {
   createSession,
+  InvalidAccessGrantError,
   KeywayClient,
   MessageRejectedError,
   privateKeySigner,
   StreamPermission,
+  UnauthorizedError,
   type MessageMetadata,
   type MessageSigner,
 } from "../../../sdk";
 import { type RelayOnChain, startRelayOnChain } from "../../relay/fixtures";
 import { createTestStream, until } from "../../relay/helpers";
+import { startTcpProxy } from "../relay/proxy";
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
 
@@ -41,8 +44,8 @@ describe("Sessions and access grants through a live relay", function () {
   let clients: KeywayClient[] = [];
   const address = (index: number) => chain.accounts[index].account.address.toLowerCase() as Address;
 
-  function clientOf(index: number): KeywayClient {
-    const client = new KeywayClient({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, privateKey: chain.accounts[index].privateKey, relayUrl: chain.url, pollingInterval: 200 });
+  function clientOf(index: number, relayUrl = chain.url): KeywayClient {
+    const client = new KeywayClient({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, privateKey: chain.accounts[index].privateKey, relayUrl, pollingInterval: 200 });
     clients.push(client);
     return client;
   }
@@ -119,5 +122,73 @@ describe("Sessions and access grants through a live relay", function () {
 
     await owner.revokePermissions(streamId, { userId: address(2), permissions: [StreamPermission.GRANT] });
     await until(async () => (await outcome(grantee.publish(streamId, { late: true }, { grant }))) === "invalid-grant", "the relay refusing the grant");
+  });
+
+  it("session.subscribe signs in as the holder through the delegation: listed streams only, ended when the holder loses Subscribe", async function () {
+    const streamId = await createTestStream(owner);
+    const unlisted = await createTestStream(owner);
+    for (const id of [streamId, unlisted]) await owner.grantPermissions(id, { userId: address(1), permissions: [StreamPermission.SUBSCRIBE] });
+    const session = await clientOf(1).createSession({ streamIds: [streamId], permissions: [StreamPermission.SUBSCRIBE], expiresAt: inAnHour() });
+    try {
+      const received: unknown[] = [];
+      const ends: string[] = [];
+      const subscription = await session.subscribe(streamId, (content) => {
+        received.push(content);
+      });
+      subscription.on("unsubscribed", (reason) => ends.push(reason));
+      let refusal: unknown;
+      await session.subscribe(unlisted, () => undefined).catch((error: unknown) => (refusal = error));
+      expect(refusal).to.be.instanceOf(UnauthorizedError);
+      expect(String((refusal as Error).cause)).to.match(/does not list/);
+
+      await clientOf(0).publish(streamId, { n: 1 });
+      await until(() => received.length === 1, "the message at the session");
+      expect(received).to.deep.equal([{ n: 1 }]);
+      await owner.revokePermissions(streamId, { userId: address(1), permissions: [StreamPermission.SUBSCRIBE] });
+      await until(() => ends.length === 1, "the subscription to end");
+      expect(ends).to.deep.equal(["PERMISSION_REVOKED"]);
+    } finally {
+      session.close();
+    }
+  });
+
+  it("client.subscribe({ streamId, grant }) is admitted by the grant, keeps it across a dropped connection, and ends when the issuer loses Grant", async function () {
+    const streamId = await createTestStream(owner);
+    await owner.grantPermissions(streamId, { userId: address(2), permissions: [StreamPermission.GRANT] });
+    const grant = await clientOf(2).issueAccessGrant({ streamId, grantee: address(3), permissions: [StreamPermission.SUBSCRIBE], expiresAt: inAnHour() });
+    const proxy = await startTcpProxy(chain.relay.port);
+    try {
+      const grantee = clientOf(3, proxy.url);
+      let refusal: unknown;
+      await grantee.subscribe(streamId, () => undefined).catch((error: unknown) => (refusal = error));
+      expect(refusal).to.be.instanceOf(UnauthorizedError);
+      refusal = undefined;
+      await grantee.subscribe({ streamId, grant: { ...grant, salt: "0x01" } as typeof grant }, () => undefined).catch((error: unknown) => (refusal = error));
+      expect(refusal).to.be.instanceOf(InvalidAccessGrantError);
+
+      const received: unknown[] = [];
+      const ends: string[] = [];
+      const subscription = await grantee.subscribe({ streamId, grant: JSON.parse(JSON.stringify(grant)) }, (content) => {
+        received.push(content);
+      });
+      subscription.on("unsubscribed", (reason) => ends.push(reason));
+      const publisher = clientOf(0);
+      await publisher.publish(streamId, { n: 1 });
+      await until(() => received.length === 1, "the first message");
+      proxy.dropAll();
+      // Resubscribed with the grant (without it the relay would refuse: the grantee holds nothing).
+      await publisher.publish(streamId, { n: 2 });
+      await until(() => received.length === 2, "the message after the drop");
+      expect(received).to.deep.equal([{ n: 1 }, { n: 2 }]);
+      expect(ends).to.deep.equal([]);
+
+      await owner.revokePermissions(streamId, { userId: address(2), permissions: [StreamPermission.GRANT] });
+      await until(() => ends.length === 1, "the subscription to end");
+      expect(ends).to.deep.equal(["PERMISSION_REVOKED"]);
+      await publisher.publish(streamId, { n: 3 });
+      expect(received).to.deep.equal([{ n: 1 }, { n: 2 }]);
+    } finally {
+      await proxy.close();
+    }
   });
 });
