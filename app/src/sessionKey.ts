@@ -17,8 +17,11 @@ export interface SessionKey {
   start(permissions: StreamPermission[], expiresAt: Date): Promise<string | undefined>;
   /** Ends the session at the user's request: the key is forgotten. */
   end(): void;
-  /** Ends the session, saying so, when `error` (from a use of it) is the relay refusing it; ignores any other failure. */
-  failed(error: unknown): void;
+  /**
+   * Ends the session, saying why, when `error` (from a use of it) is the relay refusing it,
+   * and returns true; returns false for any other failure.
+   */
+  failed(error: unknown): boolean;
 }
 
 /**
@@ -80,12 +83,14 @@ export function useSessionKey(account: Session, streamId: string): SessionKey {
     start,
     end: () => close({ phase: "none" }),
     failed: (error) => {
-      if (isRefusal(error)) close({ phase: "ended", reason: `The session has ended: ${describeError(error)}` });
+      if (!isRefusal(error)) return false;
+      close({ phase: "ended", reason: "The session has ended: the relay refused it (it has expired, or your account no longer holds the permission on this stream)." });
+      return true;
     },
   };
 }
 
-/** A message refused for its delegation (expired, or the holder lost the right), or a sign-in refused. */
+/** A message refused for its delegation, or the session key's sign-in refused (the relay checks the delegation there too). */
 function isRefusal(error: unknown): boolean {
   if (!(error instanceof KeywayError)) return false;
   return error.code === "AUTH_FAILED" || (error.code === "MESSAGE_REJECTED" && (error as MessageRejectedError).reason === "invalid-delegation");

@@ -127,8 +127,8 @@ export function LiveView({ session, streamId, relayUrl, sessionKey }: Props) {
       setState({ phase: "live", subscription, via: actor.via });
     } catch (failure) {
       setState({ phase: "idle" });
-      setError(describeError(failure));
-      if (actor.via === "session") sessionKey.failed(failure);
+      // A refused session is said once, by the session panel.
+      if (!(actor.via === "session" && sessionKey.failed(failure))) setError(describeError(failure));
     }
   }
 
@@ -155,8 +155,7 @@ export function LiveView({ session, streamId, relayUrl, sessionKey }: Props) {
       setPublished(`Published message #${message.sequenceNumber} at ${formatTime(new Date(message.timestamp))}${THROUGH[actor.via]}.`);
       setDraft("");
     } catch (failure) {
-      setError(describeError(failure));
-      if (actor.via === "session") sessionKey.failed(failure);
+      if (!(actor.via === "session" && sessionKey.failed(failure))) setError(describeError(failure));
     } finally {
       setPublishing(false);
     }
