@@ -284,6 +284,13 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       expect(texts.map((text) => text.split("\n")[1])).to.deep.equal(['{"n":1}', '{"n":2}', '{"n":3}']);
       expect(texts.every((text) => text.startsWith("✓ verified") && text.includes("from 0xf39f…2266"))).to.equal(true);
       await screenshot(page, "grant-subscribed");
+
+      // Revoking the issuer's Grant ends the grant's subscription, and the page says why.
+      await owner.revokePermissions(streamId, { userId: address(1), permissions: [StreamPermission.GRANT] });
+      const ended = page.getByRole("alert").filter({ hasText: "The subscription ended" });
+      await ended.waitFor();
+      expect(await ended.innerText()).to.equal("The subscription ended: the access grant's issuer no longer holds Grant on this stream.");
+      await button(page, "Subscribe").waitFor();
     });
   });
 });
