@@ -24,7 +24,7 @@ export function isAuthorityRefusal(error: unknown): error is AuthorityRefusal {
  * anonymous, needs Subscribe, directly or through the public. The SDK's cache answers. A
  * delegation or grant that does not allow it rejects with its AuthorityRefusal.
  */
-export async function subscribeExpiry(relay: RelayContext, connection: Connection, streamId: string, grant?: SignedAccessGrant): Promise<number> {
+async function subscribeExpiry(relay: RelayContext, connection: Connection, streamId: string, grant?: SignedAccessGrant): Promise<number> {
   const holder = holderOf(connection);
   const use = { streamId, permission: StreamPermission.SUBSCRIBE, at: Date.now() } as const;
   if (grant !== undefined) return (await checkAccessGrant(relay.authority, grant, use, holder)).expiresAt / 1000;
@@ -32,6 +32,22 @@ export async function subscribeExpiry(relay: RelayContext, connection: Connectio
   if (delegation !== undefined) return (await checkDelegation(relay.authority, delegation, use, holder)).expiresAt / 1000;
   const who = holder === undefined ? { public: true as const } : { userId: holder };
   return relay.client.getPermissionExpiry({ streamId, ...who, permission: StreamPermission.SUBSCRIBE, allowPublic: true });
+}
+
+/** Whether a subscribe (or a re-check) is allowed: until when (0 = not), and which rule a delegation or grant broke. */
+export interface Admission {
+  expiresAt: number;
+  refusal?: AuthorityRefusal;
+}
+
+/** subscribeExpiry, with a refusal of the delegation or grant as an answer rather than an error (other errors pass). */
+export async function admission(relay: RelayContext, connection: Connection, streamId: string, grant?: SignedAccessGrant): Promise<Admission> {
+  try {
+    return { expiresAt: await subscribeExpiry(relay, connection, streamId, grant) };
+  } catch (error) {
+    if (!isAuthorityRefusal(error)) throw error;
+    return { expiresAt: 0, refusal: error };
+  }
 }
 
 /** Why a subscription that no longer holds Subscribe ended, judged by what was seen. */
@@ -58,12 +74,7 @@ async function recheck(relay: RelayContext, subscriptions: Map<Subscription, Cau
       const holdsOwn = subscription.held === undefined;
       if (holdsOwn) subscription.held = [];
       try {
-        let refusal: AuthorityRefusal | undefined;
-        const expiresAt = await subscribeExpiry(relay, subscription.connection, subscription.streamId, subscription.grant).catch((error: unknown) => {
-          if (!isAuthorityRefusal(error)) throw error;
-          refusal = error;
-          return 0;
-        });
+        const { expiresAt, refusal } = await admission(relay, subscription.connection, subscription.streamId, subscription.grant);
         if (!isCurrent(subscription)) return;
         if (expiresAt > 0) subscription.expiresAt = expiresAt;
         else endSubscription(relay, subscription, await reasonFor(relay, subscription, cause, refusal));

@@ -4,7 +4,7 @@ import { channelOf } from "../broker";
 import type { SignedAccessGrant } from "../../sdk/delegation/types";
 import { type Connection, holderOf, type Subscription } from "../connection";
 import { isCurrent, markActive, RequestError, type RelayContext } from "../context";
-import { type AuthorityRefusal, isAuthorityRefusal, positionKey, release, subscribeExpiry } from "../enforcement";
+import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal, positionKey, release } from "../enforcement";
 import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type RequestId } from "../protocol";
 
@@ -30,8 +30,8 @@ async function refusal(relay: RelayContext, connection: Connection, streamId: st
  * `subscribe`: admitted while the connection's address (or the public, for an anonymous
  * connection) holds Subscribe on the stream, directly or publicly; a session key's connection
  * only on the streams its delegation lists with the Subscribe bit, while the holder holds
- * Subscribe; a subscribe with a `grant` by the grant alone (see subscribeExpiry). `subscribed` is sent once
- * the subscription is live; with `from`, the kept messages after that position follow it,
+ * Subscribe; a subscribe with a `grant` by the grant alone (see `admission`). `subscribed` is
+ * sent once the subscription is live; with `from`, the kept messages after that position follow it,
  * then live ones, with none missing and none twice at the seam.
  *
  * @example
@@ -53,22 +53,18 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
   const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [] };
   connection.subscriptions.set(channel, subscription);
-  let expiresAt: number;
-  let broken: AuthorityRefusal | undefined;
+  let admitted: Admission;
   try {
-    expiresAt = await subscribeExpiry(relay, connection, streamId, grant).catch((error: unknown) => {
-      if (!isAuthorityRefusal(error)) throw error;
-      broken = error;
-      return 0;
-    });
+    admitted = await admission(relay, connection, streamId, grant);
   } catch (error) {
     if (isCurrent(subscription)) connection.subscriptions.delete(channel);
     throw error;
   }
   if (!isCurrent(subscription)) return; // the connection closed, or unsubscribed, meanwhile
+  const { expiresAt } = admitted;
   if (expiresAt === 0) {
     connection.subscriptions.delete(channel);
-    throw await refusal(relay, connection, streamId, broken);
+    throw await refusal(relay, connection, streamId, admitted.refusal);
   }
   subscription.expiresAt = expiresAt;
   relay.index.add(subscription);

@@ -3,7 +3,7 @@ import { compareRefs } from "../message/parse";
 import type { MessageRef } from "../message/types";
 import type { SignedAccessGrant } from "../delegation/types";
 import type { PushFrame, RelayConnection } from "./connection";
-import type { RelayUnsubscribeReason, SubscribeRequest } from "./protocol";
+import { type RelayUnsubscribeReason, type SubscribeRequest, UnsubscribeReason } from "./protocol";
 import type { SubscriptionEndReason, SubscriptionHandle } from "./subscription";
 
 /** One relay subscription (stream partition) of the connection, shared by the application's subscriptions to it. */
@@ -36,7 +36,7 @@ export interface SubscriptionIndex {
 
 const keyOf = (streamId: string, partition: number) => `${streamId}|${partition}`;
 
-const RELAY_REASONS = new Set<string>(["PERMISSION_REVOKED", "PERMISSION_EXPIRED", "STREAM_DELETED", "SESSION_EXPIRED"]);
+const RELAY_REASONS = new Set<string>(Object.values(UnsubscribeReason).filter((reason) => reason !== UnsubscribeReason.REQUESTED));
 
 /** Why a subscription ends when the relay refuses to resume it. */
 function endReasonOf(error: KeywayError): SubscriptionEndReason {

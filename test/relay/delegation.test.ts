@@ -172,7 +172,7 @@ describe("relay: session keys (auth with a delegation) and access grants (subscr
 
     it("ends with SESSION_EXPIRED when the delegation expires, and nothing is delivered after", async function () {
       const { streamId } = await streamWithSubscribers(1);
-      const expiresAt = inSeconds(3);
+      const expiresAt = inSeconds(8); // room for the sign-in and subscribe on a loaded machine
       const session = await sessionKey(1, { streamIds: [streamId], expiresAt });
       const { client } = await signInWith(session);
       expect(await client.request({ type: "subscribe", streamId })).to.include({ type: "subscribed" });
@@ -267,7 +267,7 @@ describe("relay: session keys (auth with a delegation) and access grants (subscr
     });
 
     it("ends with PERMISSION_EXPIRED when the grant expires, and nothing is delivered after", async function () {
-      const expiresAt = inSeconds(3);
+      const expiresAt = inSeconds(8); // room for the sign-in and subscribe on a loaded machine
       const { streamId, grant } = await grantedStream({ expiresAt });
       const client = await grantee();
       expect(await client.request({ type: "subscribe", streamId, grant })).to.include({ type: "subscribed" });
@@ -295,7 +295,7 @@ describe("relay: session keys (auth with a delegation) and access grants (subscr
     it("ends with SESSION_EXPIRED when the grantee's sign-in expires", async function () {
       const { streamId, grant } = await grantedStream();
       const client = await connect(chain.url);
-      await client.signIn(chain.accounts[3], { expirationTime: new Date(Date.now() + 2_000) });
+      await client.signIn(chain.accounts[3], { expirationTime: new Date(Date.now() + 6_000) });
       expect(await client.request({ type: "subscribe", streamId, grant })).to.include({ type: "subscribed" });
       const ended = await client.waitFor((frame) => frame.type === "unsubscribed", "unsubscribed");
       expect(ended).to.deep.equal({ type: "unsubscribed", streamId, partition: 0, reason: "SESSION_EXPIRED" });
