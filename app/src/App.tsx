@@ -1,8 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { ConnectPanel } from "./components/ConnectPanel";
-import { LiveView } from "./components/LiveView";
-import { PermissionsPanel } from "./components/PermissionsPanel";
-import { StreamPanel } from "./components/StreamPanel";
+import { OpenStream } from "./components/OpenStream";
 import { StreamsPanel } from "./components/StreamsPanel";
 import { TransactionLog } from "./components/TransactionLog";
 import type { AppConfig } from "./config";
@@ -51,17 +49,14 @@ export function App({ config }: { config: AppConfig }) {
             </section>
           )}
           {session !== undefined && streamId !== undefined && (
-            <>
-              <StreamPanel
-                session={session}
-                streamId={streamId}
-                transactions={transactions}
-                refreshKey={refreshKey}
-                onDeleted={() => setStreamId(undefined)}
-              />
-              <PermissionsPanel session={session} streamId={streamId} transactions={transactions} refreshKey={refreshKey} />
-              <LiveView session={session} streamId={streamId} relayUrl={config.relayUrl} />
-            </>
+            <OpenStream
+              session={session}
+              streamId={streamId}
+              relayUrl={config.relayUrl}
+              transactions={transactions}
+              refreshKey={refreshKey}
+              onDeleted={() => setStreamId(undefined)}
+            />
           )}
         </div>
       </main>

@@ -1,4 +1,14 @@
-import { errorChain, KeywayError, type MessageRejectedError, type MessageRejectionReason, type RelayUnreachableError, type UnauthorizedError, type WrongChainError } from "keyway";
+import {
+  errorChain,
+  type InvalidAccessGrantError,
+  type InvalidDelegationError,
+  KeywayError,
+  type MessageRejectedError,
+  type MessageRejectionReason,
+  type RelayUnreachableError,
+  type UnauthorizedError,
+  type WrongChainError,
+} from "keyway";
 
 /** EIP-1193's code for a request the user turned down in the wallet. */
 const USER_REJECTED = 4001;
@@ -47,6 +57,10 @@ export function describeError(error: unknown): string {
       return "The relay did not accept your sign-in; try again, and check your wallet is on the registry's chain.";
     case "MESSAGE_REJECTED":
       return REJECTIONS[(error as MessageRejectedError).reason] ?? sentence(error.message);
+    case "INVALID_GRANT":
+      return `That is not a valid access grant: ${sentence((error as InvalidAccessGrantError).problem)}`;
+    case "INVALID_DELEGATION":
+      return `The session's delegation is not valid: ${sentence((error as InvalidDelegationError).problem)}`;
     case "RATE_LIMITED":
       return "The relay is limiting how fast you publish; wait a moment and try again.";
     case "TOO_LARGE":
@@ -63,6 +77,8 @@ const REJECTIONS: Partial<Record<MessageRejectionReason, string>> = {
   "future-timestamp": "The relay refused the message: this computer's clock is ahead of the relay's.",
   "invalid-signature": "The relay refused the message: its signature does not match your account.",
   duplicate: "The relay already has this message.",
+  "invalid-delegation": "The relay refused the session: it has expired, or your account no longer holds the permission on this stream.",
+  "invalid-grant": "The relay refused the access grant: it has expired, or its issuer no longer holds Grant on this stream.",
 };
 
 /** Whether anywhere in the cause chain a wallet said the user rejected the request. */

@@ -16,3 +16,8 @@ export function parseLocalDateTime(value: string): Date | undefined {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
+
+/** `Publish` for `publish`: a permission as the page shows it. */
+export function permissionLabel(permission: string): string {
+  return permission.charAt(0).toUpperCase() + permission.slice(1);
+}

@@ -1,28 +1,13 @@
 import { expect } from "chai";
 import os from "node:os";
-import path from "node:path";
 import type { Page } from "playwright-core";
 import { KeywayClient, StreamPermission } from "../../sdk";
 import { bundleSize, startAppStack, type AppStack } from "./harness";
+import { button, connect, screenshot, textbox, until } from "./page";
 
-const SCREENSHOTS = process.env.KEYWAY_SCREENSHOTS === "1" ? path.resolve(__dirname, "..", "..", "docs", "images") : undefined;
-/** `npm test` does not rewrite docs/images; `KEYWAY_SCREENSHOTS=1` does. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (SCREENSHOTS !== undefined) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Polls `condition` until it holds; generous, because two cores are shared with many processes. */
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
-const textbox = (page: Page, name: string) => page.getByRole("textbox", { name, exact: true });
 const permissionsTable = (page: Page) => page.getByRole("table");
+/** The Permissions panel: the session and grant panels have Publish and Subscribe checkboxes too. */
+const permissionsPanel = (page: Page) => page.getByRole("region", { name: "Permissions" });
 
 /** The table row of a holder, as the texts of its cells (holder first). */
 async function rowOf(page: Page, holder: string): Promise<string[] | undefined> {
@@ -52,11 +37,6 @@ async function recordTransactionPhases(page: Page): Promise<() => Promise<string
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
   return () => page.evaluate(() => (window as unknown as { __phases: string[] }).__phases);
-}
-
-async function connect(page: Page): Promise<void> {
-  await button(page, "Connect wallet").click();
-  await page.getByText("Connected as").waitFor();
 }
 
 describe("the dApp in Chromium (app/)", function () {
@@ -117,7 +97,7 @@ describe("the dApp in Chromium (app/)", function () {
     const expiry = new Date(Date.now() + 2 * 86_400_000);
     const typed = expiry.toISOString().slice(0, 16); // datetime-local, UTC (the page's zone)
     await textbox(alicePage, "Address").fill(bob);
-    await alicePage.getByRole("checkbox", { name: "Subscribe", exact: true }).check();
+    await permissionsPanel(alicePage).getByRole("checkbox", { name: "Subscribe", exact: true }).check();
     await alicePage.getByLabel("Expires").fill(typed);
     await button(alicePage, "Grant").click();
     expect(await settledTransaction(alicePage)).to.match(/Grant subscribe to 0x7099…79C8: confirmed in block \d+/);
@@ -155,7 +135,7 @@ describe("the dApp in Chromium (app/)", function () {
     await textbox(carolPage, "Stream id").fill(streamId);
     await button(carolPage, "Open").click();
     await textbox(carolPage, "Address").fill(carol);
-    await carolPage.getByRole("checkbox", { name: "Publish", exact: true }).check();
+    await permissionsPanel(carolPage).getByRole("checkbox", { name: "Publish", exact: true }).check();
     await button(carolPage, "Grant").click();
     const alert = carolPage.getByRole("alert").filter({ hasText: "Not authorised" });
     await alert.waitFor();
@@ -196,13 +176,13 @@ describe("the dApp in Chromium (app/)", function () {
 
     // Carol: exactly publish and subscribe, no expiry; then publish revoked.
     await textbox(alicePage, "Address").fill(carol);
-    for (const name of ["Publish", "Subscribe"]) await alicePage.getByRole("checkbox", { name, exact: true }).check();
+    for (const name of ["Publish", "Subscribe"]) await permissionsPanel(alicePage).getByRole("checkbox", { name, exact: true }).check();
     await button(alicePage, "Set").click();
     expect(await settledTransaction(alicePage)).to.match(/Set 0x3C44…93BC to exactly .*: confirmed/);
     await until(async () => (await rowOf(alicePage, carol))?.[3] === "forever", "Carol's row");
     expect((await rowOf(alicePage, carol))!.slice(3, 5)).to.deep.equal(["forever", "forever"]);
 
-    await alicePage.getByRole("checkbox", { name: "Subscribe", exact: true }).uncheck();
+    await permissionsPanel(alicePage).getByRole("checkbox", { name: "Subscribe", exact: true }).uncheck();
     await button(alicePage, "Revoke").click();
     expect(await settledTransaction(alicePage)).to.match(/Revoke publish from 0x3C44…93BC: confirmed/);
     await until(async () => (await rowOf(alicePage, carol))?.[3] === "—\nnot held", "Carol's publish to go");
@@ -287,8 +267,8 @@ describe("the dApp in Chromium (app/)", function () {
 
     it("says the subscription ended when the subscribe permission is revoked, and delivers nothing more", async function () {
       await textbox(alicePage, "Address").fill(bob);
-      for (const name of ["Edit", "Delete", "Publish", "Grant"]) await alicePage.getByRole("checkbox", { name, exact: true }).uncheck();
-      await alicePage.getByRole("checkbox", { name: "Subscribe", exact: true }).check();
+      for (const name of ["Edit", "Delete", "Publish", "Grant"]) await permissionsPanel(alicePage).getByRole("checkbox", { name, exact: true }).uncheck();
+      await permissionsPanel(alicePage).getByRole("checkbox", { name: "Subscribe", exact: true }).check();
       await button(alicePage, "Revoke").click();
       expect(await settledTransaction(alicePage)).to.match(/Revoke subscribe from 0x7099…79C8: confirmed/);
       const ended = bobPage.getByRole("alert").filter({ hasText: "The subscription ended" });

@@ -13,7 +13,12 @@ export interface TestWalletOptions {
   /** A chain id to report instead of the node's, until the page asks the wallet to switch. */
   reportChainId?: number;
   name?: string;
+  /** Called with the method of every signature the page asks the wallet for (each is a prompt in a real wallet). */
+  onSignatureRequest?(method: string): void;
 }
+
+/** The requests a real wallet shows a signing prompt for. */
+const SIGNATURE_METHODS = ["personal_sign", "eth_sign", "eth_signTypedData_v4", "eth_sendTransaction"];
 
 /**
  * Installs a real EIP-1193 wallet in every page of `context`, announced through EIP-6963 as
@@ -27,6 +32,7 @@ export async function installTestWallet(context: BrowserContext, options: TestWa
   let reportChainId = options.reportChainId;
 
   async function answer(method: string, params: unknown[]): Promise<unknown> {
+    if (SIGNATURE_METHODS.includes(method)) options.onSignatureRequest?.(method);
     switch (method) {
       case "eth_requestAccounts":
       case "eth_accounts":

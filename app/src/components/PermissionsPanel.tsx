@@ -1,6 +1,6 @@
 import { isPublicAssignment, type PermissionAssignment, PUBLIC_PERMISSIONS, STREAM_PERMISSIONS, type StreamPermission } from "keyway";
 import { useState } from "preact/hooks";
-import { formatTime, parseLocalDateTime, shortAddress } from "../format";
+import { formatTime, parseLocalDateTime, permissionLabel as label, shortAddress } from "../format";
 import { useReading } from "../reading";
 import type { Session } from "../session";
 import type { Transactions } from "../transactions";
@@ -12,8 +12,6 @@ interface Props {
   transactions: Transactions;
   refreshKey: number;
 }
-
-const label = (permission: StreamPermission) => permission.charAt(0).toUpperCase() + permission.slice(1);
 
 /** Holders × the five permissions with their expiries, and the form that grants, revokes and sets them. */
 export function PermissionsPanel({ session, streamId, transactions, refreshKey }: Props) {
