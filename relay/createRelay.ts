@@ -3,6 +3,7 @@ import { assertRegistryDeployed } from "../sdk/context";
 import { KeywayClient } from "../sdk/client";
 import { createAuthorityContext } from "../sdk/delegation/check";
 import { createMessageValidator } from "../sdk/message/validator";
+import { permissionSourceOf } from "../sdk/actions/getPermissionExpiry";
 import { type Broker, createLocalBroker } from "./broker";
 import { createTransmitter } from "./connection";
 import { dropSubscriptions, type RelayContext } from "./context";
@@ -61,8 +62,9 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   }
   const registryAddress = client.registryAddress;
   const domain = { chainId, verifyingContract: registryAddress };
-  const validator = createMessageValidator({ domain, permissions: client });
-  const authority = createAuthorityContext(domain, client);
+  const permissions = permissionSourceOf(client.context);
+  const validator = createMessageValidator({ domain, permissions });
+  const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter);
   const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter };

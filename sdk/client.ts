@@ -1,6 +1,6 @@
 import type { Address, Hash, TransactionReceipt } from "viem";
 import { getChainId } from "viem/actions";
-import { getPermissionExpiry, hasPermission, type PermissionQuery } from "./actions/getPermissionExpiry";
+import { getPermissionExpiry, hasPermission, type PermissionQuery, permissionSourceOf } from "./actions/getPermissionExpiry";
 import { getPermissions } from "./actions/getPermissions";
 import { assertStreamExists, createStream, deleteStream, getStreamMetadata, updateStreamMetadata } from "./actions/streams";
 import { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
@@ -191,7 +191,7 @@ export class KeywayClient {
     this.relaySession ??= createRelaySession({
       url: relayUrl,
       context: this.context,
-      permissions: this,
+      permissions: permissionSourceOf(this.context),
       signer: clientMessageSigner(this.relayOptions, this.context),
     });
     return this.relaySession;

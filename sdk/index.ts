@@ -66,6 +66,7 @@ export type { WriteParameters } from "./actions/writeRegistry";
 export { getPermissions, type GetPermissionsParameters, type GetPermissionsReturnType } from "./actions/getPermissions";
 export {
   getPermissionExpiry,
+  permissionSourceOf,
   hasPermission,
   type GetPermissionExpiryParameters,
   type GetPermissionExpiryReturnType,

@@ -11,6 +11,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Address } from "viem";
 import { KeywayClient } from "../../sdk/client";
+import { permissionSourceOf } from "../../sdk/actions/getPermissionExpiry";
 import {
   createMessageValidator,
   createPublisher,
@@ -99,7 +100,7 @@ async function round(index: number, { chain, stream, client, workers, halves, bo
   const key = Buffer.from(KEY.slice(2), "hex");
   const rawSignatures = digests.map((digest) => native.ecdsaSign(digest, key));
   const publisher = createPublisher({ ...stream, signer: KEY, domain, msgChainId: `sign-${index}` });
-  const validator = createMessageValidator({ domain, permissions: client });
+  const validator = createMessageValidator({ domain, permissions: permissionSourceOf(client.context) });
   const constant = createMessageValidator({ domain, permissions: { getPermissionExpiry: () => FOREVER } });
 
   // Raw and SDK alternate in chunks, so that load from other processes hits both alike.

@@ -14,7 +14,7 @@ import { publish, type PublishParameters } from "../relay/publish";
 import { createRelaySession, readDomain } from "../relay/session";
 import { subscribe, type SubscribeParameters } from "../relay/subscribe";
 import type { MessageListener, Subscription } from "../relay/subscription";
-import { getPermissionExpiry } from "./getPermissionExpiry";
+import { permissionSourceOf } from "./getPermissionExpiry";
 
 export interface CreateSessionParameters {
   streamIds: string[];
@@ -72,7 +72,7 @@ export async function createSession(context: RegistryContext, parameters: Create
   const relay = createRelaySession({
     url: parameters.relayUrl,
     context,
-    permissions: { getPermissionExpiry: (query) => getPermissionExpiry(context, query) },
+    permissions: permissionSourceOf(context),
     signer: { getAddress: () => address, sign: privateKeySigner(key).sign },
     authenticate: async (hello, url) => ({ ...(await signInToRelay(sessionWallet, url, hello)), delegation }),
     carried: { delegation },

@@ -4,6 +4,7 @@ import { type BlockRef, readLatestBlock } from "../blocks";
 import type { ExpiriesReading } from "../cache";
 import { assertChain, type RegistryContext } from "../context";
 import { InvalidArgumentError } from "../errors";
+import type { PermissionSource } from "../message/validator";
 import { type Expiries, permissionIndex, type StreamPermission } from "../permissions";
 import { streamRefOf, type StreamRef } from "../streamId";
 import { readRegistry } from "./readRegistry";
@@ -50,6 +51,23 @@ export type GetPermissionExpiryReturnType = number;
 export async function getPermissionExpiry(context: RegistryContext, parameters: GetPermissionExpiryParameters): Promise<GetPermissionExpiryReturnType> {
   const cached = cachedExpiry(context, parameters);
   return cached >= 0 ? cached : readExpiry(context, parameters);
+}
+
+/**
+ * The context as a message validator's permission source (what the relay and the client's
+ * subscribers validate with): a warm cache answers at once, with no promise to await, so a
+ * message costs one cache lookup; a miss reads and caches as `getPermissionExpiry` does.
+ *
+ * @example
+ * const validator = createMessageValidator({ domain, permissions: permissionSourceOf(client.context) });
+ */
+export function permissionSourceOf(context: RegistryContext): PermissionSource {
+  return {
+    getPermissionExpiry(query) {
+      const cached = cachedExpiry(context, query);
+      return cached >= 0 ? cached : readExpiry(context, query);
+    },
+  };
 }
 
 export type HasPermissionParameters = PermissionQuery;

@@ -3,7 +3,7 @@ import hre from "hardhat";
 import { StreamPermission, type Deployment, type KeywayClient, type Stream } from "../../sdk";
 import { type Address, zeroAddress } from "viem";
 import { streamKeyOf, type RegistryPoll } from "../../sdk";
-import { readHolderExpiries } from "../../sdk/actions/getPermissionExpiry";
+import { permissionSourceOf, readHolderExpiries } from "../../sdk/actions/getPermissionExpiry";
 import { readLatestBlock } from "../../sdk/blocks";
 import { streamRefOf } from "../../sdk/streamId";
 import { chainNow, clientOf, publicClient, deployFresh, destroyClients, KEYS, recordingPublicClient, timeTravel, walletClientOf } from "./fixtures";
@@ -72,6 +72,20 @@ describe("permission cache", () => {
     expect(await client.hasPermission(query())).to.equal(true);
     expect(await client.getPermissionExpiry({ ...query(), permission: PUBLISH })).to.equal(0); // same entries
     expect(methods).to.deep.equal([]);
+  });
+
+  it("permissionSourceOf: a cold query reads (a promise), a warm one answers at once with the same expiry and sends nothing", async () => {
+    const { client, methods } = reader();
+    const source = permissionSourceOf(client.context);
+    const cold = source.getPermissionExpiry(query());
+    expect(cold).to.be.instanceOf(Promise);
+    const expiry = await cold;
+    expect(expiry).to.equal(await client.getPermissionExpiry(query())).and.to.be.greaterThan(0);
+    methods.length = 0;
+    expect(source.getPermissionExpiry(query())).to.equal(expiry); // a number, not a promise
+    expect(source.getPermissionExpiry({ ...query(), userId: KEYS_ADDRESS_3 })).to.be.instanceOf(Promise); // another holder: not cached
+    await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] });
+    await msUntil(async () => (await source.getPermissionExpiry(query())) === 0, SEEN_WITHIN_MS);
   });
 
   it("on an idle automine chain, a grant in the latest block is cached: repeated reads send no eth_call", async () => {
