@@ -1,12 +1,13 @@
 import { streamExists } from "../../sdk/actions/streams";
 import { streamKeyOf } from "../../sdk";
-import { channelOf } from "../broker";
+import { BrokerUnavailableError, channelOf } from "../broker";
+import type { AcceptedMessage } from "../history";
 import type { SignedAccessGrant } from "../../sdk/delegation/types";
 import { type Connection, holderOf, type Subscription } from "../connection";
 import { isCurrent, markActive, RequestError, type RelayContext } from "../context";
 import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal, positionKey, release } from "../enforcement";
 import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
-import { ErrorCode, type RequestId } from "../protocol";
+import { ErrorCode, type Position, type RequestId } from "../protocol";
 
 /** The `grant` field, parsed strictly (once per distinct grant); UNAUTHORIZED when malformed. */
 function readGrant(relay: RelayContext, fields: Fields): SignedAccessGrant | undefined {
@@ -68,11 +69,28 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   }
   subscription.expiresAt = expiresAt;
   relay.index.add(subscription);
+  const replay = from === undefined ? [] : await historyAfter(relay, subscription, from);
+  if (!isCurrent(subscription)) return;
   markActive(connection);
   relay.send(connection, { type: "subscribed", id, streamId, partition });
-  if (from === undefined) return release(relay, subscription);
-  const replay = await relay.broker.replay(channel, from).catch(() => []);
-  if (!isCurrent(subscription)) return;
   for (const entry of replay) relay.transmit(connection, entry.frame);
   release(relay, subscription, new Set(replay.map((entry) => positionKey(entry.message))));
+}
+
+/**
+ * What the channel kept after `from`, read while the live messages are held. A history that
+ * cannot be read (the cluster's Redis is down) refuses the subscribe with UNAVAILABLE rather
+ * than letting it start with a silent gap; the client subscribes again later.
+ */
+async function historyAfter(relay: RelayContext, subscription: Subscription, from: Position): Promise<AcceptedMessage[]> {
+  try {
+    return await relay.broker.replay(subscription.channel, from);
+  } catch (error) {
+    if (isCurrent(subscription)) {
+      relay.index.remove(subscription);
+      subscription.connection.subscriptions.delete(subscription.channel);
+    }
+    if (error instanceof BrokerUnavailableError) throw new RequestError(ErrorCode.UNAVAILABLE, error.message);
+    throw error;
+  }
 }

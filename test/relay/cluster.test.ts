@@ -193,6 +193,28 @@ describe("relay cluster on Redis", function () {
     expect(numbersOf(subscriber).filter((n) => n >= 10_000)).to.deep.equal(Array.from({ length: 40 }, (_, i) => 10_000 + i));
   });
 
+  it("refuses a subscribe `from` a position with UNAVAILABLE while Redis is down (no silent gap), and takes it once Redis is back", async function () {
+    const publisher = clientOf(3, relays[0].url);
+    const before = await publisher.publish(stream, { n: 6_000 });
+    await publishMany(publisher, 6_001, 3, 1);
+    const from = { timestamp: before.timestamp, sequenceNumber: before.sequenceNumber };
+    const downsBefore = relays[2].lines.filter((line) => /Cluster broker down/.test(line)).length;
+    const upsBefore = relays[2].lines.filter((line) => /Cluster broker up/.test(line)).length;
+    await redis.stop();
+    await until(() => relays[2].lines.filter((line) => /Cluster broker down/.test(line)).length > downsBefore, "the relay to log the loss");
+    const raw = await connect(relays[2].url);
+    const refused = await raw.request({ type: "subscribe", streamId: stream, from });
+    expect(refused).to.include({ type: "error", code: "UNAVAILABLE" });
+    // Not subscribed: the same subscribe is not ALREADY_SUBSCRIBED once Redis is back, and nothing was delivered meanwhile.
+    expect(raw.frames.filter((frame) => frame.type === "message" || frame.type === "subscribed")).to.deep.equal([]);
+    await redis.restart();
+    await until(() => relays[2].lines.filter((line) => /Cluster broker up/.test(line)).length > upsBefore, "the relay to log the recovery");
+    // Redis came back empty: the history is gone, but the subscribe is taken and live messages flow.
+    expect(await raw.request({ type: "subscribe", streamId: stream, from })).to.include({ type: "subscribed" });
+    await publishMany(publisher, 6_004, 1, 1);
+    await raw.waitFor((frame) => frame.type === "message", "a live message after the recovery");
+  });
+
   it("resumes a subscriber whose relay was killed (-9) on another relay with no gap", async function () {
     const victim = relays[1];
     const subscriber = await subscribe(clientOf(1, [victim.url, relays[2].url]));
