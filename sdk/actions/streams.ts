@@ -94,13 +94,15 @@ export interface StreamExistsParameters {
 export type StreamExistsReturnType = boolean;
 
 /**
- * Whether the stream exists now.
+ * Whether the stream exists now. A bare stream id is still accepted in place of the
+ * parameters: outside tools (the relaybench adapter among them) call the earlier form.
  *
  * @example
  * if (!(await streamExists(client.context, { streamId }))) console.log("deleted");
  */
-export async function streamExists(context: RegistryContext, parameters: StreamExistsParameters): Promise<StreamExistsReturnType> {
-  return readRegistry(context, { functionName: "exists", args: [normalizeStreamId(parameters.streamId)] });
+export async function streamExists(context: RegistryContext, parameters: StreamExistsParameters | string): Promise<StreamExistsReturnType> {
+  const streamId = typeof parameters === "string" ? parameters : parameters.streamId;
+  return readRegistry(context, { functionName: "exists", args: [normalizeStreamId(streamId)] });
 }
 
 export type AssertStreamExistsParameters = StreamExistsParameters;

@@ -171,8 +171,10 @@ describe("KeywayClient (in-process Hardhat)", () => {
     expect(await getPermissions(context, { streamId })).to.deep.equal([{ userId: ownerId, permissions: ALL }, { public: true, permissions: [SUBSCRIBE] }]);
     await updateStreamMetadata(context, { streamId, metadata: "b", onSent });
     expect(await getStreamMetadata(context, { streamId })).to.equal("b");
+    expect(await streamExists(context, streamId), "the earlier form, which outside tools still call").to.equal(true);
     await deleteStream(context, { streamId, onSent });
     expect(await streamExists(context, { streamId })).to.equal(false);
+    expect(await streamExists(context, streamId)).to.equal(false);
     expect(sent).to.deep.equal(["createStream", "grantPermissions", "revokePermissions", "setPermissions", "updateStreamMetadata", "deleteStream"]);
   });
 
