@@ -1,5 +1,5 @@
 import { StreamPermission } from "keyway";
-import { permissionLabel } from "../format";
+import { PermissionChecks } from "./PermissionChecks";
 
 /** The only permissions a session key or an access grant can carry. */
 const DELEGABLE = [StreamPermission.PUBLISH, StreamPermission.SUBSCRIBE];
@@ -24,18 +24,7 @@ interface Props {
 export function DelegationFields({ permissions, onPermissions, durationMs, onDuration }: Props) {
   return (
     <>
-      <div class="checks" role="group" aria-label="Permissions">
-        {DELEGABLE.map((p) => (
-          <label class="inline">
-            <input
-              type="checkbox"
-              checked={permissions.includes(p)}
-              onChange={(e) => onPermissions((e.target as HTMLInputElement).checked ? [...permissions, p] : permissions.filter((q) => q !== p))}
-            />{" "}
-            {permissionLabel(p)}
-          </label>
-        ))}
-      </div>
+      <PermissionChecks options={DELEGABLE} checked={permissions} onChange={onPermissions} />
       <label>
         Duration
         <select value={durationMs} onChange={(e) => onDuration(Number((e.target as HTMLSelectElement).value))}>

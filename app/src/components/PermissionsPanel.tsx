@@ -5,6 +5,7 @@ import { useReading } from "../reading";
 import type { Session } from "../session";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
+import { PermissionChecks } from "./PermissionChecks";
 
 interface Props {
   session: Session;
@@ -112,19 +113,12 @@ export function PermissionsPanel({ session, streamId, transactions, refreshKey }
           <label class="inline">
             <input type="checkbox" checked={toPublic} onChange={(e) => setToPublic((e.target as HTMLInputElement).checked)} /> The public (anyone)
           </label>
-          <div class="checks" role="group" aria-label="Permissions">
-            {STREAM_PERMISSIONS.map((p) => (
-              <label class="inline">
-                <input
-                  type="checkbox"
-                  checked={checked.includes(p)}
-                  disabled={toPublic && !PUBLIC_PERMISSIONS.includes(p)}
-                  onChange={(e) => setChecked((c) => ((e.target as HTMLInputElement).checked ? [...c, p] : c.filter((q) => q !== p)))}
-                />{" "}
-                {label(p)}
-              </label>
-            ))}
-          </div>
+          <PermissionChecks
+            options={STREAM_PERMISSIONS}
+            checked={checked}
+            onChange={setChecked}
+            isDisabled={(p) => toPublic && !PUBLIC_PERMISSIONS.includes(p)}
+          />
           <label>
             Expires
             <input type="datetime-local" value={expires} onInput={(e) => setExpires((e.target as HTMLInputElement).value)} aria-describedby="expires-hint" />
