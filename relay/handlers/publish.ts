@@ -39,7 +39,11 @@ async function publish(relay: RelayContext, connection: Connection, id: RequestI
     const { streamId, partition } = accepted;
     // Serialised once, sent as is to every subscriber; the message exactly as published (validated: only its fields).
     const frame = Buffer.from(`{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":${JSON.stringify(message)}}`);
-    await relay.broker.publish(channelOf(streamId, partition), { message: accepted, frame, acceptedAt: Date.now() });
+    await relay.broker.publish(channelOf(streamId, partition), { message: accepted, frame, acceptedAt: Date.now() }).catch((error: unknown) => {
+      // Not taken (the cluster's Redis is down): the publisher is asked to publish it again.
+      if (error instanceof BrokerUnavailableError) relay.validator.forget(accepted);
+      throw error;
+    });
   } catch (error) {
     throw refusal(error);
   }

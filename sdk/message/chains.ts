@@ -66,6 +66,11 @@ export interface ChainTracker {
   check(key: string, message: StreamMessage): ChainOutcome["kind"];
   /** Records a delivered message of the chain `key` (see `chainKeyOf`) and reports gaps and reordering. */
   record(key: string, message: StreamMessage): ChainOutcome;
+  /**
+   * Forgets a recorded position, so that the same message is accepted again: for a caller that
+   * recorded a message and then could not deliver it. The window's floor stays where it is.
+   */
+  forget(key: string, position: MessageRef): void;
 }
 
 /** The key of a message's chain in a ChainTracker. */
@@ -100,6 +105,7 @@ function lowerBound(state: ChainState, timestamp: number, sequenceNumber: number
 function classify(state: ChainState | undefined, timestamp: number, sequenceNumber: number): ChainOutcome["kind"] {
   if (state === undefined) return "accepted";
   if (state.floorTimestamp >= 0 && compareRefs(timestamp, sequenceNumber, state.floorTimestamp, state.floorSequenceNumber) <= 0) return "stale";
+  if (state.length === 0) return "accepted"; // every position was forgotten; the floor still holds
   const order = compareAt(state, state.length - 1, timestamp, sequenceNumber);
   if (order < 0) return "accepted";
   if (order === 0) return "duplicate";
@@ -168,6 +174,11 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
       return { kind };
     }
     touch(key, state);
+    if (state.length === 0) {
+      state.base = timestamp;
+      insertAt(state, 0, timestamp, sequenceNumber, capacity);
+      return { kind };
+    }
     const newestIndex = state.length - 1;
     const outcome: ChainOutcome = { kind };
     if (compareAt(state, newestIndex, timestamp, sequenceNumber) < 0) {
@@ -192,8 +203,18 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
     return outcome;
   }
 
+  function forget(key: string, { timestamp, sequenceNumber }: MessageRef): void {
+    const state = chains.get(key);
+    if (state === undefined || state.length === 0) return;
+    const index = lowerBound(state, timestamp, sequenceNumber);
+    if (index === state.length || compareAt(state, index, timestamp, sequenceNumber) !== 0) return;
+    state.positions.copyWithin(2 * index, 2 * index + 2, 2 * state.length);
+    state.length -= 1;
+  }
+
   return {
     check: (key, message) => classify(chains.get(key), message.timestamp, message.sequenceNumber),
     record,
+    forget,
   };
 }

@@ -69,6 +69,12 @@ export interface MessageValidator {
    * const message = await validator.validate(JSON.parse(text), { streamId, partition: 0 });
    */
   validate(message: unknown, expected: StreamPartition): Promise<SignedStreamMessage>;
+  /**
+   * Forgets a message `validate` accepted, so that the same message validates again: for a
+   * caller that could not deliver it (a relay whose broker refused it, asking the publisher
+   * to publish again).
+   */
+  forget(message: SignedStreamMessage): void;
 }
 
 function reject(reason: MessageRejectionReason, detail: string, cause?: unknown): never {
@@ -165,5 +171,8 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     return message;
   }
 
-  return { validate };
+  return {
+    validate,
+    forget: (message) => chains.forget(chainKeyOf(message), message),
+  };
 }

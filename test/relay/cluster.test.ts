@@ -193,7 +193,7 @@ describe("relay cluster on Redis", function () {
     expect(numbersOf(subscriber).filter((n) => n >= 10_000)).to.deep.equal(Array.from({ length: 40 }, (_, i) => 10_000 + i));
   });
 
-  it("refuses a subscribe `from` a position with UNAVAILABLE while Redis is down (no silent gap), and takes it once Redis is back", async function () {
+  it("while Redis is down, refuses a subscribe `from` a position and a publish with UNAVAILABLE (no silent gap, nothing lost); takes both once Redis is back", async function () {
     const publisher = clientOf(3, relays[0].url);
     const before = await publisher.publish(stream, { n: 6_000 });
     await publishMany(publisher, 6_001, 3, 1);
@@ -205,14 +205,20 @@ describe("relay cluster on Redis", function () {
     const raw = await connect(relays[2].url);
     const refused = await raw.request({ type: "subscribe", streamId: stream, from });
     expect(refused).to.include({ type: "error", code: "UNAVAILABLE" });
+    // A publish Redis could not take is refused UNAVAILABLE; the same message is taken once Redis is back.
+    const domained = { chainId: 31337, registryAddress } as unknown as RelayOnChain;
+    const retried = await publisherOf(domained, stream, accounts[3])({ retried: true });
+    const publisherSocket = await connect(relays[2].url);
+    expect(await publisherSocket.request({ type: "publish", message: retried })).to.include({ type: "error", code: "UNAVAILABLE" });
     // Not subscribed: the same subscribe is not ALREADY_SUBSCRIBED once Redis is back, and nothing was delivered meanwhile.
     expect(raw.frames.filter((frame) => frame.type === "message" || frame.type === "subscribed")).to.deep.equal([]);
     await redis.restart();
     await until(() => relays[2].lines.filter((line) => /Cluster broker up/.test(line)).length > upsBefore, "the relay to log the recovery");
     // Redis came back empty: the history is gone, but the subscribe is taken and live messages flow.
     expect(await raw.request({ type: "subscribe", streamId: stream, from })).to.include({ type: "subscribed" });
-    await publishMany(publisher, 6_004, 1, 1);
-    await raw.waitFor((frame) => frame.type === "message", "a live message after the recovery");
+    expect(await publisherSocket.request({ type: "publish", message: retried }), "the same message, published again").to.include({ type: "published" });
+    await raw.waitFor((frame) => frame.type === "message" && frame.message.signature === retried.signature, "the message published again");
+    expect(await publisherSocket.request({ type: "publish", message: retried }), "and only once").to.include({ type: "error", code: "MESSAGE_REJECTED", reason: "duplicate" });
   });
 
   it("resumes a subscriber whose relay was killed (-9) on another relay with no gap", async function () {

@@ -17,7 +17,9 @@ function referenceTracker(windowSize: number) {
   let refs: MessageRef[] = [];
   let floor: MessageRef | undefined;
   const compare = (a: MessageRef, b: MessageRef) => (a.timestamp !== b.timestamp ? a.timestamp - b.timestamp : a.sequenceNumber - b.sequenceNumber);
-  return (ref: MessageRef): ChainOutcome["kind"] => {
+  /** A forgotten position is simply no longer remembered; the floor does not move. */
+  const forget = (ref: MessageRef) => (refs = refs.filter((known) => compare(known, ref) !== 0));
+  return Object.assign((ref: MessageRef): ChainOutcome["kind"] => {
     const newest = refs.at(-1);
     if (floor !== undefined && compare(ref, floor) <= 0) return "stale";
     if (newest !== undefined && newest.timestamp - ref.timestamp > MAX_SPAN_MS) return "stale";
@@ -28,7 +30,7 @@ function referenceTracker(windowSize: number) {
     if (forgotten.length > 0) floor = forgotten.at(-1);
     refs = refs.slice(forgotten.length);
     return "accepted";
-  };
+  }, { forget });
 }
 
 describe("sdk/message chain tracker", () => {
@@ -51,6 +53,39 @@ describe("sdk/message chain tracker", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("forgets a recorded position (a relay whose broker refused the message): the same message is accepted again, the floor stays", () => {
+    const timestamp = fc.oneof(fc.integer({ min: T0, max: T0 + 40 }), fc.constantFrom(T0 - MAX_SPAN_MS - 1, T0 + MAX_SPAN_MS + 1));
+    const step = fc.record({ timestamp, sequenceNumber: fc.integer({ min: 0, max: 3 }), forget: fc.boolean() });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(step, { maxLength: 60 }), (windowSize, steps) => {
+        const tracker = createChainTracker({ windowSize, maxChains: 4 });
+        const reference = referenceTracker(windowSize);
+        for (const { forget, ...ref } of steps) {
+          const message = at(ref.timestamp, ref.sequenceNumber);
+          const expected = reference(ref);
+          expect(tracker.record(KEY, message).kind, JSON.stringify(ref)).to.equal(expected);
+          if (forget && expected === "accepted") {
+            tracker.forget(KEY, ref);
+            reference.forget(ref);
+            // No longer a duplicate; stale only if the window had already dropped it to its floor.
+            expect(tracker.check(KEY, message), `again after forget: ${JSON.stringify(ref)}`).to.not.equal("duplicate");
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // Forgetting the only position keeps the floor: what was dropped stays stale.
+    const tracker = createChainTracker({ windowSize: 1, maxChains: 1 });
+    tracker.record(KEY, at(T0));
+    tracker.record(KEY, at(T0 + 1));
+    tracker.forget(KEY, { timestamp: T0 + 1, sequenceNumber: 0 });
+    expect(tracker.check(KEY, at(T0))).to.equal("stale");
+    expect(tracker.record(KEY, at(T0 + 1)).kind).to.equal("accepted");
+    expect(tracker.check(KEY, at(T0 + 1))).to.equal("duplicate");
+    tracker.forget(KEY, { timestamp: T0 + 9, sequenceNumber: 0 }); // never recorded: nothing changes
+    expect(tracker.check(KEY, at(T0 + 1))).to.equal("duplicate");
   });
 
   it("treats a message more than MAX_SPAN_MS behind its chain's newest as stale", () => {
