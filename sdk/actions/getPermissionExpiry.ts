@@ -49,8 +49,13 @@ export type GetPermissionExpiryReturnType = number;
  * const expiry = await getPermissionExpiry(client.context, { streamId, userId, permission: StreamPermission.PUBLISH, allowPublic: true });
  */
 export async function getPermissionExpiry(context: RegistryContext, parameters: GetPermissionExpiryParameters): Promise<GetPermissionExpiryReturnType> {
-  const cached = cachedExpiry(context, parameters);
-  return cached >= 0 ? cached : readExpiry(context, parameters);
+  return expiryNow(context, parameters);
+}
+
+/** The cache's answer at once when it has the entries, else a read that caches them: what every query here starts with. */
+function expiryNow(context: RegistryContext, query: PermissionQuery): number | Promise<number> {
+  const cached = cachedExpiry(context, query);
+  return cached >= 0 ? cached : readExpiry(context, query);
 }
 
 /**
@@ -63,10 +68,7 @@ export async function getPermissionExpiry(context: RegistryContext, parameters: 
  */
 export function permissionSourceOf(context: RegistryContext): PermissionSource {
   return {
-    getPermissionExpiry(query) {
-      const cached = cachedExpiry(context, query);
-      return cached >= 0 ? cached : readExpiry(context, query);
-    },
+    getPermissionExpiry: (query) => expiryNow(context, query),
   };
 }
 
@@ -81,8 +83,8 @@ export type HasPermissionReturnType = boolean;
  * if (await hasPermission(client.context, { streamId, public: true, permission: StreamPermission.SUBSCRIBE })) { … }
  */
 export async function hasPermission(context: RegistryContext, parameters: HasPermissionParameters): Promise<HasPermissionReturnType> {
-  const cached = cachedExpiry(context, parameters);
-  return (cached >= 0 ? cached : await readExpiry(context, parameters)) > 0;
+  const expiry = expiryNow(context, parameters);
+  return (typeof expiry === "number" ? expiry : await expiry) > 0;
 }
 
 /** A query's stream, checked (an id is remembered once checked). */
