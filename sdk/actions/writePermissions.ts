@@ -33,10 +33,8 @@ export async function grantPermissions(context: RegistryContext, parameters: Gra
   return writeRegistry(context, { functionName: "grantPermissions", args: [normalizeStreamId(streamId), users, expiries], ...write });
 }
 
-export interface RevokePermissionsParameters extends WriteParameters {
-  streamId: string;
-  assignments: readonly PermissionAssignment[];
-}
+/** The same shape as a grant's: the listed permissions of each assignment are revoked. */
+export type RevokePermissionsParameters = GrantPermissionsParameters;
 
 export type RevokePermissionsReturnType = TransactionReceipt;
 
