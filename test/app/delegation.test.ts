@@ -60,6 +60,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
     let owner: KeywayClient;
     let streamId: string;
     let page: Page;
+    let subscriber: KeywayClient;
     let subscription: Subscription | undefined;
     const signatures: string[] = [];
     const received: { content: unknown; metadata: MessageMetadata }[] = [];
@@ -68,7 +69,8 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       owner = clientOf(0);
       streamId = (await owner.createStream("/session")).id;
       await owner.grantPermissions(streamId, { userId: address(1), permissions: [StreamPermission.SUBSCRIBE] });
-      subscription = await clientOf(1).subscribe(streamId, (content, metadata) => {
+      subscriber = clientOf(1);
+      subscription = await subscriber.subscribe(streamId, (content, metadata) => {
         received.push({ content, metadata });
       });
       page = await openApp(0, signatures);
@@ -135,6 +137,9 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       const accepted = received.length - delivered;
       // Whatever the relay accepted before its poll was delivered; a marker from the owner's own key proves nothing else was.
       await owner.grantPermissions(streamId, { userId: address(0), permissions: [StreamPermission.PUBLISH] });
+      // The subscriber validates by its own cache, which follows the chain at its own polls: a
+      // marker it sees before its poll does is refused by it (no-permission), as it should be.
+      await until(() => subscriber.hasPermission({ streamId, userId: address(0), permission: StreamPermission.PUBLISH, allowPublic: true }), "the subscriber to see Publish again");
       // Refused (and delivered to nobody) until the relay's next poll sees Publish again.
       await until(() => owner.publish(streamId, "marker").then(() => true, (error: unknown) => (error as MessageRejectedError).reason === "no-permission" ? false : Promise.reject(error)), "the relay to see Publish again");
       await until(async () => received.some(({ content }) => content === "marker"), "the marker");
