@@ -12,6 +12,7 @@ import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOpt
 import { ErrorCode } from "./protocol";
 import { createRedisBroker } from "./redisBroker";
 import { listen } from "./sockets";
+import { createRecoveryThreads, DEFAULT_RECOVERY_THREADS } from "./recoveryThreads";
 import { createSubscriptionIndex } from "./subscriptions";
 
 /** A running relay. */
@@ -47,6 +48,7 @@ export type CreateRelayReturnType = Relay;
  */
 export async function createRelay(options: CreateRelayParameters = {}): Promise<CreateRelayReturnType> {
   const limits = resolveLimits(options);
+  const recovery = createRecoveryThreads({ threads: options.recoveryThreads ?? DEFAULT_RECOVERY_THREADS, log: options.log });
   const host = options.host ?? DEFAULT_RELAY_HOST;
   const port = options.port ?? DEFAULT_RELAY_PORT;
   const ownsClient = options.client === undefined;
@@ -63,7 +65,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const registryAddress = client.registryAddress;
   const domain = { chainId, verifyingContract: registryAddress };
   const permissions = permissionSourceOf(client.context);
-  const validator = createMessageValidator({ domain, permissions });
+  const validator = createMessageValidator({ domain, permissions, recoverPublicKey: recovery.recoverPublicKey });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter);
@@ -76,7 +78,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
     sockets = await listen(relay, { host, port });
   } catch (error) {
     stopEnforcement();
-    await broker.close();
+    await Promise.all([broker.close(), recovery.close()]);
     if (ownsClient) client.destroy();
     throw error;
   }
@@ -104,7 +106,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
       closing ??= (async () => {
         stopEnforcement();
         await bound.close();
-        await broker.close();
+        await Promise.all([broker.close(), recovery.close()]);
         if (ownsClient) client.destroy();
       })();
       return closing;

@@ -13,6 +13,7 @@ export { createRelay, type CreateRelayParameters, type CreateRelayReturnType, ty
 export { DEFAULT_LIMITS, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions } from "./options";
 export { type Broker, BrokerUnavailableError, type BrokerStatus, channelOf, createLocalBroker } from "./broker";
 export { createRedisBroker, type RedisBrokerOptions } from "./redisBroker";
+export { DEFAULT_RECOVERY_THREADS } from "./recoveryThreads";
 export type { AcceptedMessage } from "./history";
 export {
   CloseCode,

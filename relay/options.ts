@@ -62,6 +62,12 @@ export interface RelayOptions extends ConnectionOptions, Partial<RelayLimits> {
    * the cluster's (docs/relay.md, Cluster). Ignored when `broker` is given.
    */
   redisUrl?: string;
+  /**
+   * Worker threads that recover publishers' keys from signatures, the costliest step of
+   * validating a message, beside the relay's own thread. 0 recovers in the relay's thread.
+   * Default: one fewer than the machine's cores, at most 4 (`DEFAULT_RECOVERY_THREADS`).
+   */
+  recoveryThreads?: number;
   /** One line per notable event (start, broker trouble). Default: nothing. */
   log?: (line: string) => void;
 }

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { createRelay, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT } from "../../relay";
+import { createRelay, DEFAULT_RECOVERY_THREADS, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT } from "../../relay";
 import { registry } from "../client";
 import { CliError } from "../errors";
 import { ExitCode } from "../exitCodes";
@@ -10,6 +10,12 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid port ${JSON.stringify(text)}: expected 0 to 65535`, ExitCode.USAGE);
   return port;
+}
+
+function parseThreads(text: string): number {
+  const threads = Number(text);
+  if (text.trim() === "" || !Number.isSafeInteger(threads) || threads < 0) throw new CliError(`invalid --recovery-threads ${JSON.stringify(text)}: expected an integer >= 0`, ExitCode.USAGE);
+  return threads;
 }
 
 /** Resolves on the first SIGINT, SIGTERM or SIGHUP. */
@@ -31,12 +37,14 @@ export function registerRelayCommand(program: Command): void {
     .option("--host <host>", "interface to listen on (anything but 127.0.0.1 exposes the relay to the network)", DEFAULT_RELAY_HOST)
     .addOption(new Option("--port <port>", "port to listen on; 0 picks a free one").env("KEYWAY_RELAY_PORT").default(String(DEFAULT_RELAY_PORT)))
     .option("--redis <url>", "join the relays sharing this Redis (redis://host:port): cluster fan-out, history and duplicate check (docs/relay.md, Cluster)")
-    .action(async (flags: { host: string; port: string; redis?: string }, command: Command) => {
+    .option("--recovery-threads <n>", "worker threads recovering publishers' keys from signatures; 0: the relay's own thread", String(DEFAULT_RECOVERY_THREADS))
+    .action(async (flags: { host: string; port: string; redis?: string; recoveryThreads: string }, command: Command) => {
       const port = parsePort(flags.port);
+      const recoveryThreads = parseThreads(flags.recoveryThreads);
       const options = globalOptions(command);
       // A cluster relay reports its Redis link (down, back up) on stderr; a single relay has nothing to report there.
       const log = flags.redis === undefined ? undefined : (line: string) => process.stderr.write(`keyway relay: ${line}\n`);
-      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, log }).catch((error: NodeJS.ErrnoException) => {
+      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, recoveryThreads, log }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EADDRINUSE") throw new CliError(`port ${port} on ${flags.host} is already in use: pick another with --port`, ExitCode.FAILURE);
         throw error;
       });

@@ -1,5 +1,6 @@
 import { MessageRejectedError } from "../../sdk/message/errors";
 import { InvalidArgumentError } from "../../sdk/errors";
+import type { SignedStreamMessage } from "../../sdk/message/types";
 import type { StreamPartition } from "../../sdk/message/validator";
 import { BrokerUnavailableError, channelOf } from "../broker";
 import type { Connection } from "../connection";
@@ -33,20 +34,16 @@ function refusal(error: unknown): unknown {
   return new RequestError(ErrorCode.MESSAGE_REJECTED, error.message, error.reason);
 }
 
-async function publish(relay: RelayContext, connection: Connection, id: RequestId, message: unknown): Promise<void> {
-  try {
-    const accepted = await relay.validator.validate(message, claimedPlace(message));
-    const { streamId, partition } = accepted;
-    // Serialised once, sent as is to every subscriber; the message exactly as published (validated: only its fields).
-    const frame = Buffer.from(`{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":${JSON.stringify(message)}}`);
-    await relay.broker.publish(channelOf(streamId, partition), { message: accepted, frame, acceptedAt: Date.now() }).catch((error: unknown) => {
-      // Not taken (the cluster's Redis is down): the publisher is asked to publish it again.
-      if (error instanceof BrokerUnavailableError) relay.validator.forget(accepted);
-      throw error;
-    });
-  } catch (error) {
+/** Delivers an accepted message through the broker (to every subscriber, and history) and acknowledges it. */
+async function deliver(relay: RelayContext, connection: Connection, id: RequestId, message: unknown, accepted: SignedStreamMessage): Promise<void> {
+  const { streamId, partition } = accepted;
+  // Serialised once, sent as is to every subscriber; the message exactly as published (validated: only its fields).
+  const frame = Buffer.from(`{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":${JSON.stringify(message)}}`);
+  await relay.broker.publish(channelOf(streamId, partition), { message: accepted, frame, acceptedAt: Date.now() }).catch((error: unknown) => {
+    // Not taken (the cluster's Redis is down): the publisher is asked to publish it again.
+    if (error instanceof BrokerUnavailableError) relay.validator.forget(accepted);
     throw refusal(error);
-  }
+  });
   markActive(connection);
   relay.send(connection, { type: "published", id });
 }
@@ -55,7 +52,7 @@ async function publish(relay: RelayContext, connection: Connection, id: RequestI
  * `publish`: no sign-in needed, the message's signature is the proof. The SDK's validator
  * (shape, clock skew, duplicates, signature, Publish at the message's time, the stream it
  * claims) decides before anything is delivered; a rejected message reaches nobody. A
- * connection's publishes are decided and delivered in the order they came.
+ * connection's publishes are validated side by side, and decided and delivered in the order they came.
  *
  * @example
  * // -> {"type":"publish","id":4,"message":{"streamId":"0xf39f.../demo","partition":0,...,"signature":"0x..."}}
@@ -65,7 +62,12 @@ export function handlePublish(relay: RelayContext, connection: Connection, id: R
   if (!takeToken(connection, relay.limits.publishRate)) {
     throw new RequestError(ErrorCode.RATE_LIMITED, `at most ${relay.limits.publishRate} publishes per second per connection`);
   }
-  const done = connection.publishTail.then(() => publish(relay, connection, id, fields.message));
+  const { message } = fields;
+  // Validated at once, beside the connection's earlier publishes (their signatures recovered
+  // in one batch), then decided and delivered in the order they came.
+  const validated = relay.validator.validate(message, claimedPlace(message)).catch((error: unknown) => Promise.reject(refusal(error)));
+  validated.catch(() => undefined); // judged in turn below; not an unhandled rejection meanwhile
+  const done = connection.publishTail.then(() => validated).then((accepted) => deliver(relay, connection, id, message, accepted));
   connection.publishTail = done.catch(() => undefined);
   return done;
 }

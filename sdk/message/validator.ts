@@ -1,5 +1,5 @@
-import { createAuthorityContext } from "../delegation/check";
-import { carriesAuthority, checkAuthorizedMessage, splitCarriedAuthority } from "../delegation/message";
+import { createAuthorityContext, type MaybePromise, whenKnown } from "../delegation/check";
+import { type CarriedAuthority, carriesAuthority, checkAuthorizedMessage, splitCarriedAuthority } from "../delegation/message";
 import { InvalidArgumentError } from "../errors";
 import { StreamPermission } from "../permissions";
 import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
@@ -7,7 +7,7 @@ import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason 
 import { domainSeparator } from "./hash";
 import { normalizeStreamIdCached, parseSignedStreamMessage, UINT32_MAX } from "./parse";
 import type { MessageDomain, SignedStreamMessage } from "./types";
-import { isSignedByPublisher } from "./verify";
+import { isKeyOf, isSignedByPublisher, type RecoverPublicKeyAsync, recoveryInputOf } from "./verify";
 
 /** The query the validator makes; `KeywayClient.getPermissionExpiry` answers it. */
 export interface PermissionExpiryQuery {
@@ -46,6 +46,13 @@ export interface MessageValidatorOptions {
   onOutOfOrder?: (event: OutOfOrderEvent) => void;
   /** Unix milliseconds; `Date.now` by default. */
   now?: () => number;
+  /**
+   * Where publishers' keys are recovered from signatures: by default in this thread, at once.
+   * A relay passes its worker threads (relay/recoveryThreads.ts) so that the most expensive
+   * step of validation runs beside the rest. Messages carrying a delegation or grant are
+   * recovered in this thread either way.
+   */
+  recoverPublicKey?: RecoverPublicKeyAsync;
 }
 
 /** A stream partition: where a message must belong to be delivered. */
@@ -76,6 +83,8 @@ export interface MessageValidator {
    */
   forget(message: SignedStreamMessage): void;
 }
+
+const ignore = (): void => undefined;
 
 function reject(reason: MessageRejectionReason, detail: string, cause?: unknown): never {
   throw new MessageRejectedError(reason, detail, cause === undefined ? undefined : { cause });
@@ -122,7 +131,7 @@ function parseOrReject(message: unknown): SignedStreamMessage {
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
   const { domain, permissions, maxClockSkewMs = 10_000, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;
-  const { now = Date.now, onGap, onOutOfOrder } = options;
+  const { now = Date.now, onGap, onOutOfOrder, recoverPublicKey } = options;
   for (const [name, value, min] of [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1]] as const) {
     if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
   }
@@ -131,6 +140,69 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
   const authority = createAuthorityContext(domain, permissions);
   const position = (message: SignedStreamMessage) =>
     `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;
+  const notSigned = (message: SignedStreamMessage) => reject("invalid-signature", `the signature is not ${message.publisher}'s`);
+  // Chains with a message still being decided asynchronously, and when the last of them will be.
+  const deciding = new Map<string, Promise<void>>();
+
+  function publishHeldAt(message: SignedStreamMessage, expiry: number): void {
+    if (expiry <= 0) reject("no-permission", `${message.publisher} does not hold publish on ${message.streamId}`);
+    if (message.timestamp >= expiry * 1000) {
+      reject("timestamp-after-expiry", `timestamp ${message.timestamp} is not before the publish expiry ${expiry} (s)`);
+    }
+  }
+
+  function holdsPublish(message: SignedStreamMessage): MaybePromise<void> {
+    const answer = permissions.getPermissionExpiry({
+      streamId: message.streamId,
+      userId: message.publisher,
+      permission: StreamPermission.PUBLISH,
+      allowPublic: true,
+    });
+    // A source that answers synchronously (a warm cache) costs no extra turn of the event loop.
+    return whenKnown(answer, (expiry) => publishHeldAt(message, expiry));
+  }
+
+  async function signedElsewhere(message: SignedStreamMessage, recover: RecoverPublicKeyAsync): Promise<void> {
+    const input = recoveryInputOf(message, separator);
+    if (input === undefined || !isKeyOf(await recover(input), message.publisher)) notSigned(message);
+    await holdsPublish(message);
+  }
+
+  /** The signature and Publish, or the delegation or grant the message carries: throws, or returns a promise that rejects, when they do not hold. */
+  function prove(message: SignedStreamMessage, carried: CarriedAuthority): MaybePromise<void> {
+    // A message carrying a delegation or grant is judged by it alone (sdk/delegation).
+    if (carriesAuthority(carried)) return whenKnown(checkAuthorizedMessage(authority, message, carried), ignore);
+    if (recoverPublicKey !== undefined) return signedElsewhere(message, recoverPublicKey);
+    if (!isSignedByPublisher(message, separator)) notSigned(message);
+    return holdsPublish(message);
+  }
+
+  /** Records the chain's position, after the permission is known: of two copies validated concurrently, the second is the duplicate. */
+  function record(chain: string, message: SignedStreamMessage): SignedStreamMessage {
+    const outcome = chains.record(chain, message);
+    if (outcome.kind !== "accepted") reject(outcome.kind, position(message));
+    if (outcome.gap !== undefined) onGap?.(outcome.gap);
+    if (outcome.outOfOrder !== undefined) onOutOfOrder?.(outcome.outOfOrder);
+    return message;
+  }
+
+  /**
+   * Records once proven and once every earlier message of the chain is decided: a chain's
+   * messages validated concurrently are recorded in the order they came, whatever order
+   * their proofs finish in, so the window never moves past one still being proven.
+   */
+  function recordInTurn(chain: string, message: SignedStreamMessage, proven: MaybePromise<void>): Promise<SignedStreamMessage> {
+    const earlier = deciding.get(chain);
+    const turn = (async () => {
+      await proven;
+      await earlier;
+      return record(chain, message);
+    })();
+    const decided = turn.then(ignore, ignore).then(() => earlier); // accepted or not, and after every earlier one
+    deciding.set(chain, decided);
+    void decided.then(() => deciding.get(chain) === decided && deciding.delete(chain));
+    return turn;
+  }
 
   async function validate(input: unknown, expected: StreamPartition): Promise<SignedStreamMessage> {
     const streamId = expectedStreamId(expected);
@@ -145,30 +217,10 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     const chain = chainKeyOf(message);
     const seen = chains.check(chain, message);
     if (seen !== "accepted") reject(seen, position(message));
-    // A message carrying a delegation or grant is judged by it alone (sdk/delegation).
-    if (carriesAuthority(carried)) await checkAuthorizedMessage(authority, message, carried);
-    else {
-      if (!isSignedByPublisher(message, separator)) reject("invalid-signature", `the signature is not ${message.publisher}'s`);
-      const answer = permissions.getPermissionExpiry({
-        streamId: message.streamId,
-        userId: message.publisher,
-        permission: StreamPermission.PUBLISH,
-        allowPublic: true,
-      });
-      // A source that answers synchronously (a warm cache) costs no extra turn of the event loop.
-      const expiry = typeof answer === "number" ? answer : await answer;
-      if (expiry <= 0) reject("no-permission", `${message.publisher} does not hold publish on ${message.streamId}`);
-      if (message.timestamp >= expiry * 1000) {
-        reject("timestamp-after-expiry", `timestamp ${message.timestamp} is not before the publish expiry ${expiry} (s)`);
-      }
-    }
-
-    // Recorded after the permission is known: of two copies validated concurrently, the second is the duplicate.
-    const outcome = chains.record(chain, message);
-    if (outcome.kind !== "accepted") reject(outcome.kind, position(message));
-    if (outcome.gap !== undefined) onGap?.(outcome.gap);
-    if (outcome.outOfOrder !== undefined) onOutOfOrder?.(outcome.outOfOrder);
-    return message;
+    const proven = prove(message, carried);
+    // Proven at once, with nothing earlier of its chain pending: recorded in this turn.
+    if (proven === undefined && !deciding.has(chain)) return record(chain, message);
+    return recordInTurn(chain, message, proven);
   }
 
   return {

@@ -16,27 +16,45 @@ function addressOf(publicKey: Uint8Array): Address {
   return bytesToHex(keccak256(publicKey.subarray(1)).subarray(12)) as Address;
 }
 
-/**
- * Whether the signature is the publisher's (or `signer`'s: a session key signs as its
- * holder), over this message in this domain. Always a full recovery with the signature's own v
- * (verifying against a cached key would accept v flipped); a signer's cached key only
- * replaces the keccak of the recovered key by a comparison.
- */
-export function isSignedByPublisher(message: SignedStreamMessage, separator: Uint8Array, signer: Address = message.publisher): boolean {
+/** What recovering a message's signer takes: its digest and its canonical signature, split. */
+export interface RecoveryInput {
+  digest: Uint8Array;
+  /** r || s, 64 bytes. */
+  signature: Uint8Array;
+  recoveryId: number;
+}
+
+/** Recovers, elsewhere (another thread), the 65-byte public key that made a signature; undefined: nobody. */
+export type RecoverPublicKeyAsync = (input: RecoveryInput) => Promise<Uint8Array | undefined>;
+
+/** The recovery a message's signature needs in `separator`'s domain; undefined for a malformed or non-canonical signature. */
+export function recoveryInputOf(message: SignedStreamMessage, separator: Uint8Array): RecoveryInput | undefined {
   // `message` has been through parseSignedStreamMessage: lowercase hex, fields in range.
   const signature = splitSignature(message.signature);
-  if (signature === undefined) return false;
-  const recovered = curveBackend().recoverPublicKey(
-    hashWithSeparator(message, separator),
-    signature.compact,
-    signature.recoveryId,
-  );
+  return signature && { digest: hashWithSeparator(message, separator), signature: signature.compact, recoveryId: signature.recoveryId };
+}
+
+/**
+ * Whether a recovered key is `signer`'s. Always judged on a full recovery with the signature's
+ * own v (verifying against a cached key would accept v flipped); a signer's cached key only
+ * replaces the keccak of the recovered key by a comparison.
+ */
+export function isKeyOf(recovered: Uint8Array | undefined, signer: Address): boolean {
   if (recovered === undefined) return false;
   const known = publicKeys.get(signer);
   if (known !== undefined && equalBytes(known, recovered)) return true;
   if (addressOf(recovered) !== signer) return false;
-  setBounded(publicKeys, signer, recovered, MAX_CACHED_KEYS);
+  setBounded(publicKeys, signer, recovered.slice(), MAX_CACHED_KEYS); // a copy: `recovered` may be a view of a larger buffer
   return true;
+}
+
+/**
+ * Whether the signature is the publisher's (or `signer`'s: a session key signs as its
+ * holder), over this message in this domain, recovered in this thread.
+ */
+export function isSignedByPublisher(message: SignedStreamMessage, separator: Uint8Array, signer: Address = message.publisher): boolean {
+  const input = recoveryInputOf(message, separator);
+  return input !== undefined && isKeyOf(curveBackend().recoverPublicKey(input.digest, input.signature, input.recoveryId), signer);
 }
 
 /**

@@ -52,7 +52,7 @@ describe("keyway relay (CLI)", function () {
   it("prints one JSON line with --json and takes its port from KEYWAY_RELAY_PORT", async function () {
     const port = await findFreePort();
     chain.env.KEYWAY_RELAY_PORT = String(port);
-    const relay = startRelayCli(chain, ["--json"]);
+    const relay = startRelayCli(chain, ["--json", "--recovery-threads", "2"]);
     delete chain.env.KEYWAY_RELAY_PORT;
     try {
       await until(() => relay.stdout().includes("\n"), "the relay to start", 60_000);
@@ -64,7 +64,7 @@ describe("keyway relay (CLI)", function () {
     }
   });
 
-  it("fails with one line and exit 1 when the port is taken, and 2 for a bad port", async function () {
+  it("fails with one line and exit 1 when the port is taken, and 2 for a bad port or thread count", async function () {
     const port = await findFreePort();
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
@@ -74,5 +74,8 @@ describe("keyway relay (CLI)", function () {
       await new Promise((resolve) => blocker.close(resolve));
     }
     expectFailure(await chain.keyway(["relay", "--port", "http"]), 2, /invalid port "http"/);
+    for (const threads of ["-1", "1.5", "many", ""]) {
+      expectFailure(await chain.keyway(["relay", "--recovery-threads", threads]), 2, new RegExp(`invalid --recovery-threads "${threads.replace(".", "\\.")}": expected an integer >= 0`));
+    }
   });
 });

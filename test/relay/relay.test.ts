@@ -213,6 +213,26 @@ describe("relay: protocol v1 frames", function () {
       await publisher.waitFor((frame) => frame.id === sent.length - 1, "the last ack");
       expect(publisher.frames.filter((frame) => frame.type === "published").map((frame) => frame.id)).to.deep.equal(sent.map((_, i) => i));
     });
+    it("validates a burst side by side, yet answers and delivers it in order: 600 publishes to a stream it has not seen, a duplicate and a tampered one among them", async function () {
+      const freshStream = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+      const subscriber = await connect(chain.url);
+      await subscriber.request({ type: "subscribe", streamId: freshStream });
+      const publisher = await connect(chain.url);
+      const publish = publisherOf(chain, freshStream, chain.accounts[0]);
+      // More than the validator's window of 256 positions per chain: recorded out of order, the first would be refused as stale.
+      const sent = Array.from({ length: 600 }, (_, i) => ({ order: i }));
+      const messages: unknown[] = [];
+      for (const value of sent) messages.push(await publish(value));
+      const tampered = { ...(messages[300] as object), content: stringToHex(JSON.stringify({ order: "tampered" })) };
+      const burst = [...messages.slice(0, 300), tampered, messages[299], ...messages.slice(300)];
+      burst.forEach((message, id) => publisher.socket.send(JSON.stringify({ type: "publish", id, message })));
+      await publisher.waitFor((frame) => frame.id === burst.length - 1, "the last answer");
+      const answers = publisher.frames.filter((frame) => frame.id !== undefined && frame.id !== null);
+      expect(answers.map((frame) => frame.id)).to.deep.equal(burst.map((_, id) => id));
+      expect(answers.filter((frame) => frame.type === "error").map((frame) => [frame.id, frame.reason])).to.deep.equal([[300, "invalid-signature"], [301, "duplicate"]]);
+      await waitForContent(subscriber, freshStream, sent[sent.length - 1]);
+      expect(contentsOf(subscriber, freshStream)).to.deep.equal(sent);
+    });
   });
 
   describe("malformed frames", function () {

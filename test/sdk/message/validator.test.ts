@@ -5,6 +5,7 @@ import { InvalidArgumentError, RpcError } from "../../../sdk/errors";
 import {
   createMessageValidator,
   createPublisher,
+  hashStreamMessage,
   MessageRejectedError,
   signStreamMessage,
   type GapEvent,
@@ -13,6 +14,8 @@ import {
   type OutOfOrderEvent,
   type SignedStreamMessage,
 } from "../../../sdk/message";
+import { curveBackend } from "../../../sdk/message/crypto";
+import type { RecoveryInput } from "../../../sdk/message/verify";
 import { DOMAIN, fakePermissions, OTHER, OTHER_KEY, PUBLISHER, PUBLISHER_KEY, sampleMessage, STREAM_ID, T0 } from "./fixtures";
 
 const NOW = T0 + 60_000;
@@ -142,6 +145,47 @@ describe("sdk/message MessageValidator", () => {
     expect(outcomes.map((o) => o.status).sort()).to.deep.equal(["fulfilled", "rejected"]);
     const rejected = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
     expect(rejected.reason).to.be.instanceOf(MessageRejectedError).and.to.include({ reason: "duplicate" });
+  });
+
+  it("records a chain's messages validated concurrently in the order they came, whatever order their checks finish in", async () => {
+    // The first message's permission answer comes last; with a window of 4, recording in
+    // finishing order would move the window past it and refuse it as stale.
+    const messages = await chain(10);
+    const { permissions } = setup();
+    let calls = 0;
+    const slowFirst = { getPermissionExpiry: (query: Parameters<typeof permissions.getPermissionExpiry>[0]) => {
+      const delay = calls++ === 0 ? 30 : 1;
+      return new Promise<number>((resolve) => setTimeout(() => resolve(permissions.getPermissionExpiry(query)), delay));
+    } };
+    const { validator, gaps, reorders } = setup(undefined, { permissions: slowFirst, windowSize: 4 });
+    const accepted = await Promise.all(messages.map((message) => validator.validate(message, ON_STREAM)));
+    expect(accepted).to.deep.equal(messages);
+    expect(gaps).to.be.empty;
+    expect(reorders).to.be.empty;
+    // A later message of the chain, proven at once, still waits for every earlier one.
+    const [late] = await chain(1, { start: T0 + 100 });
+    const order: string[] = [];
+    calls = 0;
+    const pending = validator.validate((await chain(1, { start: T0 + 50, msgChainId: "chain-a" }))[0], ON_STREAM).then(() => order.push("earlier"));
+    await Promise.all([pending, validator.validate(late, ON_STREAM).then(() => order.push("later"))]);
+    expect(order).to.deep.equal(["earlier", "later"]);
+  });
+
+  it("recovers keys with recoverPublicKey when given, and refuses what it does not recover as the publisher's", async () => {
+    const [message, other] = await chain(2);
+    const recovered: number[] = [];
+    const recoverHere = async (input: RecoveryInput) => {
+      recovered.push(input.recoveryId);
+      return curveBackend().recoverPublicKey(input.digest, input.signature, input.recoveryId);
+    };
+    const { validator } = setup(undefined, { recoverPublicKey: recoverHere });
+    expect(await validator.validate(message, ON_STREAM)).to.deep.equal(message);
+    expect(recovered).to.have.length(1);
+    const nobody = setup(undefined, { recoverPublicKey: async () => undefined }).validator;
+    await expectRejected(nobody.validate(other, ON_STREAM), "invalid-signature");
+    const [foreign] = await chain(1, { key: OTHER_KEY });
+    const someoneElse = setup(undefined, { recoverPublicKey: (input) => recoverHere({ ...input, digest: hashStreamMessage(foreign, DOMAIN) }) }).validator;
+    await expectRejected(someoneElse.validate(other, ON_STREAM), "invalid-signature");
   });
 
   it("rejects a replay signed for another chain id, or moved to another msgChainId", async () => {
