@@ -1,8 +1,11 @@
-import type { Address, Hex } from "viem";
-import { generateSiweNonce, parseSiweMessage, verifySiweMessage, type VerifySiweMessageParameters } from "viem/siwe";
+import { type Address, hashMessage, type Hex, isAddress } from "viem";
+import { verifyHash } from "viem/actions";
+import { generateSiweNonce, parseSiweMessage } from "viem/siwe";
 import { checkSessionDelegation } from "../../sdk/delegation/check";
 import { InvalidDelegationError } from "../../sdk/delegation/errors";
 import type { SignedDelegation } from "../../sdk/delegation/types";
+import { recoverSigner } from "../../sdk/delegation/verify";
+import { hexToBytes } from "../../sdk/message/hex";
 import type { Connection, Session } from "../connection";
 import { markActive, RequestError, type RelayContext } from "../context";
 import { setSession } from "../enforcement";
@@ -15,7 +18,8 @@ function refuse(message: string): never {
 
 /** The first rule of the relay's that the SIWE message breaks, in words a client can act on. */
 function problemWith(relay: RelayContext, connection: Connection, siwe: ReturnType<typeof parseSiweMessage>, nowMs: number): string | undefined {
-  if (siwe.address === undefined) return "not an EIP-4361 message";
+  if (siwe.address === undefined || !isAddress(siwe.address, { strict: false })) return "not an EIP-4361 message";
+  if (siwe.version !== "1") return "version is not 1";
   if (siwe.domain !== connection.host) return `domain ${JSON.stringify(siwe.domain)} is not the host this relay was reached at (${JSON.stringify(connection.host)})`;
   if (siwe.chainId !== relay.chainId) return `chain ${siwe.chainId} is not the relay's chain ${relay.chainId}`;
   if (siwe.nonce !== connection.nonce) return "nonce is not this connection's current one (each nonce signs in once)";
@@ -24,6 +28,20 @@ function problemWith(relay: RelayContext, connection: Connection, siwe: ReturnTy
   if (siwe.expirationTime !== undefined && !(siwe.expirationTime.getTime() > nowMs)) return "the message has expired";
   if (siwe.notBefore !== undefined && !(siwe.notBefore.getTime() <= nowMs)) return "the message is not valid yet (notBefore)";
   return undefined;
+}
+
+/** 65 bytes r || s || v in hex: what an account's key signs with. */
+const SIGNATURE_HEX = /^0x[0-9a-fA-F]{130}$/;
+
+/**
+ * Whether `address` signed the message whose EIP-191 hash is `hash`. An account's canonical
+ * signature is recovered by the native curve at once (viem's pure-JS recovery made sign-in the
+ * relay's costliest step); anything else, v 0/1, a high s or a contract wallet (ERC-1271/6492),
+ * is viem's verifyHash: an account's recovery first, then the chain.
+ */
+async function isSignedBy(relay: RelayContext, address: Address, hash: Hex, signature: string): Promise<boolean> {
+  if (SIGNATURE_HEX.test(signature) && recoverSigner(hexToBytes(hash), signature as Hex) === address.toLowerCase()) return true;
+  return verifyHash(relay.client.context.publicClient, { address, hash, signature: signature as Hex, mode: "eoa" }).catch(() => false);
 }
 
 /**
@@ -63,11 +81,7 @@ export async function handleAuth(relay: RelayContext, connection: Connection, id
   const now = new Date();
   const problem = problemWith(relay, connection, siwe, now.getTime());
   if (problem !== undefined) refuse(problem);
-  // viem re-checks domain, nonce and times, then the signature: an EOA's by recovery first,
-  // falling back to the chain for contract wallets.
-  const parameters = { message, signature: signature as Hex, domain: connection.host, nonce: connection.nonce, time: now, mode: "eoa" };
-  const valid = await verifySiweMessage(relay.client.context.publicClient, parameters as VerifySiweMessageParameters).catch(() => false);
-  if (!valid) refuse(`the signature is not ${siwe.address}'s over this message`);
+  if (!(await isSignedBy(relay, siwe.address!, hashMessage(message), signature))) refuse(`the signature is not ${siwe.address}'s over this message`);
   const signer = siwe.address!.toLowerCase() as Address;
   const session = await sessionOf(relay, signer, siwe.expirationTime?.getTime() ?? null, fields.delegation, now.getTime());
   if (siwe.nonce !== connection.nonce) refuse("nonce was used meanwhile by another auth on this connection");

@@ -1,7 +1,9 @@
 import { expect } from "chai";
-import { stringToHex } from "viem";
+import { secp256k1 } from "@noble/curves/secp256k1";
+import { type Hex, stringToHex } from "viem";
+import { createSiweMessage } from "viem/siwe";
 import { StreamPermission } from "../../sdk";
-import { closeAllClients, connect, type RawClient, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { closeAllClients, connect, type RawClient, type RelayOnChain, type SiweSigner, startRelayOnChain } from "./fixtures";
 import { contentsOf, createTestStream, messagesOf, publisherOf, waitForContent } from "./helpers";
 
 describe("relay: protocol v1 frames", function () {
@@ -71,6 +73,38 @@ describe("relay: protocol v1 frames", function () {
       const reply = await client.signIn(chain.accounts[1], {}, chain.accounts[2]);
       expect(reply).to.include({ type: "error", code: "AUTH_FAILED" });
       expect(reply.message).to.match(/signature/);
+    });
+
+    it("accepts an account's signature with v 0/1 or a high s (the same signature, not in canonical form)", async function () {
+      const { account } = chain.accounts[1];
+      const rewritten = (rewrite: (signature: Hex) => Hex): SiweSigner => ({
+        account: { address: account.address, signMessage: async (parameters) => rewrite(await account.signMessage(parameters)) },
+      });
+      const yParity = (signature: Hex) => `${signature.slice(0, 130)}0${Number.parseInt(signature.slice(130), 16) - 27}` as Hex;
+      const highS = (signature: Hex) => {
+        const s = BigInt(`0x${signature.slice(66, 130)}`);
+        const v = 55 - Number.parseInt(signature.slice(130), 16); // 27 <-> 28
+        return `${signature.slice(0, 66)}${(secp256k1.CURVE.n - s).toString(16).padStart(64, "0")}${v.toString(16)}` as Hex;
+      };
+      for (const rewrite of [yParity, highS]) {
+        const client = await connect(chain.url);
+        expect(await client.signIn(chain.accounts[1], {}, rewritten(rewrite))).to.include({ type: "authenticated", address: account.address.toLowerCase() });
+      }
+    });
+
+    it("refuses a message whose version is not 1, and a signature that is not hex, and spends no nonce", async function () {
+      const client = await connect(chain.url);
+      const host = new URL(chain.url).host;
+      const message = createSiweMessage({ address: chain.accounts[1].account.address, chainId: 31337, domain: host, nonce: client.hello.nonce, uri: `http://${host}`, version: "1", issuedAt: new Date() });
+      const version2 = message.replace("Version: 1", "Version: 2");
+      const refused = await client.request({ type: "auth", message: version2, signature: await chain.accounts[1].account.signMessage({ message: version2 }) });
+      expect(refused).to.include({ type: "error", code: "AUTH_FAILED" });
+      expect(refused.message).to.match(/version is not 1/);
+      const signature = await chain.accounts[1].account.signMessage({ message });
+      const notHex = await client.request({ type: "auth", message, signature: `${signature.slice(0, 128)}zz${signature.slice(130)}` });
+      expect(notHex).to.include({ type: "error", code: "AUTH_FAILED" });
+      expect(notHex.message).to.match(/signature/);
+      expect(await client.request({ type: "auth", message, signature })).to.include({ type: "authenticated" });
     });
 
     it("refuses a reused nonce: each nonce signs in once", async function () {
