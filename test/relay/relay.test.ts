@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { type Hex, stringToHex } from "viem";
+import hre from "hardhat";
+import { createPublicClient, createWalletClient, type Hex, http, stringToHex } from "viem";
+import { hardhat } from "viem/chains";
 import { createSiweMessage } from "viem/siwe";
 import { StreamPermission } from "../../sdk";
 import { closeAllClients, connect, type RawClient, type RelayOnChain, type SiweSigner, startRelayOnChain } from "./fixtures";
@@ -90,6 +92,20 @@ describe("relay: protocol v1 frames", function () {
         const client = await connect(chain.url);
         expect(await client.signIn(chain.accounts[1], {}, rewritten(rewrite))).to.include({ type: "authenticated", address: account.address.toLowerCase() });
       }
+    });
+
+    it("signs in a contract wallet (ERC-1271) when its owner signed, through the chain; refuses another key's signature", async function () {
+      const { abi, bytecode } = await hre.artifacts.readArtifact("ERC1271WalletMock");
+      const owner = chain.accounts[2].account;
+      const deployer = createWalletClient({ account: owner, chain: hardhat, transport: http(chain.rpcUrl) });
+      const hash = await deployer.deployContract({ abi, bytecode: bytecode as Hex, args: [owner.address] });
+      const { contractAddress } = await createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl) }).waitForTransactionReceipt({ hash });
+      const wallet = (signer: typeof owner): SiweSigner => ({ account: { address: contractAddress!, signMessage: (parameters) => signer.signMessage(parameters) } });
+      const client = await connect(chain.url);
+      const refused = await client.signIn(wallet(chain.accounts[3].account));
+      expect(refused).to.include({ type: "error", code: "AUTH_FAILED" });
+      expect(refused.message).to.match(/signature/);
+      expect(await client.signIn(wallet(owner))).to.include({ type: "authenticated", address: contractAddress!.toLowerCase() });
     });
 
     it("refuses a message whose version is not 1, and a signature that is not hex, and spends no nonce", async function () {
