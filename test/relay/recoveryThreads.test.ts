@@ -4,6 +4,7 @@ import { InvalidArgumentError } from "../../sdk/errors";
 import { curveBackend } from "../../sdk/message/crypto";
 import type { RecoveryInput } from "../../sdk/message/verify";
 import { createRecoveryThreads } from "../../relay/recoveryThreads";
+import { until } from "./helpers";
 
 /** `count` signatures by fresh keys over random digests, and the key each must recover. */
 function signed(count: number): { inputs: RecoveryInput[]; keys: Uint8Array[] } {
@@ -38,6 +39,24 @@ describe("relay/recoveryThreads", function () {
       expect(together.slice(0, 300).map((key) => Buffer.from(key!).toString("hex"))).to.deep.equal(keys.map((key) => Buffer.from(key).toString("hex")));
       expect(together.slice(300)).to.deep.equal([undefined, undefined]);
       for (let i = 0; i < 5; i++) expect(await threads.recoverPublicKey(inputs[i])).to.deep.equal(keys[i]);
+    } finally {
+      await threads.close();
+    }
+  });
+
+  it("recovers a request after a quiet moment in the caller's thread, starting no thread; a burst goes to the threads", async function () {
+    const lines: string[] = [];
+    // A thread that cannot load the addon says so when it starts: the log shows whether one did.
+    const threads = createRecoveryThreads({ threads: 1, addonPath: "/nonexistent/secp256k1/bindings.js", log: (line) => lines.push(line) });
+    try {
+      const { inputs, keys } = signed(10);
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(await threads.recoverPublicKey(inputs[i])).to.deep.equal(keys[i]);
+      }
+      expect(lines).to.deep.equal([]);
+      expect(await Promise.all(inputs.map(threads.recoverPublicKey))).to.deep.equal(keys);
+      await until(() => lines.length === 1, "the thread to fail");
     } finally {
       await threads.close();
     }
