@@ -31,9 +31,13 @@ export interface History {
   sweep(): void;
 }
 
-/** Recent messages per channel (`streamId|partition`), bounded by count and by age. */
+/**
+ * Recent messages per channel (`streamId|partition`), bounded by count and by age: `after`
+ * answers at most `count`; memory holds up to a quarter more between drops.
+ */
 export function createHistory({ count, maxAgeMs, now = Date.now }: HistoryOptions): History {
   const channels = new Map<string, AcceptedMessage[]>();
+  const slack = count + Math.ceil(count / 4);
 
   function trim(channel: string, entries: AcceptedMessage[]): void {
     const oldest = now() - maxAgeMs;
@@ -48,7 +52,9 @@ export function createHistory({ count, maxAgeMs, now = Date.now }: HistoryOption
       let entries = channels.get(channel);
       if (entries === undefined) channels.set(channel, (entries = []));
       entries.push(entry);
-      if (entries.length > count) trim(channel, entries);
+      // Dropped a quarter at a time, not one per message: each drop moves the whole array.
+      // `after` trims to `count` exactly before it answers.
+      if (entries.length > slack) trim(channel, entries);
     },
     after(channel, from) {
       const entries = channels.get(channel);
