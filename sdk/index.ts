@@ -189,6 +189,7 @@ export {
   InvalidAccessGrantError,
   InvalidDelegationError,
   parseAccessGrant,
+  parseAccessGrantText,
   parseDelegation,
   PUBLISH_BIT,
   randomSalt,
