@@ -166,8 +166,8 @@ export {
 } from "./message";
 
 // Publish and subscribe through a relay (sdk/relay)
-export { publish, type PublishParameters, type PublishReturnType } from "./relay/publish";
-export { subscribe, type SubscribeParameters, type SubscribeReturnType } from "./relay/subscribe";
+export { publish, type PublishMessageOptions, type PublishParameters, type PublishReturnType } from "./relay/publish";
+export { subscribe, type SubscribeParameters, type SubscribeReturnType, type SubscriptionOptions } from "./relay/subscribe";
 export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
 export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
 export type { RelayUnsubscribeReason } from "./relay/protocol";
