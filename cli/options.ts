@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { InvalidArgumentError, parseAccessGrant, type SignedAccessGrant } from "../sdk";
+import { InvalidAccessGrantError, InvalidArgumentError, parseAccessGrantText, type SignedAccessGrant } from "../sdk";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 export const DEFAULT_RELAY_URL = "ws://127.0.0.1:8546";
@@ -63,15 +63,10 @@ export function readGrantFile(file: string): SignedAccessGrant {
   } catch (error) {
     throw new InvalidArgumentError(`--grant: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InvalidArgumentError(`--grant: ${file} is not JSON (expected what keyway grant issue prints)`);
-  }
-  try {
-    return parseAccessGrant(json);
+    return parseAccessGrantText(text);
   } catch (error) {
-    throw new InvalidArgumentError(`--grant: ${file} is not an access grant: ${(error as Error).message}`);
+    if (!(error instanceof InvalidAccessGrantError)) throw error;
+    throw new InvalidArgumentError(`--grant: ${file} is not an access grant: ${error.problem}`);
   }
 }

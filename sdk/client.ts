@@ -2,7 +2,11 @@ import type { Address, Hash, TransactionReceipt } from "viem";
 import { getChainId } from "viem/actions";
 import { getPermissionExpiry, hasPermission, type PermissionQuery, permissionSourceOf } from "./actions/getPermissionExpiry";
 import { getPermissions } from "./actions/getPermissions";
-import { assertStreamExists, createStream, deleteStream, getStreamMetadata, updateStreamMetadata } from "./actions/streams";
+import { createStream } from "./actions/createStream";
+import { deleteStream } from "./actions/deleteStream";
+import { getStreamMetadata } from "./actions/getStreamMetadata";
+import { assertStreamExists } from "./actions/streamExists";
+import { updateStreamMetadata } from "./actions/updateStreamMetadata";
 import { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
 import type { WriteParameters } from "./actions/writeRegistry";
 import { chainNowSeconds } from "./actions/chainTime";
@@ -15,10 +19,10 @@ import { createSession, type CreateSessionParameters, type Session } from "./act
 import { issueAccessGrant, type IssueAccessGrantParameters } from "./actions/issueAccessGrant";
 import type { SignedAccessGrant } from "./delegation/types";
 import type { MessageSigner } from "./message/signers";
-import { publish, type PublishParameters } from "./relay/publish";
+import { publish, type PublishMessageOptions } from "./relay/publish";
 import { createRelaySession, type RelaySession } from "./relay/session";
 import { clientMessageSigner } from "./relay/signer";
-import { subscribe, type SubscribeParameters } from "./relay/subscribe";
+import { subscribe, type SubscriptionOptions } from "./relay/subscribe";
 import type { MessageListener, Subscription } from "./relay/subscription";
 import { Stream } from "./stream";
 import { toKeywayError } from "./toKeywayError";
@@ -134,16 +138,16 @@ export class KeywayClient {
    * stream partition and publishes it through the relay; resolves with the signed message
    * once the relay accepted it. See `publish` in sdk/relay.
    */
-  publish(streamId: string, content: unknown, parameters?: PublishParameters): Promise<SignedStreamMessage> {
-    return publish(this.relay(), streamId, content, parameters);
+  publish(streamId: string, content: unknown, options?: PublishMessageOptions): Promise<SignedStreamMessage> {
+    return publish(this.relay(), { ...options, streamId, content });
   }
 
   /**
    * Subscribes through the relay; `onMessage(content, metadata)` gets each message once, in
    * order, after this client verified it. See `subscribe` in sdk/relay.
    */
-  subscribe(parameters: string | SubscribeParameters, onMessage: MessageListener): Promise<Subscription> {
-    return subscribe(this.relay(), typeof parameters === "string" ? { streamId: parameters } : parameters, onMessage);
+  subscribe(parameters: string | SubscriptionOptions, onMessage: MessageListener): Promise<Subscription> {
+    return subscribe(this.relay(), { ...(typeof parameters === "string" ? { streamId: parameters } : parameters), onMessage });
   }
 
   /**

@@ -13,7 +13,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getChainId, getCode } from "viem/actions";
-import { createPermissionCache, type PermissionCache } from "./cache";
+import { createPermissionCache, type ExpiriesReading, type PermissionCache } from "./cache";
 import type { Deployment } from "./deployment";
 import { InvalidAddressError, InvalidArgumentError, RegistryNotFoundError, WrongChainError } from "./errors";
 import { ethersAccount, type EthersProvider, type EthersSigner, ethersTransport } from "./ethers";
@@ -38,6 +38,8 @@ export interface RegistryContext {
   logPageSize: number;
   /** The permission cache and the registry's event watcher (with `cache: false`, it keeps nothing but still follows the chain's clock). */
   cache: PermissionCache;
+  /** Permission reads at the latest block now in flight, by stream key and holders: concurrent cache misses for the same entries share one. */
+  permissionReads: Map<string, Promise<ExpiriesReading>>;
   /** Settles once the node's chain id was checked against `expectedChainId`. */
   chainCheck?: Promise<void>;
   /** Settles once the registry address was found to hold code. */
@@ -96,6 +98,7 @@ export function createContext(options: ConnectionOptions): RegistryContext {
     expectedChainId: expectedChainIdOf(chain?.id ?? publicClient.chain?.id, deployment?.chainId),
     logPageSize,
     cache: undefined!,
+    permissionReads: new Map(),
   };
   context.cache = createPermissionCache(context, { enabled: options.cache !== false, maxAgeMs, pollingInterval });
   return context;

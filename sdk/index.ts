@@ -33,23 +33,11 @@ export { streamRegistryAbi, streamRegistryBytecode } from "./abi";
 export { ethersAccount, ethersTransport, type EthersProvider, type EthersSigner } from "./ethers";
 
 // Actions: `(context, parameters)`, as viem's; a write's parameters take per-call `gas`, `nonce`, `onSent`. The client's methods wrap them
-export {
-  createStream,
-  deleteStream,
-  getStreamMetadata,
-  streamExists,
-  updateStreamMetadata,
-  type CreateStreamParameters,
-  type CreateStreamReturnType,
-  type DeleteStreamParameters,
-  type DeleteStreamReturnType,
-  type GetStreamMetadataParameters,
-  type GetStreamMetadataReturnType,
-  type StreamExistsParameters,
-  type StreamExistsReturnType,
-  type UpdateStreamMetadataParameters,
-  type UpdateStreamMetadataReturnType,
-} from "./actions/streams";
+export { createStream, type CreateStreamParameters, type CreateStreamReturnType } from "./actions/createStream";
+export { deleteStream, type DeleteStreamParameters, type DeleteStreamReturnType } from "./actions/deleteStream";
+export { getStreamMetadata, type GetStreamMetadataParameters, type GetStreamMetadataReturnType } from "./actions/getStreamMetadata";
+export { streamExists, type StreamExistsParameters, type StreamExistsReturnType } from "./actions/streamExists";
+export { updateStreamMetadata, type UpdateStreamMetadataParameters, type UpdateStreamMetadataReturnType } from "./actions/updateStreamMetadata";
 export {
   grantPermissions,
   revokePermissions,
@@ -166,8 +154,8 @@ export {
 } from "./message";
 
 // Publish and subscribe through a relay (sdk/relay)
-export { publish, type PublishParameters, type PublishReturnType } from "./relay/publish";
-export { subscribe, type SubscribeParameters, type SubscribeReturnType } from "./relay/subscribe";
+export { publish, type PublishMessageOptions, type PublishParameters, type PublishReturnType } from "./relay/publish";
+export { subscribe, type SubscribeParameters, type SubscribeReturnType, type SubscriptionOptions } from "./relay/subscribe";
 export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
 export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
 export type { RelayUnsubscribeReason } from "./relay/protocol";
@@ -189,6 +177,7 @@ export {
   InvalidAccessGrantError,
   InvalidDelegationError,
   parseAccessGrant,
+  parseAccessGrantText,
   parseDelegation,
   PUBLISH_BIT,
   randomSalt,

@@ -1,4 +1,4 @@
-import { parseAccessGrant, type SignedAccessGrant } from "keyway";
+import { parseAccessGrantText, type SignedAccessGrant } from "keyway";
 import { describeError } from "./errors";
 
 /**
@@ -8,15 +8,9 @@ import { describeError } from "./errors";
  * relay and by every subscriber's validator.
  */
 export function readPastedGrant(text: string, streamId: string, account: string): SignedAccessGrant | { problem: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { problem: "That is not an access grant: the pasted text is not JSON (copy the whole line keyway grant issue printed)." };
-  }
   let grant: SignedAccessGrant;
   try {
-    grant = parseAccessGrant(json);
+    grant = parseAccessGrantText(text);
   } catch (error) {
     return { problem: describeError(error) };
   }

@@ -10,9 +10,9 @@ import type { SignedStreamMessage } from "../message/types";
 import type { StreamPermission } from "../permissions";
 import { normalizeStreamId } from "../streamId";
 import { signInToRelay } from "../relay/auth";
-import { publish, type PublishParameters } from "../relay/publish";
+import { publish, type PublishMessageOptions } from "../relay/publish";
 import { createRelaySession, readDomain } from "../relay/session";
-import { subscribe, type SubscribeParameters } from "../relay/subscribe";
+import { subscribe, type SubscriptionOptions } from "../relay/subscribe";
 import type { MessageListener, Subscription } from "../relay/subscription";
 import { permissionSourceOf } from "./getPermissionExpiry";
 
@@ -35,9 +35,9 @@ export interface Session {
   /** The signed delegation, carried by every message and sent in the relay's `auth`. */
   readonly delegation: SignedDelegation;
   /** As `KeywayClient.publish`, signed by the session key. */
-  publish(streamId: string, content: unknown, parameters?: PublishParameters): Promise<SignedStreamMessage>;
+  publish(streamId: string, content: unknown, options?: PublishMessageOptions): Promise<SignedStreamMessage>;
   /** As `KeywayClient.subscribe`, signed in as the holder through the delegation. */
-  subscribe(parameters: string | SubscribeParameters, onMessage: MessageListener): Promise<Subscription>;
+  subscribe(parameters: string | SubscriptionOptions, onMessage: MessageListener): Promise<Subscription>;
   /** Closes the session's relay connection; the key is forgotten with the object. */
   close(): void;
 }
@@ -80,9 +80,8 @@ export async function createSession(context: RegistryContext, parameters: Create
   return {
     address,
     delegation,
-    publish: (streamId, content, publishParameters) => publish(relay, streamId, content, publishParameters),
-    subscribe: (subscribeParameters, onMessage) =>
-      subscribe(relay, typeof subscribeParameters === "string" ? { streamId: subscribeParameters } : subscribeParameters, onMessage),
+    publish: (streamId, content, options) => publish(relay, { ...options, streamId, content }),
+    subscribe: (parameters, onMessage) => subscribe(relay, { ...(typeof parameters === "string" ? { streamId: parameters } : parameters), onMessage }),
     close: () => relay.close(),
   };
 }

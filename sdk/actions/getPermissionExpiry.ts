@@ -118,10 +118,30 @@ async function readExpiry(context: RegistryContext, query: PermissionQuery): Pro
   const index = permissionIndex(query.permission);
   const holder = holderAddress(query);
   const holders = countsPublic(query, holder, index) ? [holder, PUBLIC] : [holder];
-  const reading = await readHolderExpiries(context, { stream, holders });
-  context.cache.store(stream.key, holders, reading);
+  const reading = await readLatestShared(context, stream, holders);
   const [direct, shared = NOTHING] = reading.expiries;
   return heldUntil(direct[index], shared[index], reading.at.timestamp);
+}
+
+/**
+ * The holders' expiries at the latest block, then cached: one read for every concurrent miss of
+ * the same entries (the relay validates a burst of publishes at once; each would read alike).
+ * Forgotten as it settles, so a failure reaches all its waiters and the next miss reads afresh.
+ * A query that joins it gets a block no older than the read's round trip: fresher than any
+ * cached entry, which may be a polling interval behind.
+ */
+function readLatestShared(context: RegistryContext, stream: StreamRef, holders: readonly Address[]): Promise<ExpiriesReading> {
+  const key = `${stream.key}|${holders.join("|")}`;
+  const inFlight = context.permissionReads.get(key);
+  if (inFlight !== undefined) return inFlight;
+  const read = readHolderExpiries(context, { stream, holders })
+    .then((reading) => {
+      context.cache.store(stream.key, holders, reading);
+      return reading;
+    })
+    .finally(() => context.permissionReads.delete(key));
+  context.permissionReads.set(key, read);
+  return read;
 }
 
 /** The later of two expiries that is still ahead of `nowSeconds`, else 0. */

@@ -11,7 +11,7 @@ export {
   DELEGATION_TYPES,
   delegationTypedData,
 } from "./typedData";
-export { MAX_DELEGATED_STREAMS, parseAccessGrant, parseDelegation } from "./parse";
+export { MAX_DELEGATED_STREAMS, parseAccessGrant, parseAccessGrantText, parseDelegation } from "./parse";
 export { randomSalt, signAccessGrant, signDelegation, type SignAuthorityOptions } from "./sign";
 export { createAuthorityMemo, recoverAccessGrantSigner, recoverDelegationSigner, verifyAccessGrant, type AuthorityMemo, type Resolved } from "./verify";
 export {

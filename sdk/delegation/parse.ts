@@ -92,7 +92,7 @@ export function parseDelegation(value: unknown): SignedDelegation {
  * InvalidAccessGrantError naming the problem; does not check the signature.
  *
  * @example
- * const grant = parseAccessGrant(JSON.parse(readFileSync("grant.json", "utf8")));
+ * const grant = parseAccessGrant(await response.json());
  */
 export function parseAccessGrant(value: unknown): SignedAccessGrant {
   const object = fields(value, GRANT_FIELDS, grantFail);
@@ -104,4 +104,27 @@ export function parseAccessGrant(value: unknown): SignedAccessGrant {
     issuer: pattern<Address>(object, "issuer", ADDRESS, "a lowercase 0x address", grantFail),
     signature,
   };
+}
+
+/**
+ * Reads a signed access grant from its text (the one line of JSON that `keyway grant issue`
+ * prints, a pasted or saved grant), strictly: text that is not JSON is an
+ * InvalidAccessGrantError like any other malformed grant (the JSON error as its `cause`), so
+ * every reader of a grant file or paste refuses it the same way.
+ *
+ * @param text - the grant's JSON text
+ * @returns the grant, checked as parseAccessGrant checks it (not its signature)
+ * @throws InvalidAccessGrantError (`rule` "malformed") naming the problem
+ *
+ * @example
+ * const grant = parseAccessGrantText(readFileSync("grant.json", "utf8"));
+ */
+export function parseAccessGrantText(text: string): SignedAccessGrant {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidAccessGrantError("malformed", "the text is not JSON", { cause: error });
+  }
+  return parseAccessGrant(value);
 }

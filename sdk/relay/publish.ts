@@ -7,13 +7,21 @@ import type { SignedStreamMessage } from "../message/types";
 import { normalizeStreamId } from "../streamId";
 import type { RelaySession } from "./session";
 
-export interface PublishParameters {
+/** How to publish: what `KeywayClient.publish(streamId, content, options)` takes after the stream and the content. */
+export interface PublishMessageOptions {
   /** Default 0. */
   partition?: number;
   /** Default `application/json` for a JSON value, `application/octet-stream` for bytes. */
   contentType?: string;
   /** An access grant to this client's address (sdk/delegation): the message carries it and is judged by it. */
   grant?: SignedAccessGrant;
+}
+
+export interface PublishParameters extends PublishMessageOptions {
+  /** The stream (normalised). */
+  streamId: string;
+  /** A JSON value or bytes. */
+  content: unknown;
 }
 
 export type PublishReturnType = SignedStreamMessage;
@@ -48,21 +56,15 @@ function encodeContent(content: unknown): { bytes: Uint8Array | Hex; contentType
  * `duplicate` refusal then means the first copy was accepted).
  *
  * @param session - the client's relay session
- * @param streamId - the stream (normalised)
- * @param content - a JSON value or bytes
+ * @param parameters - the stream, the content (a JSON value or bytes), and optionally the partition (default 0), content type and an access `grant`
  * @returns the signed StreamMessage, as the relay delivers it
  * @throws MessageRejectedError (`reason`), RelayError, RelayUnreachableError, MissingSignerError
  *
  * @example
- * const message = await publish(session, "0xabc…/sensors", { temperature: 21.5 });
+ * const message = await publish(session, { streamId: "0xabc…/sensors", content: { temperature: 21.5 } });
  */
-export async function publish(
-  session: RelaySession,
-  streamId: string,
-  content: unknown,
-  parameters: PublishParameters = {},
-): Promise<PublishReturnType> {
-  const { partition = 0 } = parameters;
+export async function publish(session: RelaySession, parameters: PublishParameters): Promise<PublishReturnType> {
+  const { streamId, content, partition = 0 } = parameters;
   const publisher = await publisherFor(session, normalizeStreamId(streamId), partition);
   const encoded = encodeContent(content);
   const signed = await publisher.publish(encoded.bytes, { contentType: parameters.contentType ?? encoded.contentType });

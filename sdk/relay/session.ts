@@ -78,7 +78,7 @@ function checkRelayUrl(url: string): void {
  *
  * @example
  * const session = createRelaySession({ url: "ws://127.0.0.1:8546", context: client.context, permissions: client });
- * const sub = await subscribe(session, { streamId }, (content) => console.log(content));
+ * const sub = await subscribe(session, { streamId, onMessage: (content) => console.log(content) });
  */
 export function createRelaySession(options: RelaySessionOptions): RelaySession {
   const { context, permissions } = options;

@@ -8,7 +8,8 @@ import { normalizeStreamId } from "../streamId";
 import type { RelaySession } from "./session";
 import { createSubscriptionHandle, type MessageListener, type Subscription } from "./subscription";
 
-export interface SubscribeParameters {
+/** What to subscribe to: what `KeywayClient.subscribe(parameters, onMessage)` takes first (or a stream id alone). */
+export interface SubscriptionOptions {
   streamId: string;
   /** Default 0. */
   partition?: number;
@@ -23,13 +24,18 @@ export interface SubscribeParameters {
   grant?: SignedAccessGrant;
 }
 
+export interface SubscribeParameters extends SubscriptionOptions {
+  /** Called with `(content, metadata)` for each verified message. */
+  onMessage: MessageListener;
+}
+
 export type SubscribeReturnType = Subscription;
 
 function isInteger(value: unknown, max: number): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 }
 
-function checkParameters(parameters: SubscribeParameters): { streamId: string; partition: number; resendFrom?: MessageRef; grant?: SignedAccessGrant } {
+function checkParameters(parameters: SubscriptionOptions): { streamId: string; partition: number; resendFrom?: MessageRef; grant?: SignedAccessGrant } {
   const { partition = 0, resend } = parameters;
   if (!isInteger(partition, UINT32_MAX)) throw new InvalidArgumentError(`partition must be an integer from 0 to ${UINT32_MAX}, got ${partition}`);
   const from = resend?.from;
@@ -51,16 +57,16 @@ function checkParameters(parameters: SubscribeParameters): { streamId: string; p
  * message, so each message arrives once and in order.
  *
  * @param session - the client's relay session
- * @param parameters - stream, partition (default 0), an optional `resend.from` position and an optional access `grant`
- * @param onMessage - called with `(content, metadata)` for each verified message
+ * @param parameters - stream, partition (default 0), an optional `resend.from` position, an optional access `grant`, and `onMessage`, called with `(content, metadata)` for each verified message
  * @returns the Subscription (`unsubscribe()`, `error` and `unsubscribed` events)
  * @throws UnauthorizedError (also a grant the relay does not honour), StreamNotFoundError, InvalidAccessGrantError (malformed grant), RelayError, RelayUnreachableError
  *
  * @example
- * const sub = await subscribe(session, { streamId: "0xabc…/sensors" }, (content, { publisherId }) => console.log(publisherId, content));
+ * const sub = await subscribe(session, { streamId: "0xabc…/sensors", onMessage: (content, { publisherId }) => console.log(publisherId, content) });
  * sub.on("unsubscribed", (reason) => console.log("ended:", reason));
  */
-export async function subscribe(session: RelaySession, parameters: SubscribeParameters, onMessage: MessageListener): Promise<SubscribeReturnType> {
+export async function subscribe(session: RelaySession, parameters: SubscribeParameters): Promise<SubscribeReturnType> {
+  const { onMessage } = parameters;
   if (typeof onMessage !== "function") throw new InvalidArgumentError("subscribe needs an onMessage function");
   const { streamId, partition, resendFrom, grant } = checkParameters(parameters);
   const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions });

@@ -224,7 +224,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
       await openStream(page, streamId);
       const grant = JSON.parse(grantJson) as Record<string, unknown>;
       const pastes: [string, string][] = [
-        ["{not json", "That is not an access grant: the pasted text is not JSON (copy the whole line keyway grant issue printed)."],
+        ["{not json", "That is not a valid access grant: The text is not JSON."],
         [JSON.stringify({ ...grant, extra: 1 }), "That is not a valid access grant: Extra is not a field."],
         [JSON.stringify({ ...grant, permissions: 1 << 2 | 1 << 4 }), "That is not a valid access grant: Permissions must set the Publish and/or Subscribe bits (12) and no other."],
         [JSON.stringify({ ...grant, signature: String(grant.signature).toUpperCase().replace("0X", "0x") }), "That is not a valid access grant: Signature must be 0x and 65 bytes of lowercase hex."],

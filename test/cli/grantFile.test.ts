@@ -73,7 +73,7 @@ describe("keyway subscribe | publish --grant <file>", function () {
     for (const command of [["subscribe", streamId], ["publish", streamId]]) {
       expectFailure(await chain.keyway([...command, "--grant", path.join(directory, "absent.json")], { signer: 3, input: "1\n" }), 2, /--grant: cannot read .*absent\.json \(ENOENT\)/);
       expectFailure(await chain.keyway([...command, "--grant", directory], { signer: 3, input: "1\n" }), 2, /--grant: cannot read .*\(EISDIR\)/);
-      expectFailure(await chain.keyway([...command, "--grant", notJson], { signer: 3, input: "1\n" }), 2, /--grant: .*not-json\.txt is not JSON/);
+      expectFailure(await chain.keyway([...command, "--grant", notJson], { signer: 3, input: "1\n" }), 2, /^keyway: --grant: .*not-json\.txt is not an access grant: the text is not JSON\n$/);
       expectFailure(await chain.keyway([...command, "--grant", malformed], { signer: 3, input: "1\n" }), 2, /--grant: .*is not an access grant: .*issuer is missing/);
     }
   });

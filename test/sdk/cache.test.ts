@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { StreamPermission, type Deployment, type KeywayClient, type Stream } from "../../sdk";
+import { FOREVER, KeywayError, StreamPermission, type Deployment, type KeywayClient, type Stream } from "../../sdk";
 import { type Address, zeroAddress } from "viem";
 import { streamKeyOf, type RegistryPoll } from "../../sdk";
 import { permissionSourceOf, readHolderExpiries } from "../../sdk/actions/getPermissionExpiry";
@@ -51,11 +51,11 @@ describe("permission cache", () => {
   });
   after(destroyClients);
 
-  /** A cached reader that records its RPC methods. */
-  function reader(options: { maxAgeMs?: number; pollingInterval?: number } = {}) {
+  /** A cached reader that records its RPC methods (and refuses those `refuse` names). */
+  function reader(options: { maxAgeMs?: number; pollingInterval?: number; refuse?: (method: string) => boolean } = {}) {
     const methods: string[] = [];
     const client = clientOf(deployment, undefined, {
-      publicClient: recordingPublicClient(methods),
+      publicClient: recordingPublicClient(methods, options.refuse),
       cache: { maxAgeMs: options.maxAgeMs ?? 60_000 },
       pollingInterval: options.pollingInterval ?? POLLING_INTERVAL,
     });
@@ -109,6 +109,62 @@ describe("permission cache", () => {
     } finally {
       unwatch();
     }
+  });
+
+  describe("concurrent misses for the same entries share one read", () => {
+    const BURST = 50;
+    const calls = (methods: string[]) => methods.filter((m) => m === "eth_call").length;
+    /** Half the burst asks for Publish, half for Subscribe: the same entries (bob's and the public's), different answers. */
+    const burst = () => Array.from({ length: BURST }, (_, i) => ({ ...query(), permission: i % 2 === 0 ? PUBLISH : SUBSCRIBE }));
+
+    it("a burst on a cold cache makes the reads of one query, and every answer is right; a burst after a change sees it", async () => {
+      const { client: single, methods: singleMethods } = reader();
+      expect(await single.getPermissionExpiry(query())).to.equal(FOREVER);
+      const oneQuery = calls(singleMethods);
+      expect(oneQuery, "bob's and the public's expiries").to.equal(2);
+
+      const { client: b, methods } = reader();
+      const answers = await Promise.all(burst().map((q) => b.getPermissionExpiry(q)));
+      expect(answers).to.deep.equal(burst().map((q) => (q.permission === PUBLISH ? 0 : FOREVER)));
+      expect(calls(methods), `${BURST} concurrent queries`).to.equal(oneQuery);
+
+      // A change: once the cache has dropped bob's entry, the next burst reads afresh, once, and sees it.
+      const polls: RegistryPoll[] = [];
+      const unwatch = b.watchPermissionChanges((poll) => polls.push(poll));
+      try {
+        await stream.grantPermissions({ userId: bobId, permissions: [PUBLISH] });
+        await waitFor(() => polls.some((poll) => poll.changes.some((change) => change.streamKey === streamKeyOf(stream.id) && change.holder === bobId)));
+      } finally {
+        unwatch();
+      }
+      const before = calls(methods);
+      expect(await Promise.all(burst().map((q) => b.getPermissionExpiry(q)))).to.deep.equal(Array(BURST).fill(FOREVER));
+      expect(calls(methods) - before, "the second burst").to.equal(oneQuery);
+    });
+
+    it("hasPermission and the validators' permission source join the same read", async () => {
+      const { client: b, methods } = reader();
+      const source = permissionSourceOf(b.context);
+      const answers = await Promise.all(
+        burst().map((q, i) => (i % 3 === 0 ? b.hasPermission(q) : i % 3 === 1 ? b.getPermissionExpiry(q).then((e) => e > 0) : Promise.resolve(source.getPermissionExpiry(q)).then((e) => e > 0))),
+      );
+      expect(answers).to.deep.equal(burst().map((q) => q.permission === SUBSCRIBE));
+      expect(calls(methods)).to.equal(2);
+    });
+
+    it("a failed read rejects every waiter with the same typed error; the next query reads afresh", async () => {
+      let down = true;
+      const { client: b, methods } = reader({ refuse: (method) => down && method === "eth_call" });
+      const failures = await Promise.all(burst().map((q) => b.getPermissionExpiry(q).then(() => expect.fail("answered while the node is down"), (e: unknown) => e)));
+      expect(failures[0]).to.be.instanceOf(KeywayError).and.have.property("code", "RPC_ERROR");
+      expect(new Set(failures).size, "one error, shared").to.equal(1);
+      expect(calls(methods), "one read's calls were sent").to.equal(2);
+
+      down = false;
+      const answers = await Promise.all(burst().map((q) => b.getPermissionExpiry(q)));
+      expect(answers).to.deep.equal(burst().map((q) => (q.permission === PUBLISH ? 0 : FOREVER)));
+      expect(calls(methods), "a fresh read, once").to.equal(4);
+    });
   });
 
   it("another client's revocation is seen at a later poll (the delay is logged)", async () => {

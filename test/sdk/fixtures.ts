@@ -22,8 +22,11 @@ export function walletClientOf(key: Hex) {
 
 export const publicClient = () => createPublicClient({ chain: hardhat, transport: transport() });
 
-/** A public client on the in-process network that records the method of every request it sends. */
-export function recordingPublicClient(methods: string[]) {
+/**
+ * A public client on the in-process network that records the method of every request it sends;
+ * a request for which `refuse(method)` is true fails instead (a node that is down), unsent.
+ */
+export function recordingPublicClient(methods: string[], refuse: (method: string) => boolean = () => false) {
   const provider = hre.network.provider;
   return createPublicClient({
     chain: hardhat,
@@ -31,6 +34,7 @@ export function recordingPublicClient(methods: string[]) {
       {
         request(args: { method: string; params?: unknown[] }) {
           methods.push(args.method);
+          if (refuse(args.method)) return Promise.reject(new Error(`${args.method} refused: the node is down`));
           return provider.request(args);
         },
       },

@@ -10,6 +10,7 @@ import {
   InvalidArgumentError,
   InvalidDelegationError,
   parseAccessGrant,
+  parseAccessGrantText,
   parseDelegation,
   PUBLISH_BIT,
   recoverDelegationSigner,
@@ -152,6 +153,34 @@ describe("sdk/delegation structs", () => {
         [{ ...good, expiresAt: -1 }, /expiresAt/],
       ];
       for (const [input, problem] of cases) expectInvalid(() => parseAccessGrant(input), InvalidAccessGrantError, problem);
+    });
+
+    it("is read from its text, as keyway grant issue prints it, equal to the signed grant", async () => {
+      const grant = await signedGrant();
+      expect(parseAccessGrantText(`${JSON.stringify(grant)}\n`)).to.deep.equal(grant);
+    });
+
+    it("from text that is not JSON is InvalidAccessGrantError (malformed), with the JSON error as its cause", () => {
+      for (const text of ["", "grant please", "{not json", '{"grantee":']) {
+        expect(() => parseAccessGrantText(text), JSON.stringify(text))
+          .to.throw(InvalidAccessGrantError, /^Invalid access grant: the text is not JSON$/)
+          .that.includes({ code: "INVALID_GRANT", rule: "malformed", problem: "the text is not JSON" })
+          .and.has.property("cause")
+          .that.is.instanceOf(SyntaxError);
+      }
+    });
+
+    it("from JSON that is not a grant is refused as parseAccessGrant refuses it, naming the problem", async () => {
+      const good = await signedGrant();
+      const cases: Array<[string, RegExp]> = [
+        ["null", /must be an object/],
+        ['"grant"', /must be an object/],
+        ["[]", /must be an object/],
+        [JSON.stringify({ ...good, extra: 1 }), /^extra is not a field$/],
+        [JSON.stringify({ ...good, issuer: undefined }), /^issuer is missing$/],
+        [JSON.stringify({ ...good, signature: good.signature.toUpperCase().replace("0X", "0x") }), /^signature must be/],
+      ];
+      for (const [text, problem] of cases) expectInvalid(() => parseAccessGrantText(text), InvalidAccessGrantError, problem);
     });
   });
 });

@@ -1,16 +1,21 @@
 import { expect } from "chai";
 import { createRelay, type Relay } from "../../../relay";
 import {
+  createRelaySession,
   InvalidArgumentError,
+  InvalidStreamIdError,
   KeywayClient,
   type KeywayClientOptions,
   type MessageMetadata,
   MessageRejectedError,
   MissingSignerError,
+  privateKeySigner,
+  publish,
   RelayUnreachableError,
   type SignedStreamMessage,
   StreamNotFoundError,
   StreamPermission,
+  subscribe,
   type Subscription,
   type SubscriptionEndReason,
   UnauthorizedError,
@@ -161,6 +166,37 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
     await until(() => r.received.length === 1, "the legitimate message");
     expect(r.received.map((m) => m.content)).to.deep.equal(["legit"]);
     expect(r.errors).to.deep.equal([]);
+  });
+
+  it("the actions take (session, parameters): publish(session, { streamId, content, ... }), subscribe(session, { ..., onMessage })", async function () {
+    const streamId = await streamWithSubscriber();
+    const sessionOf = (index: number) => {
+      const client = clientOf(index);
+      return createRelaySession({ url: chain.url, context: client.context, permissions: client, signer: privateKeySigner(chain.accounts[index].privateKey) });
+    };
+    const [subscriber, publisher] = [sessionOf(1), sessionOf(0)];
+    try {
+      const r = recorder();
+      const sub = r.watch(await subscribe(subscriber, { streamId, partition: 2, onMessage: r.onMessage }));
+      expect(sub).to.include({ streamId, partition: 2 });
+      const sent = await publish(publisher, { streamId, content: { n: 1 }, partition: 2 });
+      expect(sent).to.include({ streamId, partition: 2, publisher: ownerAddress, contentType: "application/json" });
+      await until(() => r.received.length === 1, "the message");
+      expect(r.received[0].content).to.deep.equal({ n: 1 });
+      expect(r.received[0].metadata).to.include({ partition: 2, sequenceNumber: sent.sequenceNumber, signature: sent.signature });
+      // The earlier positional forms are typed errors, and nothing is sent.
+      const positionalPublish = await (publish as (...args: unknown[]) => Promise<unknown>)(publisher, streamId, { n: 2 }, { partition: 2 }).catch((e: unknown) => e);
+      expect(positionalPublish).to.be.instanceOf(InvalidStreamIdError);
+      const positionalSubscribe = await (subscribe as (...args: unknown[]) => Promise<unknown>)(subscriber, { streamId }, r.onMessage).catch((e: unknown) => e);
+      expect(positionalSubscribe).to.be.instanceOf(InvalidArgumentError).with.property("message").that.matches(/onMessage/);
+      await publish(publisher, { streamId, content: { n: 3 }, partition: 2 });
+      await until(() => r.received.length === 2, "the next message");
+      expect(r.received.map((m) => m.content)).to.deep.equal([{ n: 1 }, { n: 3 }]);
+      expect(r.errors).to.deep.equal([]);
+    } finally {
+      subscriber.close();
+      publisher.close();
+    }
   });
 
   it("checks its arguments before any request", async function () {

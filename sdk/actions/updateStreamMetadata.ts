@@ -1,0 +1,25 @@
+import type { TransactionReceipt } from "viem";
+import type { RegistryContext } from "../context";
+import { normalizeStreamId } from "../streamId";
+import { writeRegistry, type WriteParameters } from "./writeRegistry";
+
+export interface UpdateStreamMetadataParameters extends WriteParameters {
+  streamId: string;
+  metadata: string;
+}
+
+export type UpdateStreamMetadataReturnType = TransactionReceipt;
+
+/**
+ * Replaces a stream's metadata. Needs Edit.
+ *
+ * @example
+ * await updateStreamMetadata(client.context, { streamId, metadata: '{"unit":"celsius"}', gas: 200_000n });
+ */
+export async function updateStreamMetadata(
+  context: RegistryContext,
+  parameters: UpdateStreamMetadataParameters,
+): Promise<UpdateStreamMetadataReturnType> {
+  const { streamId, metadata, ...write } = parameters;
+  return writeRegistry(context, { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), metadata], ...write });
+}
