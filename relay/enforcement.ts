@@ -1,5 +1,5 @@
 import { type Hex, zeroAddress } from "viem";
-import { streamExists } from "../sdk/actions/streams";
+import { streamExists } from "../sdk/actions/streamExists";
 import { checkAccessGrant, checkDelegation } from "../sdk/delegation/check";
 import { InvalidAccessGrantError, InvalidDelegationError } from "../sdk/delegation/errors";
 import { FOREVER, StreamPermission } from "../sdk/permissions";

@@ -1,4 +1,4 @@
-import { streamExists } from "../../sdk/actions/streams";
+import { streamExists } from "../../sdk/actions/streamExists";
 import { streamKeyOf } from "../../sdk";
 import { BrokerUnavailableError, channelOf } from "../broker";
 import type { AcceptedMessage } from "../history";
