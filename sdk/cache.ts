@@ -127,6 +127,9 @@ export function createPermissionCache(context: RegistryContext, options: Permiss
     }
     if (reorg || historyFrom === undefined) historyFrom = head.blockNumber;
     for (const change of changes) drop(change);
+    // A read in flight may be pinned to a block before these changes: it still answers those
+    // who asked before them, but nobody asking from now on joins it.
+    if (reorg || changes.length > 0) context.permissionReads.clear();
     observe(head);
     sweep(head.blockNumber);
     if (listeners.size > 0) notify({ chainTime: { blockNumber: head.blockNumber, timestamp: head.timestamp }, changes: distinct(changes), reorg });

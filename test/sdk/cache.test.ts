@@ -152,6 +152,40 @@ describe("permission cache", () => {
       expect(calls(methods)).to.equal(2);
     });
 
+    it("a re-check after a change does not join a read pinned to a block before it", async () => {
+      // eth_call is held until released: a read picks its block, then waits.
+      let holding = true;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const methods: string[] = [];
+      const b = clientOf(deployment, undefined, {
+        publicClient: recordingPublicClient(methods, undefined, (method) => (holding && method === "eth_call" ? released : undefined)),
+        cache: { maxAgeMs: 60_000 },
+        pollingInterval: POLLING_INTERVAL,
+      });
+      const polls: RegistryPoll[] = [];
+      const rechecks: Promise<boolean>[] = [];
+      const unwatch = b.watchPermissionChanges((poll) => {
+        polls.push(poll);
+        if (poll.changes.some((change) => change.holder === bobId)) rechecks.push(b.hasPermission(query()));
+      });
+      try {
+        await waitFor(() => polls.length > 0);
+        const early = b.hasPermission(query()); // pinned to the block where bob still holds Subscribe
+        await waitFor(() => methods.includes("eth_call"));
+        await stream.revokePermissions({ userId: bobId, permissions: [SUBSCRIBE] });
+        await waitFor(() => rechecks.length > 0);
+        holding = false;
+        release();
+        expect(await early, "asked before the revocation").to.equal(true);
+        expect(await rechecks[0], "the re-check after the revocation was seen").to.equal(false);
+      } finally {
+        holding = false;
+        release();
+        unwatch();
+      }
+    });
+
     it("a failed read rejects every waiter with the same typed error; the next query reads afresh", async () => {
       let down = true;
       const { client: b, methods } = reader({ refuse: (method) => down && method === "eth_call" });

@@ -26,7 +26,7 @@ export const publicClient = () => createPublicClient({ chain: hardhat, transport
  * A public client on the in-process network that records the method of every request it sends;
  * a request for which `refuse(method)` is true fails instead (a node that is down), unsent.
  */
-export function recordingPublicClient(methods: string[], refuse: (method: string) => boolean = () => false) {
+export function recordingPublicClient(methods: string[], refuse: (method: string) => boolean = () => false, before?: (method: string) => Promise<void> | void) {
   const provider = hre.network.provider;
   return createPublicClient({
     chain: hardhat,
@@ -35,7 +35,7 @@ export function recordingPublicClient(methods: string[], refuse: (method: string
         request(args: { method: string; params?: unknown[] }) {
           methods.push(args.method);
           if (refuse(args.method)) return Promise.reject(new Error(`${args.method} refused: the node is down`));
-          return provider.request(args);
+          return Promise.resolve(before?.(args.method)).then(() => provider.request(args));
         },
       },
       { retryCount: 0 },
