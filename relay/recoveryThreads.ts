@@ -1,8 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InvalidArgumentError } from "../sdk/errors";
-import { curveBackend } from "../sdk/message/crypto";
-import type { RecoverPublicKeyAsync, RecoveryInput } from "../sdk/message/verify";
+import { type RecoverPublicKeyAsync, recoverInThread, type RecoveryInput } from "../sdk/message/verify";
 
 /** Bytes of one request: digest (32), r || s (64), recovery id (1). */
 const REQUEST_BYTES = 97;
@@ -73,10 +72,6 @@ function addonPathOrUndefined(): string | undefined {
   }
 }
 
-function recoverHere({ digest, signature, recoveryId }: RecoveryInput): Uint8Array | undefined {
-  return curveBackend().recoverPublicKey(digest, signature, recoveryId);
-}
-
 function encode(inputs: readonly RecoveryInput[]): Uint8Array<ArrayBuffer> {
   const requests = new Uint8Array(inputs.length * REQUEST_BYTES);
   inputs.forEach(({ digest, signature, recoveryId }, i) => {
@@ -109,7 +104,7 @@ export function createRecoveryThreads(options: RecoveryThreadsOptions): Recovery
   let lastAskedAt = -Infinity;
 
   function answerHere(batches: readonly Batch[]): void {
-    for (const { inputs, answers } of batches) inputs.forEach((input, i) => answers[i](recoverHere(input)));
+    for (const { inputs, answers } of batches) inputs.forEach((input, i) => answers[i](recoverInThread(input)));
   }
 
   function start(): Thread[] {
@@ -148,7 +143,7 @@ export function createRecoveryThreads(options: RecoveryThreadsOptions): Recovery
       const now = performance.now();
       const quiet = now - lastAskedAt > QUIET_MS && waiting.inputs.length === 0;
       lastAskedAt = now;
-      if (onlyHere || quiet) return Promise.resolve(recoverHere(input));
+      if (onlyHere || quiet) return Promise.resolve(recoverInThread(input));
       return new Promise((resolve) => {
         if (waiting.inputs.length === 0) setImmediate(flush);
         waiting.inputs.push(input);

@@ -7,7 +7,7 @@ import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason 
 import { domainSeparator } from "./hash";
 import { normalizeStreamIdCached, parseSignedStreamMessage, UINT32_MAX } from "./parse";
 import type { MessageDomain, SignedStreamMessage } from "./types";
-import { isKeyOf, isSignedByPublisher, type RecoverPublicKeyAsync, recoveryInputOf } from "./verify";
+import { isKeyOf, type RecoverPublicKeyAsync, recoverInThread, type RecoveryInput, recoveryInputOf } from "./verify";
 
 /** The query the validator makes; `KeywayClient.getPermissionExpiry` answers it. */
 export interface PermissionExpiryQuery {
@@ -140,7 +140,7 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
   const authority = createAuthorityContext(domain, permissions);
   const position = (message: SignedStreamMessage) =>
     `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;
-  const notSigned = (message: SignedStreamMessage) => reject("invalid-signature", `the signature is not ${message.publisher}'s`);
+  const notSigned: (message: SignedStreamMessage) => never = (message) => reject("invalid-signature", `the signature is not ${message.publisher}'s`);
   // Chains with a message still being decided asynchronously, and when the last of them will be.
   const deciding = new Map<string, Promise<void>>();
 
@@ -162,19 +162,23 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     return whenKnown(answer, (expiry) => publishHeldAt(message, expiry));
   }
 
-  async function signedElsewhere(message: SignedStreamMessage, recover: RecoverPublicKeyAsync): Promise<void> {
+  // In this thread at once by default; the relay's worker threads when it passes them.
+  const recover: (input: RecoveryInput) => MaybePromise<Uint8Array | undefined> = recoverPublicKey ?? recoverInThread;
+
+  function isSigned(message: SignedStreamMessage): MaybePromise<void> {
     const input = recoveryInputOf(message, separator);
-    if (input === undefined || !isKeyOf(await recover(input), message.publisher)) notSigned(message);
-    await holdsPublish(message);
+    if (input === undefined) notSigned(message);
+    return whenKnown(recover(input), (key) => {
+      if (!isKeyOf(key, message.publisher)) notSigned(message);
+    });
   }
 
   /** The signature and Publish, or the delegation or grant the message carries: throws, or returns a promise that rejects, when they do not hold. */
   function prove(message: SignedStreamMessage, carried: CarriedAuthority): MaybePromise<void> {
     // A message carrying a delegation or grant is judged by it alone (sdk/delegation).
     if (carriesAuthority(carried)) return whenKnown(checkAuthorizedMessage(authority, message, carried), ignore);
-    if (recoverPublicKey !== undefined) return signedElsewhere(message, recoverPublicKey);
-    if (!isSignedByPublisher(message, separator)) notSigned(message);
-    return holdsPublish(message);
+    const signed = isSigned(message);
+    return signed === undefined ? holdsPublish(message) : signed.then(() => holdsPublish(message));
   }
 
   /** Records the chain's position, after the permission is known: of two copies validated concurrently, the second is the duplicate. */

@@ -48,13 +48,18 @@ export function isKeyOf(recovered: Uint8Array | undefined, signer: Address): boo
   return true;
 }
 
+/** Recovers the public key in this thread, at once (undefined: nobody). */
+export function recoverInThread({ digest, signature, recoveryId }: RecoveryInput): Uint8Array | undefined {
+  return curveBackend().recoverPublicKey(digest, signature, recoveryId);
+}
+
 /**
  * Whether the signature is the publisher's (or `signer`'s: a session key signs as its
  * holder), over this message in this domain, recovered in this thread.
  */
 export function isSignedByPublisher(message: SignedStreamMessage, separator: Uint8Array, signer: Address = message.publisher): boolean {
   const input = recoveryInputOf(message, separator);
-  return input !== undefined && isKeyOf(curveBackend().recoverPublicKey(input.digest, input.signature, input.recoveryId), signer);
+  return input !== undefined && isKeyOf(recoverInThread(input), signer);
 }
 
 /**
