@@ -102,39 +102,58 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
     else deliver(channel, payload.slice(0, newline), payload.slice(newline + 1));
   }
 
-  /** Reads, per channel delivered before, what came after its last id, then lets Pub/Sub through. */
-  async function catchUp(): Promise<void> {
+  /** Counts connection losses: a catch-up that saw one since it began does not let Pub/Sub through. */
+  let losses = 0;
+  let resuming = false;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const ready = () => subscriber.status === "ready" && commands.status === "ready";
+
+  /** Reads, per channel delivered before, what came after its last id; then, if nothing dropped meanwhile, lets Pub/Sub through. */
+  async function catchUp(): Promise<boolean> {
+    const lossesBefore = losses;
+    await subscriber.psubscribe(`${pubsubPrefix}*`);
     for (const [channel, last] of lastIds) {
       const entries = await commands.xrange(streamKey(channel), `(${last}`, "+");
       for (const [id, fields] of entries) deliver(channel, id, fields[1]);
     }
+    if (losses !== lossesBefore || !ready()) return false;
     const queued = waiting ?? [];
     waiting = undefined;
     for (const [channel, payload] of queued) received(`${pubsubPrefix}${channel}`, payload);
+    return true;
+  }
+
+  /**
+   * Up once both connections are ready (a publish needs the command connection, delivery the
+   * other), subscribed, and caught up. Subscribed first, then caught up: what is appended
+   * meanwhile arrives by Pub/Sub and waits.
+   */
+  async function resume(): Promise<void> {
+    if (closed || resuming) return;
+    resuming = true;
+    try {
+      while (!closed && ready()) {
+        if (await catchUp().catch((error: Error) => lost(error))) return report(true, `connected to ${url}`);
+        await new Promise((retry) => (retryTimer = setTimeout(retry, 200)));
+      }
+    } finally {
+      resuming = false;
+    }
+  }
+
+  function lost(error?: Error): false {
+    losses++;
+    waiting ??= [];
+    report(false, error?.message ?? "connection closed");
+    return false;
   }
 
   subscriber.on("pmessage", (_pattern: string, pubsubChannel: string, payload: string) => received(pubsubChannel, payload));
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Subscribed first, then caught up: what is appended meanwhile arrives by Pub/Sub and waits. */
-  function resume(): void {
-    subscriber
-      .psubscribe(`${pubsubPrefix}*`)
-      .then(catchUp)
-      .then(() => report(true, `connected to ${url}`))
-      .catch((error: Error) => {
-        lost(error);
-        // The command connection may come back after this one: try again while this one holds.
-        if (!closed && subscriber.status === "ready") retryTimer = setTimeout(resume, 200);
-      });
+  for (const connection of [subscriber, commands]) {
+    connection.on("ready", () => void resume());
+    connection.on("close", () => lost());
+    connection.on("error", (error: Error) => lost(error));
   }
-  subscriber.on("ready", resume);
-  function lost(error?: Error): void {
-    waiting ??= [];
-    report(false, error?.message ?? "connection closed");
-  }
-  subscriber.on("close", () => lost());
-  subscriber.on("error", (error: Error) => lost(error));
-  commands.on("error", () => undefined); // reported through the subscriber's connection; commands fail on their own
   // The first answer either way: up, or down and retrying in the background.
   const started = new Promise<void>((resolve) => statusListeners.push(() => resolve()));
 

@@ -199,7 +199,7 @@ describe("relay cluster on Redis", function () {
     await publishMany(publisher, 6_001, 3, 1);
     const from = { timestamp: before.timestamp, sequenceNumber: before.sequenceNumber };
     const downsBefore = relays[2].lines.filter((line) => /Cluster broker down/.test(line)).length;
-    const upsBefore = relays[2].lines.filter((line) => /Cluster broker up/.test(line)).length;
+    const upsBefore = relays.map((relay) => relay.lines.filter((line) => /Cluster broker up/.test(line)).length);
     await redis.stop();
     await until(() => relays[2].lines.filter((line) => /Cluster broker down/.test(line)).length > downsBefore, "the relay to log the loss");
     const raw = await connect(relays[2].url);
@@ -213,7 +213,10 @@ describe("relay cluster on Redis", function () {
     // Not subscribed: the same subscribe is not ALREADY_SUBSCRIBED once Redis is back, and nothing was delivered meanwhile.
     expect(raw.frames.filter((frame) => frame.type === "message" || frame.type === "subscribed")).to.deep.equal([]);
     await redis.restart();
-    await until(() => relays[2].lines.filter((line) => /Cluster broker up/.test(line)).length > upsBefore, "the relay to log the recovery");
+    // Every relay, not only this one: the tests after this one publish through the others.
+    for (const [index, relay] of relays.entries()) {
+      await until(() => relay.lines.filter((line) => /Cluster broker up/.test(line)).length > upsBefore[index], `relay ${index} to log the recovery`);
+    }
     // Redis came back empty: the history is gone, but the subscribe is taken and live messages flow.
     expect(await raw.request({ type: "subscribe", streamId: stream, from })).to.include({ type: "subscribed" });
     expect(await publisherSocket.request({ type: "publish", message: retried }), "the same message, published again").to.include({ type: "published" });
@@ -227,12 +230,16 @@ describe("relay cluster on Redis", function () {
     const publisher = clientOf(3, relays[0].url);
     let acknowledged = 0;
     const publishing = publishMany(publisher, 20_000, 1_000, 50, (n) => (acknowledged = n));
-    await until(() => acknowledged >= 300, "300 acknowledged");
-    await victim.kill();
-    await publishing;
-    await until(() => numbersOf(subscriber).filter((n) => n >= 20_000).length >= 1_000, "every message after the kill");
-    expectAllOnceInOrder(subscriber, 20_000, 1_000);
-    relays[1] = await startRelay();
+    try {
+      await until(() => acknowledged >= 300, "300 acknowledged");
+      await victim.kill();
+      await publishing;
+      await until(() => numbersOf(subscriber).filter((n) => n >= 20_000).length >= 1_000, "every message after the kill");
+      expectAllOnceInOrder(subscriber, 20_000, 1_000);
+    } finally {
+      // A failure here must not leave the tests after it a dead relay.
+      relays[1] = await startRelay();
+    }
   });
 
   it("fails a publisher over when its relay is killed (-9) in the middle of 5,000 messages: every subscriber gets all, none twice", async function () {
@@ -241,13 +248,16 @@ describe("relay cluster on Redis", function () {
     const publisher = clientOf(5, [victim.url, relays[1].url, relays[2].url]);
     let acknowledged = 0;
     const publishing = publishMany(publisher, 100_000, 5_000, 100, (n) => (acknowledged = n));
-    await until(() => acknowledged >= 1_500, "1,500 acknowledged", 300_000);
-    await victim.kill();
-    await publishing;
-    for (const received of subscribers) {
-      await until(() => numbersOf(received).filter((n) => n >= 100_000).length >= 5_000, "all 5,000 on every subscriber", 300_000);
-      expectAllOnceInOrder(received, 100_000, 5_000);
+    try {
+      await until(() => acknowledged >= 1_500, "1,500 acknowledged", 300_000);
+      await victim.kill();
+      await publishing;
+      for (const received of subscribers) {
+        await until(() => numbersOf(received).filter((n) => n >= 100_000).length >= 5_000, "all 5,000 on every subscriber", 300_000);
+        expectAllOnceInOrder(received, 100_000, 5_000);
+      }
+    } finally {
+      relays[0] = await startRelay();
     }
-    relays[0] = await startRelay();
   });
 });
