@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
+import { wholeNumberIn } from "./numbers";
 import { InvalidAccessGrantError, InvalidArgumentError, parseAccessGrantText, type SignedAccessGrant } from "../sdk";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
@@ -45,8 +46,8 @@ export function partitionOption(): Option {
 }
 
 function parsePartition(text: string): number {
-  const partition = Number(text);
-  if (!/^\d+$/.test(text) || partition > 2 ** 32 - 1) throw new InvalidArgumentError(`--partition must be an integer from 0 to ${2 ** 32 - 1}, got ${text}`);
+  const partition = wholeNumberIn(text, 0, 2 ** 32 - 1);
+  if (partition === undefined) throw new InvalidArgumentError(`--partition must be an integer from 0 to ${2 ** 32 - 1}, got ${text}`);
   return partition;
 }
 

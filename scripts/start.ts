@@ -13,6 +13,7 @@ import { hardhat } from "viem/chains";
 import { createRelay, DEFAULT_RELAY_PORT, type Relay } from "../relay";
 import { deployStreamRegistry, type Deployment } from "../sdk/deployment";
 import { writeDeployment } from "../sdk/node";
+import { wholeNumberIn } from "../cli/numbers";
 import { formatStreamId } from "../sdk/streamId";
 import { appPort, localAppConfig, serveApp } from "./appServer";
 import { isPortTaken, startLocalNode, type LocalNode } from "./localNode";
@@ -43,8 +44,8 @@ export async function deployLocalRegistry(rpcUrl: string): Promise<Deployment> {
 }
 
 function parsePort(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`Invalid port ${JSON.stringify(text)}`);
+  const port = wholeNumberIn(text, 1, 65535);
+  if (port === undefined) throw new Error(`Invalid port ${JSON.stringify(text)}`);
   return port;
 }
 

@@ -1,3 +1,4 @@
+import { wholeNumberIn } from "../numbers";
 import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import type { Address } from "viem";
 import {
@@ -34,10 +35,9 @@ function maxLineBytesOption(defaultBytes: number): Option {
   return new Option("--max-line-bytes <n>", "longest stdin line taken, in bytes; a longer one is an error (exit 2)")
     .default(defaultBytes)
     .argParser((value) => {
-      if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) {
-        throw new CommanderArgumentError("expected a positive whole number of bytes");
-      }
-      return Number(value);
+      const bytes = wholeNumberIn(value, 1, Number.MAX_SAFE_INTEGER);
+      if (bytes === undefined) throw new CommanderArgumentError("expected a positive whole number of bytes");
+      return bytes;
     });
 }
 

@@ -3,18 +3,19 @@ import { createRelay, DEFAULT_RECOVERY_THREADS, DEFAULT_RELAY_HOST, DEFAULT_RELA
 import { registry } from "../client";
 import { CliError } from "../errors";
 import { ExitCode } from "../exitCodes";
+import { wholeNumberIn } from "../numbers";
 import { globalOptions } from "../options";
 import { print } from "../output";
 
 function parsePort(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid port ${JSON.stringify(text)}: expected 0 to 65535`, ExitCode.USAGE);
+  const port = wholeNumberIn(text, 0, 65535);
+  if (port === undefined) throw new CliError(`invalid port ${JSON.stringify(text)}: expected 0 to 65535`, ExitCode.USAGE);
   return port;
 }
 
 function parseThreads(text: string): number {
-  const threads = Number(text);
-  if (text.trim() === "" || !Number.isSafeInteger(threads) || threads < 0) throw new CliError(`invalid --recovery-threads ${JSON.stringify(text)}: expected an integer >= 0`, ExitCode.USAGE);
+  const threads = wholeNumberIn(text, 0, Number.MAX_SAFE_INTEGER);
+  if (threads === undefined) throw new CliError(`invalid --recovery-threads ${JSON.stringify(text)}: expected an integer >= 0`, ExitCode.USAGE);
   return threads;
 }
 

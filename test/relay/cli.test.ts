@@ -64,7 +64,7 @@ describe("keyway relay (CLI)", function () {
     }
   });
 
-  it("fails with one line and exit 1 when the port is taken, and 2 for a bad port or thread count", async function () {
+  it("fails with one line and exit 1 when the port is taken, and 2 for a port or thread count not written in decimal digits or out of range", async function () {
     const port = await findFreePort();
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
@@ -73,8 +73,10 @@ describe("keyway relay (CLI)", function () {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
-    expectFailure(await chain.keyway(["relay", "--port", "http"]), 2, /invalid port "http"/);
-    for (const threads of ["-1", "1.5", "many", ""]) {
+    for (const port of ["http", "", " 80", "0x50", "8e1", "80.0", "65536", "-1"]) {
+      expectFailure(await chain.keyway(["relay", "--port", port]), 2, new RegExp(`invalid port ${JSON.stringify(port).replace(".", "\\.")}: expected 0 to 65535`));
+    }
+    for (const threads of ["-1", "1.5", "many", "", "0x2", "1e1", " 2"]) {
       expectFailure(await chain.keyway(["relay", "--recovery-threads", threads]), 2, new RegExp(`invalid --recovery-threads "${threads.replace(".", "\\.")}": expected an integer >= 0`));
     }
   });
