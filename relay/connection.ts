@@ -63,6 +63,8 @@ export interface Connection {
   publishRefilledAt: number;
   /** Publishes of one connection are validated and delivered one after the other, in order. */
   publishTail: Promise<void>;
+  /** Bytes of the requests not answered yet: over `maxPendingRequestBytes`, reading pauses. */
+  pendingRequestBytes: number;
 }
 
 export function createConnection(socket: WebSocket, stream: Duplex, host: string, nonce: string, publishRate: number): Connection {
@@ -77,6 +79,7 @@ export function createConnection(socket: WebSocket, stream: Duplex, host: string
     publishTokens: publishRate,
     publishRefilledAt: Date.now(),
     publishTail: Promise.resolve(),
+    pendingRequestBytes: 0,
   };
 }
 

@@ -58,8 +58,28 @@ export function dispatch(relay: RelayContext, connection: Connection, data: RawD
   }
   try {
     const done = handler(relay, connection, id, fields);
-    if (done !== undefined) done.catch((error: unknown) => replyError(relay, connection, id, error));
+    if (done !== undefined) holdWhileAnswering(relay, connection, frameBytes(data), done.catch((error: unknown) => replyError(relay, connection, id, error)));
   } catch (error) {
     replyError(relay, connection, id, error);
   }
+}
+
+function frameBytes(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
+}
+
+/**
+ * Counts a request's bytes until it is answered; past `maxPendingRequestBytes` the relay stops
+ * reading the connection until enough answers went out. A peer that sends faster than its
+ * publishes can be validated (a stalled node, a flood) is slowed by TCP instead of growing
+ * the relay's memory.
+ */
+function holdWhileAnswering(relay: RelayContext, connection: Connection, bytes: number, answered: Promise<void>): void {
+  const limit = relay.limits.maxPendingRequestBytes;
+  connection.pendingRequestBytes += bytes;
+  if (connection.pendingRequestBytes >= limit && !connection.socket.isPaused) connection.socket.pause();
+  void answered.then(() => {
+    connection.pendingRequestBytes -= bytes;
+    if (connection.pendingRequestBytes < limit && connection.socket.isPaused) connection.socket.resume();
+  });
 }

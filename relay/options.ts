@@ -13,6 +13,12 @@ export interface RelayLimits {
   publishRate: number;
   /** Bytes that may wait to be sent to one connection; beyond it the connection is closed with 1013. Default 4 MiB. */
   maxBufferedBytes: number;
+  /**
+   * Bytes of one connection's requests that may wait for their answers (publishes being
+   * validated, subscribes being checked); beyond it the relay reads nothing more from that
+   * connection until answers go out, and TCP holds the sender back. Default 1 MiB.
+   */
+  maxPendingRequestBytes: number;
   /** A connection that has neither authenticated, subscribed nor published this long is closed with 1008. Default 30 s. */
   idleTimeoutMs: number;
   /** Ping period; a peer that has not answered the previous ping by the next one is dropped. Default 30 s. */
@@ -32,6 +38,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   subscribeLimit: 128,
   publishRate: 10_000,
   maxBufferedBytes: 4 * 1024 * 1024,
+  maxPendingRequestBytes: 1024 * 1024,
   idleTimeoutMs: 30_000,
   heartbeatIntervalMs: 30_000,
   historyCount: 1_000,

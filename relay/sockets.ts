@@ -55,7 +55,8 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
 
   const heartbeat = setInterval(() => {
     for (const connection of connections) {
-      if (!connection.alive) {
+      // A connection whose reading the relay paused cannot show its pongs: not judged meanwhile.
+      if (!connection.alive && !connection.socket.isPaused) {
         connection.socket.terminate();
         continue;
       }

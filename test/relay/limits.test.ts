@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { createPublicClient, custom, http } from "viem";
+import { hardhat } from "viem/chains";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createRelay, type Relay, type RelayOptions } from "../../relay";
@@ -65,6 +67,43 @@ describe("relay: limits", function () {
     expect(replies.filter((reply) => reply.code === "RATE_LIMITED").length).to.be.at.least(1);
     expect(accepted).to.be.at.least(3);
     await until(() => messagesOf(subscriber, streamId).length === accepted, "the accepted messages");
+  });
+
+  it("stops reading a connection whose requests wait beyond maxPendingRequestBytes, and reads on, in order, once they are answered", async function () {
+    // The relay's node answers reads only once the gate opens: validations wait on it.
+    let holding = false;
+    let held = 0;
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const node = http(chain.rpcUrl)({ chain: hardhat, retryCount: 0 });
+    const request = async (args: { method: string; params?: unknown }) => {
+      if (holding && args.method === "eth_call") {
+        held += 1;
+        await gate;
+      }
+      return node.request(args);
+    };
+    const relay = await relayWith({ publicClient: createPublicClient({ chain: hardhat, transport: custom({ request }, { retryCount: 0 }) }), maxPendingRequestBytes: 2_048 });
+    const subscriber = await connect(relay.url);
+    await subscriber.request({ type: "subscribe", streamId });
+    const publisher = await connect(relay.url);
+    const publish = publisherOf(chain, streamId, chain.accounts[0]);
+    const frames: string[] = [];
+    for (let n = 0; n < 8; n += 1) frames.push(JSON.stringify({ type: "publish", id: n, message: await publish({ pending: n }) }));
+    expect(frames.slice(0, 5).join("").length, "five frames pass the limit").to.be.greaterThan(2_048);
+    holding = true;
+    frames.forEach((frame) => publisher.sendRaw(frame));
+    await until(() => held > 0, "a validation to wait on the node");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Answered at once by a relay that reads it: an unknown type.
+    publisher.sendRaw(JSON.stringify({ type: "probe", id: "probe" }));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(publisher.frames.filter((frame) => frame.id !== undefined), "nothing answered while the node holds").to.deep.equal([]);
+    openGate();
+    await publisher.waitFor((frame) => frame.id === "probe", "the probe's answer");
+    const answers = publisher.frames.filter((frame) => frame.id !== undefined);
+    expect(answers.map((frame) => [frame.id, frame.type])).to.deep.equal([...Array.from({ length: 8 }, (_, n) => [n, "published"]), ["probe", "error"]]);
+    await until(() => messagesOf(subscriber, streamId).length === 8, "the eight messages");
   });
 
   it("refuses subscriptions beyond subscribeLimit with TOO_MANY_SUBSCRIPTIONS", async function () {
