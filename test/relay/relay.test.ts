@@ -123,6 +123,18 @@ describe("relay: protocol v1 frames", function () {
       expect(await client.request({ type: "auth", message, signature })).to.include({ type: "authenticated" });
     });
 
+    it("refuses a message over 4,096 characters before parsing it (crafted ones cost viem's parser quadratic time), and spends no nonce", async function () {
+      const client = await connect(chain.url);
+      const crafted = await client.request({ type: "auth", message: "URI: ".repeat(12_000), signature: "0x00" });
+      expect(crafted).to.include({ type: "error", code: "AUTH_FAILED" });
+      expect(crafted.message).to.match(/longer than 4096 characters/);
+      const host = new URL(chain.url).host;
+      const long = createSiweMessage({ address: chain.accounts[1].account.address, chainId: 31337, domain: host, nonce: client.hello.nonce, uri: `http://${host}`, version: "1", issuedAt: new Date(), statement: "x".repeat(4_100) });
+      const refused = await client.request({ type: "auth", message: long, signature: await chain.accounts[1].account.signMessage({ message: long }) });
+      expect(refused).to.include({ type: "error", code: "AUTH_FAILED" });
+      expect(await client.signIn(chain.accounts[1])).to.include({ type: "authenticated" });
+    });
+
     it("refuses a reused nonce: each nonce signs in once", async function () {
       const client = await connect(chain.url);
       await client.signIn(chain.accounts[1]);
