@@ -3,7 +3,7 @@ import type { Address, Hex } from "viem";
 import WebSocket from "ws";
 import type { SignedAccessGrant, SignedDelegation } from "../sdk/delegation/types";
 import type { AcceptedMessage } from "./history";
-import { CloseCode, type ServerFrame } from "./protocol";
+import { CloseCode, type RequestId, type ServerFrame } from "./protocol";
 
 /** A SIWE sign-in that holds on a connection until `expiresAt`. */
 export interface Session {
@@ -32,6 +32,8 @@ export interface Subscription {
   expiresAt: number;
   /** The access grant that admitted it: it is judged by the grant alone, for as long as it lasts. */
   grant?: SignedAccessGrant;
+  /** The subscribe request not answered yet: set until `subscribed` is sent. */
+  unanswered?: { id: RequestId };
   /**
    * While set, messages for the subscription wait here instead of being sent: during a `from`
    * replay (so that live ones follow it with no gap and no repeat) and while a registry change

@@ -5,7 +5,7 @@ import type { MessageValidator } from "../sdk/message/validator";
 import type { Broker } from "./broker";
 import type { Connection, Subscription, Transmitter } from "./connection";
 import type { RelayLimits } from "./options";
-import { type ErrorCode, type RequestId, UnsubscribeReason } from "./protocol";
+import { ErrorCode, type RequestId, UnsubscribeReason } from "./protocol";
 import type { SubscriptionIndex } from "./subscriptions";
 
 /** What the frame handlers and the enforcement share: one per relay. */
@@ -43,6 +43,12 @@ export function endSubscription(relay: RelayContext, subscription: Subscription,
   connection.subscriptions.delete(channel);
   relay.index.remove(subscription);
   subscription.held = undefined;
+  if (subscription.unanswered !== undefined) {
+    // Ended before it was confirmed: its subscribe fails, and nothing is pushed for a subscription never confirmed.
+    const message = `the subscription to ${streamId} partition ${partition} ended (${reason}) before it was confirmed`;
+    relay.send(connection, { type: "error", id: subscription.unanswered.id, code: ErrorCode.NOT_SUBSCRIBED, reason, message });
+    if (reason !== UnsubscribeReason.REQUESTED) return;
+  }
   relay.send(connection, { type: "unsubscribed", ...(reason === UnsubscribeReason.REQUESTED && { id }), streamId, partition, reason });
 }
 

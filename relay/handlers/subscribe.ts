@@ -52,7 +52,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
     throw new RequestError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${relay.limits.subscribeLimit} subscriptions per connection`);
   }
   // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
-  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [] };
+  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], unanswered: { id } };
   connection.subscriptions.set(channel, subscription);
   let admitted: Admission;
   try {
@@ -61,7 +61,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
     if (isCurrent(subscription)) connection.subscriptions.delete(channel);
     throw error;
   }
-  if (!isCurrent(subscription)) return; // the connection closed, or unsubscribed, meanwhile
+  if (!isCurrent(subscription)) return; // the connection closed, or the subscription ended and its subscribe was answered
   const { expiresAt } = admitted;
   if (expiresAt === 0) {
     connection.subscriptions.delete(channel);
@@ -72,6 +72,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   const replay = from === undefined ? [] : await historyAfter(relay, subscription, from);
   if (!isCurrent(subscription)) return;
   markActive(connection);
+  subscription.unanswered = undefined;
   relay.send(connection, { type: "subscribed", id, streamId, partition });
   for (const entry of replay) relay.transmit(connection, entry.frame);
   release(relay, subscription, new Set(replay.map((entry) => positionKey(entry.message))));

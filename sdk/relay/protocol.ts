@@ -171,7 +171,7 @@ export const ErrorCode = {
   TOO_MANY_SUBSCRIPTIONS: "TOO_MANY_SUBSCRIPTIONS",
   /** A subscribe for a (stream, partition) the connection is subscribed to already. */
   ALREADY_SUBSCRIBED: "ALREADY_SUBSCRIBED",
-  /** An unsubscribe for a (stream, partition) the connection is not subscribed to. */
+  /** An unsubscribe for a (stream, partition) the connection is not subscribed to, or a subscribe whose subscription ended (`reason`) before it was confirmed. */
   NOT_SUBSCRIBED: "NOT_SUBSCRIBED",
   /** The relay could not decide (the chain node is unreachable...): try again. */
   UNAVAILABLE: "UNAVAILABLE",

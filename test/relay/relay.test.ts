@@ -194,6 +194,27 @@ describe("relay: protocol v1 frames", function () {
       }
     });
 
+    it("answers a subscribe that an unsubscribe overtook while its permission was read: error NOT_SUBSCRIBED (reason REQUESTED), then the unsubscribe's reply; nothing delivered", async function () {
+      // A stream this relay has not read yet: the subscribe waits on the node while the unsubscribe comes in.
+      const fresh = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+      const client = await connect(chain.url);
+      client.sendRaw(JSON.stringify({ type: "subscribe", id: "s", streamId: fresh }));
+      client.sendRaw(JSON.stringify({ type: "unsubscribe", id: "u", streamId: fresh }));
+      const subscribeReply = await client.waitFor((frame) => frame.id === "s", "the subscribe's answer");
+      expect(subscribeReply).to.include({ type: "error", code: "NOT_SUBSCRIBED", reason: "REQUESTED" });
+      const replies = client.frames.filter((frame) => frame.id === "s" || frame.id === "u");
+      expect(replies.map((frame) => [frame.id, frame.type])).to.deep.equal([["s", "error"], ["u", "unsubscribed"]]);
+      expect(replies[1]).to.include({ reason: "REQUESTED", streamId: fresh });
+      const watcher = await connect(chain.url);
+      await watcher.request({ type: "subscribe", streamId: fresh });
+      const publisher = await connect(chain.url);
+      expect(await publisher.request({ type: "publish", message: await publisherOf(chain, fresh, chain.accounts[0])({ after: true }) })).to.include({ type: "published" });
+      await waitForContent(watcher, fresh, { after: true });
+      expect(messagesOf(client, fresh)).to.deep.equal([]);
+      expect(client.frames.filter((frame) => frame.type === "subscribed" || frame.type === "unsubscribed").length).to.equal(1);
+      expect(await client.request({ type: "subscribe", streamId: fresh })).to.include({ type: "subscribed" });
+    });
+
     it("unsubscribes on request (REQUESTED, with the id) and delivers nothing after; NOT_SUBSCRIBED otherwise", async function () {
       const publish = publisherOf(chain, publicStream, chain.accounts[0]);
       const leaving = await connect(chain.url);
