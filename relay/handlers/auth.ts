@@ -1,6 +1,7 @@
 import { type Address, hashMessage, type Hex, isAddress } from "viem";
 import { verifyHash } from "viem/actions";
 import { generateSiweNonce, parseSiweMessage } from "viem/siwe";
+import WebSocket from "ws";
 import { checkSessionDelegation } from "../../sdk/delegation/check";
 import { InvalidDelegationError } from "../../sdk/delegation/errors";
 import type { SignedDelegation } from "../../sdk/delegation/types";
@@ -92,6 +93,8 @@ export async function handleAuth(relay: RelayContext, connection: Connection, id
   const signer = siwe.address!.toLowerCase() as Address;
   const session = await sessionOf(relay, signer, siwe.expirationTime?.getTime() ?? null, fields.delegation, now.getTime());
   if (siwe.nonce !== connection.nonce) refuse("nonce was used meanwhile by another auth on this connection");
+  // Closed while the signature or delegation was checked: a session now would keep its expiry timer, and the connection, alive.
+  if (connection.socket.readyState !== WebSocket.OPEN) return;
 
   connection.nonce = generateSiweNonce();
   setSession(relay, connection, session);

@@ -24,6 +24,23 @@ function claimedPlace(message: unknown): StreamPartition {
   return { streamId, partition } as StreamPartition;
 }
 
+/**
+ * Why a delegation or grant the message carries no longer holds at the relay's clock. The
+ * validator judges it at the message's own time, as every receiver must to agree; live, that
+ * is not enough: a session key or grantee key that leaked would sign back-dated messages
+ * forever. Read from the unchecked message: it can only refuse, the validator still decides.
+ */
+function lapsedAuthority(message: unknown, nowMs: number): RequestError | undefined {
+  const { delegation, grant } = (typeof message === "object" && message !== null ? message : {}) as Record<string, unknown>;
+  for (const [carried, reason] of [[delegation, "invalid-delegation"], [grant, "invalid-grant"]] as const) {
+    const expiresAt = (carried as { expiresAt?: unknown } | undefined)?.expiresAt;
+    if (typeof expiresAt === "number" && nowMs >= expiresAt * 1000) {
+      return new RequestError(ErrorCode.MESSAGE_REJECTED, `the message's ${reason === "invalid-delegation" ? "delegation" : "access grant"} expired at ${expiresAt} (s), before the relay received it`, reason);
+    }
+  }
+  return undefined;
+}
+
 /** The validator's (or the cluster's duplicate check's) refusal as the request's error; other errors pass. */
 function refusal(error: unknown): unknown {
   // The validator refuses to judge a message that names no valid stream partition.
@@ -65,7 +82,8 @@ export function handlePublish(relay: RelayContext, connection: Connection, id: R
   const { message } = fields;
   // Validated at once, beside the connection's earlier publishes (their signatures recovered
   // in one batch), then decided and delivered in the order they came.
-  const validated = relay.validator.validate(message, claimedPlace(message)).catch((error: unknown) => Promise.reject(refusal(error)));
+  const lapsed = lapsedAuthority(message, Date.now());
+  const validated = lapsed !== undefined ? Promise.reject(lapsed) : relay.validator.validate(message, claimedPlace(message)).catch((error: unknown) => Promise.reject(refusal(error)));
   validated.catch(() => undefined); // judged in turn below; not an unhandled rejection meanwhile
   const done = connection.publishTail.then(() => validated).then((accepted) => deliver(relay, connection, id, message, accepted));
   connection.publishTail = done.catch(() => undefined);

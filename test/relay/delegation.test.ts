@@ -3,6 +3,7 @@ import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
   type AccessGrant,
+  createPublisher,
   type Delegation,
   PUBLISH_BIT,
   randomSalt,
@@ -13,7 +14,8 @@ import {
   SUBSCRIBE_BIT,
 } from "../../sdk";
 import { closeAllClients, connect, type RawClient, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { contentsOf, createTestStream, domainOf, publisherOf, waitForContent } from "./helpers";
+import { contentsOf, createTestStream, domainOf, publisherOf, until, waitForContent } from "./helpers";
+import { signingAs } from "../sdk/delegation/fixtures";
 
 const inSeconds = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
 
@@ -194,6 +196,31 @@ describe("relay: session keys (auth with a delegation) and access grants (subscr
       expect(ended).to.deep.equal({ type: "unsubscribed", streamId, partition: 0, reason: "PERMISSION_REVOKED" });
       await publishAndWitness(streamId, { after: "revocation" });
       expect(contentsOf(client, streamId)).to.deep.equal([]);
+    });
+  });
+
+  describe("publishing under a delegation", function () {
+    it("refuses a message carrying a delegation that expired before the relay got it, though the message is dated within its lifetime (a leaked session key must not outlive its session)", async function () {
+      const owner = chain.clientOf(0);
+      const streamId = await createTestStream(owner);
+      const sessionPrivateKey = generatePrivateKey();
+      const expiresAt = inSeconds(6); // room to sign in and publish once on a loaded machine
+      const unsigned: Delegation = { delegate: privateKeyToAccount(sessionPrivateKey).address.toLowerCase() as Address, streamIds: [streamId], permissions: PUBLISH_BIT, expiresAt, salt: randomSalt() };
+      const delegation = await signDelegation(unsigned, { signer: chain.accounts[0].privateKey, domain: domainOf(chain) });
+      const publisher = createPublisher({ streamId, signer: signingAs(address(0), sessionPrivateKey), domain: domainOf(chain) });
+      const inTime = { ...(await publisher.publish(new TextEncoder().encode('"in time"'))), delegation };
+      const late = { ...(await publisher.publish(new TextEncoder().encode('"late"'))), delegation };
+      const witness = await connect(chain.url);
+      await witness.signIn(chain.accounts[0]);
+      expect(await witness.request({ type: "subscribe", streamId })).to.include({ type: "subscribed" });
+      const client = await connect(chain.url);
+      expect(await client.request({ type: "publish", message: inTime })).to.include({ type: "published" });
+      await until(() => Date.now() >= expiresAt * 1000, "the delegation to expire", 20_000);
+      const refused = await client.request({ type: "publish", message: late });
+      expect(refused).to.include({ type: "error", code: "MESSAGE_REJECTED", reason: "invalid-delegation" });
+      expect(refused.message).to.match(/expired/);
+      await publishAndWitness(streamId, "after");
+      expect(contentsOf(witness, streamId)).to.deep.equal(["in time", "after"]);
     });
   });
 
