@@ -21,6 +21,8 @@ export interface RelayContext {
   registryAddress: Address;
   send: Transmitter["send"];
   transmit: Transmitter["transmit"];
+  /** How many polls reported registry changes (or a reorg): a read made across one may predate it. */
+  registryChanges: number;
 }
 
 /** A request refused: the handler throws it, the dispatcher turns it into an `error` frame. */

@@ -137,9 +137,19 @@ function affectedBy(relay: RelayContext, poll: RegistryPoll): Map<Subscription, 
  */
 export function startEnforcement(relay: RelayContext): () => void {
   return relay.client.watchPermissionChanges((poll) => {
+    if (poll.reorg || poll.changes.length > 0) relay.registryChanges += 1;
     const affected = affectedBy(relay, poll);
     if (affected.size > 0) void recheck(relay, affected);
   });
+}
+
+/**
+ * Checks anew a subscription just admitted if a poll reported registry changes while its
+ * admission was read (`changesBefore`: `relay.registryChanges` then). That poll did not see it,
+ * not indexed yet, and a read begun before a change may answer from before it.
+ */
+export function recheckIfOvertaken(relay: RelayContext, subscription: Subscription, changesBefore: number): void {
+  if (relay.registryChanges !== changesBefore && isCurrent(subscription)) void recheck(relay, new Map([[subscription, "stream" as const]]));
 }
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;

@@ -5,7 +5,7 @@ import type { AcceptedMessage } from "../history";
 import type { SignedAccessGrant } from "../../sdk/delegation/types";
 import { type Connection, holderOf, type Subscription } from "../connection";
 import { isCurrent, markActive, RequestError, type RelayContext } from "../context";
-import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal, positionKey, release } from "../enforcement";
+import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal, positionKey, recheckIfOvertaken, release } from "../enforcement";
 import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type Position, type RequestId } from "../protocol";
 
@@ -54,6 +54,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
   const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], unanswered: { id } };
   connection.subscriptions.set(channel, subscription);
+  const changesBefore = relay.registryChanges;
   let admitted: Admission;
   try {
     admitted = await admission(relay, connection, streamId, grant);
@@ -76,6 +77,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   relay.send(connection, { type: "subscribed", id, streamId, partition });
   for (const entry of replay) relay.transmit(connection, entry.frame);
   release(relay, subscription, new Set(replay.map((entry) => positionKey(entry.message))));
+  recheckIfOvertaken(relay, subscription, changesBefore);
 }
 
 /**

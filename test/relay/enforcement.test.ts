@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { StreamPermission } from "../../sdk";
 import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { contentsOf, createTestStream, publisherOf, until, waitForContent } from "./helpers";
+import { createRelay } from "../../relay";
+import { contentsOf, createTestStream, gatedPublicClient, publisherOf, until, waitForContent } from "./helpers";
 
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
@@ -50,6 +51,42 @@ describe("relay: enforcement, history and resume", function () {
     expect(contentsOf(subscriber, streamId)).to.deep.equal([]);
     // And it is refused when it subscribes again.
     expect(await subscriber.request({ type: "subscribe", streamId })).to.include({ type: "error", code: "UNAUTHORIZED" });
+  });
+
+  it("ends a subscription admitted by a read from before a revocation the relay saw while it waited (PERMISSION_REVOKED), and sends nothing after", async function () {
+    const node = gatedPublicClient(chain.rpcUrl);
+    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, publicClient: node.publicClient });
+    try {
+      const owner = chain.clientOf(0);
+      const streamId = await createTestStream(owner);
+      const userId = chain.accounts[1].account.address.toLowerCase();
+      await owner.grantPermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE] });
+      const subscriber = await connect(relay.url);
+      await subscriber.signIn(chain.accounts[1]);
+      node.hold();
+      subscriber.sendRaw(JSON.stringify({ type: "subscribe", id: "s", streamId }));
+      await until(() => node.held() > 0, "the admission's read to wait on the node");
+      await owner.revokePermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE] });
+      const revokedIn = Number(await rpc(chain.rpcUrl, "eth_blockNumber"));
+      const polledPast = () => node.requests.some(({ method, params }) => method === "eth_getLogs" && Number((params as [{ toBlock: string }])[0].toBlock) >= revokedIn);
+      await until(polledPast, "the relay to poll the revocation's block");
+      // The read was pinned to a block before the revocation: it answers "held".
+      node.release();
+      expect(await subscriber.waitFor((frame) => frame.id === "s", "the subscribe's answer")).to.include({ type: "subscribed" });
+      const ended = await subscriber.waitFor((frame) => frame.type === "unsubscribed", "unsubscribed", 10_000);
+      expect(ended).to.deep.equal({ type: "unsubscribed", streamId, partition: 0, reason: "PERMISSION_REVOKED" });
+      const witness = await connect(relay.url);
+      await witness.signIn(chain.accounts[0]);
+      await witness.request({ type: "subscribe", streamId });
+      const publisher = await connect(relay.url);
+      expect(await publisher.request({ type: "publish", message: await publisherOf(chain, streamId, chain.accounts[0])({ after: "revocation" }) })).to.include({ type: "published" });
+      await waitForContent(witness, streamId, { after: "revocation" });
+      expect(contentsOf(subscriber, streamId)).to.deep.equal([]);
+    } finally {
+      node.release();
+      await closeAllClients();
+      await relay.close();
+    }
   });
 
   it("ends an anonymous subscription when the public loses Subscribe", async function () {

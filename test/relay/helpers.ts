@@ -1,4 +1,5 @@
-import { type Hex, stringToHex } from "viem";
+import { createPublicClient, custom, type Hex, http, stringToHex } from "viem";
+import { hardhat } from "viem/chains";
 import { createPublisher, type KeywayClient, type MessageDomain, type Publisher, type SignedStreamMessage, StreamPermission } from "../../sdk";
 import type { DevAccount } from "../../scripts/start";
 import type { Frame, RawClient, RelayOnChain } from "./fixtures";
@@ -45,4 +46,37 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A public client on `rpcUrl` that records every request and, after `hold()`, keeps each
+ * `eth_call` waiting until `release()`: a node slow to answer reads, for the relay's `publicClient`.
+ */
+export function gatedPublicClient(rpcUrl: string) {
+  const node = http(rpcUrl)({ chain: hardhat, retryCount: 0 });
+  const requests: { method: string; params?: unknown }[] = [];
+  let gate: Promise<void> | undefined;
+  let open = () => {};
+  let held = 0;
+  const request = async (args: { method: string; params?: unknown }) => {
+    requests.push(args);
+    if (gate !== undefined && args.method === "eth_call") {
+      held += 1;
+      await gate;
+    }
+    return node.request(args);
+  };
+  return {
+    publicClient: createPublicClient({ chain: hardhat, transport: custom({ request }, { retryCount: 0 }) }),
+    requests,
+    /** eth_calls that waited (or wait) at the gate. */
+    held: () => held,
+    hold() {
+      gate = new Promise((resolve) => (open = resolve));
+    },
+    release() {
+      gate = undefined;
+      open();
+    },
+  };
 }

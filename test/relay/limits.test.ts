@@ -1,11 +1,9 @@
 import { expect } from "chai";
-import { createPublicClient, custom, http } from "viem";
-import { hardhat } from "viem/chains";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createRelay, type Relay, type RelayOptions } from "../../relay";
 import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { createTestStream, messagesOf, publisherOf, until, waitForContent } from "./helpers";
+import { createTestStream, gatedPublicClient, messagesOf, publisherOf, until, waitForContent } from "./helpers";
 
 describe("relay: limits", function () {
   let chain: RelayOnChain;
@@ -71,19 +69,8 @@ describe("relay: limits", function () {
 
   it("stops reading a connection whose requests wait beyond maxPendingRequestBytes, and reads on, in order, once they are answered", async function () {
     // The relay's node answers reads only once the gate opens: validations wait on it.
-    let holding = false;
-    let held = 0;
-    let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const node = http(chain.rpcUrl)({ chain: hardhat, retryCount: 0 });
-    const request = async (args: { method: string; params?: unknown }) => {
-      if (holding && args.method === "eth_call") {
-        held += 1;
-        await gate;
-      }
-      return node.request(args);
-    };
-    const relay = await relayWith({ publicClient: createPublicClient({ chain: hardhat, transport: custom({ request }, { retryCount: 0 }) }), maxPendingRequestBytes: 2_048 });
+    const node = gatedPublicClient(chain.rpcUrl);
+    const relay = await relayWith({ publicClient: node.publicClient, maxPendingRequestBytes: 2_048 });
     const subscriber = await connect(relay.url);
     await subscriber.request({ type: "subscribe", streamId });
     const publisher = await connect(relay.url);
@@ -91,15 +78,15 @@ describe("relay: limits", function () {
     const frames: string[] = [];
     for (let n = 0; n < 8; n += 1) frames.push(JSON.stringify({ type: "publish", id: n, message: await publish({ pending: n }) }));
     expect(frames.slice(0, 5).join("").length, "five frames pass the limit").to.be.greaterThan(2_048);
-    holding = true;
+    node.hold();
     frames.forEach((frame) => publisher.sendRaw(frame));
-    await until(() => held > 0, "a validation to wait on the node");
+    await until(() => node.held() > 0, "a validation to wait on the node");
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Answered at once by a relay that reads it: an unknown type.
     publisher.sendRaw(JSON.stringify({ type: "probe", id: "probe" }));
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(publisher.frames.filter((frame) => frame.id !== undefined), "nothing answered while the node holds").to.deep.equal([]);
-    openGate();
+    node.release();
     await publisher.waitFor((frame) => frame.id === "probe", "the probe's answer");
     const answers = publisher.frames.filter((frame) => frame.id !== undefined);
     expect(answers.map((frame) => [frame.id, frame.type])).to.deep.equal([...Array.from({ length: 8 }, (_, n) => [n, "published"]), ["probe", "error"]]);
