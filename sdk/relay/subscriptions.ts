@@ -18,7 +18,15 @@ interface Entry {
   isConfirmed: boolean;
   confirm(): void;
   refuse(error: KeywayError): void;
+  /** Resumes refused UNAVAILABLE in a row: the next one waits longer. */
+  unavailable: number;
+  /** The next resume, while one waits for the relay to be able to serve it. */
+  retry?: ReturnType<typeof setTimeout>;
 }
+
+/** A resume the relay refused UNAVAILABLE (it cannot read its history now) is asked again after this, doubling up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
 
 /** The connection's subscriptions: subscribes and unsubscribes at the relay, routes pushes, resumes after a reconnect. */
 export interface SubscriptionIndex {
@@ -76,27 +84,44 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
         confirm();
       },
       refuse,
+      unavailable: 0,
     };
     return entry;
   }
 
+  const isCurrent = (entry: Entry) => entries.get(keyOf(entry.streamId, entry.partition)) === entry;
+
   function drop(entry: Entry): void {
-    if (entries.get(keyOf(entry.streamId, entry.partition)) === entry) entries.delete(keyOf(entry.streamId, entry.partition));
+    clearTimeout(entry.retry);
+    if (isCurrent(entry)) entries.delete(keyOf(entry.streamId, entry.partition));
+  }
+
+  /** Where a resume starts: the earliest last-delivered position of the entry's subscriptions. */
+  function resumeFromOf(entry: Entry): MessageRef | undefined {
+    return earliest([...entry.handles].map((handle) => handle.resumeFrom()).filter((ref) => ref !== undefined));
   }
 
   /** Subscribes `entry` at the relay; a refusal ends it, a lost connection leaves it to the next resubscribe. */
   function subscribeAtRelay(entry: Entry, from: MessageRef | undefined): void {
+    clearTimeout(entry.retry);
     const { streamId, partition, grant } = entry;
     const frame: SubscribeRequest = { type: "subscribe", streamId, partition, ...(from && { from }), ...(grant && { grant }) };
     connection()
       .request(frame)
       .then(
         () => {
-          if (entries.get(keyOf(entry.streamId, entry.partition)) === entry && !entry.isConfirmed) entry.confirm();
+          entry.unavailable = 0;
+          if (isCurrent(entry) && !entry.isConfirmed) entry.confirm();
         },
         (error: KeywayError) => {
           // A dropped connection resubscribes it when it reconnects; a failed one has ended it already.
           if (error instanceof RelayUnreachableError && !connection().isClosed) return;
+          // A live subscription is not ended by a relay that cannot serve its resume yet (a cluster's Redis is down): asked again later.
+          if (error.code === "UNAVAILABLE" && entry.isConfirmed && isCurrent(entry)) {
+            const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** entry.unavailable++);
+            entry.retry = setTimeout(() => subscribeAtRelay(entry, resumeFromOf(entry)), delay);
+            return;
+          }
           end(entry, error);
         },
       );
@@ -162,10 +187,7 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
     },
 
     resubscribeAll() {
-      for (const entry of entries.values()) {
-        const positions = [...entry.handles].map((handle) => handle.resumeFrom()).filter((ref) => ref !== undefined);
-        subscribeAtRelay(entry, earliest(positions));
-      }
+      for (const entry of entries.values()) subscribeAtRelay(entry, resumeFromOf(entry));
     },
 
     endAll(error, silently = false) {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { createRelay, type Relay } from "../../../relay";
+import { type Broker, BrokerUnavailableError, createLocalBroker } from "../../../relay/broker";
 import {
   createRelaySession,
   InvalidArgumentError,
@@ -287,6 +288,42 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
       expect(r.received.map((m) => m.content)).to.deep.equal(Array.from({ length: total }, (_, i) => i));
       expect(r.errors).to.deep.equal([]);
       expect(r.ended).to.deep.equal([]);
+    });
+
+    it("keeps a live subscription whose resume the relay cannot serve yet (UNAVAILABLE: its history is unreachable), asks again, and resumes with nothing lost", async function () {
+      const local = createLocalBroker({ count: 1_000, maxAgeMs: 600_000 });
+      let historyDown = false;
+      let refusedReplays = 0;
+      const broker: Broker = {
+        ...local,
+        replay(channel, from) {
+          if (!historyDown) return local.replay(channel, from);
+          refusedReplays += 1;
+          return Promise.reject(new BrokerUnavailableError("the history is unreachable (test)"));
+        },
+      };
+      const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, broker });
+      const flaky = await startTcpProxy(relay.port);
+      try {
+        const streamId = await streamWithSubscriber();
+        const r = recorder();
+        r.watch(await clientOf(1, flaky.url).subscribe(streamId, r.onMessage));
+        const publisher = clientOf(0, relay.url);
+        await publisher.publish(streamId, 0);
+        await until(() => r.received.length === 1, "the first message");
+        historyDown = true;
+        flaky.dropAll();
+        await until(() => refusedReplays >= 2, "the resume refused, and asked again");
+        await publisher.publish(streamId, 1);
+        historyDown = false;
+        await publisher.publish(streamId, 2);
+        await until(() => r.received.length === 3, `the messages published meanwhile (got ${r.received.length})`);
+        expect(r.received.map((m) => m.content)).to.deep.equal([0, 1, 2]);
+        expect(r.ended).to.deep.equal([]);
+      } finally {
+        await flaky.close();
+        await relay.close();
+      }
     });
 
     it("re-sends publishes the relay had not acknowledged when the connection dropped; each is delivered once", async function () {
