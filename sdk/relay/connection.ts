@@ -12,7 +12,11 @@ import {
 import { openWebSocket } from "./webSocket";
 import { OPEN, type PlatformWebSocket } from "./webSocket.types";
 
-/** A frame the relay sends without being asked: a `message`, or an `unsubscribed` that ends a subscription. */
+/**
+ * A frame the relay sends without being asked: a `message`, or an `unsubscribed` that ends a
+ * subscription. A `subscribed` reply comes this way too, in frame order, before its request
+ * settles: the messages after it are that subscribe's.
+ */
 export type PushFrame = { type: string; [field: string]: unknown };
 
 export interface RelayConnectionOptions {
@@ -110,6 +114,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       } else if (typeof frame.id === "number" && pending.has(frame.id)) {
         const request = pending.get(frame.id)!;
         pending.delete(frame.id);
+        if (frame.type === "subscribed") onPush(frame);
         if (frame.type === "error") request.reject(relayErrorOf(frame as ErrorFields, request.frame));
         else request.resolve(frame);
       } else if (frame.id === undefined && frame.type !== "error") {

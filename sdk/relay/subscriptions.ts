@@ -13,6 +13,8 @@ interface Entry {
   /** Sent with every subscribe of it, the first one and each resume. */
   grant?: SignedAccessGrant;
   handles: Set<SubscriptionHandle>;
+  /** Handles that joined with their own `resend.from`: they receive from the relay's next `subscribed` on, the one that starts their replay. */
+  joining: Set<SubscriptionHandle>;
   /** Settles when the relay first confirms it (or refuses it). */
   confirmed: Promise<void>;
   isConfirmed: boolean;
@@ -76,6 +78,7 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
       partition,
       grant,
       handles: new Set(),
+      joining: new Set(),
       confirmed,
       isConfirmed: false,
       confirm: () => {
@@ -136,32 +139,54 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
     for (const handle of entry.handles) handle.end(silently ? undefined : endReasonOf(error), silently ? undefined : error);
   }
 
+  /**
+   * A subscription with its own `resend.from` to a stream partition the connection already
+   * receives: the relay subscription starts over from the earliest position any of its
+   * subscriptions needs (the others drop what they already delivered), and the newcomer
+   * receives from that subscribe's `subscribed` on: its replay, then live.
+   */
+  async function join(entry: Entry, handle: SubscriptionHandle): Promise<void> {
+    await entry.confirmed; // one subscribe at a time: its frames are told apart from the new one's by the `subscribed` between
+    if (!isCurrent(entry)) return add(handle);
+    entry.handles.add(handle);
+    entry.joining.add(handle);
+    const { streamId, partition } = entry;
+    connection()
+      .request({ type: "unsubscribe", streamId, partition })
+      .catch(() => undefined); // a relay that ended it already refuses the subscribe below, or takes it
+    subscribeAtRelay(entry, resumeFromOf(entry));
+  }
+
+  async function add(handle: SubscriptionHandle): Promise<void> {
+    const { streamId, partition } = handle.subscription;
+    let entry = entries.get(keyOf(streamId, partition));
+    if (entry !== undefined && handle.resumeFrom() !== undefined) return join(entry, handle);
+    if (entry === undefined) {
+        entry = createEntry(streamId, partition, handle.grant);
+        entries.set(keyOf(streamId, partition), entry);
+      subscribeAtRelay(entry, handle.resumeFrom());
+    }
+    entry.handles.add(handle);
+    if (entry.isConfirmed) handle.started();
+    try {
+      await entry.confirmed;
+    } catch (error) {
+      entry.handles.delete(handle);
+      throw error;
+    }
+  }
+
   return {
     get size() {
       return entries.size;
     },
 
-    async add(handle) {
-      const { streamId, partition } = handle.subscription;
-      let entry = entries.get(keyOf(streamId, partition));
-      if (entry === undefined) {
-        entry = createEntry(streamId, partition, handle.grant);
-        entries.set(keyOf(streamId, partition), entry);
-        subscribeAtRelay(entry, handle.resumeFrom());
-      }
-      entry.handles.add(handle);
-      if (entry.isConfirmed) handle.started();
-      try {
-        await entry.confirmed;
-      } catch (error) {
-        entry.handles.delete(handle);
-        throw error;
-      }
-    },
+    add,
 
     async remove(handle) {
       const { streamId, partition } = handle.subscription;
       const entry = entries.get(keyOf(streamId, partition));
+      entry?.joining.delete(handle);
       if (entry === undefined || !entry.handles.delete(handle) || entry.handles.size > 0) return;
       drop(entry);
       try {
@@ -177,7 +202,10 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
       const entry = entries.get(keyOf(String(streamId), Number(partition)));
       if (entry === undefined) return; // already unsubscribed here: the relay's late pushes are dropped
       if (frame.type === "message") {
-        entry.handles.forEach((handle) => handle.receive(frame.message));
+        for (const handle of entry.handles) if (!entry.joining.has(handle)) handle.receive(frame.message);
+      } else if (frame.type === "subscribed") {
+        entry.joining.forEach((handle) => handle.started());
+        entry.joining.clear();
       } else if (frame.type === "unsubscribed") {
         drop(entry);
         const reason = String(frame.reason);

@@ -261,6 +261,26 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
     expect(r.received.map((m) => m.content)).to.deep.equal([2, 3, 4, 5]);
   });
 
+  it("resend.from replays for a second subscription to a stream partition the client already receives; the first one gets nothing twice", async function () {
+    const streamId = await streamWithSubscriber();
+    const publisher = clientOf(0);
+    const subscriber = clientOf(1);
+    const live = recorder();
+    live.watch(await subscriber.subscribe(streamId, live.onMessage));
+    const sent: SignedStreamMessage[] = [];
+    for (let i = 0; i < 5; i++) sent.push(await publisher.publish(streamId, i));
+    await until(() => live.received.length === 5, "the first subscription's messages");
+    const resent = recorder();
+    resent.watch(await subscriber.subscribe({ streamId, resend: { from: { timestamp: sent[1].timestamp, sequenceNumber: sent[1].sequenceNumber } } }, resent.onMessage));
+    await publisher.publish(streamId, 5);
+    await until(() => resent.received.length === 4 && live.received.length === 6, `the replay and the live message (got ${resent.received.length} and ${live.received.length})`);
+    await publisher.publish(streamId, 6);
+    await until(() => resent.received.length === 5 && live.received.length === 7, "the next live message on both");
+    expect(resent.received.map((m) => m.content)).to.deep.equal([2, 3, 4, 5, 6]);
+    expect(live.received.map((m) => m.content)).to.deep.equal([0, 1, 2, 3, 4, 5, 6]);
+    expect([...live.errors, ...resent.errors, ...live.ended, ...resent.ended]).to.deep.equal([]);
+  });
+
   describe("reconnecting", function () {
     let proxy: TcpProxy;
     beforeEach(async function () {
