@@ -123,6 +123,9 @@ function parseOrReject(message: unknown): SignedStreamMessage {
   }
 }
 
+/** How far ahead of the local clock a message's timestamp may be (the validator's `maxClockSkewMs` default). */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 10_000;
+
 /**
  * The subscriber's checks, cheapest first: shape, the stream partition, clock skew, a replay already seen, the
  * signature, then Publish (held now, and the timestamp before its expiry; expiries are in
@@ -130,7 +133,7 @@ function parseOrReject(message: unknown): SignedStreamMessage {
  * only now so that a rejected message leaves no trace.
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
-  const { domain, permissions, maxClockSkewMs = 10_000, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;
+  const { domain, permissions, maxClockSkewMs = DEFAULT_MAX_CLOCK_SKEW_MS, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;
   const { now = Date.now, onGap, onOutOfOrder, recoverPublicKey } = options;
   for (const [name, value, min] of [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1]] as const) {
     if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);

@@ -3,7 +3,7 @@ import { InvalidMessageError, MessageRejectedError } from "../message/errors";
 import { hexToBytes } from "../message/hex";
 import { compareRefs } from "../message/parse";
 import type { MessageRef, SignedStreamMessage } from "../message/types";
-import type { MessageValidator } from "../message/validator";
+import { DEFAULT_MAX_CLOCK_SKEW_MS, type MessageValidator } from "../message/validator";
 import type { SignedAccessGrant } from "../delegation/types";
 import type { RelayUnsubscribeReason } from "./protocol";
 
@@ -123,11 +123,16 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
     }
   }
 
+  /** At or before `resend.from`: replayed for another subscription of the stream partition, or by a resume's margin. */
+  function isBeforeResend(message: SignedStreamMessage): boolean {
+    return resendFrom !== undefined && compareRefs(message.timestamp, message.sequenceNumber, resendFrom.timestamp, resendFrom.sequenceNumber) <= 0;
+  }
+
   async function deliver(raw: unknown): Promise<void> {
     if (!active) return;
     try {
       const message = await verify(raw);
-      if (message === undefined || !active) return;
+      if (message === undefined || !active || isBeforeResend(message)) return;
       lastDelivered = laterOf(lastDelivered, message);
       await onMessage(decodeContent(message), metadataOf(message));
     } catch (error) {
@@ -158,7 +163,10 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
     subscription,
     grant: options.grant,
     resumeFrom() {
-      if (lastDelivered !== undefined) return lastDelivered;
+      // Publishers' clocks differ (by up to the skew a validator allows): a message of another
+      // chain accepted after the last one delivered may be dated before it. What the margin
+      // replays again is dropped by chain position, before any signature is checked.
+      if (lastDelivered !== undefined) return { timestamp: Math.max(0, lastDelivered.timestamp - DEFAULT_MAX_CLOCK_SKEW_MS), sequenceNumber: 0 };
       if (resendFrom !== undefined) return resendFrom;
       // Nothing delivered yet: continue from the start, so that what was published while
       // disconnected is not lost (positions are the publishers' clocks, ms).

@@ -23,7 +23,8 @@ import {
 } from "../../../sdk";
 import { findFreePort } from "../../../scripts/localNode";
 import { type RelayOnChain, startRelayOnChain } from "../../relay/fixtures";
-import { createTestStream, until } from "../../relay/helpers";
+import { connect } from "../../relay/fixtures";
+import { createTestStream, publisherOf, until } from "../../relay/helpers";
 import { startTcpProxy, type TcpProxy } from "./proxy";
 
 interface Received {
@@ -344,6 +345,25 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
         await flaky.close();
         await relay.close();
       }
+    });
+
+    it("resumes without losing a message of another publisher timestamped before the last one delivered (publishers' clocks differ)", async function () {
+      const streamId = await streamWithSubscriber();
+      const r = recorder();
+      r.watch(await clientOf(1, proxy.url).subscribe(streamId, r.onMessage));
+      const relayClient = await connect(chain.url);
+      const ahead = publisherOf(chain, streamId, chain.accounts[0], 0, () => Date.now() + 5_000);
+      const onTime = publisherOf(chain, streamId, chain.accounts[0]);
+      expect(await relayClient.request({ type: "publish", message: await ahead("ahead") })).to.include({ type: "published" });
+      await until(() => r.received.length === 1, "the message of the publisher whose clock is ahead");
+      proxy.pause();
+      proxy.dropAll();
+      expect(await relayClient.request({ type: "publish", message: await onTime("on time") })).to.include({ type: "published" });
+      proxy.resume();
+      await until(() => r.received.length === 2, "the other publisher's message, published while disconnected");
+      expect(r.received.map((m) => m.content)).to.deep.equal(["ahead", "on time"]);
+      expect([...r.errors, ...r.ended]).to.deep.equal([]);
+      await relayClient.close();
     });
 
     it("re-sends publishes the relay had not acknowledged when the connection dropped; each is delivered once", async function () {
