@@ -40,6 +40,10 @@ export interface Subscription {
    * is re-checked (so that a revoked subscriber gets nothing accepted after the change).
    */
   held?: AcceptedMessage[];
+  /** Holds under way (the subscribe's own, each pending re-check): messages flow again when the last is released. */
+  holds: number;
+  /** Positions a `from` replay sent: left out of what is held, when it is let through. */
+  replayed?: ReadonlySet<string>;
 }
 
 /**

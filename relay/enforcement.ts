@@ -71,8 +71,7 @@ async function reasonFor(relay: RelayContext, subscription: Subscription, cause:
 async function recheck(relay: RelayContext, subscriptions: Map<Subscription, Cause>): Promise<void> {
   await Promise.all(
     [...subscriptions].map(async ([subscription, cause]) => {
-      const holdsOwn = subscription.held === undefined;
-      if (holdsOwn) subscription.held = [];
+      hold(subscription);
       try {
         const { expiresAt, refusal } = await admission(relay, subscription.connection, subscription.streamId, subscription.grant);
         if (!isCurrent(subscription)) return;
@@ -81,19 +80,33 @@ async function recheck(relay: RelayContext, subscriptions: Map<Subscription, Cau
       } catch {
         // kept: decided again at the next change or poll
       } finally {
-        if (holdsOwn) release(relay, subscription);
+        release(relay, subscription);
       }
     }),
   );
 }
 
-/** Sends what a subscription held, except what `sent` (a replay) has delivered already, then lets messages through. */
-export function release(relay: RelayContext, subscription: Subscription, sent: ReadonlySet<string> = new Set()): void {
-  const held = subscription.held;
+/** Holds what arrives for the subscription (or joins a hold under way) until the matching `release`. */
+function hold(subscription: Subscription): void {
+  subscription.holds += 1;
+  subscription.held ??= [];
+}
+
+/**
+ * Ends one hold; the last one sends what was held, except what a replay (`sent`) delivered
+ * already, then lets messages through. Until every hold is released (a re-check of a later
+ * change may still be pending), nothing held goes out.
+ */
+export function release(relay: RelayContext, subscription: Subscription, sent?: ReadonlySet<string>): void {
+  if (sent !== undefined) subscription.replayed = sent;
+  subscription.holds -= 1;
+  if (subscription.holds > 0) return;
+  const { held, replayed } = subscription;
   subscription.held = undefined;
+  subscription.replayed = undefined;
   if (held === undefined || !isCurrent(subscription)) return;
   for (const entry of held) {
-    if (sent.size === 0 || !sent.has(positionKey(entry.message))) relay.transmit(subscription.connection, entry.frame);
+    if (replayed === undefined || !replayed.has(positionKey(entry.message))) relay.transmit(subscription.connection, entry.frame);
   }
 }
 

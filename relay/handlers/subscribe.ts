@@ -52,7 +52,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
     throw new RequestError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${relay.limits.subscribeLimit} subscriptions per connection`);
   }
   // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
-  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], unanswered: { id } };
+  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], holds: 1, unanswered: { id } };
   connection.subscriptions.set(channel, subscription);
   const changesBefore = relay.registryChanges;
   let admitted: Admission;

@@ -89,6 +89,58 @@ describe("relay: enforcement, history and resume", function () {
     }
   });
 
+  it("holds a subscription's messages until every pending re-check is decided: a re-check for an earlier change does not let through what came after a revocation", async function () {
+    const node = gatedPublicClient(chain.rpcUrl);
+    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, publicClient: node.publicClient });
+    try {
+      const owner = chain.clientOf(0);
+      const streamId = await createTestStream(owner);
+      const userId = chain.accounts[1].account.address.toLowerCase();
+      await owner.grantPermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE] });
+      const subscriber = await connect(relay.url);
+      await subscriber.signIn(chain.accounts[1]);
+      expect(await subscriber.request({ type: "subscribe", streamId })).to.include({ type: "subscribed" });
+      const witness = await connect(relay.url);
+      await witness.signIn(chain.accounts[0]);
+      expect(await witness.request({ type: "subscribe", streamId })).to.include({ type: "subscribed" });
+      const publisher = await connect(relay.url);
+      const publish = publisherOf(chain, streamId, chain.accounts[0]);
+      // The relay knows the publisher's right before the node is held: publishes need no read later.
+      expect(await publisher.request({ type: "publish", message: await publish("before") })).to.include({ type: "published" });
+      await waitForContent(subscriber, streamId, "before");
+      node.hold();
+      const settled = async (what: string) => {
+        let count = -1;
+        await until(async () => {
+          const before = node.waiting();
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          if (before > count && node.waiting() === before) count = before;
+          return before > 0 && node.waiting() === count;
+        }, what);
+        return count;
+      };
+      // A first change for the subscriber (a new expiry), then its revocation: two re-checks, both waiting on the node.
+      await owner.grantPermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE], expiresAt: { subscribe: new Date(Date.now() + 86_400_000) } });
+      const firstReads = await settled("the first re-check's reads to wait");
+      await owner.revokePermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE] });
+      await until(() => node.waiting() > firstReads, "the second re-check's reads to wait");
+      expect(await publisher.request({ type: "publish", message: await publish("after the revocation") })).to.include({ type: "published" });
+      await waitForContent(witness, streamId, "after the revocation");
+      // The first re-check reads the state of its own change: Subscribe held. It must not release what came after the revocation.
+      node.releaseFirst(firstReads);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(contentsOf(subscriber, streamId)).to.deep.equal(["before"]);
+      node.release();
+      const ended = await subscriber.waitFor((frame) => frame.type === "unsubscribed", "unsubscribed");
+      expect(ended).to.include({ reason: "PERMISSION_REVOKED" });
+      expect(contentsOf(subscriber, streamId)).to.deep.equal(["before"]);
+    } finally {
+      node.release();
+      await closeAllClients();
+      await relay.close();
+    }
+  });
+
   it("ends an anonymous subscription when the public loses Subscribe", async function () {
     const owner = chain.clientOf(0);
     const streamId = await createTestStream(owner, { publicSubscribe: true });

@@ -50,19 +50,19 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
 
 /**
  * A public client on `rpcUrl` that records every request and, after `hold()`, keeps each
- * `eth_call` waiting until `release()`: a node slow to answer reads, for the relay's `publicClient`.
+ * `eth_call` waiting, in order, until released: a node slow to answer reads, for the relay's `publicClient`.
  */
 export function gatedPublicClient(rpcUrl: string) {
   const node = http(rpcUrl)({ chain: hardhat, retryCount: 0 });
   const requests: { method: string; params?: unknown }[] = [];
-  let gate: Promise<void> | undefined;
-  let open = () => {};
+  const waiting: (() => void)[] = [];
+  let holding = false;
   let held = 0;
   const request = async (args: { method: string; params?: unknown }) => {
     requests.push(args);
-    if (gate !== undefined && args.method === "eth_call") {
+    if (holding && args.method === "eth_call") {
       held += 1;
-      await gate;
+      await new Promise<void>((resolve) => waiting.push(resolve));
     }
     return node.request(args);
   };
@@ -71,12 +71,18 @@ export function gatedPublicClient(rpcUrl: string) {
     requests,
     /** eth_calls that waited (or wait) at the gate. */
     held: () => held,
+    /** eth_calls waiting now. */
+    waiting: () => waiting.length,
     hold() {
-      gate = new Promise((resolve) => (open = resolve));
+      holding = true;
+    },
+    /** Lets the `count` longest-waiting calls through; the gate stays. */
+    releaseFirst(count: number) {
+      waiting.splice(0, count).forEach((resolve) => resolve());
     },
     release() {
-      gate = undefined;
-      open();
+      holding = false;
+      waiting.splice(0).forEach((resolve) => resolve());
     },
   };
 }
