@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { StreamPermission } from "../../sdk";
-import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { createRelay } from "../../relay";
+import { type KeywayClient, StreamPermission } from "../../sdk";
+import { closeAllClients, connect, type RawClient, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { createRelay, type Relay } from "../../relay";
 import { contentsOf, createTestStream, gatedPublicClient, publisherOf, until, waitForContent } from "./helpers";
 
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
@@ -42,6 +42,28 @@ describe("relay: enforcement, history and resume", function () {
     await waitForContent(witness, streamId, value);
   }
 
+  /**
+   * Runs `test` against a relay of its own whose node reads wait while `node` holds them, with
+   * a private stream where account #1 holds Subscribe and #1 signed in (not subscribed).
+   */
+  async function withSlowNode(test: (setup: { node: ReturnType<typeof gatedPublicClient>; relay: Relay; owner: KeywayClient; streamId: string; userId: string; subscriber: RawClient }) => Promise<void>) {
+    const node = gatedPublicClient(chain.rpcUrl);
+    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, publicClient: node.publicClient });
+    try {
+      const owner = chain.clientOf(0);
+      const streamId = await createTestStream(owner);
+      const userId = chain.accounts[1].account.address.toLowerCase();
+      await owner.grantPermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE] });
+      const subscriber = await connect(relay.url);
+      await subscriber.signIn(chain.accounts[1]);
+      await test({ node, relay, owner, streamId, userId, subscriber });
+    } finally {
+      node.release();
+      await closeAllClients();
+      await relay.close();
+    }
+  }
+
   it("ends a subscription whose Subscribe is revoked with PERMISSION_REVOKED, and sends nothing of the stream after", async function () {
     const { owner, streamId, userId, subscriber } = await subscribedHolder();
     await owner.revokePermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE] });
@@ -54,15 +76,7 @@ describe("relay: enforcement, history and resume", function () {
   });
 
   it("ends a subscription admitted by a read from before a revocation the relay saw while it waited (PERMISSION_REVOKED), and sends nothing after", async function () {
-    const node = gatedPublicClient(chain.rpcUrl);
-    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, publicClient: node.publicClient });
-    try {
-      const owner = chain.clientOf(0);
-      const streamId = await createTestStream(owner);
-      const userId = chain.accounts[1].account.address.toLowerCase();
-      await owner.grantPermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE] });
-      const subscriber = await connect(relay.url);
-      await subscriber.signIn(chain.accounts[1]);
+    await withSlowNode(async ({ node, relay, owner, streamId, userId, subscriber }) => {
       node.hold();
       subscriber.sendRaw(JSON.stringify({ type: "subscribe", id: "s", streamId }));
       await until(() => node.held() > 0, "the admission's read to wait on the node");
@@ -82,23 +96,11 @@ describe("relay: enforcement, history and resume", function () {
       expect(await publisher.request({ type: "publish", message: await publisherOf(chain, streamId, chain.accounts[0])({ after: "revocation" }) })).to.include({ type: "published" });
       await waitForContent(witness, streamId, { after: "revocation" });
       expect(contentsOf(subscriber, streamId)).to.deep.equal([]);
-    } finally {
-      node.release();
-      await closeAllClients();
-      await relay.close();
-    }
+    });
   });
 
   it("holds a subscription's messages until every pending re-check is decided: a re-check for an earlier change does not let through what came after a revocation", async function () {
-    const node = gatedPublicClient(chain.rpcUrl);
-    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, publicClient: node.publicClient });
-    try {
-      const owner = chain.clientOf(0);
-      const streamId = await createTestStream(owner);
-      const userId = chain.accounts[1].account.address.toLowerCase();
-      await owner.grantPermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE] });
-      const subscriber = await connect(relay.url);
-      await subscriber.signIn(chain.accounts[1]);
+    await withSlowNode(async ({ node, relay, owner, streamId, userId, subscriber }) => {
       expect(await subscriber.request({ type: "subscribe", streamId })).to.include({ type: "subscribed" });
       const witness = await connect(relay.url);
       await witness.signIn(chain.accounts[0]);
@@ -134,11 +136,7 @@ describe("relay: enforcement, history and resume", function () {
       const ended = await subscriber.waitFor((frame) => frame.type === "unsubscribed", "unsubscribed");
       expect(ended).to.include({ reason: "PERMISSION_REVOKED" });
       expect(contentsOf(subscriber, streamId)).to.deep.equal(["before"]);
-    } finally {
-      node.release();
-      await closeAllClients();
-      await relay.close();
-    }
+    });
   });
 
   it("ends an anonymous subscription when the public loses Subscribe", async function () {
