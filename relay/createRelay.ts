@@ -65,7 +65,8 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const registryAddress = client.registryAddress;
   const domain = { chainId, verifyingContract: registryAddress };
   const permissions = permissionSourceOf(client.context);
-  const validator = createMessageValidator({ domain, permissions, recoverPublicKey: recovery.recoverPublicKey });
+  // Live messages only: a chain forgotten under a flood of others cannot be replayed.
+  const validator = createMessageValidator({ domain, permissions, recoverPublicKey: recovery.recoverPublicKey, refuseForgotten: true });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter);

@@ -59,6 +59,13 @@ export interface ChainTrackerOptions {
   windowSize: number;
   /** Chains remembered; the least recently used is forgotten beyond this. */
   maxChains: number;
+  /**
+   * A message of a chain not remembered, dated at or before the newest position of any chain
+   * forgotten, is stale: it may replay a forgotten chain (whose forgetting anyone can force by
+   * publishing on enough chains). For live messages (a relay); a subscriber's resume replays
+   * history, which this would refuse.
+   */
+  refuseForgotten?: boolean;
 }
 
 export interface ChainTracker {
@@ -102,8 +109,14 @@ function lowerBound(state: ChainState, timestamp: number, sequenceNumber: number
   return low;
 }
 
-function classify(state: ChainState | undefined, timestamp: number, sequenceNumber: number): ChainOutcome["kind"] {
-  if (state === undefined) return "accepted";
+/** The newest position a chain remembers (or, with none left, its floor): what forgetting it leaves unguarded. */
+function newestTimestampOf(state: ChainState): number {
+  return state.length > 0 ? timestampAt(state, state.length - 1) : state.floorTimestamp;
+}
+
+/** `forgottenUpTo`: with refuseForgotten, the newest timestamp of a chain forgotten; -Infinity otherwise. */
+function classify(state: ChainState | undefined, timestamp: number, sequenceNumber: number, forgottenUpTo: number): ChainOutcome["kind"] {
+  if (state === undefined) return timestamp <= forgottenUpTo ? "stale" : "accepted";
   if (state.floorTimestamp >= 0 && compareRefs(timestamp, sequenceNumber, state.floorTimestamp, state.floorSequenceNumber) <= 0) return "stale";
   if (state.length === 0) return "accepted"; // every position was forgotten; the floor still holds
   const order = compareAt(state, state.length - 1, timestamp, sequenceNumber);
@@ -148,8 +161,9 @@ function insertAt(state: ChainState, index: number, timestamp: number, sequenceN
  * than MAX_SPAN_MS behind its newest, is "stale" (it may be a replay of a forgotten one); a
  * forgotten chain starts afresh.
  */
-export function createChainTracker({ windowSize, maxChains }: ChainTrackerOptions): ChainTracker {
+export function createChainTracker({ windowSize, maxChains, refuseForgotten = false }: ChainTrackerOptions): ChainTracker {
   const chains = new Map<string, ChainState>();
+  let forgottenUpTo = Number.NEGATIVE_INFINITY;
   // Room for one position beyond the window: a message is inserted, then the oldest dropped.
   const capacity = windowSize + 1;
   // The chain recorded last is already the most recently used: a stream of one busy chain
@@ -158,14 +172,15 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
 
   function touch(key: string, state: ChainState): void {
     if (key === newestKey) return;
-    setBounded(chains, key, state, maxChains);
+    const forgotten = setBounded(chains, key, state, maxChains);
+    if (forgotten !== undefined && refuseForgotten) forgottenUpTo = Math.max(forgottenUpTo, newestTimestampOf(forgotten[1]));
     newestKey = key;
   }
 
   function record(key: string, message: StreamMessage): ChainOutcome {
     const { timestamp, sequenceNumber } = message;
     const state = chains.get(key);
-    const kind = classify(state, timestamp, sequenceNumber);
+    const kind = classify(state, timestamp, sequenceNumber, forgottenUpTo);
     if (kind !== "accepted") return { kind };
     if (state === undefined) {
       const positions = new Uint32Array(2 * Math.min(capacity, INITIAL_CAPACITY));
@@ -213,7 +228,7 @@ export function createChainTracker({ windowSize, maxChains }: ChainTrackerOption
   }
 
   return {
-    check: (key, message) => classify(chains.get(key), message.timestamp, message.sequenceNumber),
+    check: (key, message) => classify(chains.get(key), message.timestamp, message.sequenceNumber, forgottenUpTo),
     record,
     forget,
   };

@@ -42,6 +42,13 @@ export interface MessageValidatorOptions {
   windowSize?: number;
   /** Chains remembered, least recently used forgotten first (default 10,000). */
   maxChains?: number;
+  /**
+   * Refuses as `stale` a message of a chain not remembered that is dated at or before the newest
+   * position of a chain forgotten: anyone can push a chain out by publishing on `maxChains`
+   * others, then replay its messages. For a relay, which judges live messages; not for a
+   * subscriber, whose resumes replay history (default false).
+   */
+  refuseForgotten?: boolean;
   onGap?: (gap: GapEvent) => void;
   onOutOfOrder?: (event: OutOfOrderEvent) => void;
   /** Unix milliseconds; `Date.now` by default. */
@@ -139,7 +146,7 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
   }
   const separator = domainSeparator(domain); // also checks the domain now rather than on the first message
-  const chains = createChainTracker({ windowSize, maxChains });
+  const chains = createChainTracker({ windowSize, maxChains, refuseForgotten: options.refuseForgotten });
   const authority = createAuthorityContext(domain, permissions);
   const position = (message: SignedStreamMessage) =>
     `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;

@@ -259,6 +259,25 @@ describe("sdk/message MessageValidator", () => {
     expect(await validator.validate(b1, ON_STREAM)).to.deep.equal(b1); // b was forgotten: its chain starts afresh
   });
 
+  it("with refuseForgotten (a relay): a message of a chain it does not track, dated at or before the newest position of a chain it forgot, is stale; later ones are taken", async () => {
+    const { validator } = setup(undefined, { maxChains: 2, refuseForgotten: true });
+    const [victim] = await chain(1, { msgChainId: "victim", start: T0 + 100 });
+    const [flood1] = await chain(1, { msgChainId: "flood-1", start: T0 + 200 });
+    const [flood2] = await chain(1, { msgChainId: "flood-2", start: T0 + 300 });
+    await validator.validate(victim, ON_STREAM);
+    await validator.validate(flood1, ON_STREAM);
+    await validator.validate(flood2, ON_STREAM); // forgets the victim's chain, newest at T0 + 100
+    await expectRejected(validator.validate(victim, ON_STREAM), "stale"); // the replay the flood was for
+    const [lateStarter] = await chain(1, { msgChainId: "late", start: T0 + 100 });
+    await expectRejected(validator.validate(lateStarter, ON_STREAM), "stale");
+    const [newcomer] = await chain(1, { msgChainId: "new", start: T0 + 101 });
+    expect(await validator.validate(newcomer, ON_STREAM)).to.deep.equal(newcomer);
+    // Without it (a subscriber, whose resumes replay history), a forgotten chain starts afresh.
+    const { validator: subscriberSide } = setup(undefined, { maxChains: 2 });
+    for (const message of [victim, flood1, flood2]) await subscriberSide.validate(message, ON_STREAM);
+    expect(await subscriberSide.validate(victim, ON_STREAM)).to.deep.equal(victim);
+  });
+
   it("rejects a valid message of another stream or partition as wrong-stream, before asking for permissions", async () => {
     const { validator, permissions } = setup();
     const [elsewhere] = await chain(1, { streamId: OTHER_STREAM_ID });
