@@ -133,7 +133,11 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
     resuming = true;
     try {
       while (!closed && ready()) {
-        if (await catchUp().catch((error: Error) => lost(error))) return report(true, `connected to ${url}`);
+        const caughtUp = await catchUp().catch((error: Error) => {
+          lost(error);
+          return false;
+        });
+        if (caughtUp) return report(true, `connected to ${url}`);
         await new Promise((retry) => (retryTimer = setTimeout(retry, 200)));
       }
     } finally {
@@ -141,11 +145,10 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
     }
   }
 
-  function lost(error?: Error): false {
+  function lost(error?: Error): void {
     losses++;
     waiting ??= [];
     report(false, error?.message ?? "connection closed");
-    return false;
   }
 
   subscriber.on("pmessage", (_pattern: string, pubsubChannel: string, payload: string) => received(pubsubChannel, payload));

@@ -32,10 +32,10 @@ function claimedPlace(message: unknown): StreamPartition {
  */
 function lapsedAuthority(message: unknown, nowMs: number): RequestError | undefined {
   const { delegation, grant } = (typeof message === "object" && message !== null ? message : {}) as Record<string, unknown>;
-  for (const [carried, reason] of [[delegation, "invalid-delegation"], [grant, "invalid-grant"]] as const) {
+  for (const [carried, what, reason] of [[delegation, "delegation", "invalid-delegation"], [grant, "access grant", "invalid-grant"]] as const) {
     const expiresAt = (carried as { expiresAt?: unknown } | undefined)?.expiresAt;
     if (typeof expiresAt === "number" && nowMs >= expiresAt * 1000) {
-      return new RequestError(ErrorCode.MESSAGE_REJECTED, `the message's ${reason === "invalid-delegation" ? "delegation" : "access grant"} expired at ${expiresAt} (s), before the relay received it`, reason);
+      return new RequestError(ErrorCode.MESSAGE_REJECTED, `the message's ${what} expired at ${expiresAt} (s), before the relay received it`, reason);
     }
   }
   return undefined;

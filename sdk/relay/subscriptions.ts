@@ -162,8 +162,8 @@ export function createSubscriptionIndex(connection: () => RelayConnection): Subs
     let entry = entries.get(keyOf(streamId, partition));
     if (entry !== undefined && handle.resumeFrom() !== undefined) return join(entry, handle);
     if (entry === undefined) {
-        entry = createEntry(streamId, partition, handle.grant);
-        entries.set(keyOf(streamId, partition), entry);
+      entry = createEntry(streamId, partition, handle.grant);
+      entries.set(keyOf(streamId, partition), entry);
       subscribeAtRelay(entry, handle.resumeFrom());
     }
     entry.handles.add(handle);
