@@ -29,7 +29,8 @@ export const ExitCode = {
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-const BY_ERROR_CODE: Partial<Record<KeywayErrorCode, ExitCode>> = {
+/** Every SDK error code's exit code: a Record, so that a new code does not compile until it has one. */
+const BY_ERROR_CODE: Record<KeywayErrorCode, ExitCode> = {
   STREAM_NOT_FOUND: ExitCode.STREAM_NOT_FOUND,
   STREAM_ALREADY_EXISTS: ExitCode.STREAM_EXISTS,
   UNAUTHORIZED: ExitCode.UNAUTHORIZED,
@@ -39,6 +40,7 @@ const BY_ERROR_CODE: Partial<Record<KeywayErrorCode, ExitCode>> = {
   INVALID_ARGUMENT: ExitCode.USAGE,
   INVALID_MESSAGE: ExitCode.USAGE,
   MISSING_SIGNER: ExitCode.MISSING_KEY,
+  CONTRACT_ERROR: ExitCode.FAILURE,
   RPC_ERROR: ExitCode.NODE_UNREACHABLE,
   WRONG_CHAIN: ExitCode.NODE_UNREACHABLE,
   REGISTRY_NOT_FOUND: ExitCode.NO_REGISTRY,
@@ -57,7 +59,7 @@ const BY_ERROR_CODE: Partial<Record<KeywayErrorCode, ExitCode>> = {
   RELAY_ERROR: ExitCode.RELAY_REFUSED,
 };
 
-/** The exit code for an SDK error code; codes the CLI does not know are plain failures. */
+/** The exit code for an SDK error code; a code from a newer SDK than the CLI's is a plain failure. */
 export function exitCodeFor(code: KeywayErrorCode): ExitCode {
   return BY_ERROR_CODE[code] ?? ExitCode.FAILURE;
 }

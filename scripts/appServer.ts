@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import type { AppConfig } from "../app/src/config";
 import type { Deployment } from "../sdk/deployment";
-import type { DevAccount } from "./start";
+import type { DevAccount } from "./devChain";
 
 export const APP_DIR = path.resolve(__dirname, "..", "dist", "app");
 

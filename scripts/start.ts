@@ -7,41 +7,20 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createPublicClient, createWalletClient, formatEther, http, toHex, type Hex } from "viem";
-import { mnemonicToAccount, type HDAccount } from "viem/accounts";
+import { createPublicClient, formatEther, http } from "viem";
 import { hardhat } from "viem/chains";
 import { createRelay, DEFAULT_RELAY_PORT, type Relay } from "../relay";
-import { deployStreamRegistry, type Deployment } from "../sdk/deployment";
+import type { Deployment } from "../sdk/deployment";
 import { writeDeployment } from "../sdk/node";
 import { wholeNumberIn } from "../cli/numbers";
 import { formatStreamId } from "../sdk/streamId";
 import { appPort, localAppConfig, serveApp } from "./appServer";
+import { deployLocalRegistry, type DevAccount, devAccounts } from "./devChain";
 import { isPortTaken, startLocalNode, type LocalNode } from "./localNode";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEFAULT_PORT = 8545;
-/** Hardhat's public test mnemonic: its accounts are funded on every Hardhat node. */
-const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 export const LOCAL_DEPLOYMENT_FILE = path.join(ROOT, "deployments", "localhost.json");
-
-export interface DevAccount {
-  account: HDAccount;
-  privateKey: Hex;
-}
-
-/** The first `count` funded accounts of a Hardhat node, with their (public, test-only) keys. */
-export function devAccounts(count: number): DevAccount[] {
-  return Array.from({ length: count }, (_, addressIndex) => {
-    const account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex });
-    return { account, privateKey: toHex(account.getHdKey().privateKey!) };
-  });
-}
-
-/** Deploys StreamRegistry with the node's first account. */
-export async function deployLocalRegistry(rpcUrl: string): Promise<Deployment> {
-  const walletClient = createWalletClient({ account: devAccounts(1)[0].account, chain: hardhat, transport: http(rpcUrl) });
-  return deployStreamRegistry(walletClient, { network: "localhost" });
-}
 
 function parsePort(text: string): number {
   const port = wholeNumberIn(text, 1, 65535);

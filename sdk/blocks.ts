@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
 import { getBlock } from "viem/actions";
-import type { RegistryContext } from "./context";
+import type { RegistryReader } from "./registryReader";
 import { toKeywayError } from "./toKeywayError";
 
 /** A block and its timestamp: the "now" a permission's expiry is compared with. */
@@ -17,7 +17,7 @@ export interface BlockRef extends ChainTime {
 }
 
 /** The header of the latest block, or of block `number`; `undefined` when the chain has no such block (yet, or any more). */
-export async function readBlock(context: RegistryContext, number?: bigint): Promise<BlockRef | undefined> {
+export async function readBlock(context: Pick<RegistryReader, "publicClient">, number?: bigint): Promise<BlockRef | undefined> {
   try {
     const block = await getBlock(context.publicClient, number === undefined ? { blockTag: "latest" } : { blockNumber: number });
     return { blockNumber: block.number, timestamp: Number(block.timestamp), hash: block.hash, parentHash: block.parentHash };
@@ -29,6 +29,6 @@ export async function readBlock(context: RegistryContext, number?: bigint): Prom
 }
 
 /** The latest block's header (a node always has one). */
-export async function readLatestBlock(context: RegistryContext): Promise<BlockRef> {
+export async function readLatestBlock(context: Pick<RegistryReader, "publicClient">): Promise<BlockRef> {
   return (await readBlock(context))!;
 }

@@ -1,7 +1,7 @@
 import type { Address, Hex } from "viem";
 import type { BlockRef, ChainTime } from "./blocks";
-import type { RegistryContext } from "./context";
 import type { Expiries } from "./permissions";
+import type { RegistryReader } from "./registryReader";
 import { watchRegistry, type RegistryChange, type RegistryWatcher, type WatcherPoll } from "./watchRegistry";
 
 /** How many blocks back the cache remembers which entries changed, to vet readings pinned to an older block. */
@@ -81,7 +81,7 @@ interface ChangeRecord {
  *   the local one), so a cached permission is never reported past its own expiry.
  * - The watcher runs while something is cached or a listener is attached; `destroy()` stops it.
  */
-export function createPermissionCache(context: RegistryContext, options: PermissionCacheOptions): PermissionCache {
+export function createPermissionCache(context: RegistryReader & { permissionReads: Map<string, Promise<ExpiriesReading>> }, options: PermissionCacheOptions): PermissionCache {
   const streams = new Map<Hex, Map<Address, Entry>>();
   const recent = new Map<Hex, ChangeRecord>();
   /** Every change in a block after this one (up to the watcher's processed block) is in `recent`; unknown before the first poll. */

@@ -19,23 +19,19 @@ import { InvalidAddressError, InvalidArgumentError, RegistryNotFoundError, Wrong
 import { ethersAccount, type EthersProvider, type EthersSigner, ethersTransport } from "./ethers";
 import { isPrivateKey } from "./privateKey";
 import { toKeywayError } from "./toKeywayError";
-import { nodeTransport } from "./transport";
+import type { RegistryReader } from "./registryReader";
+import { type NodeOptions, nodeTransport } from "./transport";
 
 /**
  * What every registry action needs: the clients, the registry and the chain it lives on.
  * Actions are plain functions of a context, as viem's actions are of a client; `KeywayClient`
  * builds one context and hands it to them.
  */
-export interface RegistryContext {
-  /** Reads go through it. A bare viem `Client`: actions are imported one by one, so bundles keep only those used. */
-  publicClient: Client<Transport, Chain | undefined>;
+export interface RegistryContext extends RegistryReader {
   /** The signer's client; writes throw `MissingSignerError` without one. */
   walletClient?: Client<Transport, Chain | undefined, Account>;
-  registryAddress: Address;
   /** Chain id the registry is configured on; the node is checked against it once. */
   expectedChainId?: number;
-  /** Widest block range asked of `eth_getLogs` at once (nodes often cap it). */
-  logPageSize: number;
   /** The permission cache and the registry's event watcher (with `cache: false`, it keeps nothing but still follows the chain's clock). */
   cache: PermissionCache;
   /** Permission reads at the latest block now in flight, by stream key and holders: concurrent cache misses for the same entries share one. */
@@ -47,25 +43,14 @@ export interface RegistryContext {
 }
 
 /** Where the node, the registry and the signer come from. Every field is optional; see `KeywayClient`. */
-export interface ConnectionOptions {
-  /** JSON-RPC URL of the node; requests are batched over HTTP. */
-  rpcUrl?: string;
-  /** The chain the registry lives on; the node is checked against its id. */
-  chain?: Chain;
+export interface ConnectionOptions extends NodeOptions {
   registryAddress?: string;
   /** Block of the registry's deployment (informational for tools such as the CLI). */
   deployBlock?: number;
   /** A parsed `deployments/<network>.json`: supplies chain id, registry address and deploy block. */
   deployment?: Deployment;
-  publicClient?: PublicClient;
-  /** A viem wallet client with an account: the signer. */
-  walletClient?: WalletClient;
   /** A 0x private key: the signer, over `rpcUrl` (or the other transport given). */
   privateKey?: Hex;
-  /** An ethers v6 signer (Wallet, JsonRpcSigner...); its provider is used when no other node is given. */
-  ethersSigner?: EthersSigner;
-  /** An ethers v6 JSON-RPC provider, for read-only use or alongside `ethersSigner`. */
-  ethersProvider?: EthersProvider;
   /** Widest block range per `eth_getLogs` request (default 5000; many hosted RPCs cap ranges). */
   logPageSize?: number;
   /** The permission cache: on by default (`maxAgeMs` 60 000); `false` turns it off. */

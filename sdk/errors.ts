@@ -1,3 +1,5 @@
+import { ErrorCode as RelayCode } from "./relay/protocol";
+
 /**
  * Every error the SDK throws is a `KeywayError` with a stable `code`, so callers can branch
  * on `error.code` (or `instanceof`) instead of parsing messages. An error caused by
@@ -21,15 +23,7 @@ export type KeywayErrorCode =
   | "INVALID_DELEGATION"
   | "INVALID_GRANT"
   | "RELAY_UNREACHABLE"
-  | "AUTH_FAILED"
-  | "INVALID_REQUEST"
-  | "RATE_LIMITED"
-  | "TOO_LARGE"
-  | "TOO_MANY_SUBSCRIPTIONS"
-  | "ALREADY_SUBSCRIBED"
-  | "NOT_SUBSCRIBED"
-  | "UNAVAILABLE"
-  | "RELAY_ERROR";
+  | RelayErrorCode;
 
 /** Longest cause chain followed: deeper (or cyclic) chains are cut there. */
 const MAX_CAUSES = 16;
@@ -181,18 +175,16 @@ export class RelayUnreachableError extends KeywayError {
   }
 }
 
-/** The codes a relay answers with that have no more specific error class. */
-export type RelayErrorCode =
-  | "AUTH_FAILED"
-  | "INVALID_REQUEST"
-  | "RATE_LIMITED"
-  | "TOO_LARGE"
-  | "INVALID_MESSAGE"
-  | "TOO_MANY_SUBSCRIPTIONS"
-  | "ALREADY_SUBSCRIBED"
-  | "NOT_SUBSCRIBED"
-  | "UNAVAILABLE"
-  | "RELAY_ERROR";
+/** The relay's codes (sdk/relay/protocol.ts) that the SDK reports with an error class of their own. */
+const CLASSED_RELAY_CODES: readonly string[] = [RelayCode.UNAUTHORIZED, RelayCode.STREAM_NOT_FOUND, RelayCode.MESSAGE_REJECTED] satisfies RelayCode[];
+
+/** The codes a relay answers with that have no more specific error class, and RELAY_ERROR for a code the SDK does not know. */
+export type RelayErrorCode = Exclude<RelayCode, "UNAUTHORIZED" | "STREAM_NOT_FOUND" | "MESSAGE_REJECTED"> | "RELAY_ERROR";
+
+/** Whether a relay's `error` code is one a `RelayError` carries as its own `code`. */
+export function isRelayErrorCode(code: string): code is RelayErrorCode {
+  return Object.hasOwn(RelayCode, code) && !CLASSED_RELAY_CODES.includes(code);
+}
 
 /**
  * The relay refused a request. `code` is the relay's code when the SDK knows it, else

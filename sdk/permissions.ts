@@ -24,6 +24,24 @@ export const PUBLIC_PERMISSIONS: readonly StreamPermission[] = [StreamPermission
 /** Unix-seconds expiry that means "held forever" (`type(uint40).max`). */
 export const FOREVER = 2 ** 40 - 1;
 
+/** A question about one permission of one holder, as the message validator and the delegation checks ask it; `KeywayClient.getPermissionExpiry` answers it. */
+export interface PermissionExpiryQuery {
+  streamId: string;
+  userId: string;
+  permission: StreamPermission;
+  allowPublic: boolean;
+}
+
+/**
+ * Where the validator and the delegation checks learn permissions: the effective expiry held now (by the chain's
+ * clock) in unix SECONDS, 0 = not held, FOREVER = 2**40 - 1. A `KeywayClient` fits; its
+ * answers are cached and invalidated by registry events, so validating costs no RPC per message.
+ * A number answered synchronously (a warm cache) is used at once, without a turn of the event loop.
+ */
+export interface PermissionSource {
+  getPermissionExpiry(query: PermissionExpiryQuery): number | Promise<number>;
+}
+
 /** One holder's expiry per permission in unix seconds, indexed as `STREAM_PERMISSIONS`; 0 = not held. */
 export type Expiries = [number, number, number, number, number];
 

@@ -1,17 +1,28 @@
 import type { TransactionReceipt } from "viem";
 import type { PermissionQuery } from "./actions/getPermissionExpiry";
-import type { KeywayClient } from "./client";
 import type { PermissionAssignment } from "./permissions";
 
 /** A permission question about a known stream: `PermissionQuery` without `streamId`. */
 export type StreamPermissionQuery = PermissionQuery extends infer Q ? (Q extends unknown ? Omit<Q, "streamId"> : never) : never;
+
+/** The methods of `KeywayClient` a Stream calls (declared here so that the client, which makes Streams, is not imported back). */
+export interface StreamClient {
+  getStreamMetadata(streamId: string): Promise<string>;
+  updateStreamMetadata(streamId: string, metadata: string): Promise<TransactionReceipt>;
+  deleteStream(streamId: string): Promise<TransactionReceipt>;
+  getPermissions(streamId: string): Promise<PermissionAssignment[]>;
+  hasPermission(query: PermissionQuery): Promise<boolean>;
+  getPermissionExpiry(query: PermissionQuery): Promise<number>;
+  grantPermissions(streamId: string, ...assignments: PermissionAssignment[]): Promise<TransactionReceipt>;
+  revokePermissions(streamId: string, ...assignments: PermissionAssignment[]): Promise<TransactionReceipt>;
+}
 
 /** A stream, with the client's methods bound to its id (as the Streamr SDK's `Stream`). */
 export class Stream {
   constructor(
     /** The normalised id: `<creator address, lowercase><path>`. */
     readonly id: string,
-    private readonly client: KeywayClient,
+    private readonly client: StreamClient,
     /** The receipt of the transaction that created the stream, for a stream from `createStream`. */
     readonly receipt?: TransactionReceipt,
   ) {}

@@ -1,11 +1,25 @@
-import { custom, http, type Transport } from "viem";
-import type { ConnectionOptions } from "./context";
+import { type Chain, custom, http, type PublicClient, type Transport, type WalletClient } from "viem";
 import { InvalidArgumentError } from "./errors";
-import { type EthersProvider, ethersTransport } from "./ethers";
+import { type EthersProvider, type EthersSigner, ethersTransport } from "./ethers";
 import { withRevertCode } from "./revertData";
 
+/** Where the node is: the fields of `ConnectionOptions` a transport is made from. */
+export interface NodeOptions {
+  /** JSON-RPC URL of the node; requests are batched over HTTP. */
+  rpcUrl?: string;
+  /** The chain the registry lives on; the node is checked against its id. */
+  chain?: Chain;
+  publicClient?: PublicClient;
+  /** A viem wallet client with an account: the signer. */
+  walletClient?: WalletClient;
+  /** An ethers v6 signer (Wallet, JsonRpcSigner...); its provider is used when no other node is given. */
+  ethersSigner?: EthersSigner;
+  /** An ethers v6 JSON-RPC provider, for read-only use or alongside `ethersSigner`. */
+  ethersProvider?: EthersProvider;
+}
+
 /** The transport requests go through: the first of `rpcUrl`, the given clients, an ethers provider, the chain's RPC URL. */
-export function nodeTransport(options: ConnectionOptions): Transport {
+export function nodeTransport(options: NodeOptions): Transport {
   const ethersProvider = options.ethersProvider ?? (options.ethersSigner?.provider as EthersProvider | null | undefined);
   if (options.rpcUrl !== undefined) return httpTransport(options.rpcUrl);
   if (options.publicClient !== undefined) return custom(options.publicClient);

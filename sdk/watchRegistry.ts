@@ -3,7 +3,7 @@ import { getLogs } from "viem/actions";
 import { streamRegistryAbi } from "./abi";
 import { type BlockRef, readBlock, readLatestBlock } from "./blocks";
 import { blockRanges } from "./blockRanges";
-import type { RegistryContext } from "./context";
+import type { RegistryReader } from "./registryReader";
 import { toKeywayError } from "./toKeywayError";
 
 /** A change to what a stream's holders hold, as one registry event says. */
@@ -69,7 +69,7 @@ function changeOf({ topics: [selector, streamKey, holderTopic], blockNumber }: L
  * over from the head. Otherwise it reports the registry's logs of the new blocks. One
  * `setTimeout` at a time, cleared by `stop()`, so a stopped watcher keeps no timer alive.
  */
-export function watchRegistry(context: RegistryContext, options: WatchRegistryOptions): RegistryWatcher {
+export function watchRegistry(context: RegistryReader, options: WatchRegistryOptions): RegistryWatcher {
   let processed = options.anchor;
   const unconfirmed = new Map<bigint, BlockRef>();
   let stopped = false;

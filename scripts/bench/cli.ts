@@ -10,7 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { startLocalNode } from "../localNode";
-import { deployLocalRegistry, devAccounts } from "../start";
+import { deployLocalRegistry, devAccounts } from "../devChain";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const KEYWAY = path.join(ROOT, "bin", "keyway.js");

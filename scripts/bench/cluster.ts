@@ -9,7 +9,7 @@ import WebSocket from "ws";
 import { createPublisher, KeywayClient, type SignedStreamMessage, StreamPermission } from "../../sdk";
 import { type RelayProcess, startRedis, startRelayProcess } from "../clusterProcesses";
 import { startLocalNode } from "../localNode";
-import { deployLocalRegistry, devAccounts } from "../start";
+import { deployLocalRegistry, devAccounts } from "../devChain";
 
 const MESSAGES = 20_000;
 const SUBSCRIBERS = 100;

@@ -23,7 +23,7 @@ import {
 } from "../../sdk/message";
 import { FOREVER } from "../../sdk/permissions";
 import { startLocalNode } from "../localNode";
-import { deployLocalRegistry, devAccounts } from "../start";
+import { deployLocalRegistry, devAccounts } from "../devChain";
 import { native, recoverAll, recoverInputs, validateAll, warmClient, type BenchChain, type RecoverInput, type WorkerTask } from "./messagesWorker";
 
 const COUNT = 5_000;

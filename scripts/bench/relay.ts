@@ -11,7 +11,7 @@ import path from "node:path";
 import { type Hex, toHex } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import WebSocket from "ws";
-import { deployLocalRegistry, devAccounts } from "../start";
+import { deployLocalRegistry, devAccounts } from "../devChain";
 import { startLocalNode } from "../localNode";
 import { createPublisher, KeywayClient, type MessageDomain, StreamPermission } from "../../sdk";
 

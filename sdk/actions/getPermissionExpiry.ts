@@ -4,7 +4,7 @@ import { type BlockRef, readLatestBlock } from "../blocks";
 import type { ExpiriesReading } from "../cache";
 import { assertChain, type RegistryContext } from "../context";
 import { InvalidArgumentError } from "../errors";
-import type { PermissionSource } from "../message/validator";
+import type { PermissionSource } from "../permissions";
 import { type Expiries, permissionIndex, type StreamPermission } from "../permissions";
 import { streamRefOf, type StreamRef } from "../streamId";
 import { readRegistry } from "./readRegistry";

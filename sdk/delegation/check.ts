@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 import { domainSeparator } from "../message/hash";
 import type { MessageDomain } from "../message/types";
-import type { PermissionSource } from "../message/validator";
+import type { PermissionSource } from "../permissions";
 import { StreamPermission } from "../permissions";
 import { InvalidAccessGrantError, InvalidDelegationError, type AuthorityRule } from "./errors";
 import { fromPermissionBits, permissionBit } from "./permissionBits";

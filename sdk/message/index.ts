@@ -28,9 +28,8 @@ export {
   createMessageValidator,
   type MessageValidator,
   type MessageValidatorOptions,
-  type PermissionExpiryQuery,
-  type PermissionSource,
   type StreamPartition,
 } from "./validator";
+export type { PermissionExpiryQuery, PermissionSource } from "../permissions";
 export type { GapEvent, OutOfOrderEvent } from "./chains";
 export { getCryptoBackend, useCryptoBackend, type BackendName, type CryptoBackendInfo } from "./crypto";

@@ -1,31 +1,13 @@
 import { createAuthorityContext, type MaybePromise, whenKnown } from "../delegation/check";
 import { type CarriedAuthority, carriesAuthority, checkAuthorizedMessage, splitCarriedAuthority } from "../delegation/message";
 import { InvalidArgumentError } from "../errors";
-import { StreamPermission } from "../permissions";
+import { type PermissionSource, StreamPermission } from "../permissions";
 import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
 import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason } from "./errors";
 import { domainSeparator } from "./hash";
 import { normalizeStreamIdCached, parseSignedStreamMessage, UINT32_MAX } from "./parse";
 import type { MessageDomain, SignedStreamMessage } from "./types";
 import { isKeyOf, type RecoverPublicKeyAsync, recoverInThread, type RecoveryInput, recoveryInputOf } from "./verify";
-
-/** The query the validator makes; `KeywayClient.getPermissionExpiry` answers it. */
-export interface PermissionExpiryQuery {
-  streamId: string;
-  userId: string;
-  permission: StreamPermission;
-  allowPublic: boolean;
-}
-
-/**
- * Where the validator learns permissions: the effective expiry held now (by the chain's
- * clock) in unix SECONDS, 0 = not held, FOREVER = 2**40 - 1. A `KeywayClient` fits; its
- * answers are cached and invalidated by registry events, so validating costs no RPC per message.
- * A number answered synchronously (a warm cache) is used at once, without a turn of the event loop.
- */
-export interface PermissionSource {
-  getPermissionExpiry(query: PermissionExpiryQuery): number | Promise<number>;
-}
 
 /** Positions remembered per chain by default. */
 export const DEFAULT_WINDOW_SIZE = 256;

@@ -1,18 +1,6 @@
-import { KeywayError, RelayError, type RelayErrorCode, StreamNotFoundError, UnauthorizedError } from "../errors";
+import { isRelayErrorCode, KeywayError, RelayError, StreamNotFoundError, UnauthorizedError } from "../errors";
 import { MessageRejectedError, type MessageRejectionReason } from "../message/errors";
 import type { RequestFrame } from "./protocol";
-
-const RELAY_CODES = new Set<string>([
-  "AUTH_FAILED",
-  "INVALID_REQUEST",
-  "RATE_LIMITED",
-  "TOO_LARGE",
-  "INVALID_MESSAGE",
-  "TOO_MANY_SUBSCRIPTIONS",
-  "ALREADY_SUBSCRIBED",
-  "NOT_SUBSCRIBED",
-  "UNAVAILABLE",
-]);
 
 /** The fields of an `error` frame, unchecked. */
 export type ErrorFields = { code?: unknown; message?: unknown; reason?: unknown };
@@ -36,6 +24,5 @@ export function relayErrorOf(frame: ErrorFields, request?: RequestFrame): Keyway
     const reason = typeof frame.reason === "string" ? frame.reason : "unknown";
     return new MessageRejectedError(reason as MessageRejectionReason, `the relay refused the message: ${message}`);
   }
-  const known = RELAY_CODES.has(code) ? (code as RelayErrorCode) : "RELAY_ERROR";
-  return new RelayError(known, code, `Relay: ${message}`);
+  return new RelayError(isRelayErrorCode(code) ? code : "RELAY_ERROR", code, `Relay: ${message}`);
 }

@@ -4,7 +4,7 @@ import { InvalidArgumentError, RelayUnreachableError } from "../errors";
 import type { Publisher } from "../message/publisher";
 import type { MessageDomain } from "../message/types";
 import type { MessageSigner } from "../message/signers";
-import type { PermissionSource } from "../message/validator";
+import type { PermissionSource } from "../permissions";
 import { toKeywayError } from "../toKeywayError";
 import type { SignedDelegation } from "../delegation/types";
 import { signInToRelay } from "./auth";

@@ -9,7 +9,7 @@ import { createRelay, type Relay } from "../../relay";
 import type { Deployment } from "../../sdk/deployment";
 import { localAppConfig, serveApp, type AppServer } from "../../scripts/appServer";
 import { startLocalNode, type LocalNode } from "../../scripts/localNode";
-import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/start";
+import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/devChain";
 import { installTestWallet, type TestWalletOptions } from "./wallet";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import type { Deployment } from "../../sdk/deployment";
 import { startLocalNode, type LocalNode } from "../../scripts/localNode";
-import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/start";
+import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/devChain";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const KEYWAY_BIN = path.join(ROOT, "bin", "keyway.js");

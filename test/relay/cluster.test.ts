@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { InvalidArgumentError, KeywayClient, type MessageMetadata, RelayUnreachableError, StreamPermission, type Subscription, type SubscriptionEndReason } from "../../sdk";
 import { findFreePort, type LocalNode, startLocalNode } from "../../scripts/localNode";
-import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/start";
+import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/devChain";
 import { type RelayProcess, startRedis, startRelayProcess, type TestRedis } from "../../scripts/clusterProcesses";
 import { closeAllClients, connect, type RelayOnChain } from "./fixtures";
 import { createTestStream, publisherOf } from "./helpers";

@@ -2,7 +2,7 @@ import type { LocalAccount } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import WebSocket from "ws";
 import { startLocalNode } from "../../scripts/localNode";
-import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/start";
+import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/devChain";
 import { KeywayClient } from "../../sdk";
 import { createRelay, type Relay, type RelayOptions } from "../../relay";
 

@@ -1,7 +1,7 @@
 import { createPublicClient, custom, type Hex, http, stringToHex } from "viem";
 import { hardhat } from "viem/chains";
 import { createPublisher, type KeywayClient, type MessageDomain, type Publisher, type SignedStreamMessage, StreamPermission } from "../../sdk";
-import type { DevAccount } from "../../scripts/start";
+import type { DevAccount } from "../../scripts/devChain";
 import type { Frame, RawClient, RelayOnChain } from "./fixtures";
 
 let streamCount = 0;

@@ -1,0 +1,31 @@
+/**
+ * The development chain's fixed parts: Hardhat's funded test accounts and the registry
+ * deployed by the first of them. Shared by `npm start`, the app server, the tests and the
+ * benchmarks.
+ */
+import { createWalletClient, http, toHex, type Hex } from "viem";
+import { mnemonicToAccount, type HDAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { deployStreamRegistry, type Deployment } from "../sdk/deployment";
+
+/** Hardhat's public test mnemonic: its accounts are funded on every Hardhat node. */
+const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+
+export interface DevAccount {
+  account: HDAccount;
+  privateKey: Hex;
+}
+
+/** The first `count` funded accounts of a Hardhat node, with their (public, test-only) keys. */
+export function devAccounts(count: number): DevAccount[] {
+  return Array.from({ length: count }, (_, addressIndex) => {
+    const account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex });
+    return { account, privateKey: toHex(account.getHdKey().privateKey!) };
+  });
+}
+
+/** Deploys StreamRegistry with the node's first account. */
+export async function deployLocalRegistry(rpcUrl: string): Promise<Deployment> {
+  const walletClient = createWalletClient({ account: devAccounts(1)[0].account, chain: hardhat, transport: http(rpcUrl) });
+  return deployStreamRegistry(walletClient, { network: "localhost" });
+}
