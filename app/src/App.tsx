@@ -4,19 +4,19 @@ import { OpenStream } from "./components/OpenStream";
 import { StreamsPanel } from "./components/StreamsPanel";
 import { TransactionLog } from "./components/TransactionLog";
 import type { AppConfig } from "./config";
-import type { Session } from "./session";
+import type { ConnectedAccount } from "./account";
 import { useTransactions } from "./transactions";
 
 /** The page: account, streams, the open stream with its permissions and live view, and the transaction log. */
 export function App({ config }: { config: AppConfig }) {
   const transactions = useTransactions();
-  const [session, setSession] = useState<Session>();
+  const [account, setAccount] = useState<ConnectedAccount>();
   const [streamId, setStreamId] = useState<string>();
   // Every confirmed write may change what the panels show: they read the chain again.
   const refreshKey = transactions.entries.filter((entry) => entry.phase === "confirmed").length;
 
-  // A replaced session's client stops its permission cache's watcher.
-  useEffect(() => () => session?.client.destroy(), [session]);
+  // A replaced account's client stops its permission cache's watcher.
+  useEffect(() => () => account?.client.destroy(), [account]);
 
   return (
     <>
@@ -30,27 +30,27 @@ export function App({ config }: { config: AppConfig }) {
         <div class="side">
           <ConnectPanel
             config={config}
-            session={session}
-            onSession={(next) => {
-              setSession(next);
+            account={account}
+            onAccount={(next) => {
+              setAccount(next);
               if (next === undefined) setStreamId(undefined);
             }}
             onTransactionSent={transactions.onSent}
           />
-          {session !== undefined && (
-            <StreamsPanel session={session} deployBlock={config.deployBlock} transactions={transactions} refreshKey={refreshKey} onOpen={setStreamId} />
+          {account !== undefined && (
+            <StreamsPanel account={account} deployBlock={config.deployBlock} transactions={transactions} refreshKey={refreshKey} onOpen={setStreamId} />
           )}
           <TransactionLog entries={transactions.entries} />
         </div>
         <div class="detail">
-          {session !== undefined && streamId === undefined && (
+          {account !== undefined && streamId === undefined && (
             <section class="panel">
               <p class="muted">Create a stream, or open one from your streams or by its id, to see its permissions and watch it live.</p>
             </section>
           )}
-          {session !== undefined && streamId !== undefined && (
+          {account !== undefined && streamId !== undefined && (
             <OpenStream
-              session={session}
+              account={account}
               streamId={streamId}
               relayUrl={config.relayUrl}
               transactions={transactions}

@@ -2,7 +2,7 @@ import { fromPermissionBits, KeywayError, type MessageRejectedError, type Sessio
 import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "./errors";
 import { formatTime } from "./format";
-import type { Session } from "./session";
+import type { ConnectedAccount } from "./account";
 
 /** The page's session key on the open stream: none yet, being signed, active, or ended (and why). */
 export type SessionKeyState =
@@ -29,7 +29,7 @@ export interface SessionKey {
  * in this page's memory only, and closed when it expires, is ended or refused, or when the
  * account or the stream changes.
  */
-export function useSessionKey(account: Session, streamId: string): SessionKey {
+export function useSessionKey(account: ConnectedAccount, streamId: string): SessionKey {
   const [state, setState] = useState<SessionKeyState>({ phase: "none" });
   const current = useRef<KeywaySession | undefined>(undefined);
   // Bumped when the account or stream changes: a signature that comes back after that is for a page no longer shown.

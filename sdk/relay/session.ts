@@ -10,7 +10,7 @@ import type { SignedDelegation } from "../delegation/types";
 import { signInToRelay } from "./auth";
 import type { AuthRequest, HelloFrame } from "./protocol";
 import { createRelayConnection, type RelayConnection } from "./connection";
-import { createSubscriptionIndex, type SubscriptionIndex } from "./subscriptions";
+import { createConnectionSubscriptions, type ConnectionSubscriptions } from "./subscriptions";
 
 export interface RelaySessionOptions {
   /** ws:// or wss:// URL of the relay, or of several relays of one cluster (a lost connection moves on to the next). */
@@ -43,7 +43,7 @@ export interface RelaySession {
   /** Carried by every published message (a session's delegation). */
   readonly carried?: { delegation: SignedDelegation };
   readonly connection: RelayConnection;
-  readonly subscriptions: SubscriptionIndex;
+  readonly subscriptions: ConnectionSubscriptions;
   /** One message chain per stream partition this client publishes to. */
   readonly publishers: Map<string, Publisher>;
   /** The chain and registry messages are signed for and verified against (asks the node once). */
@@ -87,7 +87,7 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
   urls.forEach(checkRelayUrl);
 
   const { walletClient } = context;
-  const subscriptions = createSubscriptionIndex(() => connection);
+  const subscriptions = createConnectionSubscriptions(() => connection);
   const connection = createRelayConnection({
     urls,
     authenticate: options.authenticate ?? (walletClient && ((hello, url) => signInToRelay(walletClient, url, hello))),

@@ -31,7 +31,7 @@ const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5_000;
 
 /** The connection's subscriptions: subscribes and unsubscribes at the relay, routes pushes, resumes after a reconnect. */
-export interface SubscriptionIndex {
+export interface ConnectionSubscriptions {
   /** Adds a subscription; resolves once the relay has it live, rejects with the relay's typed refusal. */
   add(handle: SubscriptionHandle): Promise<void>;
   remove(handle: SubscriptionHandle): Promise<void>;
@@ -62,7 +62,7 @@ function earliest(refs: MessageRef[]): MessageRef | undefined {
   );
 }
 
-export function createSubscriptionIndex(connection: () => RelayConnection): SubscriptionIndex {
+export function createConnectionSubscriptions(connection: () => RelayConnection): ConnectionSubscriptions {
   const entries = new Map<string, Entry>();
 
   function createEntry(streamId: string, partition: number, grant: SignedAccessGrant | undefined): Entry {

@@ -2,19 +2,19 @@ import { useEffect, useState } from "preact/hooks";
 import type { AppConfig } from "../config";
 import { describeError } from "../errors";
 import { shortAddress } from "../format";
-import { connectWallet, developmentSession, type OnTransactionSent, type Session, switchChain, type WrongChain } from "../session";
+import { connectWallet, developmentAccount, type OnTransactionSent, type ConnectedAccount, switchChain, type WrongChain } from "../account";
 import { discoverWallets, type InjectedWallet, watchWallet } from "../wallet";
 import { ErrorLine } from "./ErrorLine";
 
 interface Props {
   config: AppConfig;
-  session?: Session;
-  onSession(session: Session | undefined): void;
+  account?: ConnectedAccount;
+  onAccount(account: ConnectedAccount | undefined): void;
   onTransactionSent: OnTransactionSent;
 }
 
 /** Connects an injected wallet (or, on the local chain, a development account) and says which chain it is on. */
-export function ConnectPanel({ config, session, onSession, onTransactionSent }: Props) {
+export function ConnectPanel({ config, account, onAccount, onTransactionSent }: Props) {
   const [wallets, setWallets] = useState<InjectedWallet[]>([]);
   const [walletId, setWalletId] = useState<string>();
   const [wrongChain, setWrongChain] = useState<WrongChain>();
@@ -31,10 +31,10 @@ export function ConnectPanel({ config, session, onSession, onTransactionSent }: 
       const result = await connectWallet(chosen.provider, chosen.name, config, onTransactionSent);
       if ("wrongChain" in result) {
         setWrongChain(result);
-        onSession(undefined);
+        onAccount(undefined);
       } else {
         setWrongChain(undefined);
-        onSession(result);
+        onAccount(result);
       }
     } catch (failure) {
       setError(describeError(failure));
@@ -44,7 +44,7 @@ export function ConnectPanel({ config, session, onSession, onTransactionSent }: 
   }
 
   // Follow the wallet: another account or chain chosen there is reflected here at once.
-  const watched = session?.provider ?? wrongChain?.provider;
+  const watched = account?.provider ?? wrongChain?.provider;
   useEffect(() => {
     if (watched === undefined || wallet === undefined) return undefined;
     return watchWallet(watched, () => void connect(wallet));
@@ -61,15 +61,15 @@ export function ConnectPanel({ config, session, onSession, onTransactionSent }: 
     }
   }
 
-  if (session !== undefined) {
+  if (account !== undefined) {
     return (
       <section class="panel connect" aria-labelledby="connect-heading">
         <h2 id="connect-heading">Account</h2>
         <p>
-          Connected as <code title={session.address}>{session.address}</code> ({session.label}
-          {session.kind === "development" && <strong class="dev-mark"> — development key, local chain only</strong>}) on {config.chainName}.
+          Connected as <code title={account.address}>{account.address}</code> ({account.label}
+          {account.kind === "development" && <strong class="dev-mark"> — development key, local chain only</strong>}) on {config.chainName}.
         </p>
-        <button type="button" onClick={() => onSession(undefined)}>
+        <button type="button" onClick={() => onAccount(undefined)}>
           Disconnect
         </button>
       </section>
@@ -77,7 +77,7 @@ export function ConnectPanel({ config, session, onSession, onTransactionSent }: 
   }
 
   const devAccounts = config.devAccounts.length > 0 && (
-    <DevelopmentAccounts config={config} onChoose={(index) => onSession(developmentSession(config.devAccounts[index], index, config, onTransactionSent))} />
+    <DevelopmentAccounts config={config} onChoose={(index) => onAccount(developmentAccount(config.devAccounts[index], index, config, onTransactionSent))} />
   );
 
   return (

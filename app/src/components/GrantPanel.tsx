@@ -4,21 +4,21 @@ import { describeError } from "../errors";
 import { formatTime } from "../format";
 import { grantJson } from "../grants";
 import { useReading } from "../reading";
-import type { Session } from "../session";
+import type { ConnectedAccount } from "../account";
 import { DelegationFields } from "./DelegationFields";
 import { ErrorLine } from "./ErrorLine";
 
 interface Props {
-  session: Session;
+  account: ConnectedAccount;
   streamId: string;
   refreshKey: number;
 }
 
 /** Issues an access grant (one wallet signature, no transaction) for an account holding Grant, and shows it to copy. */
-export function GrantPanel({ session, streamId, refreshKey }: Props) {
+export function GrantPanel({ account, streamId, refreshKey }: Props) {
   const { value: holdsGrant, error: loadError } = useReading(
-    () => session.client.hasPermission({ streamId, userId: session.address, permission: StreamPermission.GRANT }),
-    `${session.address} ${streamId}`,
+    () => account.client.hasPermission({ streamId, userId: account.address, permission: StreamPermission.GRANT }),
+    `${account.address} ${streamId}`,
     refreshKey,
   );
   const [grantee, setGrantee] = useState("");
@@ -35,7 +35,7 @@ export function GrantPanel({ session, streamId, refreshKey }: Props) {
     if (permissions.length === 0) return setError("Check Publish, Subscribe or both.");
     setIssuing(true);
     try {
-      setIssued(await session.client.issueAccessGrant({ streamId, grantee: grantee.trim(), permissions, expiresAt: new Date(Date.now() + durationMs) }));
+      setIssued(await account.client.issueAccessGrant({ streamId, grantee: grantee.trim(), permissions, expiresAt: new Date(Date.now() + durationMs) }));
     } catch (failure) {
       setError(describeError(failure));
     } finally {

@@ -11,12 +11,12 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { describeError } from "../errors";
 import { formatTime, shortAddress } from "../format";
 import { readPastedGrant } from "../grants";
-import type { Session } from "../session";
+import type { ConnectedAccount } from "../account";
 import type { SessionKey } from "../sessionKey";
 import { ErrorLine } from "./ErrorLine";
 
 interface Props {
-  session: Session;
+  account: ConnectedAccount;
   streamId: string;
   /** The relay's URL; without one there is no live view, and the panel says why. */
   relayUrl?: string;
@@ -56,7 +56,7 @@ const THROUGH: Record<Actor["via"], string> = { grant: " with the access grant",
 type State = { phase: "idle" } | { phase: "subscribing" } | { phase: "live"; subscription: Subscription; via: Actor["via"] } | { phase: "ended"; reason: string };
 
 /** Subscribe through the relay and watch verified messages arrive; publish to the stream. */
-export function LiveView({ session, streamId, relayUrl, sessionKey }: Props) {
+export function LiveView({ account, streamId, relayUrl, sessionKey }: Props) {
   const [state, setState] = useState<State>({ phase: "idle" });
   const [messages, setMessages] = useState<Received[]>([]);
   const [error, setError] = useState<string>();
@@ -77,7 +77,7 @@ export function LiveView({ session, streamId, relayUrl, sessionKey }: Props) {
       void live.current?.unsubscribe().catch(() => undefined);
       live.current = undefined;
     };
-  }, [session, streamId]);
+  }, [account, streamId]);
 
   // A session key's subscription ends with it (closing the session ends its subscriptions silently).
   useEffect(() => {
@@ -99,7 +99,7 @@ export function LiveView({ session, streamId, relayUrl, sessionKey }: Props) {
   /** Who acts for `permission`, or why nobody can: a pasted grant that is malformed, for someone else, or without the permission. */
   function actorFor(permission: StreamPermission): Actor | { problem: string } {
     if (grantText.trim() !== "") {
-      const grant = readPastedGrant(grantText, streamId, session.address);
+      const grant = readPastedGrant(grantText, streamId, account.address);
       if ("problem" in grant) return grant;
       if (!fromPermissionBits(grant.permissions).includes(permission)) return { problem: `This access grant does not allow ${permission}: clear it to ${permission} as yourself.` };
       return { via: "grant", grant };
@@ -117,7 +117,7 @@ export function LiveView({ session, streamId, relayUrl, sessionKey }: Props) {
     const onMessage = (content: unknown, metadata: MessageMetadata) => setMessages((current) => [...current, { content, metadata }]);
     try {
       const parameters = actor.via === "grant" ? { streamId, grant: actor.grant } : { streamId };
-      const subscription = actor.via === "session" ? await actor.session.subscribe(parameters, onMessage) : await session.client.subscribe(parameters, onMessage);
+      const subscription = actor.via === "session" ? await actor.session.subscribe(parameters, onMessage) : await account.client.subscribe(parameters, onMessage);
       subscription.on("error", (failure) => setError(describeError(failure)));
       subscription.on("unsubscribed", (reason) => {
         live.current = undefined;
@@ -151,7 +151,7 @@ export function LiveView({ session, streamId, relayUrl, sessionKey }: Props) {
       const message =
         actor.via === "session"
           ? await actor.session.publish(streamId, content)
-          : await session.client.publish(streamId, content, actor.via === "grant" ? { grant: actor.grant } : undefined);
+          : await account.client.publish(streamId, content, actor.via === "grant" ? { grant: actor.grant } : undefined);
       setPublished(`Published message #${message.sequenceNumber} at ${formatTime(new Date(message.timestamp))}${THROUGH[actor.via]}.`);
       setDraft("");
     } catch (failure) {

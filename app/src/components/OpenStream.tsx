@@ -1,4 +1,4 @@
-import type { Session } from "../session";
+import type { ConnectedAccount } from "../account";
 import { useSessionKey } from "../sessionKey";
 import type { Transactions } from "../transactions";
 import { GrantPanel } from "./GrantPanel";
@@ -8,7 +8,7 @@ import { SessionPanel } from "./SessionPanel";
 import { StreamPanel } from "./StreamPanel";
 
 interface Props {
-  session: Session;
+  account: ConnectedAccount;
   streamId: string;
   relayUrl?: string;
   transactions: Transactions;
@@ -17,15 +17,15 @@ interface Props {
 }
 
 /** The open stream's panels; the session key is the stream's, shared by the panel that starts it and the live view that uses it. */
-export function OpenStream({ session, streamId, relayUrl, transactions, refreshKey, onDeleted }: Props) {
-  const sessionKey = useSessionKey(session, streamId);
+export function OpenStream({ account, streamId, relayUrl, transactions, refreshKey, onDeleted }: Props) {
+  const sessionKey = useSessionKey(account, streamId);
   return (
     <>
-      <StreamPanel session={session} streamId={streamId} transactions={transactions} refreshKey={refreshKey} onDeleted={onDeleted} />
-      <PermissionsPanel session={session} streamId={streamId} transactions={transactions} refreshKey={refreshKey} />
+      <StreamPanel account={account} streamId={streamId} transactions={transactions} refreshKey={refreshKey} onDeleted={onDeleted} />
+      <PermissionsPanel account={account} streamId={streamId} transactions={transactions} refreshKey={refreshKey} />
       {relayUrl !== undefined && <SessionPanel sessionKey={sessionKey} />}
-      <GrantPanel session={session} streamId={streamId} refreshKey={refreshKey} />
-      <LiveView session={session} streamId={streamId} relayUrl={relayUrl} sessionKey={sessionKey} />
+      <GrantPanel account={account} streamId={streamId} refreshKey={refreshKey} />
+      <LiveView account={account} streamId={streamId} relayUrl={relayUrl} sessionKey={sessionKey} />
     </>
   );
 }

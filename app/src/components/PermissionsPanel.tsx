@@ -2,21 +2,21 @@ import { isPublicAssignment, type PermissionAssignment, PUBLIC_PERMISSIONS, STRE
 import { useState } from "preact/hooks";
 import { formatTime, parseLocalDateTime, permissionLabel as label, shortAddress } from "../format";
 import { useReading } from "../reading";
-import type { Session } from "../session";
+import type { ConnectedAccount } from "../account";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
 import { PermissionChecks } from "./PermissionChecks";
 
 interface Props {
-  session: Session;
+  account: ConnectedAccount;
   streamId: string;
   transactions: Transactions;
   refreshKey: number;
 }
 
 /** Holders × the five permissions with their expiries, and the form that grants, revokes and sets them. */
-export function PermissionsPanel({ session, streamId, transactions, refreshKey }: Props) {
-  const { value: assignments, error: loadError } = useReading(() => session.client.getPermissions(streamId), `${session.address} ${streamId}`, refreshKey);
+export function PermissionsPanel({ account, streamId, transactions, refreshKey }: Props) {
+  const { value: assignments, error: loadError } = useReading(() => account.client.getPermissions(streamId), `${account.address} ${streamId}`, refreshKey);
   const [addresses, setAddresses] = useState("");
   const [toPublic, setToPublic] = useState(false);
   const [checked, setChecked] = useState<StreamPermission[]>([]);
@@ -54,7 +54,7 @@ export function PermissionsPanel({ session, streamId, transactions, refreshKey }
     if (typeof parsed === "string") return setError(parsed);
     const who = [...addresses.split(/[\s,]+/).filter(Boolean).map(shortAddress), ...(toPublic ? ["the public"] : [])].join(", ");
     const what = checked.join(", ") || "no permissions";
-    const { client } = session;
+    const { client } = account;
     const outcome =
       action === "Grant"
         ? await transactions.run(`Grant ${what} to ${who}`, () => client.grantPermissions(streamId, ...parsed))

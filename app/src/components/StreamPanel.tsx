@@ -1,11 +1,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { useReading } from "../reading";
-import type { Session } from "../session";
+import type { ConnectedAccount } from "../account";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
 
 interface Props {
-  session: Session;
+  account: ConnectedAccount;
   streamId: string;
   transactions: Transactions;
   refreshKey: number;
@@ -13,8 +13,8 @@ interface Props {
 }
 
 /** The open stream: its metadata (editable with Edit) and deletion (with Delete). */
-export function StreamPanel({ session, streamId, transactions, refreshKey, onDeleted }: Props) {
-  const { value: metadata, error: loadError } = useReading(() => session.client.getStreamMetadata(streamId), `${session.address} ${streamId}`, refreshKey);
+export function StreamPanel({ account, streamId, transactions, refreshKey, onDeleted }: Props) {
+  const { value: metadata, error: loadError } = useReading(() => account.client.getStreamMetadata(streamId), `${account.address} ${streamId}`, refreshKey);
   const [draft, setDraft] = useState("");
   const [error, setError] = useState<string>();
   const [confirming, setConfirming] = useState(false);
@@ -29,14 +29,14 @@ export function StreamPanel({ session, streamId, transactions, refreshKey, onDel
   async function save(event: Event) {
     event.preventDefault();
     setError(undefined);
-    const outcome = await transactions.run(`Update the metadata of ${streamId}`, () => session.client.updateStreamMetadata(streamId, draft));
+    const outcome = await transactions.run(`Update the metadata of ${streamId}`, () => account.client.updateStreamMetadata(streamId, draft));
     if ("error" in outcome) setError(outcome.error);
   }
 
   async function remove() {
     setError(undefined);
     setConfirming(false);
-    const outcome = await transactions.run(`Delete ${streamId}`, () => session.client.deleteStream(streamId));
+    const outcome = await transactions.run(`Delete ${streamId}`, () => account.client.deleteStream(streamId));
     if ("error" in outcome) setError(outcome.error);
     else onDeleted();
   }

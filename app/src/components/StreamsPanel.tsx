@@ -1,14 +1,14 @@
 import { formatStreamId, normalizeStreamId } from "keyway";
 import { useState } from "preact/hooks";
 import { describeError } from "../errors";
-import type { Session } from "../session";
+import type { ConnectedAccount } from "../account";
 import { useReading } from "../reading";
 import { listHeldStreams } from "../streams";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
 
 interface Props {
-  session: Session;
+  account: ConnectedAccount;
   deployBlock: number;
   transactions: Transactions;
   /** Changes after every confirmed write, so the list is read again. */
@@ -17,21 +17,21 @@ interface Props {
 }
 
 /** Create a stream, open one by id, and the streams the account holds any permission on. */
-export function StreamsPanel({ session, deployBlock, transactions, refreshKey, onOpen }: Props) {
+export function StreamsPanel({ account, deployBlock, transactions, refreshKey, onOpen }: Props) {
   const [path, setPath] = useState("");
   const [metadata, setMetadata] = useState("");
   const [openId, setOpenId] = useState("");
   const [error, setError] = useState<string>();
   const { value: streams, error: listError } = useReading(
-    () => listHeldStreams(session.client, session.address, deployBlock),
-    session.address,
+    () => listHeldStreams(account.client, account.address, deployBlock),
+    account.address,
     refreshKey,
   );
 
   async function create(event: Event) {
     event.preventDefault();
     setError(undefined);
-    const outcome = await transactions.run(`Create stream ${path}`, () => session.client.createStream(path.trim(), { metadata }));
+    const outcome = await transactions.run(`Create stream ${path}`, () => account.client.createStream(path.trim(), { metadata }));
     if ("error" in outcome) return setError(outcome.error);
     setPath("");
     setMetadata("");
@@ -50,7 +50,7 @@ export function StreamsPanel({ session, deployBlock, transactions, refreshKey, o
 
   const preview = (() => {
     try {
-      return formatStreamId(session.address, path.trim());
+      return formatStreamId(account.address, path.trim());
     } catch {
       return undefined;
     }

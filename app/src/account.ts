@@ -3,14 +3,14 @@ import { type Address, type Chain, createWalletClient, custom, defineChain, type
 import type { AppConfig, DevAccount } from "./config";
 
 /** Who the page acts as: an injected wallet's account, or a development account of the local chain. */
-export interface Session {
+export interface ConnectedAccount {
   client: KeywayClient;
   /** Checksummed. */
   address: Address;
   kind: "wallet" | "development";
   /** What to call the signer on screen ("MetaMask", "Development account #1"). */
   label: string;
-  /** The wallet's provider, for a wallet session. */
+  /** The wallet's provider, for a wallet account. */
   provider?: EIP1193Provider;
 }
 
@@ -45,7 +45,7 @@ export async function connectWallet(
   label: string,
   config: AppConfig,
   onTransactionSent: OnTransactionSent,
-): Promise<Session | WrongChain> {
+): Promise<ConnectedAccount | WrongChain> {
   const [account] = await provider.request({ method: "eth_requestAccounts" });
   if (account === undefined) throw new Error(`${label} shared no account with this page.`);
   const actualChainId = Number(await provider.request({ method: "eth_chainId" }));
@@ -64,8 +64,8 @@ export async function connectWallet(
   return { client, address, kind: "wallet", label, provider };
 }
 
-/** A session signing with a development account's key, over the local chain's RPC URL. */
-export function developmentSession(account: DevAccount, index: number, config: AppConfig, onTransactionSent: OnTransactionSent): Session {
+/** An account signing with a development account's key, over the local chain's RPC URL. */
+export function developmentAccount(account: DevAccount, index: number, config: AppConfig, onTransactionSent: OnTransactionSent): ConnectedAccount {
   const client = new KeywayClient({
     rpcUrl: config.rpcUrl,
     chain: registryChain(config),
