@@ -2,7 +2,7 @@ import type { Address } from "viem";
 import { assertRegistryDeployed } from "../sdk/context";
 import { KeywayClient } from "../sdk/client";
 import { createAuthorityContext } from "../sdk/delegation/check";
-import { createMessageValidator } from "../sdk/message/validator";
+import { createMessageValidator, DEFAULT_MAX_CLOCK_SKEW_MS } from "../sdk/message/validator";
 import { permissionSourceOf } from "../sdk/actions/getPermissionExpiry";
 import { type Broker, createLocalBroker } from "./broker";
 import { createTransmitter } from "./connection";
@@ -65,8 +65,9 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const registryAddress = client.registryAddress;
   const domain = { chainId, verifyingContract: registryAddress };
   const permissions = permissionSourceOf(client.context);
-  // Live messages only: a chain forgotten under a flood of others cannot be replayed.
-  const validator = createMessageValidator({ domain, permissions, recoverPublicKey: recovery.recoverPublicKey, refuseForgotten: true });
+  // Live messages only (maxMessageAgeMs): a chain forgotten under a flood of others cannot be replayed.
+  const { maxMessageAgeMs, maxChains, maxForgottenPublishers } = limits;
+  const validator = createMessageValidator({ domain, permissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter);
@@ -119,6 +120,8 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
 function brokerOf(options: RelayOptions, limits: RelayLimits): Promise<Broker> {
   const history = { count: limits.historyCount, maxAgeMs: limits.historyMaxAgeMs };
   if (options.broker !== undefined) return Promise.resolve(options.broker);
-  if (options.redisUrl !== undefined) return createRedisBroker({ url: options.redisUrl, ...history });
+  // A message stays fresh until maxMessageAgeMs after its timestamp, which may be the skew ahead of acceptance.
+  const markerTtlMs = Math.max(limits.historyMaxAgeMs, limits.maxMessageAgeMs + DEFAULT_MAX_CLOCK_SKEW_MS);
+  if (options.redisUrl !== undefined) return createRedisBroker({ url: options.redisUrl, ...history, markerTtlMs });
   return Promise.resolve(createLocalBroker(history));
 }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "../sdk/errors";
 import type { KeywayClient } from "../sdk/client";
 import type { ConnectionOptions } from "../sdk/context";
+import { DEFAULT_MAX_CHAINS, DEFAULT_MAX_FORGOTTEN_PUBLISHERS } from "../sdk/message/validator";
 import type { Broker } from "./broker";
 
 /** Every limit of the relay, with its default (docs/relay.md lists them). */
@@ -31,6 +32,19 @@ export interface RelayLimits {
   authClockSkewMs: number;
   /** How often the registry's events are polled, ms. Default 1 s. */
   pollingInterval: number;
+  /**
+   * A publish dated further behind the relay's clock is refused (MESSAGE_REJECTED, `stale`): a
+   * relay takes live messages only, and remembers what it (or its cluster) accepted this long.
+   * Covers the SDK re-sending a publish after a reconnect (backoff up to 5 s). Default 30 s.
+   */
+  maxMessageAgeMs: number;
+  /** Publisher chains the validator remembers for duplicate detection, least recently used forgotten first. Default 10,000. */
+  maxChains: number;
+  /**
+   * Publishers whose forgotten chains' newest positions are kept (for `maxMessageAgeMs`), so
+   * that their replays stay refused; beyond it the oldest is dropped. Default 100,000.
+   */
+  maxForgottenPublishers: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -45,6 +59,9 @@ export const DEFAULT_LIMITS: RelayLimits = {
   historyMaxAgeMs: 10 * 60_000,
   authClockSkewMs: 60_000,
   pollingInterval: 1_000,
+  maxMessageAgeMs: 30_000,
+  maxChains: DEFAULT_MAX_CHAINS,
+  maxForgottenPublishers: DEFAULT_MAX_FORGOTTEN_PUBLISHERS,
 };
 
 export const DEFAULT_RELAY_HOST = "127.0.0.1";

@@ -10,6 +10,11 @@ export interface RedisBrokerOptions extends Omit<HistoryOptions, "now"> {
   url: string;
   /** Prefix of every key and Pub/Sub channel, so that several clusters can share a Redis. Default `keyway`. */
   prefix?: string;
+  /**
+   * How long a message's duplicate marker lives, ms: at least as long as the relays take it as
+   * live (their `maxMessageAgeMs` plus the clock skew), whatever the history's age bound. Default `maxAgeMs`.
+   */
+  markerTtlMs?: number;
 }
 
 /**
@@ -17,11 +22,11 @@ export interface RedisBrokerOptions extends Omit<HistoryOptions, "now"> {
  * and the fan-out in one atomic step, so that of two relays accepting the same message only
  * one delivers it, and a message in the history is a message that was delivered.
  * KEYS: 1 the channel's stream, 2 the position's marker (same hash slot: `{channel}`).
- * ARGV: 1 entry, 2 age bound ms, 3 count bound, 4 oldest id kept, 5 Pub/Sub channel.
+ * ARGV: 1 entry, 2 age bound ms, 3 count bound, 4 oldest id kept, 5 Pub/Sub channel, 6 marker lifetime ms.
  * Returns the entry's stream id, or nil for a duplicate.
  */
 const APPEND = `
-if not redis.call('SET', KEYS[2], '', 'NX', 'PX', ARGV[2]) then return false end
+if not redis.call('SET', KEYS[2], '', 'NX', 'PX', ARGV[6]) then return false end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], '*', 'e', ARGV[1])
 redis.call('XTRIM', KEYS[1], 'MINID', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -64,7 +69,7 @@ function decodeEntry(text: string): AcceptedMessage {
  * @example
  * const relay = await createRelay({ rpcUrl, registryAddress, broker: await createRedisBroker({ url: "redis://127.0.0.1:6379", count: 1000, maxAgeMs: 600_000 }) });
  */
-export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway" }: RedisBrokerOptions): Promise<Broker> {
+export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway", markerTtlMs = maxAgeMs }: RedisBrokerOptions): Promise<Broker> {
   const options = { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (times: number) => Math.min(50 * 2 ** times, 1_000) };
   const commands = new Redis(url, options);
   const subscriber = new Redis(url, { ...options, autoResubscribe: false });
@@ -168,7 +173,7 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
       const oldestKept = `${Date.now() - maxAgeMs}-0`;
       let id: string | null;
       try {
-        id = await append(streamKey(channel), marker, encodeEntry(entry), maxAgeMs, count, oldestKept, `${pubsubPrefix}${channel}`);
+        id = await append(streamKey(channel), marker, encodeEntry(entry), maxAgeMs, count, oldestKept, `${pubsubPrefix}${channel}`, markerTtlMs);
       } catch (error) {
         throw new BrokerUnavailableError(`the cluster's Redis did not take the message (${(error as Error).message}): not accepted, publish again`, { cause: error });
       }

@@ -1,5 +1,6 @@
 import { setBounded } from "./boundedMap";
-import { compareRefs } from "./parse";
+import type { ForgottenHorizons } from "./forgotten";
+import { compareRefs, UINT32_MAX } from "./parse";
 import type { MessageRef, StreamMessage } from "./types";
 
 /** Identifies a chain: one publisher's msgChainId on one stream partition. */
@@ -60,12 +61,13 @@ export interface ChainTrackerOptions {
   /** Chains remembered; the least recently used is forgotten beyond this. */
   maxChains: number;
   /**
-   * A message of a chain not remembered, dated at or before the newest position of any chain
-   * forgotten, is stale: it may replay a forgotten chain (whose forgetting anyone can force by
-   * publishing on enough chains). For live messages (a relay); a subscriber's resume replays
+   * Where the newest position of each chain forgotten is kept, per publisher: a message of a
+   * chain not remembered, dated at or before its publisher's, is stale (it may replay a chain
+   * whose forgetting anyone can force by publishing on enough chains), and a chain tracked
+   * afresh starts with that floor. For live messages (a relay); a subscriber's resume replays
    * history, which this would refuse.
    */
-  refuseForgotten?: boolean;
+  forgotten?: ForgottenHorizons;
 }
 
 export interface ChainTracker {
@@ -84,6 +86,12 @@ export interface ChainTracker {
 export function chainKeyOf(message: StreamMessage): string {
   // Stream ids contain no "|" and msgChainId comes last, so the key is unambiguous.
   return `${message.streamId}|${message.partition}|${message.publisher}|${message.msgChainId}`;
+}
+
+/** The publisher part of a `chainKeyOf` key. */
+function publisherOfKey(key: string): string {
+  const afterPartition = key.indexOf("|", key.indexOf("|") + 1) + 1;
+  return key.slice(afterPartition, key.indexOf("|", afterPartition));
 }
 
 /** A message's chain, for the events that name it (made only when one is reported). */
@@ -114,9 +122,9 @@ function newestTimestampOf(state: ChainState): number {
   return state.length > 0 ? timestampAt(state, state.length - 1) : state.floorTimestamp;
 }
 
-/** `forgottenUpTo`: with refuseForgotten, the newest timestamp of a chain forgotten; -Infinity otherwise. */
-function classify(state: ChainState | undefined, timestamp: number, sequenceNumber: number, forgottenUpTo: number): ChainOutcome["kind"] {
-  if (state === undefined) return timestamp <= forgottenUpTo ? "stale" : "accepted";
+/** `horizon`: for a chain not remembered, the newest forgotten position of its publisher, if any. */
+function classify(state: ChainState | undefined, timestamp: number, sequenceNumber: number, horizon: number | undefined): ChainOutcome["kind"] {
+  if (state === undefined) return horizon !== undefined && timestamp <= horizon ? "stale" : "accepted";
   if (state.floorTimestamp >= 0 && compareRefs(timestamp, sequenceNumber, state.floorTimestamp, state.floorSequenceNumber) <= 0) return "stale";
   if (state.length === 0) return "accepted"; // every position was forgotten; the floor still holds
   const order = compareAt(state, state.length - 1, timestamp, sequenceNumber);
@@ -161,9 +169,8 @@ function insertAt(state: ChainState, index: number, timestamp: number, sequenceN
  * than MAX_SPAN_MS behind its newest, is "stale" (it may be a replay of a forgotten one); a
  * forgotten chain starts afresh.
  */
-export function createChainTracker({ windowSize, maxChains, refuseForgotten = false }: ChainTrackerOptions): ChainTracker {
+export function createChainTracker({ windowSize, maxChains, forgotten }: ChainTrackerOptions): ChainTracker {
   const chains = new Map<string, ChainState>();
-  let forgottenUpTo = Number.NEGATIVE_INFINITY;
   // Room for one position beyond the window: a message is inserted, then the oldest dropped.
   const capacity = windowSize + 1;
   // The chain recorded last is already the most recently used: a stream of one busy chain
@@ -172,20 +179,26 @@ export function createChainTracker({ windowSize, maxChains, refuseForgotten = fa
 
   function touch(key: string, state: ChainState): void {
     if (key === newestKey) return;
-    const forgotten = setBounded(chains, key, state, maxChains);
-    if (forgotten !== undefined && refuseForgotten) forgottenUpTo = Math.max(forgottenUpTo, newestTimestampOf(forgotten[1]));
+    const dropped = setBounded(chains, key, state, maxChains);
+    if (dropped !== undefined) forgotten?.raise(publisherOfKey(dropped[0]), newestTimestampOf(dropped[1]));
     newestKey = key;
   }
+
+  /** Where a chain not remembered stands: its publisher's forgotten horizon, if kept. */
+  const horizonOf = (state: ChainState | undefined, message: StreamMessage) => (state === undefined ? forgotten?.horizonOf(message.publisher) : undefined);
 
   function record(key: string, message: StreamMessage): ChainOutcome {
     const { timestamp, sequenceNumber } = message;
     const state = chains.get(key);
-    const kind = classify(state, timestamp, sequenceNumber, forgottenUpTo);
+    const horizon = horizonOf(state, message);
+    const kind = classify(state, timestamp, sequenceNumber, horizon);
     if (kind !== "accepted") return { kind };
     if (state === undefined) {
       const positions = new Uint32Array(2 * Math.min(capacity, INITIAL_CAPACITY));
       positions[1] = sequenceNumber;
-      touch(key, { positions, length: 1, base: timestamp, floorTimestamp: -1, floorSequenceNumber: 0 });
+      // Tracked afresh after being forgotten: what its publisher's forgotten chains reached stays stale.
+      const floor = horizon === undefined ? { floorTimestamp: -1, floorSequenceNumber: 0 } : { floorTimestamp: horizon, floorSequenceNumber: UINT32_MAX };
+      touch(key, { positions, length: 1, base: timestamp, ...floor });
       return { kind };
     }
     touch(key, state);
@@ -228,7 +241,10 @@ export function createChainTracker({ windowSize, maxChains, refuseForgotten = fa
   }
 
   return {
-    check: (key, message) => classify(chains.get(key), message.timestamp, message.sequenceNumber, forgottenUpTo),
+    check(key, message) {
+      const state = chains.get(key);
+      return classify(state, message.timestamp, message.sequenceNumber, horizonOf(state, message));
+    },
     record,
     forget,
   };

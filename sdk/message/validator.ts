@@ -4,6 +4,7 @@ import { InvalidArgumentError } from "../errors";
 import { type PermissionSource, StreamPermission } from "../permissions";
 import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
 import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason } from "./errors";
+import { createForgottenHorizons } from "./forgotten";
 import { domainSeparator } from "./hash";
 import { normalizeStreamIdCached, parseSignedStreamMessage, UINT32_MAX } from "./parse";
 import type { MessageDomain, SignedStreamMessage } from "./types";
@@ -13,6 +14,8 @@ import { isKeyOf, type RecoverPublicKeyAsync, recoverInThread, type RecoveryInpu
 export const DEFAULT_WINDOW_SIZE = 256;
 /** Chains remembered by default. */
 export const DEFAULT_MAX_CHAINS = 10_000;
+/** Publishers whose forgotten chains' horizons a live validator keeps, by default (each ~100 bytes). */
+export const DEFAULT_MAX_FORGOTTEN_PUBLISHERS = 100_000;
 
 export interface MessageValidatorOptions {
   /** The chain and registry messages must be signed for. */
@@ -25,12 +28,15 @@ export interface MessageValidatorOptions {
   /** Chains remembered, least recently used forgotten first (default 10,000). */
   maxChains?: number;
   /**
-   * Refuses as `stale` a message of a chain not remembered that is dated at or before the newest
-   * position of a chain forgotten: anyone can push a chain out by publishing on `maxChains`
-   * others, then replay its messages. For a relay, which judges live messages; not for a
-   * subscriber, whose resumes replay history (default false).
+   * Judges live messages (a relay): refuses as `stale` a message dated more than this many ms
+   * behind the local clock, and, within that window, a message of a chain not remembered dated
+   * at or before the newest position of a chain of the same publisher forgotten (anyone can push
+   * a chain out by publishing on `maxChains` others, then replay its messages). Not for a
+   * subscriber, whose resumes replay history (default: none, any age).
    */
-  refuseForgotten?: boolean;
+  maxMessageAgeMs?: number;
+  /** With `maxMessageAgeMs`: publishers whose forgotten horizons are kept within the window (default 100,000; see sdk/message/forgotten.ts). */
+  maxForgottenPublishers?: number;
   onGap?: (gap: GapEvent) => void;
   onOutOfOrder?: (event: OutOfOrderEvent) => void;
   /** Unix milliseconds; `Date.now` by default. */
@@ -116,19 +122,22 @@ function parseOrReject(message: unknown): SignedStreamMessage {
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 10_000;
 
 /**
- * The subscriber's checks, cheapest first: shape, the stream partition, clock skew, a replay already seen, the
+ * The subscriber's checks, cheapest first: shape, the stream partition, clock skew (and, live, age), a replay already seen, the
  * signature, then Publish (held now, and the timestamp before its expiry; expiries are in
  * seconds, timestamps in ms: `timestamp < expiry * 1000`), and finally the chain, recorded
  * only now so that a rejected message leaves no trace.
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
   const { domain, permissions, maxClockSkewMs = DEFAULT_MAX_CLOCK_SKEW_MS, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;
-  const { now = Date.now, onGap, onOutOfOrder, recoverPublicKey } = options;
-  for (const [name, value, min] of [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1]] as const) {
+  const { now = Date.now, onGap, onOutOfOrder, recoverPublicKey, maxMessageAgeMs, maxForgottenPublishers = DEFAULT_MAX_FORGOTTEN_PUBLISHERS } = options;
+  const bounds = [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1], ["maxMessageAgeMs", maxMessageAgeMs ?? 1, 1], ["maxForgottenPublishers", maxForgottenPublishers, 1]] as const;
+  for (const [name, value, min] of bounds) {
     if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
   }
   const separator = domainSeparator(domain); // also checks the domain now rather than on the first message
-  const chains = createChainTracker({ windowSize, maxChains, refuseForgotten: options.refuseForgotten });
+  // Live only: the freshness window bounds how long a forgotten chain's horizon matters.
+  const forgotten = maxMessageAgeMs === undefined ? undefined : createForgottenHorizons({ keepMs: maxMessageAgeMs, maxPublishers: maxForgottenPublishers, now });
+  const chains = createChainTracker({ windowSize, maxChains, forgotten });
   const authority = createAuthorityContext(domain, permissions);
   const position = (message: SignedStreamMessage) =>
     `position ${message.timestamp}/${message.sequenceNumber} of chain ${message.msgChainId}`;
@@ -207,8 +216,12 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     if (message.streamId !== streamId || message.partition !== expected.partition) {
       reject("wrong-stream", `the message is for ${message.streamId} partition ${message.partition}, not ${streamId} partition ${expected.partition}`);
     }
-    if (message.timestamp > now() + maxClockSkewMs) {
+    const time = now();
+    if (message.timestamp > time + maxClockSkewMs) {
       reject("future-timestamp", `timestamp ${message.timestamp} is more than ${maxClockSkewMs} ms ahead of the local clock`);
+    }
+    if (maxMessageAgeMs !== undefined && message.timestamp < time - maxMessageAgeMs) {
+      reject("stale", `timestamp ${message.timestamp} is more than ${maxMessageAgeMs} ms behind the local clock: not a live message`);
     }
     const chain = chainKeyOf(message);
     const seen = chains.check(chain, message);

@@ -259,23 +259,60 @@ describe("sdk/message MessageValidator", () => {
     expect(await validator.validate(b1, ON_STREAM)).to.deep.equal(b1); // b was forgotten: its chain starts afresh
   });
 
-  it("with refuseForgotten (a relay): a message of a chain it does not track, dated at or before the newest position of a chain it forgot, is stale; later ones are taken", async () => {
-    const { validator } = setup(undefined, { maxChains: 2, refuseForgotten: true });
-    const [victim] = await chain(1, { msgChainId: "victim", start: T0 + 100 });
-    const [flood1] = await chain(1, { msgChainId: "flood-1", start: T0 + 200 });
-    const [flood2] = await chain(1, { msgChainId: "flood-2", start: T0 + 300 });
-    await validator.validate(victim, ON_STREAM);
-    await validator.validate(flood1, ON_STREAM);
-    await validator.validate(flood2, ON_STREAM); // forgets the victim's chain, newest at T0 + 100
-    await expectRejected(validator.validate(victim, ON_STREAM), "stale"); // the replay the flood was for
-    const [lateStarter] = await chain(1, { msgChainId: "late", start: T0 + 100 });
-    await expectRejected(validator.validate(lateStarter, ON_STREAM), "stale");
-    const [newcomer] = await chain(1, { msgChainId: "new", start: T0 + 101 });
-    expect(await validator.validate(newcomer, ON_STREAM)).to.deep.equal(newcomer);
-    // Without it (a subscriber, whose resumes replay history), a forgotten chain starts afresh.
-    const { validator: subscriberSide } = setup(undefined, { maxChains: 2 });
-    for (const message of [victim, flood1, flood2]) await subscriberSide.validate(message, ON_STREAM);
-    expect(await subscriberSide.validate(victim, ON_STREAM)).to.deep.equal(victim);
+  it("live (maxMessageAgeMs, a relay): a message dated more than maxMessageAgeMs behind the clock is stale; one just inside is taken", async () => {
+    const { validator } = setup(undefined, { maxMessageAgeMs: 30_000 });
+    const [ancient] = await chain(1, { msgChainId: "ancient", start: 1 });
+    const [hourOld] = await chain(1, { msgChainId: "hour", start: NOW - 3_600_000 });
+    const [justOut] = await chain(1, { msgChainId: "out", start: NOW - 30_001 });
+    const [justIn] = await chain(1, { msgChainId: "in", start: NOW - 30_000 });
+    for (const old of [ancient, hourOld, justOut]) await expectRejected(validator.validate(old, ON_STREAM), "stale");
+    expect(await validator.validate(justIn, ON_STREAM)).to.deep.equal(justIn);
+    // A subscriber's validator (no maxMessageAgeMs) takes history of any age.
+    expect(await setup().validator.validate(hourOld, ON_STREAM)).to.deep.equal(hourOld);
+  });
+
+  it("live: a publisher flooding chains dated ahead gets no other publisher refused; the other's forgotten messages stay stale", async () => {
+    const { validator } = setup({ [PUBLISHER]: FOREVER, [OTHER]: FOREVER }, { maxChains: 2, maxMessageAgeMs: 30_000 });
+    const [v1, v2, v3] = await chain(3, { msgChainId: "victim", start: NOW - 100 });
+    await validator.validate(v1, ON_STREAM);
+    await validator.validate(v2, ON_STREAM);
+    // The attacker's own chains, each new, dated 9 s ahead (inside the skew): the victim's chain is forgotten.
+    for (let i = 0; i < 4; i++) {
+      const [flood] = await chain(1, { key: OTHER_KEY, msgChainId: `flood-${i}`, start: NOW + 9_000 + i });
+      await validator.validate(flood, ON_STREAM);
+    }
+    await expectRejected(validator.validate(v2, ON_STREAM), "stale"); // the replay the flood was for
+    await expectRejected(validator.validate(v1, ON_STREAM), "stale");
+    expect(await validator.validate(v3, ON_STREAM)).to.deep.equal(v3); // the victim's next, on its chain
+    await expectRejected(validator.validate(v2, ON_STREAM), "stale"); // its chain, tracked afresh, keeps the horizon as its floor
+    const [fresh] = await chain(1, { msgChainId: "victim-2", start: NOW });
+    expect(await validator.validate(fresh, ON_STREAM)).to.deep.equal(fresh); // and on a new chain
+    // The attacker's horizon is its own: its new chain dated before its forgotten ones is stale.
+    const [attackerLate] = await chain(1, { key: OTHER_KEY, msgChainId: "late", start: NOW + 8_000 });
+    await expectRejected(validator.validate(attackerLate, ON_STREAM), "stale");
+    // Without maxMessageAgeMs (a subscriber, whose resumes replay history), a forgotten chain starts afresh.
+    const { validator: subscriberSide } = setup(undefined, { maxChains: 1 });
+    for (const message of [v1, fresh]) await subscriberSide.validate(message, ON_STREAM);
+    expect(await subscriberSide.validate(v1, ON_STREAM)).to.deep.equal(v1);
+  });
+
+  it("live: forgets a publisher's horizon once behind maxMessageAgeMs, and beyond maxForgottenPublishers the first forgotten; no other publisher is refused for it", async () => {
+    let clock = NOW;
+    const expiries = { [PUBLISHER]: FOREVER, [OTHER]: FOREVER };
+    const { validator } = setup(expiries, { maxChains: 1, maxMessageAgeMs: 30_000, maxForgottenPublishers: 1, now: () => clock });
+    const [v1, v2] = await chain(2, { msgChainId: "victim", start: NOW });
+    const [o1] = await chain(1, { key: OTHER_KEY, msgChainId: "other", start: NOW + 5 });
+    await validator.validate(v1, ON_STREAM);
+    await validator.validate(o1, ON_STREAM); // forgets the victim's chain: its horizon is v1
+    await expectRejected(validator.validate(v1, ON_STREAM), "stale");
+    const [o2] = await chain(1, { key: OTHER_KEY, msgChainId: "other-2", start: NOW + 6 });
+    await validator.validate(o2, ON_STREAM); // forgets OTHER's first chain: the victim's horizon makes room
+    // A publisher's horizon only ever refuses that publisher: at the cap one is dropped (its replays within the window are no longer refused), none shared.
+    expect(await validator.validate(v2, ON_STREAM)).to.deep.equal(v2); // not refused for OTHER's horizon
+    await expectRejected(validator.validate(o1, ON_STREAM), "stale");
+    // Past the window, the freshness check refuses what the horizon did.
+    clock = NOW + 30_010;
+    await expectRejected(validator.validate(o1, ON_STREAM), "stale");
   });
 
   it("rejects a valid message of another stream or partition as wrong-stream, before asking for permissions", async () => {
@@ -339,7 +376,7 @@ describe("sdk/message MessageValidator", () => {
 
   it("rejects bad options with typed errors", () => {
     const permissions = fakePermissions();
-    for (const bad of [{ windowSize: 0 }, { maxChains: 1.5 }, { maxClockSkewMs: -1 }, { domain: { ...DOMAIN, chainId: 0 } }, { domain: { ...DOMAIN, verifyingContract: "0x12" as const } }]) {
+    for (const bad of [{ windowSize: 0 }, { maxChains: 1.5 }, { maxClockSkewMs: -1 }, { maxMessageAgeMs: 0 }, { maxForgottenPublishers: 0 }, { domain: { ...DOMAIN, chainId: 0 } }, { domain: { ...DOMAIN, verifyingContract: "0x12" as const } }]) {
       expect(() => createMessageValidator({ domain: DOMAIN, permissions, ...bad }), JSON.stringify(bad)).to.throw(InvalidArgumentError);
     }
   });
