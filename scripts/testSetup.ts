@@ -13,9 +13,9 @@ function aptRunner(): string[] | undefined {
 }
 
 function aptGet(runner: string[], args: string[]): boolean {
-  const [command, ...prefix] = [...runner, "apt-get", ...args];
+  const [command, ...rest] = [...runner, "apt-get", ...args];
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  return spawnSync(command, [...prefix], { stdio: ["ignore", "inherit", "inherit"], env }).status === 0;
+  return spawnSync(command, rest, { stdio: ["ignore", "inherit", "inherit"], env }).status === 0;
 }
 
 /** Installs what apt-get can provide (not what a KEYWAY_* variable misnames); the lookups afterwards. */
