@@ -1,7 +1,8 @@
-import { HardhatUserConfig, subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { HardhatUserConfig, subtask, task } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 import "@nomicfoundation/hardhat-viem";
+import { findSystemBinaries, reportMissingBinaries } from "./scripts/systemBinaries";
 
 // Hardhat downloads native compilers by default; this machine reaches only the npm
 // registry, so serve the solc-js build of the `solc` package instead.
@@ -16,6 +17,14 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLC,
     longVersion: solc.version().replace(/\.Emscripten\.clang$/, ""),
   };
+});
+
+// The whole suite (`npm test`) needs redis-server and Chromium: without one, stop before compiling
+// and before the first test with one line each, rather than fail a hundred tests. A run of chosen
+// files goes ahead: those that spawn a missing binary fail with the same line.
+task(TASK_TEST, async (args: { testFiles: string[] }, _hre, runSuper) => {
+  if (args.testFiles.length === 0 && !reportMissingBinaries(findSystemBinaries(process.env))) process.exit(1);
+  return runSuper(args);
 });
 
 const config: HardhatUserConfig = {

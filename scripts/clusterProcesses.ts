@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { findFreePort } from "./localNode";
+import { systemBinary } from "./systemBinaries";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -61,11 +62,12 @@ export interface TestRedis extends Output {
 }
 
 export async function startRedis(): Promise<TestRedis> {
+  const redisServer = systemBinary("redis-server");
   const port = await findFreePort();
   let child: ChildProcess;
   let output: Output;
   async function start(): Promise<void> {
-    child = spawn("/usr/bin/redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(redisServer, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
     output = follow(child);
     await output.waitForLine(/Ready to accept connections/, "redis-server ready");
   }

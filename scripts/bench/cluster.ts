@@ -8,6 +8,7 @@ import type { Hex } from "viem";
 import WebSocket from "ws";
 import { createPublisher, KeywayClient, type SignedStreamMessage, StreamPermission } from "../../sdk";
 import { type RelayProcess, startRedis, startRelayProcess } from "../clusterProcesses";
+import { SystemBinaryNotFoundError } from "../systemBinaries";
 import { startLocalNode } from "../localNode";
 import { deployLocalRegistry, devAccounts } from "../devChain";
 
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error);
+  // A missing redis-server is said in its one line, not as a stack trace.
+  console.error(error instanceof SystemBinaryNotFoundError ? error.message : error);
   process.exit(1);
 });
