@@ -10,12 +10,10 @@ import type { Deployment } from "../../sdk/deployment";
 import { localAppConfig, serveApp, type AppServer } from "../../scripts/appServer";
 import { startLocalNode, type LocalNode } from "../../scripts/localNode";
 import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/devChain";
-import { systemBinary } from "../../scripts/systemBinaries";
+import { chromiumLaunchOptions } from "../chromium";
 import { installTestWallet, type TestWalletOptions } from "./wallet";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-// playwright's launch() already gives every browser a fresh temporary --user-data-dir.
-export const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Everything the app's tests run against: a chain with the registry, the built app served, a browser. */
 export interface AppStack {
@@ -73,7 +71,7 @@ export async function startAppStack(): Promise<AppStack> {
     stoppers.push(() => relay.close());
     const server = await serveApp({ config: localAppConfig(deployment, node.url, accounts.slice(0, 3), relay.url), root: appDir });
     stoppers.push(() => server.close());
-    const browser = await chromium.launch({ executablePath: systemBinary("chromium"), headless: true, args: CHROMIUM_FLAGS });
+    const browser = await chromium.launch(chromiumLaunchOptions());
     stoppers.push(() => browser.close());
 
     const newContext = async (signer: number | undefined, wallet: Partial<TestWalletOptions> = {}) => {

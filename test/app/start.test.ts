@@ -6,8 +6,7 @@ import { chromium } from "playwright-core";
 import { findFreePort, isPortTaken } from "../../scripts/localNode";
 import { LOCAL_DEPLOYMENT_FILE } from "../../scripts/start";
 import { cleanEnv } from "../cli/harness";
-import { systemBinary } from "../../scripts/systemBinaries";
-import { CHROMIUM_FLAGS } from "./harness";
+import { chromiumLaunchOptions } from "../chromium";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -39,7 +38,7 @@ describe("npm start serves the dApp (App: line)", function () {
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-    const browser = await chromium.launch({ executablePath: systemBinary("chromium"), headless: true, args: CHROMIUM_FLAGS });
+    const browser = await chromium.launch(chromiumLaunchOptions());
     try {
       const deadline = Date.now() + 120_000;
       while (!/Press Ctrl-C/.test(stdout) || !/^App: /m.test(stdout)) {

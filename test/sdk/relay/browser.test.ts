@@ -5,12 +5,11 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
-import { systemBinary } from "../../../scripts/systemBinaries";
+import { chromiumLaunchOptions } from "../../chromium";
 import { KeywayClient, StreamPermission } from "../../../sdk";
 import { type RelayOnChain, startRelayOnChain } from "../../relay/fixtures";
 import { createTestStream, until } from "../../relay/helpers";
 
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** The SDK's browser entry bundled as a page script would load it, exposed as `window.Keyway`. */
 async function browserBundle(): Promise<string> {
@@ -51,7 +50,7 @@ describe("SDK relay client in the browser bundle, in headless Chromium", functio
       browserBundle().then(servePage),
       mkdtemp(path.join(tmpdir(), "keyway-chromium-")),
     ]);
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: systemBinary("chromium"), headless: true, args: CHROMIUM_FLAGS });
+    browser = await chromium.launchPersistentContext(userDataDir, chromiumLaunchOptions());
   });
   after(async function () {
     await browser?.close();
