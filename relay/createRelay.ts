@@ -120,5 +120,5 @@ function brokerOf(options: RelayOptions, limits: RelayLimits): Promise<Broker> {
   const history = { count: limits.historyCount, maxAgeMs: limits.historyMaxAgeMs };
   if (options.broker !== undefined) return Promise.resolve(options.broker);
   if (options.redisUrl !== undefined) return createRedisBroker({ url: options.redisUrl, ...history });
-  return Promise.resolve(createLocalBroker(history));
+  return Promise.resolve(createLocalBroker({ ...history, maxBytes: limits.historyMaxBytes }));
 }

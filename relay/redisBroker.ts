@@ -5,7 +5,7 @@ import { type Broker, BrokerUnavailableError, type BrokerStatus } from "./broker
 import type { AcceptedMessage, HistoryOptions, MessagePosition } from "./history";
 import type { Position } from "./protocol";
 
-export interface RedisBrokerOptions extends Omit<HistoryOptions, "now"> {
+export interface RedisBrokerOptions extends Omit<HistoryOptions, "now" | "maxBytes"> {
   /** redis://[user:password@]host:port[/db] */
   url: string;
   /** Prefix of every key and Pub/Sub channel, so that several clusters can share a Redis. Default `keyway`. */
