@@ -69,7 +69,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const validator = createMessageValidator({ domain, permissions, recoverPublicKey: recovery.recoverPublicKey, refuseForgotten: true });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
-  const index = createSubscriptionIndex(transmitter);
+  const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
   const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0 };
   broker.onMessage((channel, entry) => index.deliver(channel, entry));
 

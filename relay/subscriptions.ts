@@ -13,7 +13,8 @@ export interface SubscriptionIndex {
   all(): Iterable<Subscription>;
 }
 
-export function createSubscriptionIndex({ write }: Pick<Transmitter, "write">): SubscriptionIndex {
+/** `maxHeldBytes`: what may wait in one subscription's hold before its connection is closed as a slow consumer. */
+export function createSubscriptionIndex({ write, closeSlow }: Pick<Transmitter, "write" | "closeSlow">, maxHeldBytes: number): SubscriptionIndex {
   const byChannel = new Map<string, Set<Subscription>>();
   const byStream = new Map<Hex, Set<Subscription>>();
 
@@ -42,8 +43,9 @@ export function createSubscriptionIndex({ write }: Pick<Transmitter, "write">): 
       if (subscriptions === undefined) return;
       let wire: Buffer | undefined; // framed once, for the first subscription that takes it
       for (const subscription of subscriptions) {
-        if (subscription.held !== undefined) subscription.held.push(entry);
-        else write(subscription.connection, (wire ??= wireFrame(entry.frame)));
+        if (subscription.held === undefined) write(subscription.connection, (wire ??= wireFrame(entry.frame)));
+        else if ((subscription.heldBytes += entry.frame.length) > maxHeldBytes) closeSlow(subscription.connection);
+        else subscription.held.push(entry);
       }
     },
     ofStream: (streamKey) => byStream.get(streamKey) ?? [],

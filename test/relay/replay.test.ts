@@ -60,4 +60,59 @@ describe("relay: history and from replays", function () {
     expect(all).to.deep.equal(sent.slice(sent.length - all.length).map(({ n }) => n));
     kept.forEach((ns, partition) => expect(ns, `partition ${partition} in order`).to.deep.equal(all.filter((n) => n % 3 === partition)));
   });
+
+  describe("a from replay larger than maxBufferedBytes", function () {
+    // 100 messages of ~200 KB: 20 MB, more than the limit and than the kernel's socket buffers on loopback.
+    const maxBufferedBytes = 256 * 1024;
+    const padding = "x".repeat(100_000);
+    let relay: Relay;
+    let replayStream: string;
+    let publisher: RawClient;
+    let publish: (value: unknown) => Promise<unknown>;
+    const published: unknown[] = [];
+
+    before(async function () {
+      relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, maxBufferedBytes, maxFrameBytes: 1024 * 1024 });
+      replayStream = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+      publish = publisherOf(chain, replayStream, chain.accounts[0]);
+      publisher = await connect(relay.url);
+      for (let n = 0; n < 100; n += 1) await publishOne({ n, padding });
+    });
+    // Each test's clients are closed after it.
+    beforeEach(async function () {
+      publisher = await connect(relay.url);
+    });
+    after(async function () {
+      await relay?.close();
+    });
+
+    async function publishOne(value: { n: unknown; padding?: string }): Promise<void> {
+      const reply = await publisher.request({ type: "publish", message: await publish(value) });
+      expect(reply).to.include({ type: "published" });
+      published.push(value.n);
+    }
+
+    it("reaches a reader that reads completely and in order, paced by its socket, then live messages with no gap and no repeat", async function () {
+      const reader = await connect(relay.url);
+      const subscribed = reader.request({ type: "subscribe", streamId: replayStream, from: BEFORE_ALL });
+      // Live messages while the replay is under way: held, then sent after it.
+      for (let n = 0; n < 5; n += 1) await publishOne({ n: `live ${n}` });
+      expect(await subscribed).to.include({ type: "subscribed" });
+      await publishOne({ n: "last" });
+      await reader.waitFor(() => contentsOn(reader, replayStream, 0).some(({ n }) => n === "last"), "the last message");
+      expect(contentsOn(reader, replayStream, 0).map(({ n }) => n)).to.deep.equal(published);
+      expect(reader.socket.readyState).to.equal(reader.socket.OPEN);
+    });
+
+    it("closes a reader that stops reading with 1013 once what is held for it passes maxBufferedBytes", async function () {
+      const reader = await connect(relay.url);
+      (reader.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+      reader.sendRaw(JSON.stringify({ type: "subscribe", id: 1, streamId: replayStream, from: BEFORE_ALL }));
+      // The replay stalls on the full socket; live messages wait for it, past the limit.
+      for (let n = 0; n < 10; n += 1) await publishOne({ n: `held ${n}`, padding });
+      (reader.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+      expect((await reader.closed).code).to.equal(1013);
+      expect(contentsOn(reader, replayStream, 0).length).to.be.below(published.length);
+    });
+  });
 });
