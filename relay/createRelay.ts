@@ -71,7 +71,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
   const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0 };
-  broker.onMessage((channel, entry) => index.deliver(channel, entry));
+  broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
 
   const stopEnforcement = startEnforcement(relay);
   let sockets;

@@ -1,9 +1,10 @@
 import type { Hex } from "viem";
 import { type Subscription, type Transmitter, wireFrame } from "./connection";
+import type { LocalChannels } from "./broker";
 import type { AcceptedMessage } from "./history";
 
 /** Live subscriptions by channel (for fan-out) and by stream key (for registry changes). */
-export interface SubscriptionIndex {
+export interface SubscriptionIndex extends LocalChannels {
   add(subscription: Subscription): void;
   remove(subscription: Subscription): void;
   /** Sends the message's frame, serialised once, to every subscription of the channel (or holds it for those that wait). */
@@ -48,6 +49,8 @@ export function createSubscriptionIndex({ write, closeSlow }: Pick<Transmitter, 
         else subscription.held.push(entry);
       }
     },
+    serves: (channel) => byChannel.has(channel),
+    channels: () => byChannel.keys(),
     ofStream: (streamKey) => byStream.get(streamKey) ?? [],
     *all() {
       for (const set of byChannel.values()) yield* set;
