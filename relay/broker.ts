@@ -11,13 +11,22 @@ export interface Broker {
   publish(channel: string, entry: AcceptedMessage): Promise<void>;
   /** Kept messages of the channel strictly after `from`, in acceptance order. */
   replay(channel: string, from: Position): Promise<AcceptedMessage[]>;
-  /** The one function that receives every accepted message, in acceptance order per channel. */
-  onMessage(listener: (channel: string, entry: AcceptedMessage) => void): void;
+  /**
+   * The one function that receives every accepted message, in acceptance order per channel;
+   * with `local`, a cluster broker may pass over (and keeps no state for) channels it does not serve.
+   */
+  onMessage(listener: (channel: string, entry: AcceptedMessage) => void, local?: LocalChannels): void;
   /** Reports each change of the shared store's reachability (a cluster broker's; the local one has none). */
   onStatus?(listener: (status: BrokerStatus) => void): void;
   /** Drops aged history; called on the relay's heartbeat. */
   sweep(): void;
   close(): Promise<void>;
+}
+
+/** The channels this relay's subscribers are on (the subscription index): what a cluster broker follows. */
+export interface LocalChannels {
+  serves(channel: string): boolean;
+  channels(): Iterable<string>;
 }
 
 /** Whether the broker reaches the store the relays share, and what it last saw. */

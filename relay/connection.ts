@@ -40,6 +40,8 @@ export interface Subscription {
    * is re-checked (so that a revoked subscriber gets nothing accepted after the change).
    */
   held?: AcceptedMessage[];
+  /** Frame bytes in `held`: past `maxBufferedBytes` the connection is a slow consumer, as if they were in its buffer. */
+  heldBytes: number;
   /** Holds under way (the subscribe's own, each pending re-check): messages flow again when the last is released. */
   holds: number;
   /** Positions a `from` replay sent: left out of what is held, when it is let through. */
@@ -148,6 +150,31 @@ export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (con
     for (const connection of gathered) uncork(connection);
   }
 
+  function closeSlow(connection: Connection): void {
+    onSlowConsumer(connection);
+    connection.socket.close(CloseCode.SLOW_CONSUMER, "slow consumer");
+  }
+
+  /**
+   * Resolves once the connection's socket has taken what waits for it (at once when it is not
+   * above its high-water mark), or the connection closed: what paces a long send (a `from`
+   * replay) by the reader instead of queueing it all against `maxBufferedBytes`.
+   */
+  async function drained(connection: Connection): Promise<void> {
+    const { stream } = connection;
+    if (!stream.writableNeedDrain || connection.socket.readyState !== WebSocket.OPEN) return;
+    uncork(connection);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        stream.off("drain", done);
+        stream.off("close", done);
+        resolve();
+      };
+      stream.on("drain", done);
+      stream.on("close", done);
+    });
+  }
+
   function write(connection: Connection, wire: Buffer): void {
     const { socket, stream } = connection;
     if (socket.readyState !== WebSocket.OPEN) return;
@@ -158,11 +185,7 @@ export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (con
       waiting = stream.writableLength;
     }
     // A frame larger than the limit still goes to a connection that has nothing waiting.
-    if (waiting > 0 && waiting + wire.length > maxBufferedBytes) {
-      onSlowConsumer(connection);
-      socket.close(CloseCode.SLOW_CONSUMER, "slow consumer");
-      return;
-    }
+    if (waiting > 0 && waiting + wire.length > maxBufferedBytes) return closeSlow(connection);
     if (!connection.corked) {
       connection.corked = true;
       stream.cork();
@@ -180,6 +203,9 @@ export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (con
     transmit,
     /** Serialises and sends one frame (replies and pushes; messages go through `write`/`transmit` pre-serialised). */
     send: (connection: Connection, frame: ServerFrame) => transmit(connection, JSON.stringify(frame)),
+    drained,
+    /** Closes the connection with 1013, its subscriptions dropped first: too much waits for it. */
+    closeSlow,
   };
 }
 

@@ -21,6 +21,7 @@ export interface RelayContext {
   registryAddress: Address;
   send: Transmitter["send"];
   transmit: Transmitter["transmit"];
+  drained: Transmitter["drained"];
   /** How many polls reported registry changes (or a reorg): a read made across one may predate it. */
   registryChanges: number;
 }

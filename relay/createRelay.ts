@@ -70,9 +70,9 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const validator = createMessageValidator({ domain, permissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
-  const index = createSubscriptionIndex(transmitter);
+  const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
   const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0 };
-  broker.onMessage((channel, entry) => index.deliver(channel, entry));
+  broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
 
   const stopEnforcement = startEnforcement(relay);
   let sockets;
@@ -123,5 +123,5 @@ function brokerOf(options: RelayOptions, limits: RelayLimits): Promise<Broker> {
   // A message stays fresh until maxMessageAgeMs after its timestamp, which may be the skew ahead of acceptance.
   const markerTtlMs = Math.max(limits.historyMaxAgeMs, limits.maxMessageAgeMs + DEFAULT_MAX_CLOCK_SKEW_MS);
   if (options.redisUrl !== undefined) return createRedisBroker({ url: options.redisUrl, ...history, markerTtlMs });
-  return Promise.resolve(createLocalBroker(history));
+  return Promise.resolve(createLocalBroker({ ...history, maxBytes: limits.historyMaxBytes }));
 }

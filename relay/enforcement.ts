@@ -103,6 +103,7 @@ export function release(relay: RelayContext, subscription: Subscription, sent?: 
   if (subscription.holds > 0) return;
   const { held, replayed } = subscription;
   subscription.held = undefined;
+  subscription.heldBytes = 0;
   subscription.replayed = undefined;
   if (held === undefined || !isCurrent(subscription)) return;
   for (const entry of held) {

@@ -28,6 +28,13 @@ export interface RelayLimits {
   historyCount: number;
   /** Age beyond which a kept message is dropped, ms. Default 10 minutes. */
   historyMaxAgeMs: number;
+  /**
+   * Bytes of history one relay keeps in all channels (each message's frame plus a fixed
+   * overhead); beyond it the oldest accepted, on any channel, are dropped first. Default 64 MiB:
+   * one channel's full `historyCount` of the largest frames, or ~60,000 messages of 1 KB.
+   * A cluster's history is in Redis, bounded per channel (docs/relay.md, Cluster).
+   */
+  historyMaxBytes: number;
   /** How far a SIWE message's issuedAt may be ahead of the relay's clock, ms. Default 60 s. */
   authClockSkewMs: number;
   /** How often the registry's events are polled, ms. Default 1 s. */
@@ -57,6 +64,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   heartbeatIntervalMs: 30_000,
   historyCount: 1_000,
   historyMaxAgeMs: 10 * 60_000,
+  historyMaxBytes: 64 * 1024 * 1024,
   authClockSkewMs: 60_000,
   pollingInterval: 1_000,
   maxMessageAgeMs: 30_000,

@@ -1,11 +1,11 @@
 import { Redis } from "ioredis";
 import { compareRefs } from "../sdk/message/parse";
 import { MessageRejectedError } from "../sdk/message/errors";
-import { type Broker, BrokerUnavailableError, type BrokerStatus } from "./broker";
+import { type Broker, BrokerUnavailableError, type BrokerStatus, type LocalChannels } from "./broker";
 import type { AcceptedMessage, HistoryOptions, MessagePosition } from "./history";
 import type { Position } from "./protocol";
 
-export interface RedisBrokerOptions extends Omit<HistoryOptions, "now"> {
+export interface RedisBrokerOptions extends Omit<HistoryOptions, "now" | "maxBytes"> {
   /** redis://[user:password@]host:port[/db] */
   url: string;
   /** Prefix of every key and Pub/Sub channel, so that several clusters can share a Redis. Default `keyway`. */
@@ -78,9 +78,20 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
 
   const streamKey = (channel: string) => `${prefix}:{${channel}}:h`;
   const pubsubPrefix = `${prefix}:m:`;
-  /** The last stream id delivered per channel: what a catch-up starts after, and what Pub/Sub copies are checked against. */
+  /**
+   * The last stream id delivered per channel served here: what a catch-up starts after, and
+   * what Pub/Sub copies are checked against. Channels no local subscriber serves are not kept
+   * (and dropped on `sweep`): the cluster's every channel would otherwise stay here for good.
+   */
   const lastIds = new Map<string, string>();
+  /**
+   * Ms of Redis's clock up to which every appended entry reached this broker: the newest id it
+   * saw, or Redis's TIME after its last catch-up. A served channel with no last id delivered
+   * nothing since its subscribers came, so a catch-up reads it from here on and misses nothing.
+   */
+  let followedUntilMs = 0;
   let listener: ((channel: string, entry: AcceptedMessage) => void) | undefined;
+  let local: LocalChannels | undefined;
   const statusListeners: ((status: BrokerStatus) => void)[] = [];
   /** While catching up after a reconnect, what Pub/Sub brings waits here. */
   let waiting: [string, string][] | undefined = [];
@@ -94,6 +105,11 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
   }
 
   function deliver(channel: string, id: string, text: string): void {
+    followedUntilMs = Math.max(followedUntilMs, Number(id.slice(0, id.indexOf("-"))));
+    if (local !== undefined && !local.serves(channel)) {
+      lastIds.delete(channel);
+      return;
+    }
     const last = lastIds.get(channel);
     if (last !== undefined && compareIds(id, last) <= 0) return;
     lastIds.set(channel, id);
@@ -113,15 +129,27 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   const ready = () => subscriber.status === "ready" && commands.status === "ready";
 
-  /** Reads, per channel delivered before, what came after its last id; then, if nothing dropped meanwhile, lets Pub/Sub through. */
+  /** The channels a catch-up reads back: those served here (or, with no `local`, every one delivered before). */
+  function followed(): Iterable<string> {
+    return local === undefined ? [...lastIds.keys()] : new Set([...lastIds.keys(), ...local.channels()]);
+  }
+
+  /**
+   * Reads, per channel followed, what came after its last id (or, with none, what Redis took
+   * since `followedUntilMs`); then, if nothing dropped meanwhile, lets Pub/Sub through.
+   */
   async function catchUp(): Promise<boolean> {
     const lossesBefore = losses;
     await subscriber.psubscribe(`${pubsubPrefix}*`);
-    for (const [channel, last] of lastIds) {
-      const entries = await commands.xrange(streamKey(channel), `(${last}`, "+");
+    const since = `${followedUntilMs}-0`;
+    for (const channel of followed()) {
+      const last = lastIds.get(channel);
+      const entries = await commands.xrange(streamKey(channel), last === undefined ? since : `(${last}`, "+");
       for (const [id, fields] of entries) deliver(channel, id, fields[1]);
     }
+    const [seconds, micros] = await commands.time();
     if (losses !== lossesBefore || !ready()) return false;
+    followedUntilMs = Math.max(followedUntilMs, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
     const queued = waiting ?? [];
     waiting = undefined;
     for (const [channel, payload] of queued) received(`${pubsubPrefix}${channel}`, payload);
@@ -192,8 +220,9 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
         .map(([, fields]) => decodeEntry(fields[1]))
         .filter(({ message }) => compareRefs(message.timestamp, message.sequenceNumber, from.timestamp, from.sequenceNumber) > 0);
     },
-    onMessage(next) {
+    onMessage(next, channels) {
       listener = next;
+      local = channels;
     },
     onStatus(next) {
       statusListeners.push(next);
@@ -201,6 +230,7 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
     },
     sweep() {
       // Redis trims on every append (count, age) and expires idle streams; `replay` skips what aged since.
+      if (local !== undefined) for (const channel of lastIds.keys()) if (!local.serves(channel)) lastIds.delete(channel);
     },
     async close() {
       closed = true;

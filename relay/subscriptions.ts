@@ -1,9 +1,10 @@
 import type { Hex } from "viem";
 import { type Subscription, type Transmitter, wireFrame } from "./connection";
+import type { LocalChannels } from "./broker";
 import type { AcceptedMessage } from "./history";
 
 /** Live subscriptions by channel (for fan-out) and by stream key (for registry changes). */
-export interface SubscriptionIndex {
+export interface SubscriptionIndex extends LocalChannels {
   add(subscription: Subscription): void;
   remove(subscription: Subscription): void;
   /** Sends the message's frame, serialised once, to every subscription of the channel (or holds it for those that wait). */
@@ -13,7 +14,8 @@ export interface SubscriptionIndex {
   all(): Iterable<Subscription>;
 }
 
-export function createSubscriptionIndex({ write }: Pick<Transmitter, "write">): SubscriptionIndex {
+/** `maxHeldBytes`: what may wait in one subscription's hold before its connection is closed as a slow consumer. */
+export function createSubscriptionIndex({ write, closeSlow }: Pick<Transmitter, "write" | "closeSlow">, maxHeldBytes: number): SubscriptionIndex {
   const byChannel = new Map<string, Set<Subscription>>();
   const byStream = new Map<Hex, Set<Subscription>>();
 
@@ -42,10 +44,13 @@ export function createSubscriptionIndex({ write }: Pick<Transmitter, "write">): 
       if (subscriptions === undefined) return;
       let wire: Buffer | undefined; // framed once, for the first subscription that takes it
       for (const subscription of subscriptions) {
-        if (subscription.held !== undefined) subscription.held.push(entry);
-        else write(subscription.connection, (wire ??= wireFrame(entry.frame)));
+        if (subscription.held === undefined) write(subscription.connection, (wire ??= wireFrame(entry.frame)));
+        else if ((subscription.heldBytes += entry.frame.length) > maxHeldBytes) closeSlow(subscription.connection);
+        else subscription.held.push(entry);
       }
     },
+    serves: (channel) => byChannel.has(channel),
+    channels: () => byChannel.keys(),
     ofStream: (streamKey) => byStream.get(streamKey) ?? [],
     *all() {
       for (const set of byChannel.values()) yield* set;

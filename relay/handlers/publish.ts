@@ -6,6 +6,7 @@ import { BrokerUnavailableError, channelOf } from "../broker";
 import type { Connection } from "../connection";
 import { markActive, RequestError, type RelayContext } from "../context";
 import type { Fields } from "../fields";
+import { positionOf } from "../history";
 import { ErrorCode, type RequestId } from "../protocol";
 
 /** Takes one publish from the connection's token bucket (`publishRate` a second, holding one second's worth). */
@@ -56,7 +57,7 @@ async function deliver(relay: RelayContext, connection: Connection, id: RequestI
   const { streamId, partition } = accepted;
   // Serialised once, sent as is to every subscriber; the message exactly as published (validated: only its fields).
   const frame = Buffer.from(`{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":${JSON.stringify(message)}}`);
-  await relay.broker.publish(channelOf(streamId, partition), { message: accepted, frame, acceptedAt: Date.now() }).catch((error: unknown) => {
+  await relay.broker.publish(channelOf(streamId, partition), { message: positionOf(accepted), frame, acceptedAt: Date.now() }).catch((error: unknown) => {
     // Not taken (the cluster's Redis is down): the publisher is asked to publish it again.
     if (error instanceof BrokerUnavailableError) relay.validator.forget(accepted);
     throw refusal(error);

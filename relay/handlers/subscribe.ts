@@ -52,7 +52,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
     throw new RequestError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${relay.limits.subscribeLimit} subscriptions per connection`);
   }
   // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
-  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], holds: 1, unanswered: { id } };
+  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], heldBytes: 0, holds: 1, unanswered: { id } };
   connection.subscriptions.set(channel, subscription);
   const changesBefore = relay.registryChanges;
   let admitted: Admission;
@@ -75,9 +75,26 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   markActive(connection);
   subscription.unanswered = undefined;
   relay.send(connection, { type: "subscribed", id, streamId, partition });
-  for (const entry of replay) relay.transmit(connection, entry.frame);
+  await sendReplay(relay, subscription, replay);
   release(relay, subscription, new Set(replay.map((entry) => positionKey(entry.message))));
   recheckIfOvertaken(relay, subscription, changesBefore);
+}
+
+/**
+ * Sends a replay at the pace the subscriber reads it: whenever its socket is above its
+ * high-water mark, the next frame waits for 'drain'. A long history reaches a fast reader
+ * whole, where sent at once it would pass `maxBufferedBytes`; live messages wait in the hold
+ * meanwhile (bounded by `maxBufferedBytes` too, so a reader that stalls is still closed with
+ * 1013). The socket is drained once more at the end, so that what was held goes out on an
+ * empty buffer.
+ */
+async function sendReplay(relay: RelayContext, subscription: Subscription, replay: AcceptedMessage[]): Promise<void> {
+  for (const entry of replay) {
+    await relay.drained(subscription.connection);
+    if (!isCurrent(subscription)) return;
+    relay.transmit(subscription.connection, entry.frame);
+  }
+  if (replay.length > 0) await relay.drained(subscription.connection);
 }
 
 /**

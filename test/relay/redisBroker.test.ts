@@ -71,4 +71,35 @@ describe("relay/redisBroker", function () {
       await broker.publish("s|0", entry(10 + restart));
     }
   });
+
+  it("follows only the channels its relay serves: a reconnect reads back those alone, and loses none of their messages", async function () {
+    const served = new Set(["s|0"]);
+    const local = { serves: (channel: string) => served.has(channel), channels: () => served };
+    broker = await createRedisBroker({ url: redis.url, count: 100, maxAgeMs: 60_000 });
+    const delivered: string[] = [];
+    broker.onMessage((channel, { frame }) => delivered.push(`${channel} ${frame.toString()}`), local);
+    const other = await createRedisBroker({ url: redis.url, count: 100, maxAgeMs: 60_000 });
+    try {
+      other.onMessage(() => undefined, { serves: () => false, channels: () => [] });
+      // Another relay's subscribers' traffic on 300 channels this relay does not serve.
+      for (let n = 0; n < 300; n++) await other.publish(`x|${n}`, entry(n));
+      // A channel served here, with nothing delivered on it yet.
+      served.add("t|0");
+      await other.publish("s|0", entry(0));
+      await until(() => delivered.length === 1, "the served channel's message");
+      broker.sweep();
+      expect(await admin.call("CONFIG", "RESETSTAT")).to.equal("OK");
+      // Both relays lose Pub/Sub; what is published meanwhile comes back through the catch-up.
+      expect(await admin.call("CLIENT", "KILL", "TYPE", "pubsub")).to.be.greaterThan(0);
+      await other.publish("s|0", entry(1)).catch(() => other.publish("s|0", entry(1)));
+      await other.publish("t|0", entry(0)).catch(() => other.publish("t|0", entry(0)));
+      await until(() => delivered.length === 3, "the messages published during the loss");
+      expect(delivered).to.deep.equal(["s|0 frame 0", "s|0 frame 1", "t|0 frame 0"]);
+      const stats = (await admin.call("INFO", "commandstats")) as string;
+      const xranges = Number(/cmdstat_xrange:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      expect(xranges, "streams read back after the reconnect").to.be.at.most(4);
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -312,7 +312,7 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
     });
 
     it("keeps a live subscription whose resume the relay cannot serve yet (UNAVAILABLE: its history is unreachable), asks again, and resumes with nothing lost", async function () {
-      const local = createLocalBroker({ count: 1_000, maxAgeMs: 600_000 });
+      const local = createLocalBroker({ count: 1_000, maxAgeMs: 600_000, maxBytes: 64 * 1024 * 1024 });
       let historyDown = false;
       let refusedReplays = 0;
       const broker: Broker = {
