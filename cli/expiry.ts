@@ -12,6 +12,15 @@ function isCalendarDay(day: string): boolean {
   return parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === date;
 }
 
+// Date() reads 24:00 as the next day's midnight instead of refusing it; it refuses minute 60 and
+// second 60 (no leap seconds). One rule for both: hours 00-23, minutes and seconds 00-59, in the
+// time and in the zone's offset.
+function isClockTime(time: string, zone: string | undefined): boolean {
+  const [hours, minutes, seconds = "0"] = time.split(":");
+  const [offsetHours, offsetMinutes] = zone === undefined || zone === "Z" ? ["00", "00"] : [zone.slice(1, 3), zone.slice(-2)];
+  return Number(hours) <= 23 && Number(minutes) <= 59 && Number(seconds) < 60 && Number(offsetHours) <= 23 && Number(offsetMinutes) <= 59;
+}
+
 /**
  * Reads an `--expires` value: a positive duration from now (`30m`, `12h`, `7d`, `2w`, `90s`) or
  * an ISO 8601 date/time (`2026-12-31`, `2026-12-31T18:00`, `2026-12-31T18:00+02:00`; UTC unless
@@ -29,6 +38,7 @@ export function parseExpiry(text: string, now: Date = new Date()): Date {
   } else if (iso) {
     const [, day, time, zone] = iso;
     if (!isCalendarDay(day)) throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: ${day} is not a calendar day`);
+    if (time !== undefined && !isClockTime(time, zone)) throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: not a time of day (hours 00-23, minutes and seconds 00-59)`);
     date = new Date(time === undefined ? day : `${day}T${time}${zone ?? "Z"}`);
   } else {
     throw new InvalidArgumentError(`Invalid expiry ${JSON.stringify(text)}: use a duration such as 30m, 12h, 7d or an ISO date/time`);

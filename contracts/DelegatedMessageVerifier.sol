@@ -88,8 +88,8 @@ contract DelegatedMessageVerifier {
     }
 
     /// @notice Whether `message`, signed by a session key, may be accepted under `delegation`:
-    /// the message signature is the delegate's, the delegation is `message.publisher`'s (the
-    /// holder), it lists the stream and sets Publish (and no bit but Publish and Subscribe), the
+    /// the message is well formed (`StreamMessageVerifier.isWellFormed`), its signature is the
+    /// delegate's, the delegation is `message.publisher`'s (the holder), it lists the stream and sets Publish (and no bit but Publish and Subscribe), the
     /// message's timestamp (ms) is before its `expiresAt` (s), and the holder holds Publish now,
     /// beyond the timestamp. Clock skew and duplicates are the subscriber's to check.
     function mayPublishDelegated(
@@ -98,6 +98,7 @@ contract DelegatedMessageVerifier {
         Delegation calldata delegation,
         bytes calldata delegationSignature
     ) external view returns (bool) {
+        if (!messages.isWellFormed(message)) return false;
         if (!_allows(delegation.permissions, delegation.expiresAt, message.timestamp)) return false;
         if (!_lists(delegation.streamIds, message.streamId)) return false;
         if (_recover(messages.hashStreamMessage(message), signature) != delegation.delegate) return false;
@@ -107,7 +108,7 @@ contract DelegatedMessageVerifier {
     }
 
     /// @notice Whether `message` may be accepted under `grant`, signed by `issuer`: the message is
-    /// signed by its publisher, who is the grantee; the grant is for the message's stream, sets
+    /// well formed (`StreamMessageVerifier.isWellFormed`) and signed by its publisher, who is the grantee; the grant is for the message's stream, sets
     /// Publish (and no bit but Publish and Subscribe), and the timestamp is before its
     /// `expiresAt`; the grant is `issuer`'s, and `issuer` holds Grant now, beyond the timestamp.
     function mayPublishGranted(
@@ -117,6 +118,7 @@ contract DelegatedMessageVerifier {
         address issuer,
         bytes calldata grantSignature
     ) external view returns (bool) {
+        if (!messages.isWellFormed(message)) return false;
         if (!_allows(grant.permissions, grant.expiresAt, message.timestamp)) return false;
         if (keccak256(bytes(grant.streamId)) != keccak256(bytes(message.streamId))) return false;
         if (grant.grantee != message.publisher || !messages.isSignedByPublisher(message, signature)) return false;

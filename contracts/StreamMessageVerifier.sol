@@ -88,19 +88,35 @@ contract StreamMessageVerifier {
         return expiry > block.timestamp ? expiry : 0;
     }
 
+    /// @notice `message` breaks the SDK parser's rule for `field` (see `isWellFormed`).
+    error StreamMessageVerifierMalformedMessage(string field);
+
+    /// @notice Longest `msgChainId` and `contentType` the SDK accepts, in UTF-16 code units
+    /// (sdk/message/parse.ts `MAX_MSG_CHAIN_ID_LENGTH`, `MAX_CONTENT_TYPE_LENGTH`).
+    uint256 public constant MAX_MSG_CHAIN_ID_LENGTH = 64;
+    uint256 public constant MAX_CONTENT_TYPE_LENGTH = 255;
+
     /// @notice Whether `message` passes the SDK parser's structural checks that the chain can
-    /// make on its own: non-empty `msgChainId` and `contentType`, and a chain link that points
-    /// back (`prevTimestamp == 0` with `prevSequenceNumber == 0`, or `(prevTimestamp,
+    /// make on its own: `msgChainId` of 1 to 64 and `contentType` of 1 to 255 UTF-16 code units
+    /// (as JavaScript counts a string's length), and a chain link that points back
+    /// (`prevTimestamp == 0` with `prevSequenceNumber == 0`, or `(prevTimestamp,
     /// prevSequenceNumber)` strictly before `(timestamp, sequenceNumber)`).
-    /// @dev The SDK's other checks stay off chain, where a message arrives as JSON text: the
-    /// length limits (counted in UTF-16 code units of its strings), well-formed strings, a
+    /// @dev The SDK's other checks stay off chain, where a message arrives as JSON text:
+    /// well-formed strings (lengths here assume valid UTF-8, the only encoding the SDK signs), a
     /// canonical stream id (a non-canonical one names no stream, so `mayPublish` is false
     /// anyway), lowercase hex, timestamps below 2^53 (implied here by the Publish expiry).
     function isWellFormed(StreamMessage calldata message) public pure returns (bool) {
-        if (bytes(message.msgChainId).length == 0 || bytes(message.contentType).length == 0) return false;
-        if (message.prevTimestamp == 0) return message.prevSequenceNumber == 0;
-        return message.prevTimestamp < message.timestamp
-            || (message.prevTimestamp == message.timestamp && message.prevSequenceNumber < message.sequenceNumber);
+        return bytes(_malformedField(message)).length == 0;
+    }
+
+    /// @notice Reverts unless `isWellFormed(message)`, naming the first field at fault.
+    ///
+    /// Requirements:
+    /// - `msgChainId`, `contentType`, `prevTimestamp` as `isWellFormed` says, else
+    ///   {StreamMessageVerifierMalformedMessage} with that field's name.
+    function requireWellFormed(StreamMessage calldata message) external pure {
+        string memory field = _malformedField(message);
+        if (bytes(field).length != 0) revert StreamMessageVerifierMalformedMessage(field);
     }
 
     /// @notice Whether a subscriber may accept `message` as far as the chain can tell: well
@@ -111,6 +127,32 @@ contract StreamMessageVerifier {
         if (!isWellFormed(message) || !isSignedByPublisher(message, signature)) return false;
         uint256 expiry = publishExpiry(message.streamId, message.publisher);
         return expiry != 0 && message.timestamp < expiry * 1000;
+    }
+
+    /// @dev The first field that breaks `isWellFormed`'s rules, or "" if none does.
+    function _malformedField(StreamMessage calldata message) private pure returns (string memory) {
+        if (!_hasLength(message.msgChainId, MAX_MSG_CHAIN_ID_LENGTH)) return "msgChainId";
+        if (!_hasLength(message.contentType, MAX_CONTENT_TYPE_LENGTH)) return "contentType";
+        bool linked = message.prevTimestamp == 0
+            ? message.prevSequenceNumber == 0
+            : message.prevTimestamp < message.timestamp
+                || (message.prevTimestamp == message.timestamp && message.prevSequenceNumber < message.sequenceNumber);
+        return linked ? "" : "prevTimestamp";
+    }
+
+    /// @dev Whether the UTF-8 `text` is 1 to `max` UTF-16 code units long: each byte that starts
+    /// a character counts one, a four-byte one (beyond U+FFFF, a surrogate pair) two. A code unit
+    /// takes at most three bytes, so only lengths between `max` and `3 * max` bytes need counting.
+    function _hasLength(string calldata text, uint256 max) private pure returns (bool) {
+        bytes calldata raw = bytes(text);
+        if (raw.length == 0 || raw.length > 3 * max) return false;
+        if (raw.length <= max) return true;
+        uint256 units = 0;
+        for (uint256 i = 0; i < raw.length; i++) {
+            bytes1 b = raw[i];
+            if (b & 0xC0 != 0x80) units += b >= 0xF0 ? 2 : 1;
+        }
+        return units <= max;
     }
 
     function _buildDomainSeparator() private view returns (bytes32) {

@@ -4,6 +4,8 @@ import WebSocket from "ws";
 import type { SignedAccessGrant, SignedDelegation } from "../sdk/delegation/types";
 import type { AcceptedMessage } from "./history";
 import { CloseCode, type RequestId, type ServerFrame } from "./protocol";
+import { type RelayLimits, subscribeBurst } from "./options";
+import { createTokenBucket, type TokenBucket } from "./tokenBucket";
 
 /** A SIWE sign-in that holds on a connection until `expiresAt`. */
 export interface Session {
@@ -67,15 +69,17 @@ export interface Connection {
   /** Answered the last ping (or sent anything) since the heartbeat last looked. */
   alive: boolean;
   idleTimer?: ReturnType<typeof setTimeout>;
-  publishTokens: number;
-  publishRefilledAt: number;
+  /** `publishRate` a second, holding one second's worth. */
+  publishTokens: TokenBucket;
+  /** `subscribeRate` a second, holding `subscribeBurst` (a reconnecting SDK resubscribes everything at once). */
+  subscribeTokens: TokenBucket;
   /** Publishes of one connection are validated and delivered one after the other, in order. */
   publishTail: Promise<void>;
   /** Bytes of the requests not answered yet: over `maxPendingRequestBytes`, reading pauses. */
   pendingRequestBytes: number;
 }
 
-export function createConnection(socket: WebSocket, stream: Duplex, host: string, nonce: string, publishRate: number): Connection {
+export function createConnection(socket: WebSocket, stream: Duplex, host: string, nonce: string, limits: RelayLimits): Connection {
   return {
     socket,
     stream,
@@ -84,8 +88,8 @@ export function createConnection(socket: WebSocket, stream: Duplex, host: string
     nonce,
     subscriptions: new Map(),
     alive: true,
-    publishTokens: publishRate,
-    publishRefilledAt: Date.now(),
+    publishTokens: createTokenBucket(limits.publishRate),
+    subscribeTokens: createTokenBucket(subscribeBurst(limits)),
     publishTail: Promise.resolve(),
     pendingRequestBytes: 0,
   };

@@ -10,6 +10,13 @@ export interface RelayLimits {
   maxFrameBytes: number;
   /** Subscriptions one connection may hold. Default 128. */
   subscribeLimit: number;
+  /**
+   * Subscribes per second one connection may make, beyond a burst of `subscribeLimit` plus one
+   * second's worth (`subscribeBurst`: after a reconnect the SDK resubscribes every subscription
+   * at once). Each may cost a node read when the cache does not know the answer; refusals that
+   * cost nothing (TOO_MANY_SUBSCRIPTIONS, ALREADY_SUBSCRIBED, malformed) take no token. Default 10.
+   */
+  subscribeRate: number;
   /** Publishes per second one connection may make (token bucket holding one second's worth). Default 10,000. */
   publishRate: number;
   /** Bytes that may wait to be sent to one connection; beyond it the connection is closed with 1013. Default 4 MiB. */
@@ -57,6 +64,7 @@ export interface RelayLimits {
 export const DEFAULT_LIMITS: RelayLimits = {
   maxFrameBytes: 64 * 1024,
   subscribeLimit: 128,
+  subscribeRate: 10,
   publishRate: 10_000,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxPendingRequestBytes: 1024 * 1024,
@@ -71,6 +79,11 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxChains: DEFAULT_MAX_CHAINS,
   maxForgottenPublishers: DEFAULT_MAX_FORGOTTEN_PUBLISHERS,
 };
+
+/** The subscribe bucket's capacity: a reconnecting client's every subscription, and a second's worth beyond. */
+export function subscribeBurst(limits: RelayLimits): number {
+  return limits.subscribeLimit + limits.subscribeRate;
+}
 
 export const DEFAULT_RELAY_HOST = "127.0.0.1";
 export const DEFAULT_RELAY_PORT = 8546;

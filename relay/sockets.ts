@@ -37,7 +37,7 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
   // Attached once listening: a failed listen is the caller's error, not an unhandled one of ws.
   const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
-    const connection = createConnection(socket, request.socket, request.headers.host ?? "", generateSiweNonce(), limits.publishRate);
+    const connection = createConnection(socket, request.socket, request.headers.host ?? "", generateSiweNonce(), limits);
     connections.add(connection);
     connection.idleTimer = setTimeout(() => socket.close(CloseCode.POLICY_VIOLATION, "idle: neither authenticated, subscribed nor published"), limits.idleTimeoutMs);
     socket.on("message", (data, isBinary) => dispatch(relay, connection, data, isBinary));

@@ -4,6 +4,12 @@ import type { Expiries } from "./permissions";
 import type { RegistryReader } from "./registryReader";
 import { watchRegistry, type RegistryChange, type RegistryWatcher, type WatcherPoll } from "./watchRegistry";
 
+/**
+ * Streams whose existence is remembered, newest kept: a subscribe to a random id must not cost a
+ * read each time, nor may a flood of random ids grow the cache without bound.
+ */
+const MAX_EXISTENCE_ENTRIES = 10_000;
+
 /** How many blocks back the cache remembers which entries changed, to vet readings pinned to an older block. */
 const CHANGE_HISTORY_BLOCKS = 64n;
 
@@ -41,6 +47,16 @@ export interface PermissionCache {
   get(streamKey: Hex, holder: Address, nowMs: number): Expiries | undefined;
   /** Keeps a reading unless a change after its block is known; moves the chain's clock. */
   store(streamKey: Hex, holders: readonly Address[], reading: ExpiriesReading): void;
+  /** Whether the stream exists, if known (an answer younger than `maxAgeMs` that no creation or deletion since has dropped). */
+  existence(streamKey: Hex, nowMs: number): boolean | undefined;
+  /**
+   * Keeps whether the stream exists, as read at the latest block after the watcher had processed
+   * block `since` (see `existenceSince`); kept only while the watcher runs and has seen no
+   * creation or deletion of it after `since`, so a stream created later is honoured at the next poll.
+   */
+  storeExistence(streamKey: Hex, exists: boolean, since: bigint): void;
+  /** The block the watcher has processed, to pass to `storeExistence` for a read begun now; undefined when it is not running. */
+  existenceSince(): bigint | undefined;
   /** The chain's clock at local time `nowMs` (default now), in unix seconds: the local clock plus the offset seen at the newest block read. */
   chainNowSeconds(nowMs?: number): number;
   /** Calls `onPoll` after every poll has been applied; returns the function that stops it. */
@@ -84,6 +100,7 @@ interface ChangeRecord {
 export function createPermissionCache(context: RegistryReader & { permissionReads: Map<string, Promise<ExpiriesReading>> }, options: PermissionCacheOptions): PermissionCache {
   const streams = new Map<Hex, Map<Address, Entry>>();
   const recent = new Map<Hex, ChangeRecord>();
+  const existing = new Map<Hex, { exists: boolean; storedAtMs: number }>();
   /** Every change in a block after this one (up to the watcher's processed block) is in `recent`; unknown before the first poll. */
   let historyFrom: bigint | undefined;
   const listeners = new Set<(poll: RegistryPoll) => void>();
@@ -108,6 +125,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       // answers. With nothing cached and nobody listening, stop asking.
       onError: () => {
         streams.clear();
+        existing.clear();
         if (listeners.size === 0) stopWatching();
       },
     });
@@ -117,11 +135,13 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     watcher?.stop();
     watcher = undefined;
     recent.clear();
+    existing.clear();
   }
 
   function apply({ head, changes, reorg }: WatcherPoll): void {
     if (reorg) {
       streams.clear();
+      existing.clear();
       recent.clear();
       newestSeen = -1n;
     }
@@ -138,7 +158,10 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
   function drop({ streamKey, holder, blockNumber }: RegistryChange): void {
     const record = recent.get(streamKey) ?? { stream: -1n, holders: new Map<Address, bigint>(), last: -1n };
     record.last = blockNumber;
-    if (holder === null) record.stream = blockNumber;
+    if (holder === null) {
+      record.stream = blockNumber;
+      existing.delete(streamKey);
+    }
     else record.holders.set(holder, blockNumber);
     recent.set(streamKey, record);
     const entries = streams.get(streamKey);
@@ -155,10 +178,11 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       for (const [holder, entry] of entries) if (entry.storedAtMs < oldestMs) entries.delete(holder);
       if (entries.size === 0) streams.delete(key);
     }
+    for (const [key, entry] of existing) if (entry.storedAtMs < oldestMs) existing.delete(key);
     const horizon = head - CHANGE_HISTORY_BLOCKS;
     if (historyFrom! < horizon) historyFrom = horizon;
     for (const [key, record] of recent) if (record.last <= horizon) recent.delete(key);
-    if (streams.size === 0 && listeners.size === 0) stopWatching();
+    if (streams.size === 0 && existing.size === 0 && listeners.size === 0) stopWatching();
   }
 
   function notify(poll: RegistryPoll): void {
@@ -200,6 +224,20 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       holders.forEach((holder, i) => entries.set(holder, { expiries: reading.expiries[i], readAt: reading.at.blockNumber, storedAtMs }));
       streams.set(streamKey, entries);
     },
+    existence(streamKey, nowMs) {
+      const entry = existing.get(streamKey);
+      return entry !== undefined && nowMs - entry.storedAtMs <= options.maxAgeMs ? entry.exists : undefined;
+    },
+    storeExistence(streamKey, exists, since) {
+      if (destroyed || !options.enabled || watcher === undefined || historyFrom === undefined || since < historyFrom) return;
+      if ((recent.get(streamKey)?.stream ?? -1n) > since) return; // created or deleted after: the read may predate it
+      existing.delete(streamKey); // re-inserted as the newest
+      if (existing.size >= MAX_EXISTENCE_ENTRIES) existing.delete(existing.keys().next().value!);
+      existing.set(streamKey, { exists, storedAtMs: Date.now() });
+    },
+    existenceSince() {
+      return watcher === undefined || historyFrom === undefined ? undefined : watcher.processed?.blockNumber;
+    },
     chainNowSeconds(nowMs = Date.now()) {
       return Math.floor((nowMs + chainOffsetMs) / 1000);
     },
@@ -217,6 +255,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       destroyed = true;
       listeners.clear();
       streams.clear();
+      existing.clear();
       stopWatching();
     },
   };

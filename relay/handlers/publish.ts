@@ -8,16 +8,7 @@ import { markActive, RequestError, type RelayContext } from "../context";
 import type { Fields } from "../fields";
 import { positionOf } from "../history";
 import { ErrorCode, type RequestId } from "../protocol";
-
-/** Takes one publish from the connection's token bucket (`publishRate` a second, holding one second's worth). */
-function takeToken(connection: Connection, rate: number): boolean {
-  const now = Date.now();
-  connection.publishTokens = Math.min(rate, connection.publishTokens + ((now - connection.publishRefilledAt) * rate) / 1000);
-  connection.publishRefilledAt = now;
-  if (connection.publishTokens < 1) return false;
-  connection.publishTokens -= 1;
-  return true;
-}
+import { takeToken } from "../tokenBucket";
 
 /** The stream partition the message says it is for: what the validator holds it to. */
 function claimedPlace(message: unknown): StreamPartition {
@@ -77,7 +68,7 @@ async function deliver(relay: RelayContext, connection: Connection, id: RequestI
  * // <- {"type":"published","id":4}   or   {"type":"error","id":4,"code":"MESSAGE_REJECTED","reason":"duplicate",...}
  */
 export function handlePublish(relay: RelayContext, connection: Connection, id: RequestId, fields: Fields): Promise<void> {
-  if (!takeToken(connection, relay.limits.publishRate)) {
+  if (!takeToken(connection.publishTokens, relay.limits.publishRate, relay.limits.publishRate)) {
     throw new RequestError(ErrorCode.RATE_LIMITED, `at most ${relay.limits.publishRate} publishes per second per connection`);
   }
   const { message } = fields;

@@ -8,6 +8,8 @@ import { isCurrent, markActive, RequestError, type RelayContext } from "../conte
 import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal, positionKey, recheckIfOvertaken, release } from "../enforcement";
 import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type Position, type RequestId } from "../protocol";
+import { subscribeBurst } from "../options";
+import { takeToken } from "../tokenBucket";
 
 /** The `grant` field, parsed strictly (once per distinct grant); UNAUTHORIZED when malformed. */
 function readGrant(relay: RelayContext, fields: Fields): SignedAccessGrant | undefined {
@@ -51,13 +53,19 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   if (connection.subscriptions.size >= relay.limits.subscribeLimit) {
     throw new RequestError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${relay.limits.subscribeLimit} subscriptions per connection`);
   }
+  // Only what may cost a read takes a token (the refusals above cost nothing).
+  if (!takeToken(connection.subscribeTokens, relay.limits.subscribeRate, subscribeBurst(relay.limits))) {
+    throw new RequestError(ErrorCode.RATE_LIMITED, `at most ${relay.limits.subscribeRate} subscribes per second per connection, beyond a burst of ${subscribeBurst(relay.limits)}`);
+  }
   // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
   const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], heldBytes: 0, holds: 1, unanswered: { id } };
   connection.subscriptions.set(channel, subscription);
   const changesBefore = relay.registryChanges;
   let admitted: Admission;
   try {
-    admitted = await admission(relay, connection, streamId, grant);
+    // Existence first: one read for a missing stream (then none while the cache knows), where
+    // a permission read would cost a block and a call before saying nothing.
+    admitted = (await streamExists(relay.client.context, { streamId })) ? await admission(relay, connection, streamId, grant) : { expiresAt: 0 };
   } catch (error) {
     if (isCurrent(subscription)) connection.subscriptions.delete(channel);
     throw error;

@@ -91,6 +91,12 @@ function isUnsigned(message: unknown): boolean {
   return signature === undefined || signature === "" || signature === "0x";
 }
 
+/** A value for an error message: never throws (String() does on an object whose toString is not a function). */
+function shown(value: unknown): string {
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
+}
+
 /** The canonical id of the expected stream; throws InvalidArgumentError unless `expected` is a StreamPartition. */
 function expectedStreamId(expected: unknown): string {
   if (typeof expected !== "object" || expected === null) {
@@ -98,9 +104,9 @@ function expectedStreamId(expected: unknown): string {
   }
   const { streamId, partition } = expected as { streamId?: unknown; partition?: unknown };
   if (typeof partition !== "number" || !Number.isInteger(partition) || partition < 0 || partition > UINT32_MAX) {
-    throw new InvalidArgumentError(`expected.partition must be an integer from 0 to ${UINT32_MAX}, got ${String(partition)}`);
+    throw new InvalidArgumentError(`expected.partition must be an integer from 0 to ${UINT32_MAX}, got ${shown(partition)}`);
   }
-  if (typeof streamId !== "string") throw new InvalidArgumentError(`expected.streamId must be a stream id, got ${String(streamId)}`);
+  if (typeof streamId !== "string") throw new InvalidArgumentError(`expected.streamId must be a stream id, got ${shown(streamId)}`);
   try {
     return normalizeStreamIdCached(streamId);
   } catch (error) {

@@ -53,6 +53,13 @@ describe("keyway: options, errors and exit codes", function () {
     expectFailure(await chain.keyway(["permission", "list", streamId, "--colour"]), 2, /unknown option '--colour'/);
   });
 
+  it("an --expires time that is not a real time (hour 24, minute 60, February 30): exit 2 with one line, nothing sent", async function () {
+    const holder = chain.accounts[1].account.address;
+    for (const expires of ["2099-12-31T24:00", "2099-12-31T23:60Z", "2099-02-30T10:00"]) {
+      expectFailure(await chain.keyway(["permission", "grant", streamId, holder, "subscribe", "--expires", expires], { signer: alice }), 2, /Invalid expiry/);
+    }
+  });
+
   it("a node that cannot be reached: exit 6, one line naming the URL", async function () {
     const url = `http://127.0.0.1:${await findFreePort()}`;
     const read = await chain.keyway(["permission", "list", streamId], { env: { KEYWAY_RPC_URL: url } });

@@ -25,9 +25,13 @@ describe("cli parsing and formatting", function () {
       expect(parseExpiry("2026-12-31 18:00:30", NOW).toISOString()).to.equal("2026-12-31T18:00:30.000Z");
       expect(parseExpiry("2026-12-31T18:00+02:00", NOW).toISOString()).to.equal("2026-12-31T16:00:00.000Z");
       expect(parseExpiry("2026-12-31T18:00:00Z", NOW).toISOString()).to.equal("2026-12-31T18:00:00.000Z");
+      expect(parseExpiry("2026-12-31T23:59:59.999-23:59", NOW).toISOString()).to.equal("2027-01-01T23:58:59.999Z");
+      expect(parseExpiry("2026-12-31T00:00+0530", NOW).toISOString()).to.equal("2026-12-30T18:30:00.000Z");
     });
 
-    for (const bad of ["", "7", "7 days", "-1d", "1y", "tomorrow", "2026-13-45", "2026-02-30", "2026-04-31T10:00Z", "31.12.2026", "2026-12-31T25:00"]) {
+    for (const bad of ["", "7", "7 days", "-1d", "1y", "tomorrow", "2026-13-45", "2026-02-30", "2026-04-31T10:00Z", "31.12.2026", "2026-12-31T25:00",
+      // Times that are not times: Date() reads 24:00 as the next midnight.
+      "2099-12-31T24:00", "2099-12-31T24:00:00Z", "2099-12-31 24:00", "2099-12-31T23:60", "2099-12-31T23:59:60", "2099-02-30T10:00", "2099-12-31T18:00+24:00", "2099-12-31T18:00+02:60", "2099-12-31T18:00+0260"]) {
       it(`rejects ${JSON.stringify(bad)}`, function () {
         expect(() => parseExpiry(bad, NOW)).to.throw(InvalidArgumentError);
       });

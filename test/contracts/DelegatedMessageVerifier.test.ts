@@ -23,6 +23,10 @@ import {
   type SignedStreamMessage,
 } from "../../sdk";
 import type { DelegatedMessageVerifier, StreamMessageVerifier } from "../../typechain-types";
+import { domainSeparator } from "../../sdk/message/hash";
+import { signCheckedMessage } from "../../sdk/message/sign";
+import { toMessageSigner } from "../../sdk/message/signers";
+import type { StreamMessage } from "../../sdk/message";
 import { signingAs } from "../sdk/delegation/fixtures";
 import { deployRegistryFixture, FOREVER, Permission, streamIdOf } from "./fixtures";
 
@@ -94,6 +98,11 @@ async function signRaw(f: Fixture, delegation: Delegation, key: Hex): Promise<Si
   return { ...delegation, signature: await privateKeyToAccount(key).signTypedData(delegationTypedData(delegation, f.domain)) };
 }
 
+/** `message` changed by `overrides` and signed again by `key` without the SDK's checks, as an attacker could. */
+async function unchecked(f: Fixture, { signature: _, ...message }: SignedStreamMessage, key: Hex, overrides: Partial<StreamMessage>): Promise<SignedStreamMessage> {
+  return signCheckedMessage({ ...message, ...overrides }, { signer: toMessageSigner(key), domain: f.domain, separator: domainSeparator(f.domain) });
+}
+
 const split = ({ signature, ...message }: SignedStreamMessage): [Omit<SignedStreamMessage, "signature">, Hex] => [message, signature];
 const withoutSignature = <T extends { signature: Hex }>({ signature: _, ...rest }: T) => rest;
 
@@ -151,6 +160,7 @@ describe("DelegatedMessageVerifier", () => {
       ["message not signed by the delegate", false, await messageOf(f, { key: CAROL_KEY, publisher: CREATOR }), good],
       ["holder without Publish", false, await messageOf(f, { key: SESSION_KEY, publisher: CAROL }), await sign({}, CAROL_KEY)],
       ["holder's Publish expires before the message", false, await messageOf(f, { key: SESSION_KEY, publisher: ALICE, timestamp: f.hour * 1000 }), await sign({ expiresAt: f.hour + 10 }, ALICE_KEY)],
+      ["a msgChainId longer than the SDK allows", false, await unchecked(f, await bySession(), SESSION_KEY, { msgChainId: "a".repeat(65) }), good],
       ["holder's Publish lasts beyond the message", true, await messageOf(f, { key: SESSION_KEY, publisher: ALICE, timestamp: f.hour * 1000 - 1 }), await sign({ expiresAt: f.hour + 10 }, ALICE_KEY)],
     ];
     for (const [name, expected, message, delegation] of cases) {
@@ -183,6 +193,7 @@ describe("DelegatedMessageVerifier", () => {
       ["tampered", false, await byCarol(), { ...good, permissions: PUBLISH_BIT }],
       ["issuer without Grant", false, await byCarol(), await sign({ grantee: CAROL }, ALICE_KEY)],
       ["issued by the creator (who holds Grant)", true, await byCarol(), await sign({ grantee: CAROL }, CREATOR_KEY)],
+      ["a msgChainId longer than the SDK allows", false, await unchecked(f, await byCarol(), CAROL_KEY, { msgChainId: "a".repeat(65) }), good],
       ["message not signed by its publisher", false, await messageOf(f, { key: ALICE_KEY, publisher: CAROL }), good],
     ];
     for (const [name, expected, message, grant] of cases) {

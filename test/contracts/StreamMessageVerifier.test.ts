@@ -157,6 +157,11 @@ describe("StreamMessageVerifier", () => {
         { timestamp: t, sequenceNumber: 5, prevTimestamp: t, prevSequenceNumber: 6 }, // forward, same ms
         { timestamp: t, sequenceNumber: 0, prevTimestamp: t + 1, prevSequenceNumber: 0 }, // forward in time
         { prevTimestamp: 0, prevSequenceNumber: 1 },
+        // Lengths in UTF-16 code units, as the SDK counts them (the contract sees UTF-8 bytes).
+        { msgChainId: "a".repeat(65) },
+        { msgChainId: "é".repeat(65) }, // 130 bytes
+        { msgChainId: "😀".repeat(33) }, // 66 code units in 132 bytes
+        { contentType: "t".repeat(256) },
       ];
       for (const overrides of malformed) {
         const signed = await signUnchecked(fixture, overrides);
@@ -176,6 +181,9 @@ describe("StreamMessageVerifier", () => {
         { prevTimestamp: 0, prevSequenceNumber: 0 },
         { timestamp: t, sequenceNumber: 5, prevTimestamp: t, prevSequenceNumber: 4 },
         { timestamp: t, sequenceNumber: 0, prevTimestamp: t - 1, prevSequenceNumber: 2 ** 32 - 1 },
+        { msgChainId: "a".repeat(64), contentType: "t".repeat(255) },
+        { msgChainId: "😀".repeat(32) }, // 64 code units in 128 bytes
+        { msgChainId: "€".repeat(64) }, // 64 code units in 192 bytes
       ];
       for (const overrides of wellFormed) {
         const signed = await sign(fixture, CREATOR_KEY, fixture.creator.address, overrides);
@@ -183,6 +191,22 @@ describe("StreamMessageVerifier", () => {
         const [fields, signature] = split(signed);
         expect(await fixture.verifier.isWellFormed(fields), JSON.stringify(overrides)).to.equal(true);
         expect(await fixture.verifier.mayPublish(fields, signature), JSON.stringify(overrides)).to.equal(true);
+        await fixture.verifier.requireWellFormed(fields);
+      }
+    });
+
+    it("requireWellFormed names the field the SDK would refuse in a custom error", async () => {
+      const fixture = await loadFixture(verifierFixture);
+      const t = fixture.nowMs;
+      const cases: Array<[Partial<StreamMessage>, string]> = [
+        [{ msgChainId: "a".repeat(65) }, "msgChainId"],
+        [{ msgChainId: "" }, "msgChainId"],
+        [{ contentType: "t".repeat(256) }, "contentType"],
+        [{ timestamp: t, sequenceNumber: 5, prevTimestamp: t, prevSequenceNumber: 5 }, "prevTimestamp"],
+      ];
+      for (const [overrides, field] of cases) {
+        const [fields] = split(await signUnchecked(fixture, overrides));
+        await expect(fixture.verifier.requireWellFormed(fields), field).to.be.revertedWithCustomError(fixture.verifier, "StreamMessageVerifierMalformedMessage").withArgs(field);
       }
     });
   });

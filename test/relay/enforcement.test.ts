@@ -77,6 +77,8 @@ describe("relay: enforcement, history and resume", function () {
 
   it("ends a subscription admitted by a read from before a revocation the relay saw while it waited (PERMISSION_REVOKED), and sends nothing after", async function () {
     await withSlowNode(async ({ node, relay, owner, streamId, userId, subscriber }) => {
+      // The relay learns that the stream exists (an anonymous subscribe, refused), so the read that waits is the permission's.
+      expect(await (await connect(relay.url)).request({ type: "subscribe", streamId })).to.include({ code: "UNAUTHORIZED" });
       node.hold();
       subscriber.sendRaw(JSON.stringify({ type: "subscribe", id: "s", streamId }));
       await until(() => node.held() > 0, "the admission's read to wait on the node");

@@ -1,3 +1,4 @@
+import { StreamPermission } from "../../sdk";
 import { expect } from "chai";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -65,6 +66,51 @@ describe("relay: limits", function () {
     expect(replies.filter((reply) => reply.code === "RATE_LIMITED").length).to.be.at.least(1);
     expect(accepted).to.be.at.least(3);
     await until(() => messagesOf(subscriber, streamId).length === accepted, "the accepted messages");
+  });
+
+  it("answers a subscribe to a missing stream with one node request, and a repeated one with none; a stream created later is honoured", async function () {
+    const node = gatedPublicClient(chain.rpcUrl);
+    const relay = await relayWith({ publicClient: node.publicClient });
+    const client = await connect(relay.url);
+    await client.request({ type: "subscribe", streamId }); // warms the chain check and the watcher
+    const owner = chain.accounts[0].account.address.toLowerCase();
+    const requestsOf = async (frame: Record<string, unknown>) => {
+      const before = node.requests.length;
+      const reply = await client.request(frame);
+      return { reply, requests: node.requests.slice(before).filter((request) => request.method !== "eth_getLogs" && request.method !== "eth_blockNumber") };
+    };
+    for (let n = 0; n < 3; n += 1) {
+      const missing = `${owner}/missing-${n}-${Date.now()}`;
+      const first = await requestsOf({ type: "subscribe", streamId: missing });
+      expect(first.reply).to.include({ type: "error", code: "STREAM_NOT_FOUND" });
+      expect(first.requests.map((request) => request.method), "a first subscribe to a missing stream").to.have.length(1);
+      const again = await requestsOf({ type: "subscribe", streamId: missing });
+      expect(again.reply).to.include({ type: "error", code: "STREAM_NOT_FOUND" });
+      expect(again.requests.map((request) => request.method), "the same subscribe again").to.deep.equal([]);
+    }
+    // Created after it was found missing: honoured once the watcher saw StreamCreated.
+    const path = `/created-later-${Date.now()}`;
+    const later = `${owner}${path}`;
+    expect(await client.request({ type: "subscribe", streamId: later })).to.include({ code: "STREAM_NOT_FOUND" });
+    await chain.clientOf(0).createStream(path);
+    await chain.clientOf(0).grantPermissions(later, { public: true, permissions: [StreamPermission.SUBSCRIBE] });
+    await until(async () => (await client.request({ type: "subscribe", streamId: later })).type === "subscribed", "the new stream to be honoured");
+  });
+
+  it("refuses subscribes beyond subscribeRate with RATE_LIMITED, changing nothing; its burst lets subscribeLimit subscribes through at once", async function () {
+    const relay = await relayWith({ subscribeRate: 1, subscribeLimit: 4 });
+    const client = await connect(relay.url);
+    const all = (partitions: number[], type: string) => Promise.all(partitions.map((partition) => client.request({ type, streamId, partition })));
+    // What the SDK does after a reconnect: every subscription at once.
+    expect((await all([0, 1, 2, 3], "subscribe")).map((reply) => reply.type)).to.deep.equal(["subscribed", "subscribed", "subscribed", "subscribed"]);
+    await all([0, 1, 2, 3], "unsubscribe");
+    const replies = await all([10, 11, 12, 13], "subscribe");
+    const limited = replies.flatMap((reply, i) => (reply.code === "RATE_LIMITED" ? [10 + i] : []));
+    expect(limited.length, "the bucket, emptied, refills one a second").to.be.at.least(1);
+    // A refused subscribe left nothing behind: the same one is taken once the bucket refills.
+    for (const partition of limited) {
+      await until(async () => (await client.request({ type: "subscribe", streamId, partition })).type === "subscribed", `partition ${partition} to be taken`);
+    }
   });
 
   it("stops reading a connection whose requests wait beyond maxPendingRequestBytes, and reads on, in order, once they are answered", async function () {

@@ -280,6 +280,23 @@ describe("relay: protocol v1 frames", function () {
       expect(contentsOf(subscriber, publicStream)).to.deep.equal([{ n: 1 }, { n: "marker" }]);
     });
 
+    // Every JSON shape a field can take that is not its own; objects whose toString is not a function
+    // once made the validator's own error message throw, answered UNAVAILABLE.
+    const wrongShapes: unknown[] = [{}, { toString: 1 }, { valueOf: 1, toString: 1 }, { a: { b: { toString: 1 } } }, [], [1], [{ toString: 1 }], 1.5, -1, null, true, "x"];
+    const malformedPublishes: [string, (original: Record<string, unknown>) => unknown][] = [
+      ...wrongShapes.map((shape): [string, (original: Record<string, unknown>) => unknown] => [`streamId ${JSON.stringify(shape)}`, (original) => ({ ...original, streamId: shape })]),
+      ...wrongShapes.map((shape): [string, (original: Record<string, unknown>) => unknown] => [`partition ${JSON.stringify(shape)}`, (original) => ({ ...original, partition: shape })]),
+      ...wrongShapes.map((shape): [string, (original: Record<string, unknown>) => unknown] => [`message ${JSON.stringify(shape)}`, () => shape]),
+    ];
+    it("answers every malformed shape of streamId, partition and message with INVALID_MESSAGE, never UNAVAILABLE", async function () {
+      const publisher = await connect(chain.url);
+      const original = (await publisherOf(chain, publicStream, chain.accounts[0])({ n: "shape" })) as unknown as Record<string, unknown>;
+      for (const [what, malformed] of malformedPublishes) {
+        const reply = await publisher.request({ type: "publish", message: malformed(original) });
+        expect(reply, what).to.include({ type: "error", code: "INVALID_MESSAGE" });
+      }
+    });
+
     it("delivers one connection's publishes in order, each once, to every subscriber", async function () {
       const subscribers = await Promise.all([1, 2, 3].map(() => connect(chain.url)));
       await Promise.all(subscribers.map((client) => client.request({ type: "subscribe", streamId: publicStream })));
