@@ -62,6 +62,10 @@ export interface Connection {
   corked: boolean;
   /** The Host the client connected to: the only SIWE domain accepted. */
   readonly host: string;
+  /** The remote address the per-address limits count it under (`addressKeyOf`). */
+  readonly address: string;
+  /** Failed sign-ins, and sign-ins under way (counted as failed until they succeed): at `maxAuthFailures` it is closed. */
+  authFailures: number;
   /** The nonce the next `auth` must carry. */
   nonce: string;
   session?: Session;
@@ -79,12 +83,14 @@ export interface Connection {
   pendingRequestBytes: number;
 }
 
-export function createConnection(socket: WebSocket, stream: Duplex, host: string, nonce: string, limits: RelayLimits): Connection {
+export function createConnection(socket: WebSocket, stream: Duplex, host: string, address: string, nonce: string, limits: RelayLimits): Connection {
   return {
     socket,
     stream,
     corked: false,
     host,
+    address,
+    authFailures: 0,
     nonce,
     subscriptions: new Map(),
     alive: true,

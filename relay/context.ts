@@ -2,6 +2,7 @@ import type { Address } from "viem";
 import type { KeywayClient } from "../sdk/client";
 import type { AuthorityContext } from "../sdk/delegation/check";
 import type { MessageValidator } from "../sdk/message/validator";
+import type { AddressBook } from "./remoteAddresses";
 import type { Broker } from "./broker";
 import type { Connection, Subscription, Transmitter } from "./connection";
 import type { RelayLimits } from "./options";
@@ -24,6 +25,10 @@ export interface RelayContext {
   drained: Transmitter["drained"];
   /** How many polls reported registry changes (or a reorg): a read made across one may predate it. */
   registryChanges: number;
+  /** Connections and failed sign-ins per remote address. */
+  addresses: AddressBook;
+  /** Contract wallet sign-in checks awaited now (at most `contractSignInConcurrency`). */
+  contractSignIns: number;
 }
 
 /** A request refused: the handler throws it, the dispatcher turns it into an `error` frame. */
@@ -53,6 +58,7 @@ export function endSubscription(relay: RelayContext, subscription: Subscription,
     if (reason !== UnsubscribeReason.REQUESTED) return;
   }
   relay.send(connection, { type: "unsubscribed", ...(reason === UnsubscribeReason.REQUESTED && { id }), streamId, partition, reason });
+  if (connection.subscriptions.size === 0) markActive(connection);
 }
 
 /** Whether the subscription is still the connection's (not ended, not replaced, connection not closed). */
@@ -60,11 +66,13 @@ export function isCurrent(subscription: Subscription): boolean {
   return subscription.connection.subscriptions.get(subscription.channel) === subscription;
 }
 
-/** Stops the idle timer: the connection has done something (authenticated, subscribed or published). */
+/**
+ * Restarts the idle clock: the connection published, subscribed or lost its last subscription.
+ * One without a subscription is closed `idleTimeoutMs` later (the timer re-arms itself while
+ * there is one); signing in does not count, or one sign-in would hold a socket forever.
+ */
 export function markActive(connection: Connection): void {
-  if (connection.idleTimer === undefined) return;
-  clearTimeout(connection.idleTimer);
-  connection.idleTimer = undefined;
+  connection.idleTimer?.refresh();
 }
 
 /** Drops every subscription of a connection without a word: it closed, or is being closed as too slow. */

@@ -27,7 +27,10 @@ export interface RelayLimits {
    * connection until answers go out, and TCP holds the sender back. Default 1 MiB.
    */
   maxPendingRequestBytes: number;
-  /** A connection that has neither authenticated, subscribed nor published this long is closed with 1008. Default 30 s. */
+  /**
+   * A connection without a subscription is closed with 1008 this long after it opened, published
+   * or lost its last subscription, whether signed in or not (signing in does not count). Default 30 s.
+   */
   idleTimeoutMs: number;
   /** Ping period; a peer that has not answered the previous ping by the next one is dropped. Default 30 s. */
   heartbeatIntervalMs: number;
@@ -59,6 +62,26 @@ export interface RelayLimits {
    * that their replays stay refused; beyond it the oldest is dropped. Default 100,000.
    */
   maxForgottenPublishers: number;
+  /** Open connections, all addresses together; beyond it the WebSocket upgrade is answered 503. Default 10,000. */
+  maxConnections: number;
+  /**
+   * Open connections from one remote address (an IPv6 one's /64); beyond it the upgrade is
+   * answered 429. Behind a proxy every client has the proxy's address: raise it there. Default 100.
+   */
+  maxConnectionsPerAddress: number;
+  /** Failed sign-ins after which a connection is closed with 1008; further ones meanwhile are RATE_LIMITED. Default 5. */
+  maxAuthFailures: number;
+  /**
+   * Failed sign-ins per minute from one remote address (token bucket holding a minute's worth);
+   * beyond it every sign-in from there is refused RATE_LIMITED unread. Default 30.
+   */
+  authFailureRate: number;
+  /** Gas a contract wallet's sign-in check (ERC-1271, or ERC-6492 with its deployment) may use on the node. Default 500,000. */
+  contractSignInGas: number;
+  /** How long a contract wallet's sign-in check is awaited before the sign-in is refused, ms. Default 5 s. */
+  contractSignInTimeoutMs: number;
+  /** Contract wallet sign-in checks the relay runs at once, all connections together; beyond it RATE_LIMITED. Default 4. */
+  contractSignInConcurrency: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -78,6 +101,13 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxMessageAgeMs: 30_000,
   maxChains: DEFAULT_MAX_CHAINS,
   maxForgottenPublishers: DEFAULT_MAX_FORGOTTEN_PUBLISHERS,
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 100,
+  maxAuthFailures: 5,
+  authFailureRate: 30,
+  contractSignInGas: 500_000,
+  contractSignInTimeoutMs: 5_000,
+  contractSignInConcurrency: 4,
 };
 
 /** The subscribe bucket's capacity: a reconnecting client's every subscription, and a second's worth beyond. */

@@ -7,6 +7,7 @@ import { dropSubscriptions, type RelayContext } from "./context";
 import { dispatch } from "./dispatch";
 import { setSession } from "./enforcement";
 import { CloseCode, PROTOCOL_VERSION } from "./protocol";
+import { addressKeyOf } from "./remoteAddresses";
 
 export interface SocketServer {
   port: number;
@@ -17,8 +18,9 @@ export interface SocketServer {
 
 /**
  * The socket side of the relay: listening, the WebSocket handshake, the limits that protect
- * the process (frame size through ws's maxPayload -> 1009, the idle timeout -> 1008, the
- * heartbeat that drops peers that stopped answering), and hello.
+ * the process (connections in all and per remote address -> 503/429 at the upgrade, frame
+ * size through ws's maxPayload -> 1009, the idle timeout -> 1008, the heartbeat that drops
+ * peers that stopped answering), and hello.
  */
 export async function listen(relay: RelayContext, { host, port }: { host: string; port: number }): Promise<SocketServer> {
   const { limits } = relay;
@@ -35,17 +37,31 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
     });
   });
   // Attached once listening: a failed listen is the caller's error, not an unhandled one of ws.
-  const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+  // Refused before the upgrade, with a status and a body: a refused client costs no WebSocket state.
+  // ws emits "connection" in the same turn as an accepted verifyClient, so the counts cannot race.
+  const verifyClient = ({ req }: { req: IncomingMessage }, accept: (ok: boolean, status?: number, message?: string) => void) => {
+    const refusal = relay.addresses.refusal(addressKeyOf(req.socket.remoteAddress), connections.size);
+    if (refusal === undefined) accept(true);
+    else accept(false, refusal.status, refusal.message);
+  };
+  const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false, verifyClient });
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
-    const connection = createConnection(socket, request.socket, request.headers.host ?? "", generateSiweNonce(), limits);
+    const address = addressKeyOf(request.socket.remoteAddress);
+    const connection = createConnection(socket, request.socket, request.headers.host ?? "", address, generateSiweNonce(), limits);
     connections.add(connection);
-    connection.idleTimer = setTimeout(() => socket.close(CloseCode.POLICY_VIOLATION, "idle: neither authenticated, subscribed nor published"), limits.idleTimeoutMs);
+    relay.addresses.opened(address);
+    const idleTimer = setTimeout(() => {
+      if (connection.subscriptions.size > 0) idleTimer.refresh(); // looked at again a period later
+      else socket.close(CloseCode.POLICY_VIOLATION, "idle: no subscription and nothing published");
+    }, limits.idleTimeoutMs);
+    connection.idleTimer = idleTimer;
     socket.on("message", (data, isBinary) => dispatch(relay, connection, data, isBinary));
     socket.on("pong", () => (connection.alive = true));
     // ws closes the connection itself after a protocol error (1009 for a frame over maxPayload).
     socket.on("error", () => undefined);
     socket.once("close", () => {
       connections.delete(connection);
+      relay.addresses.closed(address);
       clearTimeout(connection.idleTimer);
       dropSubscriptions(relay, connection);
       setSession(relay, connection, undefined);
@@ -64,6 +80,7 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
       connection.socket.ping();
     }
     relay.broker.sweep();
+    relay.addresses.sweep();
   }, limits.heartbeatIntervalMs);
 
 

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { createRelay, DEFAULT_RECOVERY_THREADS, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT } from "../../relay";
+import { createRelay, DEFAULT_LIMITS, DEFAULT_RECOVERY_THREADS, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT } from "../../relay";
 import { registry } from "../client";
 import { CliError } from "../errors";
 import { ExitCode } from "../exitCodes";
@@ -17,6 +17,13 @@ function parseThreads(text: string): number {
   const threads = wholeNumberIn(text, 0, Number.MAX_SAFE_INTEGER);
   if (threads === undefined) throw new CliError(`invalid --recovery-threads ${JSON.stringify(text)}: expected an integer >= 0`, ExitCode.USAGE);
   return threads;
+}
+
+/** A limit flag's value: an integer >= 1. */
+function parseLimit(flag: string, text: string): number {
+  const value = wholeNumberIn(text, 1, Number.MAX_SAFE_INTEGER);
+  if (value === undefined) throw new CliError(`invalid ${flag} ${JSON.stringify(text)}: expected an integer >= 1`, ExitCode.USAGE);
+  return value;
 }
 
 /** Resolves on the first SIGINT, SIGTERM or SIGHUP. */
@@ -39,13 +46,17 @@ export function registerRelayCommand(program: Command): void {
     .addOption(new Option("--port <port>", "port to listen on; 0 picks a free one").env("KEYWAY_RELAY_PORT").default(String(DEFAULT_RELAY_PORT)))
     .option("--redis <url>", "join the relays sharing this Redis (redis://host:port): cluster fan-out, history and duplicate check (docs/relay.md, Cluster)")
     .option("--recovery-threads <n>", "worker threads recovering publishers' keys from signatures; 0: the relay's own thread", String(DEFAULT_RECOVERY_THREADS))
-    .action(async (flags: { host: string; port: string; redis?: string; recoveryThreads: string }, command: Command) => {
+    .option("--max-connections <n>", "open connections in all; beyond it the upgrade is answered 503", String(DEFAULT_LIMITS.maxConnections))
+    .option("--max-connections-per-address <n>", "open connections from one remote address (IPv6: /64); beyond it 429. Behind a proxy on this host every client is 127.0.0.1", String(DEFAULT_LIMITS.maxConnectionsPerAddress))
+    .action(async (flags: { host: string; port: string; redis?: string; recoveryThreads: string; maxConnections: string; maxConnectionsPerAddress: string }, command: Command) => {
       const port = parsePort(flags.port);
       const recoveryThreads = parseThreads(flags.recoveryThreads);
+      const maxConnections = parseLimit("--max-connections", flags.maxConnections);
+      const maxConnectionsPerAddress = parseLimit("--max-connections-per-address", flags.maxConnectionsPerAddress);
       const options = globalOptions(command);
       // A cluster relay reports its Redis link (down, back up) on stderr; a single relay has nothing to report there.
       const log = flags.redis === undefined ? undefined : (line: string) => process.stderr.write(`keyway relay: ${line}\n`);
-      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, recoveryThreads, log }).catch((error: NodeJS.ErrnoException) => {
+      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, recoveryThreads, maxConnections, maxConnectionsPerAddress, log }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EADDRINUSE") throw new CliError(`port ${port} on ${flags.host} is already in use: pick another with --port`, ExitCode.FAILURE);
         throw error;
       });

@@ -1,5 +1,4 @@
-import { type Address, hashMessage, type Hex, isAddress } from "viem";
-import { verifyHash } from "viem/actions";
+import { type Address, hashMessage, type Hex, isAddress, isHex, recoverAddress } from "viem";
 import { generateSiweNonce, parseSiweMessage } from "viem/siwe";
 import WebSocket from "ws";
 import { checkSessionDelegation } from "../../sdk/delegation/check";
@@ -8,10 +7,11 @@ import type { SignedDelegation } from "../../sdk/delegation/types";
 import { recoverSigner } from "../../sdk/delegation/verify";
 import { hexToBytes } from "../../sdk/message/hex";
 import type { Connection, Session } from "../connection";
-import { markActive, RequestError, type RelayContext } from "../context";
+import { RequestError, type RelayContext } from "../context";
+import { isContractSignature } from "../contractSignIn";
 import { setSession } from "../enforcement";
 import { type Fields, readString } from "../fields";
-import { ErrorCode, type RequestId } from "../protocol";
+import { CloseCode, ErrorCode, type RequestId } from "../protocol";
 
 function refuse(message: string): never {
   throw new RequestError(ErrorCode.AUTH_FAILED, message);
@@ -40,15 +40,23 @@ export const MAX_SIWE_MESSAGE_CHARS = 4_096;
 /** 65 bytes r || s || v in hex: what an account's key signs with. */
 const SIGNATURE_HEX = /^0x[0-9a-fA-F]{130}$/;
 
+/** The account whose key made a 65-byte signature: the native curve for the canonical form, viem for v 0/1 or a high s. */
+async function accountSigner(hash: Hex, signature: Hex): Promise<string | undefined> {
+  if (!SIGNATURE_HEX.test(signature)) return undefined;
+  const signer = recoverSigner(hexToBytes(hash), signature) ?? (await recoverAddress({ hash, signature }).catch(() => undefined));
+  return signer?.toLowerCase();
+}
+
 /**
- * Whether `address` signed the message whose EIP-191 hash is `hash`. An account's canonical
- * signature is recovered by the native curve at once (viem's pure-JS recovery made sign-in the
- * relay's costliest step); anything else, v 0/1, a high s or a contract wallet (ERC-1271/6492),
- * is viem's verifyHash: an account's recovery first, then the chain.
+ * Whether `address` signed the message whose EIP-191 hash is `hash`. An account's signature is
+ * recovered locally (the native curve at once: viem's pure-JS recovery made sign-in the relay's
+ * costliest step); when it is not the address's, the address may be a contract wallet, and the
+ * chain is asked, bounded (isContractSignature).
  */
 async function isSignedBy(relay: RelayContext, address: Address, hash: Hex, signature: string): Promise<boolean> {
-  if (SIGNATURE_HEX.test(signature) && recoverSigner(hexToBytes(hash), signature as Hex) === address.toLowerCase()) return true;
-  return verifyHash(relay.client.context.publicClient, { address, hash, signature: signature as Hex, mode: "eoa" }).catch(() => false);
+  if (!isHex(signature)) return false;
+  if ((await accountSigner(hash, signature)) === address.toLowerCase()) return true;
+  return isContractSignature(relay, address, hash, signature);
 }
 
 /**
@@ -77,11 +85,38 @@ async function sessionOf(relay: RelayContext, signer: Address, siweExpiresAt: nu
  * `delegation`, the SIWE message is the session key's and the connection acts as the holder,
  * limited to the delegation's streams and permissions, until the earlier of the two expiries.
  *
+ * Failures are bounded: a sign-in counts as failed until it succeeds; a connection's
+ * `maxAuthFailures`-th failure closes it (1008), and a remote address that failed
+ * `authFailureRate` times within the last minute is refused RATE_LIMITED before anything is read.
+ *
  * @example
  * // -> {"type":"auth","id":1,"message":"127.0.0.1:8546 wants you to sign in ...","signature":"0x..."}
  * // <- {"type":"authenticated","id":1,"address":"0xf39f...","expiresAt":null,"nonce":"..."}
  */
 export async function handleAuth(relay: RelayContext, connection: Connection, id: RequestId, fields: Fields): Promise<void> {
+  const { maxAuthFailures } = relay.limits;
+  if (connection.authFailures >= maxAuthFailures) throw new RequestError(ErrorCode.RATE_LIMITED, `${maxAuthFailures} sign-ins failed or are under way on this connection`);
+  if (!relay.addresses.takeSignInAttempt(connection.address)) throw new RequestError(ErrorCode.RATE_LIMITED, "too many failed sign-ins from your address: try again in a minute");
+  connection.authFailures += 1;
+  try {
+    await signIn(relay, connection, id, fields);
+  } catch (error) {
+    if (!(error instanceof RequestError && error.code === ErrorCode.AUTH_FAILED)) {
+      connection.authFailures -= 1;
+      relay.addresses.refundSignInAttempt(connection.address);
+      throw error;
+    }
+    if (connection.authFailures < maxAuthFailures) throw error;
+    // The refusal first: nothing is sent once the close has begun.
+    relay.send(connection, { type: "error", id, code: error.code, message: error.message });
+    connection.socket.close(CloseCode.POLICY_VIOLATION, "too many failed sign-ins");
+    return;
+  }
+  connection.authFailures -= 1;
+  relay.addresses.refundSignInAttempt(connection.address);
+}
+
+async function signIn(relay: RelayContext, connection: Connection, id: RequestId, fields: Fields): Promise<void> {
   const message = readString(fields, "message");
   const signature = readString(fields, "signature");
   if (message.length > MAX_SIWE_MESSAGE_CHARS) refuse(`the message is longer than ${MAX_SIWE_MESSAGE_CHARS} characters`);
@@ -98,7 +133,6 @@ export async function handleAuth(relay: RelayContext, connection: Connection, id
 
   connection.nonce = generateSiweNonce();
   setSession(relay, connection, session);
-  markActive(connection);
   const { address, expiresAt } = session;
   relay.send(connection, { type: "authenticated", id, address, expiresAt, nonce: connection.nonce });
 }

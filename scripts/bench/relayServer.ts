@@ -32,7 +32,7 @@ async function bare(): Promise<{ port: number; close(): Promise<void> }> {
 
 async function main(): Promise<void> {
   const [kind, rpcUrl, registryAddress, pollingInterval] = process.argv.slice(2);
-  const server = kind === "bare" ? await bare() : await createRelay({ rpcUrl, registryAddress, port: 0, pollingInterval: Number(pollingInterval) });
+  const server = kind === "bare" ? await bare() : await createRelay({ rpcUrl, registryAddress, port: 0, pollingInterval: Number(pollingInterval), maxConnectionsPerAddress: 10_000 });
   process.on("message", (request: { type: string }) => {
     if (request.type !== "mem") return;
     (globalThis as { gc?: () => void }).gc?.();

@@ -156,7 +156,7 @@ export const ErrorCode = {
   STREAM_NOT_FOUND: "STREAM_NOT_FOUND",
   /** Not JSON, not an object, unknown `type`, a field missing or of the wrong type. */
   INVALID_REQUEST: "INVALID_REQUEST",
-  /** More publishes per second than the connection's allowance. */
+  /** More publishes per second than the connection's allowance; or a sign-in refused unread (too many failed from this address or connection, or contract wallet checks busy). */
   RATE_LIMITED: "RATE_LIMITED",
   /**
    * A frame larger than `maxFrameBytes`. Never sent as a frame: the relay stops reading and
@@ -183,7 +183,7 @@ export const CloseCode = {
   NORMAL: 1000,
   /** The relay is shutting down. */
   GOING_AWAY: 1001,
-  /** Idle: neither authenticated nor subscribed within `idleTimeoutMs`. */
+  /** Idle (no subscription, nothing published within `idleTimeoutMs`), or `maxAuthFailures` failed sign-ins. */
   POLICY_VIOLATION: 1008,
   /** A frame larger than `maxFrameBytes`. */
   TOO_LARGE: 1009,

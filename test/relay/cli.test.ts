@@ -64,6 +64,23 @@ describe("keyway relay (CLI)", function () {
     }
   });
 
+  it("takes --max-connections-per-address and --max-connections (a benchmark from one address opens thousands)", async function () {
+    const port = await findFreePort();
+    const relay = startRelayCli(chain, ["--port", String(port), "--max-connections-per-address", "1", "--max-connections", "5000"]);
+    try {
+      await until(() => relay.stdout().includes("Press Ctrl-C"), "the relay to start", 60_000);
+      await connect(`ws://127.0.0.1:${port}`);
+      let refused: unknown;
+      await connect(`ws://127.0.0.1:${port}`).catch((error: unknown) => (refused = error));
+      expect(String(refused)).to.match(/429/);
+      for (const [flag, value] of [["--max-connections", "0"], ["--max-connections-per-address", "1.5"]]) {
+        expectFailure(await chain.keyway(["relay", flag, value]), 2, new RegExp(`invalid ${flag} "${value.replace(".", "\\.")}": expected an integer >= 1`));
+      }
+    } finally {
+      relay.child.kill("SIGKILL");
+    }
+  });
+
   it("fails with one line and exit 1 when the port is taken, and 2 for a port or thread count not written in decimal digits or out of range", async function () {
     const port = await findFreePort();
     const blocker = createServer();

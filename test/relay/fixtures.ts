@@ -94,9 +94,9 @@ export interface RawClient {
 
 const clients = new Set<RawClient>();
 
-/** Connects to the relay and waits for its hello. Closed by `closeAllClients()`. */
-export async function connect(url: string): Promise<RawClient> {
-  const socket = new WebSocket(url);
+/** Connects to the relay (`options`: ws's, e.g. `localAddress` to connect from another 127.x address) and waits for its hello. Closed by `closeAllClients()`. */
+export async function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<RawClient> {
+  const socket = new WebSocket(url, options);
   const frames: Frame[] = [];
   const waiters = new Set<() => void>();
   let nextId = 0;

@@ -1,0 +1,85 @@
+import { expect } from "chai";
+import WebSocket from "ws";
+import { createRelay, type Relay, type RelayOptions } from "../../relay";
+import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { createTestStream } from "./helpers";
+
+/** The HTTP answer to a WebSocket upgrade the relay refuses (rejects if it is accepted). */
+function refusedUpgrade(url: string, options: WebSocket.ClientOptions = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, options);
+    socket.on("error", () => undefined);
+    socket.once("open", () => {
+      socket.terminate();
+      reject(new Error("the upgrade was accepted"));
+    });
+    socket.once("unexpected-response", (_request, response) => {
+      let body = "";
+      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      response.on("end", () => {
+        socket.terminate();
+        resolve({ status: response.statusCode!, body });
+      });
+    });
+  });
+}
+
+describe("relay: connection limits", function () {
+  let chain: RelayOnChain;
+  let streamId: string;
+  const relays: Relay[] = [];
+
+  before(async function () {
+    chain = await startRelayOnChain();
+    streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+  });
+  afterEach(async function () {
+    await closeAllClients();
+    await Promise.all(relays.splice(0).map((relay) => relay.close()));
+  });
+  after(async function () {
+    await chain?.stop();
+  });
+
+  async function relayWith(options: Partial<RelayOptions>): Promise<Relay> {
+    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, ...options });
+    relays.push(relay);
+    return relay;
+  }
+
+  it("answers the upgrade beyond maxConnections with 503 and a body; the open ones are unaffected", async function () {
+    const relay = await relayWith({ maxConnections: 2 });
+    const open = [await connect(relay.url), await connect(relay.url, { localAddress: "127.0.0.2" })];
+    const refused = await refusedUpgrade(relay.url, { localAddress: "127.0.0.3" });
+    expect(refused.status).to.equal(503);
+    expect(refused.body).to.match(/maxConnections 2/);
+    for (const client of open) expect(await client.signIn(chain.accounts[1])).to.include({ type: "authenticated" });
+    await open[0].close();
+    await connect(relay.url, { localAddress: "127.0.0.3" });
+  });
+
+  it("answers the upgrade beyond maxConnectionsPerAddress with 429 and a body; other addresses still connect", async function () {
+    const relay = await relayWith({ maxConnectionsPerAddress: 2 });
+    const open = [await connect(relay.url), await connect(relay.url)];
+    const refused = await refusedUpgrade(relay.url);
+    expect(refused.status).to.equal(429);
+    expect(refused.body).to.match(/maxConnectionsPerAddress 2/);
+    const elsewhere = await connect(relay.url, { localAddress: "127.0.0.2" });
+    expect(await elsewhere.request({ type: "subscribe", streamId })).to.include({ type: "subscribed" });
+    for (const client of open) expect(await client.signIn(chain.accounts[1])).to.include({ type: "authenticated" });
+    await open[0].close();
+    await connect(relay.url);
+  });
+
+  it("closes a signed-in connection without a subscription after idleTimeoutMs; an anonymous subscriber stays until it unsubscribes", async function () {
+    const relay = await relayWith({ idleTimeoutMs: 500 });
+    const subscriber = await connect(relay.url);
+    await subscriber.request({ type: "subscribe", streamId });
+    const signedIn = await connect(relay.url);
+    expect(await signedIn.signIn(chain.accounts[1])).to.include({ type: "authenticated" });
+    expect(await signedIn.closed).to.include({ code: 1008 });
+    expect(subscriber.socket.readyState).to.equal(WebSocket.OPEN);
+    await subscriber.request({ type: "unsubscribe", streamId });
+    expect(await subscriber.closed).to.include({ code: 1008 });
+  });
+});
