@@ -1,5 +1,5 @@
 import { createHistory, type AcceptedMessage, type HistoryOptions } from "./history";
-import type { Position } from "./protocol";
+import type { Position } from "../sdk/relay/protocol";
 
 /**
  * What carries accepted messages between relays and keeps their history. The relay talks to
@@ -41,11 +41,6 @@ export class BrokerUnavailableError extends Error {
     super(message, options);
     this.name = "BrokerUnavailableError";
   }
-}
-
-/** The channel of a (stream, partition): the key the broker, the history and the index share. */
-export function channelOf(streamId: string, partition: number): string {
-  return `${streamId}|${partition}`;
 }
 
 /**

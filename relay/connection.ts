@@ -1,14 +1,14 @@
 import type { Duplex } from "node:stream";
 import type { Address, Hex } from "viem";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import type { SignedAccessGrant, SignedDelegation } from "../sdk/delegation/types";
 import type { AcceptedMessage } from "./history";
-import { CloseCode, type RequestId, type ServerFrame } from "./protocol";
+import type { RequestId } from "../sdk/relay/protocol";
 import { type RelayLimits, subscribeBurst } from "./options";
 import { createTokenBucket, type TokenBucket } from "./tokenBucket";
 
 /** A SIWE sign-in that holds on a connection until `expiresAt`. */
-export interface Session {
+export interface SignIn {
   /** Lowercase; with a delegation, the holder's. */
   address: Address;
   /** Unix ms (the earlier of the SIWE expirationTime and the delegation's expiresAt), null when neither ends. */
@@ -68,7 +68,7 @@ export interface Connection {
   authFailures: number;
   /** The nonce the next `auth` must carry. */
   nonce: string;
-  session?: Session;
+  signIn?: SignIn;
   readonly subscriptions: Map<string, Subscription>;
   /** Answered the last ping (or sent anything) since the heartbeat last looked. */
   alive: boolean;
@@ -103,120 +103,19 @@ export function createConnection(socket: WebSocket, stream: Duplex, host: string
 
 /** Who the connection speaks for in permission checks: its signed-in address, or the public. */
 export function holderOf(connection: Connection): Address | undefined {
-  return connection.session?.address;
+  return connection.signIn?.address;
 }
 
 /**
- * `payload` as one WebSocket text frame on the wire (RFC 6455 §5.2: final, text, unmasked as
- * server frames are, no compression, which the relay turns off): framed once, the same buffer
- * is written to any number of connections. ws frames the same way, once per send; its
- * `Sender.frame` would do, but it is not reachable through ws's ESM entry that the CLI bundles.
+ * Restarts the idle clock: the connection published, subscribed or lost its last subscription.
+ * One without a subscription is closed `idleTimeoutMs` later (the timer re-arms itself while
+ * there is one); signing in does not count, or one sign-in would hold a socket forever.
  */
-export function wireFrame(payload: Buffer | string): Buffer {
-  const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
-  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81; // FIN + opcode 1 (text)
-  if (length < 126) frame[1] = length;
-  else if (length < 65_536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  if (typeof payload === "string") frame.write(payload, headerLength);
-  else payload.copy(frame, headerLength);
-  return frame;
+export function markActive(connection: Connection): void {
+  connection.idleTimer?.refresh();
 }
 
-/** Gathered writes go out once this much waits on a connection, not only at the end of the turn. */
-const FLUSH_BYTES = 64 * 1024;
-
-/**
- * Sends frames to connections without letting a slow reader grow the relay's memory: data
- * that would take a connection's unsent bytes past `maxBufferedBytes` closes it with 1013
- * instead (`onSlowConsumer` drops its subscriptions first). ws then gives the close frame
- * 30 s to get through before it destroys the socket.
- *
- * Frames are written pre-framed (`wireFrame`) to the TCP socket: a message is framed once,
- * not once per subscriber (the broadcast optimisation ws's authors suggest), and a connection's
- * writes within one turn of the event loop are corked and leave in one system call when the
- * turn ends: a burst of messages costs one write per subscriber, not one per message. ws
- * itself writes only control frames (ping, close) to the same socket, in the same order.
- */
-export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (connection: Connection) => void) {
-  let corked: Connection[] = [];
-
-  function uncork(connection: Connection): void {
-    if (!connection.corked) return;
-    connection.corked = false;
-    connection.stream.uncork();
-  }
-
-  function flush(): void {
-    const gathered = corked;
-    corked = [];
-    for (const connection of gathered) uncork(connection);
-  }
-
-  function closeSlow(connection: Connection): void {
-    onSlowConsumer(connection);
-    connection.socket.close(CloseCode.SLOW_CONSUMER, "slow consumer");
-  }
-
-  /**
-   * Resolves once the connection's socket has taken what waits for it (at once when it is not
-   * above its high-water mark), or the connection closed: what paces a long send (a `from`
-   * replay) by the reader instead of queueing it all against `maxBufferedBytes`.
-   */
-  async function drained(connection: Connection): Promise<void> {
-    const { stream } = connection;
-    if (!stream.writableNeedDrain || connection.socket.readyState !== WebSocket.OPEN) return;
-    uncork(connection);
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        stream.off("drain", done);
-        stream.off("close", done);
-        resolve();
-      };
-      stream.on("drain", done);
-      stream.on("close", done);
-    });
-  }
-
-  function write(connection: Connection, wire: Buffer): void {
-    const { socket, stream } = connection;
-    if (socket.readyState !== WebSocket.OPEN) return;
-    let waiting = stream.writableLength;
-    if (connection.corked && waiting + wire.length > maxBufferedBytes) {
-      // What this turn gathered is no backlog: it goes first, and only what the peer left unread counts.
-      uncork(connection);
-      waiting = stream.writableLength;
-    }
-    // A frame larger than the limit still goes to a connection that has nothing waiting.
-    if (waiting > 0 && waiting + wire.length > maxBufferedBytes) return closeSlow(connection);
-    if (!connection.corked) {
-      connection.corked = true;
-      stream.cork();
-      if (corked.push(connection) === 1) setImmediate(flush);
-    }
-    stream.write(wire);
-    if (stream.writableLength >= FLUSH_BYTES) uncork(connection);
-  }
-
-  const transmit = (connection: Connection, frame: Buffer | string) => write(connection, wireFrame(frame));
-  return {
-    /** Sends a frame already on the wire's form (`wireFrame`): what fan-out writes to every subscriber. */
-    write,
-    /** Sends one frame given as JSON text. */
-    transmit,
-    /** Serialises and sends one frame (replies and pushes; messages go through `write`/`transmit` pre-serialised). */
-    send: (connection: Connection, frame: ServerFrame) => transmit(connection, JSON.stringify(frame)),
-    drained,
-    /** Closes the connection with 1013, its subscriptions dropped first: too much waits for it. */
-    closeSlow,
-  };
+/** Whether the subscription is still the connection's (not ended, not replaced, connection not closed). */
+export function isCurrent(subscription: Subscription): boolean {
+  return subscription.connection.subscriptions.get(subscription.channel) === subscription;
 }
-
-export type Transmitter = ReturnType<typeof createTransmitter>;

@@ -1,7 +1,8 @@
 import { type Address, encodeDeployData, encodeFunctionData, erc6492SignatureValidatorAbi, erc6492SignatureValidatorByteCode, type Hex, hexToBool, isErc6492Signature, parseAbi } from "viem";
 import { call, type CallParameters } from "viem/actions";
-import { RequestError, type RelayContext } from "./context";
-import { ErrorCode } from "./protocol";
+import type { RelayContext } from "./context";
+import { ErrorCode } from "../sdk/relay/protocol";
+import { RequestError } from "./requestError";
 
 const erc1271Abi = parseAbi(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
 /** isValidSignature's answer for a valid signature: its selector, ABI-encoded (bytes4, left-aligned in a word). */

@@ -5,16 +5,17 @@ import { createAuthorityContext } from "../sdk/delegation/check";
 import { createMessageValidator, DEFAULT_MAX_CLOCK_SKEW_MS } from "../sdk/message/validator";
 import { permissionSourceOf } from "../sdk/actions/getPermissionExpiry";
 import { type Broker, createLocalBroker } from "./broker";
-import { createTransmitter } from "./connection";
-import { dropSubscriptions, type RelayContext } from "./context";
+import type { RelayContext } from "./context";
 import { startEnforcement } from "./enforcement";
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions, resolveLimits } from "./options";
-import { ErrorCode } from "./protocol";
+import { ErrorCode } from "../sdk/relay/protocol";
 import { createRedisBroker } from "./redisBroker";
 import { listen } from "./sockets";
 import { createRecoveryThreads, DEFAULT_RECOVERY_THREADS } from "./recoveryThreads";
 import { createAddressBook } from "./remoteAddresses";
 import { createSubscriptionIndex } from "./subscriptions";
+import { createTransmitter } from "./transmitter";
+import { dropSubscriptions } from "./subscriptionLifecycle";
 
 /** A running relay. */
 export interface Relay {

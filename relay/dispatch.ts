@@ -1,13 +1,14 @@
 import type { RawData } from "ws";
 import { KeywayError } from "../sdk/errors";
 import type { Connection } from "./connection";
-import { RequestError, type RelayContext } from "./context";
+import type { RelayContext } from "./context";
 import type { Fields } from "./fields";
 import { handleAuth } from "./handlers/auth";
 import { handlePublish } from "./handlers/publish";
 import { handleSubscribe } from "./handlers/subscribe";
 import { handleUnsubscribe } from "./handlers/unsubscribe";
-import { ErrorCode, type RequestId } from "./protocol";
+import { ErrorCode, type RequestId } from "../sdk/relay/protocol";
+import { RequestError } from "./requestError";
 
 type Handler = (relay: RelayContext, connection: Connection, id: RequestId, fields: Fields) => Promise<void> | void;
 

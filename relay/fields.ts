@@ -1,7 +1,7 @@
 import { normalizeStreamId } from "../sdk/streamId";
 import { UINT32_MAX } from "../sdk/message/parse";
-import { RequestError } from "./context";
-import { ErrorCode, type Position } from "./protocol";
+import { ErrorCode, type Position } from "../sdk/relay/protocol";
+import { RequestError } from "./requestError";
 
 /** A request frame as parsed: its fields are checked by the handler that reads them. */
 export type Fields = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { compareRefs } from "../sdk/message/parse";
 import type { SignedStreamMessage } from "../sdk/message/types";
-import type { Position } from "./protocol";
+import type { Position } from "../sdk/relay/protocol";
 
 /** What identifies a message: its publisher chain and its position in it. */
 export type MessagePosition = Pick<SignedStreamMessage, "publisher" | "msgChainId" | "timestamp" | "sequenceNumber">;

@@ -7,11 +7,11 @@
  * const relay = await createRelay({ rpcUrl, registryAddress, port: 8546 });
  * ```
  *
- * The protocol, limits and codes: docs/relay.md (mirrors relay/protocol.ts).
+ * The protocol, limits and codes: docs/relay.md (mirrors sdk/relay/protocol.ts, declared once for the relay and the SDK).
  */
 export { createRelay, type CreateRelayParameters, type CreateRelayReturnType, type Relay } from "./createRelay";
 export { DEFAULT_LIMITS, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions } from "./options";
-export { type Broker, BrokerUnavailableError, type BrokerStatus, channelOf, createLocalBroker } from "./broker";
+export { type Broker, BrokerUnavailableError, type BrokerStatus, createLocalBroker } from "./broker";
 export { createRedisBroker, type RedisBrokerOptions } from "./redisBroker";
 export { DEFAULT_RECOVERY_THREADS } from "./recoveryThreads";
 export type { AcceptedMessage } from "./history";
@@ -28,11 +28,11 @@ export {
   type Position,
   type PublishedFrame,
   type PublishRequest,
-  type Request,
+  type RequestFrame as Request,
   type RequestId,
   type ServerFrame,
   type SubscribedFrame,
   type SubscribeRequest,
   type UnsubscribedFrame,
   type UnsubscribeRequest,
-} from "./protocol";
+} from "../sdk/relay/protocol";

@@ -3,7 +3,8 @@ import { compareRefs } from "../sdk/message/parse";
 import { MessageRejectedError } from "../sdk/message/errors";
 import { type Broker, BrokerUnavailableError, type BrokerStatus, type LocalChannels } from "./broker";
 import type { AcceptedMessage, HistoryOptions, MessagePosition } from "./history";
-import type { Position } from "./protocol";
+import type { Position } from "../sdk/relay/protocol";
+import { positionKeyOf } from "../sdk/message/chains";
 
 export interface RedisBrokerOptions extends Omit<HistoryOptions, "now" | "maxBytes"> {
   /** redis://[user:password@]host:port[/db] */
@@ -196,8 +197,8 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
   await started;
   return {
     async publish(channel, entry) {
-      const { publisher, msgChainId, timestamp, sequenceNumber } = entry.message;
-      const marker = `${prefix}:{${channel}}:d:${publisher.toLowerCase()}|${msgChainId}|${timestamp}|${sequenceNumber}`;
+      // Accepted messages' publishers are lowercase addresses already (the validator's parse).
+      const marker = `${prefix}:{${channel}}:d:${positionKeyOf(entry.message)}`;
       const oldestKept = `${Date.now() - maxAgeMs}-0`;
       let id: string | null;
       try {
@@ -206,7 +207,7 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
         throw new BrokerUnavailableError(`the cluster's Redis did not take the message (${(error as Error).message}): not accepted, publish again`, { cause: error });
       }
       if (id === null) {
-        throw new MessageRejectedError("duplicate", `position ${timestamp}/${sequenceNumber} of chain ${msgChainId} was accepted already (by a relay of this cluster)`);
+        throw new MessageRejectedError("duplicate", `position ${entry.message.timestamp}/${entry.message.sequenceNumber} of chain ${entry.message.msgChainId} was accepted already (by a relay of this cluster)`);
       }
     },
     async replay(channel, from: Position) {

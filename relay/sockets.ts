@@ -3,11 +3,12 @@ import type { AddressInfo } from "node:net";
 import { generateSiweNonce } from "viem/siwe";
 import WebSocket, { WebSocketServer } from "ws";
 import { type Connection, createConnection } from "./connection";
-import { dropSubscriptions, type RelayContext } from "./context";
+import type { RelayContext } from "./context";
 import { dispatch } from "./dispatch";
-import { setSession } from "./enforcement";
-import { CloseCode, PROTOCOL_VERSION } from "./protocol";
+import { setSignIn } from "./signIn";
+import { CloseCode, PROTOCOL_VERSION } from "../sdk/relay/protocol";
 import { addressKeyOf } from "./remoteAddresses";
+import { dropSubscriptions } from "./subscriptionLifecycle";
 
 export interface SocketServer {
   port: number;
@@ -64,7 +65,7 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
       relay.addresses.closed(address);
       clearTimeout(connection.idleTimer);
       dropSubscriptions(relay, connection);
-      setSession(relay, connection, undefined);
+      setSignIn(relay, connection, undefined);
     });
     relay.send(connection, { type: "hello", protocol: PROTOCOL_VERSION, chainId: relay.chainId, registry: relay.registryAddress, nonce: connection.nonce });
   });

@@ -1,7 +1,9 @@
 import type { Hex } from "viem";
-import { type Subscription, type Transmitter, wireFrame } from "./connection";
+import type { Subscription } from "./connection";
 import type { LocalChannels } from "./broker";
 import type { AcceptedMessage } from "./history";
+import { holdEntry } from "./holds";
+import { type Transmitter, wireFrame } from "./transmitter";
 
 /** Live subscriptions by channel (for fan-out) and by stream key (for registry changes). */
 export interface SubscriptionIndex extends LocalChannels {
@@ -44,9 +46,9 @@ export function createSubscriptionIndex({ write, closeSlow }: Pick<Transmitter, 
       if (subscriptions === undefined) return;
       let wire: Buffer | undefined; // framed once, for the first subscription that takes it
       for (const subscription of subscriptions) {
-        if (subscription.held === undefined) write(subscription.connection, (wire ??= wireFrame(entry.frame)));
-        else if ((subscription.heldBytes += entry.frame.length) > maxHeldBytes) closeSlow(subscription.connection);
-        else subscription.held.push(entry);
+        const { held } = subscription;
+        if (held === undefined) write(subscription.connection, (wire ??= wireFrame(entry.frame)));
+        else if (!holdEntry(subscription, held, entry, maxHeldBytes)) closeSlow(subscription.connection);
       }
     },
     serves: (channel) => byChannel.has(channel),

@@ -7,16 +7,14 @@ import {
   getAddress,
   type Hex,
   isAddress,
-  type PublicClient,
   type Transport,
-  type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getChainId, getCode } from "viem/actions";
 import { createPermissionCache, type ExpiriesReading, type PermissionCache } from "./cache";
 import type { Deployment } from "./deployment";
 import { InvalidAddressError, InvalidArgumentError, RegistryNotFoundError, WrongChainError } from "./errors";
-import { ethersAccount, type EthersProvider, type EthersSigner, ethersTransport } from "./ethers";
+import { ethersAccount, type EthersProvider, ethersTransport } from "./ethers";
 import { isPrivateKey } from "./privateKey";
 import { toKeywayError } from "./toKeywayError";
 import type { RegistryReader } from "./registryReader";

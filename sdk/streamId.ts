@@ -93,3 +93,12 @@ export function streamRefOf(streamId: string): StreamRef {
 export function streamKeyOf(streamId: string): Hex {
   return streamRefOf(streamId).key;
 }
+
+/**
+ * A stream partition's key, `<streamId>|<partition>` (stream ids hold no "|"): what the relay's
+ * broker, history and subscription index call a channel, and what the SDK's relay client keys
+ * its subscriptions and publish chains by.
+ */
+export function streamPartitionKey(streamId: string, partition: number): string {
+  return `${streamId}|${partition}`;
+}

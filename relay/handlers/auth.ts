@@ -6,12 +6,13 @@ import { InvalidDelegationError } from "../../sdk/delegation/errors";
 import type { SignedDelegation } from "../../sdk/delegation/types";
 import { recoverSigner } from "../../sdk/delegation/verify";
 import { hexToBytes } from "../../sdk/message/hex";
-import type { Connection, Session } from "../connection";
-import { RequestError, type RelayContext } from "../context";
+import type { Connection, SignIn } from "../connection";
+import type { RelayContext } from "../context";
 import { isContractSignature } from "../contractSignIn";
-import { setSession } from "../enforcement";
+import { setSignIn } from "../signIn";
 import { type Fields, readString } from "../fields";
-import { CloseCode, ErrorCode, type RequestId } from "../protocol";
+import { CloseCode, ErrorCode, type RequestId } from "../../sdk/relay/protocol";
+import { RequestError } from "../requestError";
 
 function refuse(message: string): never {
   throw new RequestError(ErrorCode.AUTH_FAILED, message);
@@ -60,10 +61,10 @@ async function isSignedBy(relay: RelayContext, address: Address, hash: Hex, sign
 }
 
 /**
- * The session a SIWE sign-in by `signer` opens: as the signer, or, with a delegation, as its
+ * What a SIWE sign-in by `signer` holds: as the signer, or, with a delegation, as its
  * holder (the delegation's rules: checkSessionDelegation) until the earlier expiry.
  */
-async function sessionOf(relay: RelayContext, signer: Address, siweExpiresAt: number | null, delegation: unknown, nowMs: number): Promise<Session> {
+async function signInOf(relay: RelayContext, signer: Address, siweExpiresAt: number | null, delegation: unknown, nowMs: number): Promise<SignIn> {
   if (delegation === undefined) return { address: signer, expiresAt: siweExpiresAt };
   let holder: Address;
   let struct: SignedDelegation;
@@ -126,13 +127,13 @@ async function signIn(relay: RelayContext, connection: Connection, id: RequestId
   if (problem !== undefined) refuse(problem);
   if (!(await isSignedBy(relay, siwe.address!, hashMessage(message), signature))) refuse(`the signature is not ${siwe.address}'s over this message`);
   const signer = siwe.address!.toLowerCase() as Address;
-  const session = await sessionOf(relay, signer, siwe.expirationTime?.getTime() ?? null, fields.delegation, now.getTime());
+  const signIn = await signInOf(relay, signer, siwe.expirationTime?.getTime() ?? null, fields.delegation, now.getTime());
   if (siwe.nonce !== connection.nonce) refuse("nonce was used meanwhile by another auth on this connection");
-  // Closed while the signature or delegation was checked: a session now would keep its expiry timer, and the connection, alive.
+  // Closed while the signature or delegation was checked: a sign-in now would keep its expiry timer, and the connection, alive.
   if (connection.socket.readyState !== WebSocket.OPEN) return;
 
   connection.nonce = generateSiweNonce();
-  setSession(relay, connection, session);
-  const { address, expiresAt } = session;
+  setSignIn(relay, connection, signIn);
+  const { address, expiresAt } = signIn;
   relay.send(connection, { type: "authenticated", id, address, expiresAt, nonce: connection.nonce });
 }

@@ -2,13 +2,15 @@ import { MessageRejectedError } from "../../sdk/message/errors";
 import { InvalidArgumentError } from "../../sdk/errors";
 import type { SignedStreamMessage } from "../../sdk/message/types";
 import type { StreamPartition } from "../../sdk/message/validator";
-import { BrokerUnavailableError, channelOf } from "../broker";
-import type { Connection } from "../connection";
-import { markActive, RequestError, type RelayContext } from "../context";
+import { BrokerUnavailableError } from "../broker";
+import { streamPartitionKey } from "../../sdk/streamId";
+import { type Connection, markActive } from "../connection";
+import type { RelayContext } from "../context";
 import type { Fields } from "../fields";
 import { positionOf } from "../history";
-import { ErrorCode, type RequestId } from "../protocol";
+import { ErrorCode, type RequestId } from "../../sdk/relay/protocol";
 import { takeToken } from "../tokenBucket";
+import { RequestError } from "../requestError";
 
 /** The stream partition the message says it is for: what the validator holds it to. */
 function claimedPlace(message: unknown): StreamPartition {
@@ -48,7 +50,7 @@ async function deliver(relay: RelayContext, connection: Connection, id: RequestI
   const { streamId, partition } = accepted;
   // Serialised once, sent as is to every subscriber; the message exactly as published (validated: only its fields).
   const frame = Buffer.from(`{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":${JSON.stringify(message)}}`);
-  await relay.broker.publish(channelOf(streamId, partition), { message: positionOf(accepted), frame, acceptedAt: Date.now() }).catch((error: unknown) => {
+  await relay.broker.publish(streamPartitionKey(streamId, partition), { message: positionOf(accepted), frame, acceptedAt: Date.now() }).catch((error: unknown) => {
     // Not taken (the cluster's Redis is down): the publisher is asked to publish it again.
     if (error instanceof BrokerUnavailableError) relay.validator.forget(accepted);
     throw refusal(error);

@@ -1,15 +1,19 @@
 import { streamExists } from "../../sdk/actions/streamExists";
 import { streamKeyOf } from "../../sdk";
-import { BrokerUnavailableError, channelOf } from "../broker";
+import { BrokerUnavailableError } from "../broker";
+import { streamPartitionKey } from "../../sdk/streamId";
 import type { AcceptedMessage } from "../history";
 import type { SignedAccessGrant } from "../../sdk/delegation/types";
-import { type Connection, holderOf, type Subscription } from "../connection";
-import { isCurrent, markActive, RequestError, type RelayContext } from "../context";
-import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal, positionKey, recheckIfOvertaken, release } from "../enforcement";
+import { type Connection, holderOf, type Subscription, markActive, isCurrent } from "../connection";
+import type { RelayContext } from "../context";
+import { recheckIfOvertaken } from "../enforcement";
 import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
-import { ErrorCode, type Position, type RequestId } from "../protocol";
+import { ErrorCode, type Position, type RequestId } from "../../sdk/relay/protocol";
 import { subscribeBurst } from "../options";
 import { takeToken } from "../tokenBucket";
+import { RequestError } from "../requestError";
+import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal } from "../admission";
+import { replayThenRelease } from "../holds";
 
 /** The `grant` field, parsed strictly (once per distinct grant); UNAUTHORIZED when malformed. */
 function readGrant(relay: RelayContext, fields: Fields): SignedAccessGrant | undefined {
@@ -46,7 +50,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   const partition = readPartition(fields);
   const from = readFrom(fields);
   const grant = readGrant(relay, fields);
-  const channel = channelOf(streamId, partition);
+  const channel = streamPartitionKey(streamId, partition);
   if (connection.subscriptions.has(channel)) {
     throw new RequestError(ErrorCode.ALREADY_SUBSCRIBED, `already subscribed to ${streamId} partition ${partition}`);
   }
@@ -83,26 +87,8 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   markActive(connection);
   subscription.unanswered = undefined;
   relay.send(connection, { type: "subscribed", id, streamId, partition });
-  await sendReplay(relay, subscription, replay);
-  release(relay, subscription, new Set(replay.map((entry) => positionKey(entry.message))));
+  await replayThenRelease(relay, subscription, replay);
   recheckIfOvertaken(relay, subscription, changesBefore);
-}
-
-/**
- * Sends a replay at the pace the subscriber reads it: whenever its socket is above its
- * high-water mark, the next frame waits for 'drain'. A long history reaches a fast reader
- * whole, where sent at once it would pass `maxBufferedBytes`; live messages wait in the hold
- * meanwhile (bounded by `maxBufferedBytes` too, so a reader that stalls is still closed with
- * 1013). The socket is drained once more at the end, so that what was held goes out on an
- * empty buffer.
- */
-async function sendReplay(relay: RelayContext, subscription: Subscription, replay: AcceptedMessage[]): Promise<void> {
-  for (const entry of replay) {
-    await relay.drained(subscription.connection);
-    if (!isCurrent(subscription)) return;
-    relay.transmit(subscription.connection, entry.frame);
-  }
-  if (replay.length > 0) await relay.drained(subscription.connection);
 }
 
 /**

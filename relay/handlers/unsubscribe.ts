@@ -1,8 +1,10 @@
-import { channelOf } from "../broker";
+import { streamPartitionKey } from "../../sdk/streamId";
 import type { Connection } from "../connection";
-import { endSubscription, RequestError, type RelayContext } from "../context";
+import type { RelayContext } from "../context";
 import { type Fields, readPartition, readStreamId } from "../fields";
-import { ErrorCode, type RequestId, UnsubscribeReason } from "../protocol";
+import { ErrorCode, type RequestId, UnsubscribeReason } from "../../sdk/relay/protocol";
+import { endSubscription } from "../subscriptionLifecycle";
+import { RequestError } from "../requestError";
 
 /**
  * `unsubscribe`: ends one of the connection's subscriptions; nothing of it is sent after the reply.
@@ -14,7 +16,7 @@ import { ErrorCode, type RequestId, UnsubscribeReason } from "../protocol";
 export function handleUnsubscribe(relay: RelayContext, connection: Connection, id: RequestId, fields: Fields): void {
   const streamId = readStreamId(fields);
   const partition = readPartition(fields);
-  const subscription = connection.subscriptions.get(channelOf(streamId, partition));
+  const subscription = connection.subscriptions.get(streamPartitionKey(streamId, partition));
   if (subscription === undefined) throw new RequestError(ErrorCode.NOT_SUBSCRIBED, `not subscribed to ${streamId} partition ${partition}`);
   endSubscription(relay, subscription, UnsubscribeReason.REQUESTED, id);
 }

@@ -249,3 +249,8 @@ export function createChainTracker({ windowSize, maxChains, forgotten }: ChainTr
     forget,
   };
 }
+
+/** A message's identity: its publisher chain and its position in it (`publisher|msgChainId|timestamp|sequenceNumber`). */
+export function positionKeyOf({ publisher, msgChainId, timestamp, sequenceNumber }: Pick<StreamMessage, "publisher" | "msgChainId" | "timestamp" | "sequenceNumber">): string {
+  return `${publisher}|${msgChainId}|${timestamp}|${sequenceNumber}`;
+}

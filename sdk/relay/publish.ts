@@ -6,6 +6,7 @@ import type { SignedAccessGrant } from "../delegation/types";
 import type { SignedStreamMessage } from "../message/types";
 import { normalizeStreamId } from "../streamId";
 import type { RelaySession } from "./session";
+import { streamPartitionKey } from "../streamId";
 
 /** How to publish: what `KeywayClient.publish(streamId, content, options)` takes after the stream and the content. */
 export interface PublishMessageOptions {
@@ -30,7 +31,7 @@ export type PublishReturnType = SignedStreamMessage;
 function publisherFor(session: RelaySession, streamId: string, partition: number): Promise<Publisher> {
   const { signer } = session;
   if (signer === undefined) throw new MissingSignerError("publish");
-  const key = `${streamId}|${partition}`;
+  const key = streamPartitionKey(streamId, partition);
   const existing = session.publishers.get(key);
   if (existing !== undefined) return Promise.resolve(existing);
   return session.domain().then((domain) => {

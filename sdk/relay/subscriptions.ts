@@ -1,6 +1,7 @@
 import { KeywayError, RelayUnreachableError, StreamNotFoundError, UnauthorizedError } from "../errors";
 import { compareRefs } from "../message/parse";
 import type { MessageRef } from "../message/types";
+import { streamPartitionKey } from "../streamId";
 import type { SignedAccessGrant } from "../delegation/types";
 import type { PushFrame, RelayConnection } from "./connection";
 import { type RelayUnsubscribeReason, type SubscribeRequest, UnsubscribeReason } from "./protocol";
@@ -43,8 +44,6 @@ export interface ConnectionSubscriptions {
   endAll(error: KeywayError, silently?: boolean): void;
   readonly size: number;
 }
-
-const keyOf = (streamId: string, partition: number) => `${streamId}|${partition}`;
 
 const RELAY_REASONS = new Set<string>(Object.values(UnsubscribeReason).filter((reason) => reason !== UnsubscribeReason.REQUESTED));
 
@@ -92,11 +91,11 @@ export function createConnectionSubscriptions(connection: () => RelayConnection)
     return entry;
   }
 
-  const isCurrent = (entry: Entry) => entries.get(keyOf(entry.streamId, entry.partition)) === entry;
+  const isCurrent = (entry: Entry) => entries.get(streamPartitionKey(entry.streamId, entry.partition)) === entry;
 
   function drop(entry: Entry): void {
     clearTimeout(entry.retry);
-    if (isCurrent(entry)) entries.delete(keyOf(entry.streamId, entry.partition));
+    if (isCurrent(entry)) entries.delete(streamPartitionKey(entry.streamId, entry.partition));
   }
 
   /** Where a resume starts: the earliest last-delivered position of the entry's subscriptions. */
@@ -159,11 +158,11 @@ export function createConnectionSubscriptions(connection: () => RelayConnection)
 
   async function add(handle: SubscriptionHandle): Promise<void> {
     const { streamId, partition } = handle.subscription;
-    let entry = entries.get(keyOf(streamId, partition));
+    let entry = entries.get(streamPartitionKey(streamId, partition));
     if (entry !== undefined && handle.resumeFrom() !== undefined) return join(entry, handle);
     if (entry === undefined) {
       entry = createEntry(streamId, partition, handle.grant);
-      entries.set(keyOf(streamId, partition), entry);
+      entries.set(streamPartitionKey(streamId, partition), entry);
       subscribeAtRelay(entry, handle.resumeFrom());
     }
     entry.handles.add(handle);
@@ -185,7 +184,7 @@ export function createConnectionSubscriptions(connection: () => RelayConnection)
 
     async remove(handle) {
       const { streamId, partition } = handle.subscription;
-      const entry = entries.get(keyOf(streamId, partition));
+      const entry = entries.get(streamPartitionKey(streamId, partition));
       entry?.joining.delete(handle);
       if (entry === undefined || !entry.handles.delete(handle) || entry.handles.size > 0) return;
       drop(entry);
@@ -199,7 +198,7 @@ export function createConnectionSubscriptions(connection: () => RelayConnection)
 
     route(frame) {
       const { streamId, partition } = frame as { streamId?: unknown; partition?: unknown };
-      const entry = entries.get(keyOf(String(streamId), Number(partition)));
+      const entry = entries.get(streamPartitionKey(String(streamId), Number(partition)));
       if (entry === undefined) return; // already unsubscribed here: the relay's late pushes are dropped
       if (frame.type === "message") {
         for (const handle of entry.handles) if (!entry.joining.has(handle)) handle.receive(frame.message);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import WebSocket from "ws";
-import { wireFrame } from "../../relay/connection";
+import { wireFrame } from "../../relay/transmitter";
 
 // ws's own frame parser, as a client runs it on what the relay writes (@types/ws does not declare it).
 interface FrameReceiver {
