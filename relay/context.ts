@@ -3,6 +3,7 @@ import type { KeywayClient } from "../sdk/client";
 import type { AuthorityContext } from "../sdk/delegation/check";
 import type { MessageValidator } from "../sdk/message/validator";
 import type { AddressBook } from "./remoteAddresses";
+import type { InFlight } from "./inFlight";
 import type { Broker } from "./broker";
 import type { Connection, Subscription, Transmitter } from "./connection";
 import type { RelayLimits } from "./options";
@@ -29,6 +30,8 @@ export interface RelayContext {
   addresses: AddressBook;
   /** Contract wallet sign-in checks awaited now (at most `contractSignInConcurrency`). */
   contractSignIns: number;
+  /** Requests' bytes and subscribes' node reads waiting, all connections together. */
+  inFlight: InFlight;
 }
 
 /** A request refused: the handler throws it, the dispatcher turns it into an `error` frame. */

@@ -15,6 +15,7 @@ import { listen } from "./sockets";
 import { createRecoveryThreads, DEFAULT_RECOVERY_THREADS } from "./recoveryThreads";
 import { createAddressBook } from "./remoteAddresses";
 import { createSubscriptionIndex } from "./subscriptions";
+import { createInFlight } from "./inFlight";
 
 /** A running relay. */
 export interface Relay {
@@ -72,7 +73,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
-  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), contractSignIns: 0 };
+  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), contractSignIns: 0, inFlight: createInFlight() };
   broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
 
   const stopEnforcement = startEnforcement(relay);
