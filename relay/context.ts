@@ -3,6 +3,7 @@ import type { KeywayClient } from "../sdk/client";
 import type { AuthorityContext } from "../sdk/delegation/check";
 import type { MessageValidator } from "../sdk/message/validator";
 import type { AddressBook } from "./remoteAddresses";
+import type { InFlight } from "./inFlight";
 import type { Broker } from "./broker";
 import type { Transmitter } from "./transmitter";
 import type { RelayLimits } from "./options";
@@ -26,6 +27,6 @@ export interface RelayContext {
   registryChanges: number;
   /** Connections and failed sign-ins per remote address. */
   addresses: AddressBook;
-  /** Contract wallet sign-in checks awaited now (at most `contractSignInConcurrency`). */
-  contractSignIns: number;
+  /** Requests' bytes and subscribes' node reads waiting, all connections together. */
+  inFlight: InFlight;
 }

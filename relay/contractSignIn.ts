@@ -33,10 +33,10 @@ function checkOf(address: Address, hash: Hex, signature: Hex, gas: bigint): Call
  */
 export async function isContractSignature(relay: RelayContext, address: Address, hash: Hex, signature: Hex): Promise<boolean> {
   const { contractSignInGas, contractSignInTimeoutMs, contractSignInConcurrency } = relay.limits;
-  if (relay.contractSignIns >= contractSignInConcurrency) {
+  if (relay.inFlight.contractSignIns >= contractSignInConcurrency) {
     throw new RequestError(ErrorCode.RATE_LIMITED, `${contractSignInConcurrency} contract wallet sign-ins are being checked already: try again shortly`);
   }
-  relay.contractSignIns += 1;
+  relay.inFlight.contractSignIns += 1;
   let timer: ReturnType<typeof setTimeout> | undefined;
   // No CCIP-Read: a wallet's revert must not make the relay fetch from a URL it names.
   const asked = call({ ...relay.client.context.publicClient, ccipRead: false }, checkOf(address, hash, signature, BigInt(contractSignInGas)));
@@ -45,6 +45,6 @@ export async function isContractSignature(relay: RelayContext, address: Address,
     return await Promise.race([answered, new Promise<boolean>((resolve) => (timer = setTimeout(resolve, contractSignInTimeoutMs, false)))]);
   } finally {
     clearTimeout(timer);
-    relay.contractSignIns -= 1;
+    relay.inFlight.contractSignIns -= 1;
   }
 }

@@ -16,6 +16,7 @@ import { createAddressBook } from "./remoteAddresses";
 import { createSubscriptionIndex } from "./subscriptions";
 import { createTransmitter } from "./transmitter";
 import { dropSubscriptions } from "./subscriptionLifecycle";
+import { createInFlight } from "./inFlight";
 
 /** A running relay. */
 export interface Relay {
@@ -73,7 +74,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
-  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), contractSignIns: 0 };
+  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight: createInFlight() };
   broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
 
   const stopEnforcement = startEnforcement(relay);

@@ -69,18 +69,36 @@ function frameBytes(data: RawData): number {
   return Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
 }
 
+/** Whether the connection's requests, and all connections' together, wait below their bounds. */
+function mayRead(relay: RelayContext, connection: Connection): boolean {
+  const { maxPendingRequestBytes, maxPendingRequestBytesTotal } = relay.limits;
+  return connection.pendingRequestBytes < maxPendingRequestBytes && relay.inFlight.requestBytes < maxPendingRequestBytesTotal;
+}
+
 /**
- * Counts a request's bytes until it is answered; past `maxPendingRequestBytes` the relay stops
- * reading the connection until enough answers went out. A peer that sends faster than its
- * publishes can be validated (a stalled node, a flood) is slowed by TCP instead of growing
- * the relay's memory.
+ * Counts a request's bytes until it is answered; past `maxPendingRequestBytes`, or with all
+ * connections' past `maxPendingRequestBytesTotal`, the relay stops reading the connection (the
+ * one whose request pushed it over: the others read on until theirs does) until enough answers
+ * went out. A peer that sends faster than its publishes can be validated (a stalled node, a
+ * flood) is slowed by TCP instead of growing the relay's memory; nothing is refused.
  */
 function holdWhileAnswering(relay: RelayContext, connection: Connection, bytes: number, answered: Promise<void>): void {
-  const limit = relay.limits.maxPendingRequestBytes;
+  const { inFlight } = relay;
   connection.pendingRequestBytes += bytes;
-  if (connection.pendingRequestBytes >= limit && !connection.socket.isPaused) connection.socket.pause();
+  inFlight.requestBytes += bytes;
+  if (!mayRead(relay, connection) && !connection.socket.isPaused) {
+    connection.socket.pause();
+    inFlight.paused.add(connection);
+  }
   void answered.then(() => {
     connection.pendingRequestBytes -= bytes;
-    if (connection.pendingRequestBytes < limit && connection.socket.isPaused) connection.socket.resume();
+    inFlight.requestBytes -= bytes;
+    if (inFlight.requestBytes >= relay.limits.maxPendingRequestBytesTotal) return;
+    // A closed connection is let go too (resume does nothing then), once its own requests are answered.
+    for (const paused of inFlight.paused) {
+      if (!mayRead(relay, paused)) continue;
+      inFlight.paused.delete(paused);
+      paused.socket.resume();
+    }
   });
 }

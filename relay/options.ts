@@ -17,7 +17,12 @@ export interface RelayLimits {
    * cost nothing (TOO_MANY_SUBSCRIPTIONS, ALREADY_SUBSCRIBED, malformed) take no token. Default 10.
    */
   subscribeRate: number;
-  /** Publishes per second one connection may make (token bucket holding one second's worth). Default 10,000. */
+  /**
+   * Publishes per second one connection may make (token bucket holding one second's worth).
+   * Default 1,000: a sensor (1-100 Hz), a game (20-64 ticks) or a busy instrument's market data
+   * fits; one connection at the limit takes about a ninth of what the relay validates (~8,700/s
+   * on 2 cores), so one publisher cannot take it all. docs/relay.md, Limits.
+   */
   publishRate: number;
   /** Bytes that may wait to be sent to one connection; beyond it the connection is closed with 1013. Default 4 MiB. */
   maxBufferedBytes: number;
@@ -27,6 +32,20 @@ export interface RelayLimits {
    * connection until answers go out, and TCP holds the sender back. Default 1 MiB.
    */
   maxPendingRequestBytes: number;
+  /**
+   * Bytes of all connections' requests that may wait for their answers together; past it each
+   * connection whose request arrives is read no more until the total falls below (TCP holds
+   * the senders back; nothing is refused). `maxPendingRequestBytes` times `maxConnections`
+   * would be 10 GB. Default 64 MiB.
+   */
+  maxPendingRequestBytesTotal: number;
+  /**
+   * Subscribes whose check reads the chain node (the cache does not know the stream's existence
+   * or the permission) at once, all connections together; one more is refused RATE_LIMITED before
+   * any read. A subscribe the cache answers does not count. Default 256: one reconnecting
+   * client's whole burst (`subscribeLimit + subscribeRate`, 138) fits, with room.
+   */
+  maxSubscribeReads: number;
   /**
    * A connection without a subscription is closed with 1008 this long after it opened, published
    * or lost its last subscription, whether signed in or not (signing in does not count). Default 30 s.
@@ -88,9 +107,11 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxFrameBytes: 64 * 1024,
   subscribeLimit: 128,
   subscribeRate: 10,
-  publishRate: 10_000,
+  publishRate: 1_000,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxPendingRequestBytes: 1024 * 1024,
+  maxPendingRequestBytesTotal: 64 * 1024 * 1024,
+  maxSubscribeReads: 256,
   idleTimeoutMs: 30_000,
   heartbeatIntervalMs: 30_000,
   historyCount: 1_000,

@@ -48,15 +48,17 @@ export function registerRelayCommand(program: Command): void {
     .option("--recovery-threads <n>", "worker threads recovering publishers' keys from signatures; 0: the relay's own thread", String(DEFAULT_RECOVERY_THREADS))
     .option("--max-connections <n>", "open connections in all; beyond it the upgrade is answered 503", String(DEFAULT_LIMITS.maxConnections))
     .option("--max-connections-per-address <n>", "open connections from one remote address (IPv6: /64); beyond it 429. Behind a proxy on this host every client is 127.0.0.1", String(DEFAULT_LIMITS.maxConnectionsPerAddress))
-    .action(async (flags: { host: string; port: string; redis?: string; recoveryThreads: string; maxConnections: string; maxConnectionsPerAddress: string }, command: Command) => {
+    .option("--publish-rate <n>", "publishes per second one connection may make (a second's worth at once); beyond it RATE_LIMITED", String(DEFAULT_LIMITS.publishRate))
+    .action(async (flags: { host: string; port: string; redis?: string; recoveryThreads: string; maxConnections: string; maxConnectionsPerAddress: string; publishRate: string }, command: Command) => {
       const port = parsePort(flags.port);
       const recoveryThreads = parseThreads(flags.recoveryThreads);
       const maxConnections = parseLimit("--max-connections", flags.maxConnections);
       const maxConnectionsPerAddress = parseLimit("--max-connections-per-address", flags.maxConnectionsPerAddress);
+      const publishRate = parseLimit("--publish-rate", flags.publishRate);
       const options = globalOptions(command);
       // A cluster relay reports its Redis link (down, back up) on stderr; a single relay has nothing to report there.
       const log = flags.redis === undefined ? undefined : (line: string) => process.stderr.write(`keyway relay: ${line}\n`);
-      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, recoveryThreads, maxConnections, maxConnectionsPerAddress, log }).catch((error: NodeJS.ErrnoException) => {
+      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, recoveryThreads, maxConnections, maxConnectionsPerAddress, publishRate, log }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EADDRINUSE") throw new CliError(`port ${port} on ${flags.host} is already in use: pick another with --port`, ExitCode.FAILURE);
         throw error;
       });

@@ -10,6 +10,7 @@ import { recheckIfOvertaken } from "../enforcement";
 import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type Position, type RequestId } from "../../sdk/relay/protocol";
 import { subscribeBurst } from "../options";
+import { checkSubscribe } from "../subscribeReads";
 import { takeToken } from "../tokenBucket";
 import { RequestError } from "../requestError";
 import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal } from "../admission";
@@ -69,7 +70,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   try {
     // Existence first: one read for a missing stream (then none while the cache knows), where
     // a permission read would cost a block and a call before saying nothing.
-    admitted = (await streamExists(relay.client.context, { streamId })) ? await admission(relay, connection, streamId, grant) : { expiresAt: 0 };
+    admitted = await checkSubscribe(relay, connection, streamId, grant, async () => ((await streamExists(relay.client.context, { streamId })) ? await admission(relay, connection, streamId, grant) : { expiresAt: 0 }));
   } catch (error) {
     if (isCurrent(subscription)) connection.subscriptions.delete(channel);
     throw error;

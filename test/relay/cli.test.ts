@@ -81,6 +81,22 @@ describe("keyway relay (CLI)", function () {
     }
   });
 
+  it("takes --publish-rate (a benchmark publishes as fast as it can from one connection), exit 2 for a bad one", async function () {
+    const port = await findFreePort();
+    const relay = startRelayCli(chain, ["--port", String(port), "--publish-rate", "2"]);
+    try {
+      await until(() => relay.stdout().includes("Press Ctrl-C"), "the relay to start", 60_000);
+      const client = await connect(`ws://127.0.0.1:${port}`);
+      const replies = await Promise.all([0, 1, 2, 3, 4, 5].map(() => client.request({ type: "publish", message: {} })));
+      expect(replies.filter((reply) => reply.code === "RATE_LIMITED").map((reply) => reply.message)).to.include("at most 2 publishes per second per connection");
+      for (const value of ["0", "1.5", "fast"]) {
+        expectFailure(await chain.keyway(["relay", "--publish-rate", value]), 2, new RegExp(`invalid --publish-rate "${value.replace(".", "\\.")}": expected an integer >= 1`));
+      }
+    } finally {
+      relay.child.kill("SIGKILL");
+    }
+  });
+
   it("fails with one line and exit 1 when the port is taken, and 2 for a port or thread count not written in decimal digits or out of range", async function () {
     const port = await findFreePort();
     const blocker = createServer();

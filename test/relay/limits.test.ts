@@ -68,6 +68,19 @@ describe("relay: limits", function () {
     await until(() => messagesOf(subscriber, streamId).length === accepted, "the accepted messages");
   });
 
+  it("refuses publishes from one connection beyond the default publishRate, 1,000 a second (10,000 was more than the relay validates, so it never triggered)", async function () {
+    const relay = await relayWith({});
+    const publisher = await connect(relay.url);
+    // Three seconds' worth at once, each cheap to refuse (no stream partition): every one takes a token first.
+    const count = 3_000;
+    for (let id = 0; id < count; id += 1) publisher.sendRaw(JSON.stringify({ type: "publish", id, message: {} }));
+    await until(() => publisher.frames.filter((frame) => typeof frame.id === "number").length === count, "every answer");
+    const limited = publisher.frames.filter((frame) => frame.code === "RATE_LIMITED");
+    expect(limited.length, "refused beyond the bucket").to.be.at.least(1);
+    expect(count - limited.length, "a second's worth taken at once").to.be.at.least(1_000);
+    expect(limited[0].message).to.equal("at most 1000 publishes per second per connection");
+  });
+
   it("answers a subscribe to a missing stream with one node request, and a repeated one with none; a stream created later is honoured", async function () {
     const node = gatedPublicClient(chain.rpcUrl);
     const relay = await relayWith({ publicClient: node.publicClient });
@@ -137,6 +150,60 @@ describe("relay: limits", function () {
     const answers = publisher.frames.filter((frame) => frame.id !== undefined);
     expect(answers.map((frame) => [frame.id, frame.type])).to.deep.equal([...Array.from({ length: 8 }, (_, n) => [n, "published"]), ["probe", "error"]]);
     await until(() => messagesOf(subscriber, streamId).length === 8, "the eight messages");
+  });
+
+  it("past maxPendingRequestBytesTotal stops reading each connection whose request arrives, reads the others, and answers every publish once the node answers", async function () {
+    const node = gatedPublicClient(chain.rpcUrl);
+    const relay = await relayWith({ publicClient: node.publicClient, maxPendingRequestBytesTotal: 2_048 });
+    const subscriber = await connect(relay.url);
+    await subscriber.request({ type: "subscribe", streamId });
+    const publishers = await Promise.all([0, 1, 2, 3].map(() => connect(relay.url)));
+    const bystander = await connect(relay.url);
+    const frames = await Promise.all(
+      publishers.map(async (_, p) => {
+        const publish = publisherOf(chain, streamId, chain.accounts[0]);
+        const own: string[] = [];
+        for (let n = 0; n < 8; n += 1) own.push(JSON.stringify({ type: "publish", id: n, message: await publish({ p, n }) }));
+        return own;
+      }),
+    );
+    expect(frames[0].join("").length, "the first connection's frames pass the total on their own").to.be.greaterThan(2_048);
+    node.hold();
+    frames[0].forEach((frame) => publishers[0].sendRaw(frame));
+    await until(() => node.held() > 0, "a validation to wait on the node");
+    // Each other connection's publishes find the total full: what was read with them is taken, then its connection is read no more.
+    publishers.slice(1).forEach((publisher, p) => frames[p + 1].forEach((frame) => publisher.sendRaw(frame)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    publishers.forEach((publisher) => publisher.sendRaw(JSON.stringify({ type: "probe", id: "probe" })));
+    // Nothing is refused: a connection with nothing pending is read and answered at once (an unknown type).
+    expect(await bystander.request({ type: "probe" })).to.include({ type: "error", code: "INVALID_REQUEST" });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const publisher of publishers) expect(publisher.frames.filter((frame) => frame.id !== undefined), "nothing answered while the node holds").to.deep.equal([]);
+    node.release();
+    for (const publisher of publishers) {
+      await publisher.waitFor((frame) => frame.id === "probe", "the probe's answer");
+      const answers = publisher.frames.filter((frame) => frame.id !== undefined);
+      expect(answers.map((frame) => [frame.id, frame.type])).to.deep.equal([...Array.from({ length: 8 }, (_, n) => [n, "published"]), ["probe", "error"]]);
+    }
+    await until(() => messagesOf(subscriber, streamId).length === 32, "the 32 messages");
+  });
+
+  it("refuses a subscribe that needs the node beyond maxSubscribeReads in flight relay-wide (RATE_LIMITED); one the cache answers passes meanwhile", async function () {
+    const node = gatedPublicClient(chain.rpcUrl);
+    const relay = await relayWith({ publicClient: node.publicClient, maxSubscribeReads: 2 });
+    const cold: string[] = [];
+    for (let n = 0; n < 3; n += 1) cold.push(await createTestStream(chain.clientOf(0), { publicSubscribe: true }));
+    const first = await connect(relay.url);
+    await first.request({ type: "subscribe", streamId }); // its existence and the public's entry now cached
+    node.hold();
+    const client = await connect(relay.url);
+    const reading = cold.slice(0, 2).map((id) => client.request({ type: "subscribe", streamId: id }));
+    await until(() => node.waiting() >= 2, "two subscribes to read the node");
+    expect(await client.request({ type: "subscribe", streamId: cold[2] })).to.include({ type: "error", code: "RATE_LIMITED" });
+    expect(await client.request({ type: "subscribe", streamId }), "the cache answers it").to.include({ type: "subscribed" });
+    node.release();
+    expect((await Promise.all(reading)).map((reply) => reply.type)).to.deep.equal(["subscribed", "subscribed"]);
+    expect(await client.request({ type: "subscribe", streamId: cold[2] }), "the refused one left nothing behind").to.include({ type: "subscribed" });
   });
 
   it("refuses subscriptions beyond subscribeLimit with TOO_MANY_SUBSCRIPTIONS", async function () {
