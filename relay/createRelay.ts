@@ -17,6 +17,7 @@ import { createSubscriptionIndex } from "./subscriptions";
 import { createTransmitter } from "./transmitter";
 import { dropSubscriptions } from "./subscriptionLifecycle";
 import { createInFlight } from "./inFlight";
+import { boundedPermissionSource } from "./nodeReads";
 
 /** A running relay. */
 export interface Relay {
@@ -68,13 +69,16 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const registryAddress = client.registryAddress;
   const domain = { chainId, verifyingContract: registryAddress };
   const permissions = permissionSourceOf(client.context);
+  const inFlight = createInFlight();
   // Live messages only (maxMessageAgeMs): a chain forgotten under a flood of others cannot be replayed.
+  // Publishes need no sign-in: their cold permission reads are bounded relay-wide.
   const { maxMessageAgeMs, maxChains, maxForgottenPublishers } = limits;
-  const validator = createMessageValidator({ domain, permissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers });
+  const publishPermissions = boundedPermissionSource(client.context, inFlight, limits.maxPublishReads);
+  const validator = createMessageValidator({ domain, permissions: publishPermissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
-  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight: createInFlight() };
+  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight };
   broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
 
   const stopEnforcement = startEnforcement(relay);

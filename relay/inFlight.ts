@@ -11,10 +11,12 @@ export interface InFlight {
   paused: Set<Connection>;
   /** Subscribes whose check is reading the chain node now (`maxSubscribeReads`). */
   subscribeReads: number;
+  /** Publishes whose permission the validator is reading from the chain node now (`maxPublishReads`). */
+  publishReads: number;
   /** Contract wallets' sign-in checks awaited now (`contractSignInConcurrency`). */
   contractSignIns: number;
 }
 
 export function createInFlight(): InFlight {
-  return { requestBytes: 0, paused: new Set(), subscribeReads: 0, contractSignIns: 0 };
+  return { requestBytes: 0, paused: new Set(), subscribeReads: 0, publishReads: 0, contractSignIns: 0 };
 }

@@ -47,6 +47,13 @@ export interface RelayLimits {
    */
   maxSubscribeReads: number;
   /**
+   * Publishes whose permission the validator reads from the chain node at once, relay-wide (a
+   * publisher or stream the cache does not know yet); one more is refused RATE_LIMITED before any
+   * read. Publishing needs no sign-in: without it, messages signed by fresh keys would make the
+   * node read without bound. Default 256.
+   */
+  maxPublishReads: number;
+  /**
    * A connection without a subscription is closed with 1008 this long after it opened, published
    * or lost its last subscription, whether signed in or not (signing in does not count). Default 30 s.
    */
@@ -112,6 +119,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxPendingRequestBytes: 1024 * 1024,
   maxPendingRequestBytesTotal: 64 * 1024 * 1024,
   maxSubscribeReads: 256,
+  maxPublishReads: 256,
   idleTimeoutMs: 30_000,
   heartbeatIntervalMs: 30_000,
   historyCount: 1_000,

@@ -10,7 +10,7 @@ import { recheckIfOvertaken } from "../enforcement";
 import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type Position, type RequestId } from "../../sdk/relay/protocol";
 import { subscribeBurst } from "../options";
-import { checkSubscribe } from "../subscribeReads";
+import { checkSubscribe } from "../nodeReads";
 import { takeToken } from "../tokenBucket";
 import { RequestError } from "../requestError";
 import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal } from "../admission";

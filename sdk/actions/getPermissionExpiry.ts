@@ -54,8 +54,7 @@ export async function getPermissionExpiry(context: RegistryContext, parameters: 
 
 /** The cache's answer at once when it has the entries, else a read that caches them: what every query here starts with. */
 function expiryNow(context: RegistryContext, query: PermissionQuery): number | Promise<number> {
-  const cached = cachedExpiry(context, query);
-  return cached >= 0 ? cached : readExpiry(context, query);
+  return cachedPermissionExpiry(context, query) ?? readExpiry(context, query);
 }
 
 /**
@@ -98,17 +97,20 @@ function countsPublic(query: PermissionQuery, holder: Address, index: number): b
   return query.allowPublic === true && holder !== PUBLIC && (index === PUBLISH_INDEX || index === SUBSCRIBE_INDEX);
 }
 
-/** The expiry held now as far as the cache knows, or -1 if it lacks an entry. The warm path: no RPC, no allocation. */
-function cachedExpiry(context: RegistryContext, query: PermissionQuery): number {
+/**
+ * The expiry held now as far as the cache knows, or undefined when it lacks an entry the answer
+ * needs (asking would read the node). The warm path: no RPC, no allocation.
+ */
+export function cachedPermissionExpiry(context: RegistryContext, query: PermissionQuery): number | undefined {
   const stream = streamOf(query);
   const index = permissionIndex(query.permission);
   const holder = holderAddress(query);
   const { cache } = context;
   const nowMs = Date.now();
   const direct = cache.get(stream.key, holder, nowMs);
-  if (direct === undefined) return -1;
+  if (direct === undefined) return undefined;
   const shared = countsPublic(query, holder, index) ? cache.get(stream.key, PUBLIC, nowMs) : NOTHING;
-  if (shared === undefined) return -1;
+  if (shared === undefined) return undefined;
   return heldUntil(direct[index], shared[index], cache.chainNowSeconds(nowMs));
 }
 

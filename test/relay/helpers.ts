@@ -18,7 +18,7 @@ export function domainOf(chain: RelayOnChain): MessageDomain {
 }
 
 /** A publisher of JSON messages signed by `account` (one message chain), timestamped by its own clock `now`. */
-export function publisherOf(chain: RelayOnChain, streamId: string, account: DevAccount, partition = 0, now?: () => number): (value: unknown) => Promise<SignedStreamMessage> {
+export function publisherOf(chain: RelayOnChain, streamId: string, account: Pick<DevAccount, "privateKey">, partition = 0, now?: () => number): (value: unknown) => Promise<SignedStreamMessage> {
   const publisher: Publisher = createPublisher({ streamId, partition, signer: account.privateKey, domain: domainOf(chain), contentType: "application/json", ...(now && { now }) });
   return (value) => publisher.publish(stringToHex(JSON.stringify(value)) as Hex);
 }

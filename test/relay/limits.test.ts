@@ -1,5 +1,6 @@
-import { StreamPermission } from "../../sdk";
 import { expect } from "chai";
+import { generatePrivateKey } from "viem/accounts";
+import { StreamPermission } from "../../sdk";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createRelay, type Relay, type RelayOptions } from "../../relay";
@@ -204,6 +205,27 @@ describe("relay: limits", function () {
     node.release();
     expect((await Promise.all(reading)).map((reply) => reply.type)).to.deep.equal(["subscribed", "subscribed"]);
     expect(await client.request({ type: "subscribe", streamId: cold[2] }), "the refused one left nothing behind").to.include({ type: "subscribed" });
+  });
+
+  it("refuses a publish whose permission needs the node beyond maxPublishReads in flight relay-wide (RATE_LIMITED); a publisher the cache knows passes meanwhile", async function () {
+    const node = gatedPublicClient(chain.rpcUrl);
+    const relay = await relayWith({ publicClient: node.publicClient, maxPublishReads: 2 });
+    const owner = publisherOf(chain, streamId, chain.accounts[0]);
+    const ownerConnection = await connect(relay.url);
+    expect(await ownerConnection.request({ type: "publish", message: await owner(0) })).to.include({ type: "published" }); // its entries now cached
+    node.hold();
+    // Keys made up on the spot: each is a publisher the cache has never seen. Publishing needs no sign-in.
+    const fresh = Array.from({ length: 3 }, () => publisherOf(chain, streamId, { privateKey: generatePrivateKey() }));
+    const connections = await Promise.all(fresh.map(() => connect(relay.url)));
+    const reading = [0, 1].map(async (n) => connections[n].request({ type: "publish", message: await fresh[n](n) }));
+    await until(() => node.waiting() >= 2, "two publishes to read the node");
+    const third = await fresh[2](2);
+    expect(await connections[2].request({ type: "publish", message: third })).to.include({ type: "error", code: "RATE_LIMITED" });
+    expect(await ownerConnection.request({ type: "publish", message: await owner(1) }), "the cache answers it").to.include({ type: "published" });
+    node.release();
+    for (const reply of await Promise.all(reading)) expect(reply).to.include({ type: "error", code: "MESSAGE_REJECTED", reason: "no-permission" });
+    const again = await connections[2].request({ type: "publish", message: third });
+    expect(again, "the refused one left nothing behind: judged afresh").to.include({ type: "error", code: "MESSAGE_REJECTED", reason: "no-permission" });
   });
 
   it("refuses subscriptions beyond subscribeLimit with TOO_MANY_SUBSCRIPTIONS", async function () {
