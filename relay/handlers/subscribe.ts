@@ -9,6 +9,7 @@ import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal, p
 import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type Position, type RequestId } from "../protocol";
 import { subscribeBurst } from "../options";
+import { checkPartition } from "../partitions";
 import { takeToken } from "../tokenBucket";
 
 /** The `grant` field, parsed strictly (once per distinct grant); UNAUTHORIZED when malformed. */
@@ -63,6 +64,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   const changesBefore = relay.registryChanges;
   let admitted: Admission;
   try {
+    await checkPartition(relay, { streamId, partition }, ErrorCode.INVALID_REQUEST);
     // Existence first: one read for a missing stream (then none while the cache knows), where
     // a permission read would cost a block and a call before saying nothing.
     admitted = (await streamExists(relay.client.context, { streamId })) ? await admission(relay, connection, streamId, grant) : { expiresAt: 0 };
