@@ -43,7 +43,7 @@ export {
   type GetStreamPartitionsParameters,
   type GetStreamPartitionsReturnType,
 } from "./actions/getStreamPartitions";
-export { MAX_PARTITIONS, partitionsOf } from "./partitions";
+export { MAX_PARTITIONS, metadataWithPartitions, partitionsOf } from "./partitions";
 export { streamExists, type StreamExistsParameters, type StreamExistsReturnType } from "./actions/streamExists";
 export { updateStreamMetadata, type UpdateStreamMetadataParameters, type UpdateStreamMetadataReturnType } from "./actions/updateStreamMetadata";
 export {
