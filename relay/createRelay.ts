@@ -73,7 +73,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   // Live messages only (maxMessageAgeMs): a chain forgotten under a flood of others cannot be replayed.
   // Publishes need no sign-in: their cold permission reads are bounded relay-wide.
   const { maxMessageAgeMs, maxChains, maxForgottenPublishers } = limits;
-  const publishPermissions = boundedPermissionSource(client.context, inFlight, limits.maxPublishReads);
+  const publishPermissions = boundedPermissionSource(client.context, { inFlight, limits });
   const validator = createMessageValidator({ domain, permissions: publishPermissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));

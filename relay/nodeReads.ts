@@ -6,7 +6,7 @@ import { cachedPermissionExpiry, permissionSourceOf } from "../sdk/actions/getPe
 import type { RegistryContext } from "../sdk/context";
 import type { PermissionSource } from "../sdk/permissions";
 import type { RelayContext } from "./context";
-import type { InFlight } from "./inFlight";
+import type { RelayLimits } from "./options";
 import { ErrorCode } from "../sdk/relay/protocol";
 import { RequestError } from "./requestError";
 
@@ -27,13 +27,23 @@ function answeredByCache(relay: RelayContext, connection: Connection, streamId: 
   return known(zeroAddress) && (holder === undefined || known(holderAddress({ userId: holder })));
 }
 
+/** The node reads requests make, each kind counted against its relay-wide limit. */
+const READS = {
+  subscribeReads: { limitOf: (limits: RelayLimits) => limits.maxSubscribeReads, what: "subscribes' checks" },
+  publishReads: { limitOf: (limits: RelayLimits) => limits.maxPublishReads, what: "publishes' checks" },
+} as const;
+
+export type NodeReadKind = keyof typeof READS;
+
 /**
  * Runs a read of the chain node that a request made, counted among the relay's `kind` reads in
- * flight; when `limit` of them are under way it is refused RATE_LIMITED before reading. Per
+ * flight; when its limit of them are under way it is refused RATE_LIMITED before reading. Per
  * connection, rates bound how often a client may ask; this bounds what all of them together
  * make the node do at once.
  */
-async function countedRead<T>(inFlight: InFlight, kind: "subscribeReads" | "publishReads", limit: number, what: string, read: () => T | Promise<T>): Promise<T> {
+export async function countedRead<T>({ inFlight, limits }: Pick<RelayContext, "inFlight" | "limits">, kind: NodeReadKind, read: () => T | Promise<T>): Promise<T> {
+  const { limitOf, what } = READS[kind];
+  const limit = limitOf(limits);
   if (inFlight[kind] >= limit) throw new RequestError(ErrorCode.RATE_LIMITED, `the relay is reading ${limit} ${what} from the chain already: try again shortly`);
   inFlight[kind] += 1;
   try {
@@ -51,7 +61,7 @@ async function countedRead<T>(inFlight: InFlight, kind: "subscribeReads" | "publ
  */
 export async function checkSubscribe<T>(relay: RelayContext, connection: Connection, streamId: string, grant: SignedAccessGrant | undefined, check: () => Promise<T>): Promise<T> {
   if (answeredByCache(relay, connection, streamId, grant)) return check();
-  return countedRead(relay.inFlight, "subscribeReads", relay.limits.maxSubscribeReads, "subscribes' permissions", check);
+  return countedRead(relay, "subscribeReads", check);
 }
 
 /**
@@ -60,10 +70,9 @@ export async function checkSubscribe<T>(relay: RelayContext, connection: Connect
  * counted among `maxPublishReads`. Publishing needs no sign-in, so without it fresh keys would
  * make the node read without bound.
  */
-export function boundedPermissionSource(context: RegistryContext, inFlight: InFlight, maxPublishReads: number): PermissionSource {
+export function boundedPermissionSource(context: RegistryContext, relay: Pick<RelayContext, "inFlight" | "limits">): PermissionSource {
   const source = permissionSourceOf(context);
   return {
-    getPermissionExpiry: (query) =>
-      cachedPermissionExpiry(context, query) ?? countedRead(inFlight, "publishReads", maxPublishReads, "publishers' permissions", () => source.getPermissionExpiry(query)),
+    getPermissionExpiry: (query) => cachedPermissionExpiry(context, query) ?? countedRead(relay, "publishReads", () => source.getPermissionExpiry(query)),
   };
 }

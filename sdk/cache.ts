@@ -2,11 +2,12 @@ import type { Address, Hex } from "viem";
 import type { BlockRef, ChainTime } from "./blocks";
 import type { Expiries } from "./permissions";
 import type { RegistryReader } from "./registryReader";
-import { watchRegistry, type RegistryChange, type RegistryWatcher, type WatcherPoll } from "./watchRegistry";
+import { watchRegistry, type MetadataChange, type RegistryChange, type RegistryWatcher, type WatcherPoll } from "./watchRegistry";
 
 /**
- * Streams whose existence is remembered, newest kept: a subscribe to a random id must not cost a
- * read each time, nor may a flood of random ids grow the cache without bound.
+ * Streams whose existence (and, apart, whose partition count) is remembered, newest kept: a
+ * subscribe to a random id must not cost a read each time, nor may a flood of random ids grow
+ * the cache without bound.
  */
 const MAX_EXISTENCE_ENTRIES = 10_000;
 
@@ -57,6 +58,10 @@ export interface PermissionCache {
   storeExistence(streamKey: Hex, exists: boolean, since: bigint): void;
   /** The block the watcher has processed, to pass to `storeExistence` for a read begun now; undefined when it is not running. */
   existenceSince(): bigint | undefined;
+  /** The stream's partition count, if known (an answer younger than `maxAgeMs` that no metadata update, creation or deletion since has dropped). */
+  partitions(streamKey: Hex, nowMs: number): number | undefined;
+  /** Keeps a partition count read from the metadata at block `at` (as `store` keeps a reading: unless a change after `at` is known); moves the chain's clock. */
+  storePartitions(streamKey: Hex, partitions: number, at: BlockRef): void;
   /** The chain's clock at local time `nowMs` (default now), in unix seconds: the local clock plus the offset seen at the newest block read. */
   chainNowSeconds(nowMs?: number): number;
   /** Calls `onPoll` after every poll has been applied; returns the function that stops it. */
@@ -75,6 +80,7 @@ interface Entry {
 /** The last block in which a stream, or one of its holders, changed: for vetting readings pinned to older blocks. */
 interface ChangeRecord {
   stream: bigint;
+  metadata: bigint;
   holders: Map<Address, bigint>;
   last: bigint;
 }
@@ -101,6 +107,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
   const streams = new Map<Hex, Map<Address, Entry>>();
   const recent = new Map<Hex, ChangeRecord>();
   const existing = new Map<Hex, { exists: boolean; storedAtMs: number }>();
+  const partitionCounts = new Map<Hex, { partitions: number; storedAtMs: number }>();
   /** Every change in a block after this one (up to the watcher's processed block) is in `recent`; unknown before the first poll. */
   let historyFrom: bigint | undefined;
   const listeners = new Set<(poll: RegistryPoll) => void>();
@@ -126,6 +133,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       onError: () => {
         streams.clear();
         existing.clear();
+        partitionCounts.clear();
         if (listeners.size === 0) stopWatching();
       },
     });
@@ -136,17 +144,20 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     watcher = undefined;
     recent.clear();
     existing.clear();
+    partitionCounts.clear();
   }
 
-  function apply({ head, changes, reorg }: WatcherPoll): void {
+  function apply({ head, changes, metadataChanges, reorg }: WatcherPoll): void {
     if (reorg) {
       streams.clear();
       existing.clear();
+      partitionCounts.clear();
       recent.clear();
       newestSeen = -1n;
     }
     if (reorg || historyFrom === undefined) historyFrom = head.blockNumber;
     for (const change of changes) drop(change);
+    for (const change of metadataChanges) dropMetadata(change);
     // A read in flight may be pinned to a block before these changes: it still answers those
     // who asked before them, but nobody asking from now on joins it.
     if (reorg || changes.length > 0) context.permissionReads.clear();
@@ -155,15 +166,26 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     if (listeners.size > 0) notify({ chainTime: { blockNumber: head.blockNumber, timestamp: head.timestamp }, changes: distinct(changes), reorg });
   }
 
-  function drop({ streamKey, holder, blockNumber }: RegistryChange): void {
-    const record = recent.get(streamKey) ?? { stream: -1n, holders: new Map<Address, bigint>(), last: -1n };
+  function recordOf(streamKey: Hex, blockNumber: bigint): ChangeRecord {
+    const record = recent.get(streamKey) ?? { stream: -1n, metadata: -1n, holders: new Map<Address, bigint>(), last: -1n };
     record.last = blockNumber;
+    recent.set(streamKey, record);
+    return record;
+  }
+
+  function dropMetadata({ streamKey, blockNumber }: MetadataChange): void {
+    recordOf(streamKey, blockNumber).metadata = blockNumber;
+    partitionCounts.delete(streamKey);
+  }
+
+  function drop({ streamKey, holder, blockNumber }: RegistryChange): void {
+    const record = recordOf(streamKey, blockNumber);
     if (holder === null) {
       record.stream = blockNumber;
       existing.delete(streamKey);
+      partitionCounts.delete(streamKey);
     }
     else record.holders.set(holder, blockNumber);
-    recent.set(streamKey, record);
     const entries = streams.get(streamKey);
     if (entries === undefined) return;
     for (const [cached, entry] of entries) {
@@ -179,10 +201,11 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       if (entries.size === 0) streams.delete(key);
     }
     for (const [key, entry] of existing) if (entry.storedAtMs < oldestMs) existing.delete(key);
+    for (const [key, entry] of partitionCounts) if (entry.storedAtMs < oldestMs) partitionCounts.delete(key);
     const horizon = head - CHANGE_HISTORY_BLOCKS;
     if (historyFrom! < horizon) historyFrom = horizon;
     for (const [key, record] of recent) if (record.last <= horizon) recent.delete(key);
-    if (streams.size === 0 && existing.size === 0 && listeners.size === 0) stopWatching();
+    if (streams.size === 0 && existing.size === 0 && partitionCounts.size === 0 && listeners.size === 0) stopWatching();
   }
 
   function notify(poll: RegistryPoll): void {
@@ -195,8 +218,8 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     }
   }
 
-  /** Whether a reading pinned to `at` is still exact for these holders, as far as the watcher knows. */
-  function current(streamKey: Hex, holders: readonly Address[], at: BlockRef): boolean {
+  /** Whether a reading pinned to `at` is still exact for these holders (and, with `metadata`, for the stream's metadata), as far as the watcher knows. */
+  function current(streamKey: Hex, holders: readonly Address[], at: BlockRef, metadata = false): boolean {
     const processed = watcher!.processed;
     if (processed !== undefined && (historyFrom === undefined || at.blockNumber < historyFrom)) return false;
     if (processed === undefined || at.blockNumber > processed.blockNumber) {
@@ -205,7 +228,9 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     }
     if (at.blockNumber === processed.blockNumber) return at.hash === processed.hash;
     const record = recent.get(streamKey);
-    return record === undefined || (record.stream <= at.blockNumber && holders.every((holder) => (record.holders.get(holder) ?? -1n) <= at.blockNumber));
+    if (record === undefined) return true;
+    if (metadata && record.metadata > at.blockNumber) return false;
+    return record.stream <= at.blockNumber && holders.every((holder) => (record.holders.get(holder) ?? -1n) <= at.blockNumber);
   }
 
   return {
@@ -231,12 +256,22 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     storeExistence(streamKey, exists, since) {
       if (destroyed || !options.enabled || watcher === undefined || historyFrom === undefined || since < historyFrom) return;
       if ((recent.get(streamKey)?.stream ?? -1n) > since) return; // created or deleted after: the read may predate it
-      existing.delete(streamKey); // re-inserted as the newest
-      if (existing.size >= MAX_EXISTENCE_ENTRIES) existing.delete(existing.keys().next().value!);
-      existing.set(streamKey, { exists, storedAtMs: Date.now() });
+      keepNewest(existing, streamKey, { exists, storedAtMs: Date.now() });
     },
     existenceSince() {
       return watcher === undefined || historyFrom === undefined ? undefined : watcher.processed?.blockNumber;
+    },
+    partitions(streamKey, nowMs) {
+      const entry = partitionCounts.get(streamKey);
+      return entry !== undefined && nowMs - entry.storedAtMs <= options.maxAgeMs ? entry.partitions : undefined;
+    },
+    storePartitions(streamKey, partitions, at) {
+      if (destroyed) return;
+      observe(at);
+      if (!options.enabled) return;
+      if (watcher === undefined) startWatching(at);
+      else if (!current(streamKey, [], at, true)) return;
+      keepNewest(partitionCounts, streamKey, { partitions, storedAtMs: Date.now() });
     },
     chainNowSeconds(nowMs = Date.now()) {
       return Math.floor((nowMs + chainOffsetMs) / 1000);
@@ -248,7 +283,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       if (watcher === undefined) startWatching();
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0 && streams.size === 0) stopWatching();
+        if (listeners.size === 0 && streams.size === 0 && partitionCounts.size === 0) stopWatching();
       };
     },
     destroy() {
@@ -256,9 +291,17 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       listeners.clear();
       streams.clear();
       existing.clear();
+      partitionCounts.clear();
       stopWatching();
     },
   };
+}
+
+/** Sets `key` as the newest entry of a map bounded by `MAX_EXISTENCE_ENTRIES`, dropping the oldest when full. */
+function keepNewest<V>(map: Map<Hex, V>, key: Hex, value: V): void {
+  map.delete(key); // re-inserted as the newest
+  if (map.size >= MAX_EXISTENCE_ENTRIES) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
 
 /** Each (stream, holder) once, in order of first change. */

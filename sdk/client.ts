@@ -5,6 +5,7 @@ import { getPermissions } from "./actions/getPermissions";
 import { createStream } from "./actions/createStream";
 import { deleteStream } from "./actions/deleteStream";
 import { getStreamMetadata } from "./actions/getStreamMetadata";
+import { getStreamPartitions } from "./actions/getStreamPartitions";
 import { assertStreamExists } from "./actions/streamExists";
 import { updateStreamMetadata } from "./actions/updateStreamMetadata";
 import { grantPermissions, revokePermissions, setPermissions, type StreamPermissionsUpdate } from "./actions/writePermissions";
@@ -80,9 +81,9 @@ export class KeywayClient {
     }
   }
 
-  /** Creates `<signer address><path>`; the creating receipt is `stream.receipt`. */
-  async createStream(path: string, { metadata }: { metadata?: string } = {}): Promise<Stream> {
-    const { streamId, receipt } = await createStream(this.context, { path, metadata, ...this.writeParameters() });
+  /** Creates `<signer address><path>` with `partitions` (1 to `MAX_PARTITIONS`, default 1; kept in the metadata JSON); the creating receipt is `stream.receipt`. */
+  async createStream(path: string, { metadata, partitions }: { metadata?: string; partitions?: number } = {}): Promise<Stream> {
+    const { streamId, receipt } = await createStream(this.context, { path, metadata, partitions, ...this.writeParameters() });
     return new Stream(streamId, this, receipt);
   }
 
@@ -97,6 +98,11 @@ export class KeywayClient {
 
   getStreamMetadata(streamId: string): Promise<string> {
     return getStreamMetadata(this.context, { streamId });
+  }
+
+  /** How many partitions the stream has (its metadata's `partitions`, else 1). Cached. */
+  getStreamPartitions(streamId: string): Promise<number> {
+    return getStreamPartitions(this.context, { streamId });
   }
 
   updateStreamMetadata(streamId: string, metadata: string): Promise<TransactionReceipt> {

@@ -36,6 +36,14 @@ export { ethersAccount, ethersTransport, type EthersProvider, type EthersSigner 
 export { createStream, type CreateStreamParameters, type CreateStreamReturnType } from "./actions/createStream";
 export { deleteStream, type DeleteStreamParameters, type DeleteStreamReturnType } from "./actions/deleteStream";
 export { getStreamMetadata, type GetStreamMetadataParameters, type GetStreamMetadataReturnType } from "./actions/getStreamMetadata";
+export {
+  assertStreamPartition,
+  getStreamPartitions,
+  type AssertStreamPartitionParameters,
+  type GetStreamPartitionsParameters,
+  type GetStreamPartitionsReturnType,
+} from "./actions/getStreamPartitions";
+export { MAX_PARTITIONS, metadataWithPartitions, partitionsOf } from "./partitions";
 export { streamExists, type StreamExistsParameters, type StreamExistsReturnType } from "./actions/streamExists";
 export { updateStreamMetadata, type UpdateStreamMetadataParameters, type UpdateStreamMetadataReturnType } from "./actions/updateStreamMetadata";
 export {

@@ -8,6 +8,7 @@ export type StreamPermissionQuery = PermissionQuery extends infer Q ? (Q extends
 /** The methods of `KeywayClient` a Stream calls (declared here so that the client, which makes Streams, is not imported back). */
 export interface StreamClient {
   getStreamMetadata(streamId: string): Promise<string>;
+  getStreamPartitions(streamId: string): Promise<number>;
   updateStreamMetadata(streamId: string, metadata: string): Promise<TransactionReceipt>;
   deleteStream(streamId: string): Promise<TransactionReceipt>;
   getPermissions(streamId: string): Promise<PermissionAssignment[]>;
@@ -29,6 +30,11 @@ export class Stream {
 
   getMetadata(): Promise<string> {
     return this.client.getStreamMetadata(this.id);
+  }
+
+  /** How many partitions the stream has (its metadata's `partitions`, else 1): Streamr's `getPartitionCount`, asynchronous here (the cache answers once warm). */
+  getPartitionCount(): Promise<number> {
+    return this.client.getStreamPartitions(this.id);
   }
 
   setMetadata(metadata: string): Promise<TransactionReceipt> {

@@ -14,11 +14,19 @@ export interface RegistryChange {
   blockNumber: bigint;
 }
 
+/** A stream's metadata was replaced (`StreamMetadataUpdated`): what is derived from it (its partition count) is stale. */
+export interface MetadataChange {
+  streamKey: Hex;
+  blockNumber: bigint;
+}
+
 /** What one poll found: the chain's head and the changes in the blocks up to it, or that the chain was reorganised. */
 export interface WatcherPoll {
   head: BlockRef;
   /** The changes since the previous poll's head, in chain order; empty after a reorg. */
   changes: RegistryChange[];
+  /** The metadata updates since the previous poll's head (no permission changed with them); empty after a reorg. */
+  metadataChanges: MetadataChange[];
   /**
    * The block the watcher had processed, or a block a reading was pinned to, is no longer
    * in the chain: changes may have been undone or missed, so nothing known before is valid.
@@ -105,19 +113,23 @@ export function watchRegistry(context: RegistryReader, options: WatchRegistryOpt
     const from = processed ?? pending.reduce<BlockRef | undefined>((low, block) => (low === undefined || block.blockNumber < low.blockNumber ? block : low), undefined);
     const checks = processed === undefined ? pending : [processed, ...pending];
     const [head, ...seen] = await Promise.all([readLatestBlock(context), ...checks.map((block) => readBlock(context, block.blockNumber))]);
-    if (from === undefined) return unconfirmed.size > 0 ? undefined : { head, changes: [], reorg: false };
+    if (from === undefined) return unconfirmed.size > 0 ? undefined : { head, changes: [], metadataChanges: [], reorg: false };
     // Every checked block was seen in the chain before: gone or changed, the chain was reorganised.
     const reorg = checks.some((block, i) => seen[i]?.hash !== block.hash);
-    if (reorg || head.blockNumber <= from.blockNumber) return { head, changes: [], reorg };
+    if (reorg || head.blockNumber <= from.blockNumber) return { head, changes: [], metadataChanges: [], reorg };
     const changes: RegistryChange[] = [];
+    const metadataChanges: MetadataChange[] = [];
     for (const range of blockRanges(from.blockNumber + 1n, head.blockNumber, context.logPageSize)) {
       const logs = await getLogs(context.publicClient, { address: context.registryAddress, ...range });
       for (const log of logs) {
         const change = changeOf(log);
         if (change !== undefined) changes.push(change);
+        else if (log.topics[0] === STREAM_METADATA_UPDATED && log.topics[1] !== undefined && log.blockNumber !== null) {
+          metadataChanges.push({ streamKey: log.topics[1], blockNumber: log.blockNumber });
+        }
       }
     }
-    return { head, changes, reorg: false };
+    return { head, changes, metadataChanges, reorg: false };
   }
 
   timer = setTimeout(poll, processed === undefined ? 0 : options.pollingInterval);

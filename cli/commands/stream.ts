@@ -1,11 +1,18 @@
-import type { Command } from "commander";
-import { normalizeStreamId, validateStreamPath } from "../../sdk";
+import { type Command, Option } from "commander";
+import { InvalidArgumentError, MAX_PARTITIONS, metadataWithPartitions, normalizeStreamId, partitionsOf, validateStreamPath } from "../../sdk";
 import { withClient, withWriteClient } from "../client";
 import { formatAssignments, formatFields } from "../format";
 import { parseMetadata } from "../json";
 import { globalOptions } from "../options";
+import { wholeNumberIn } from "../numbers";
 import { print } from "../output";
 import { printWrite } from "../write";
+
+function parsePartitions(text: string): number {
+  const partitions = wholeNumberIn(text, 1, MAX_PARTITIONS);
+  if (partitions === undefined) throw new InvalidArgumentError(`--partitions must be an integer from 1 to ${MAX_PARTITIONS}, got ${text}`);
+  return partitions;
+}
 
 // Each action checks its arguments before it opens a client, so bad input never costs an RPC call.
 export function registerStreamCommands(program: Command): void {
@@ -15,9 +22,10 @@ export function registerStreamCommands(program: Command): void {
     .command("create <path>")
     .description("create the stream <your address><path>; you get every permission, forever")
     .option("--metadata <json>", "stream metadata, a JSON value", "{}")
-    .action((path: string, flags: { metadata: string }, command: Command) => {
+    .addOption(new Option("--partitions <n>", `how many partitions the stream has, 1 to ${MAX_PARTITIONS} (kept in the metadata as "partitions"; default 1)`).argParser(parsePartitions))
+    .action((path: string, flags: { metadata: string; partitions?: number }, command: Command) => {
       validateStreamPath(path);
-      const metadata = parseMetadata(flags.metadata);
+      const metadata = metadataWithPartitions(parseMetadata(flags.metadata), flags.partitions);
       return withWriteClient(globalOptions(command), async (client, options) => {
         const created = await client.createStream(path, { metadata });
         printWrite(options, `Created stream ${created.id}`, created.receipt!, { streamId: created.id });
@@ -26,14 +34,15 @@ export function registerStreamCommands(program: Command): void {
 
   stream
     .command("show <id>")
-    .description("show a stream's metadata and who holds which permissions")
+    .description("show a stream's metadata, its partitions and who holds which permissions")
     .action((id: string, _flags: unknown, command: Command) => {
       const streamId = normalizeStreamId(id);
       return withClient(globalOptions(command), async (client, options) => {
         const found = await client.getStream(streamId);
         const [metadata, permissions] = await Promise.all([found.getMetadata(), found.getPermissions()]);
-        print(options, { streamId, metadata, permissions }, () =>
-          [formatFields([["stream", streamId], ["metadata", metadata]]), "", formatAssignments(permissions)].join("\n"),
+        const partitions = partitionsOf(metadata);
+        print(options, { streamId, metadata, partitions, permissions }, () =>
+          [formatFields([["stream", streamId], ["metadata", metadata], ["partitions", String(partitions)]]), "", formatAssignments(permissions)].join("\n"),
         );
       });
     });
@@ -44,7 +53,7 @@ export function registerStreamCommands(program: Command): void {
     .requiredOption("--metadata <json>", "the new metadata, a JSON value")
     .action((id: string, flags: { metadata: string }, command: Command) => {
       const streamId = normalizeStreamId(id);
-      const metadata = parseMetadata(flags.metadata);
+      const metadata = metadataWithPartitions(parseMetadata(flags.metadata));
       return withWriteClient(globalOptions(command), async (client, options) => {
         const receipt = await client.updateStreamMetadata(streamId, metadata);
         printWrite(options, `Updated the metadata of ${streamId}`, receipt, { streamId, metadata });

@@ -9,6 +9,7 @@ import type { RelayContext } from "../context";
 import type { Fields } from "../fields";
 import { positionOf } from "../history";
 import { ErrorCode, type RequestId } from "../../sdk/relay/protocol";
+import { checkPartition } from "../partitions";
 import { takeToken } from "../tokenBucket";
 import { RequestError } from "../requestError";
 
@@ -77,7 +78,7 @@ export function handlePublish(relay: RelayContext, connection: Connection, id: R
   // Validated at once, beside the connection's earlier publishes (their signatures recovered
   // in one batch), then decided and delivered in the order they came.
   const lapsed = lapsedAuthority(message, Date.now());
-  const validated = lapsed !== undefined ? Promise.reject(lapsed) : relay.validator.validate(message, claimedPlace(message)).catch((error: unknown) => Promise.reject(refusal(error)));
+  const validated = lapsed !== undefined ? Promise.reject(lapsed) : checkPartition(relay, claimedPlace(message), ErrorCode.INVALID_MESSAGE, "publishReads").then(() => relay.validator.validate(message, claimedPlace(message))).catch((error: unknown) => Promise.reject(refusal(error)));
   validated.catch(() => undefined); // judged in turn below; not an unhandled rejection meanwhile
   const done = connection.publishTail.then(() => validated).then((accepted) => deliver(relay, connection, id, message, accepted));
   connection.publishTail = done.catch(() => undefined);

@@ -11,6 +11,7 @@ import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type Position, type RequestId } from "../../sdk/relay/protocol";
 import { subscribeBurst } from "../options";
 import { checkSubscribe } from "../nodeReads";
+import { checkPartition } from "../partitions";
 import { takeToken } from "../tokenBucket";
 import { RequestError } from "../requestError";
 import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal } from "../admission";
@@ -68,6 +69,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   const changesBefore = relay.registryChanges;
   let admitted: Admission;
   try {
+    await checkPartition(relay, { streamId, partition }, ErrorCode.INVALID_REQUEST, "subscribeReads");
     // Existence first: one read for a missing stream (then none while the cache knows), where
     // a permission read would cost a block and a call before saying nothing.
     admitted = await checkSubscribe(relay, connection, streamId, grant, async () => ((await streamExists(relay.client.context, { streamId })) ? await admission(relay, connection, streamId, grant) : { expiresAt: 0 }));

@@ -1,14 +1,17 @@
 import type { TransactionReceipt } from "viem";
 import type { RegistryContext } from "../context";
 import { MissingSignerError } from "../errors";
+import { metadataWithPartitions } from "../partitions";
 import { formatStreamId, validateStreamPath } from "../streamId";
 import { writeRegistry, type WriteParameters } from "./writeRegistry";
 
 export interface CreateStreamParameters extends WriteParameters {
   /** `/` followed by the path, as the registry checks it. */
   path: string;
-  /** Opaque, conventionally JSON; empty by default. */
+  /** Opaque, conventionally JSON; empty by default. Its `partitions`, if any, must be an integer from 1 to `MAX_PARTITIONS`. */
   metadata?: string;
+  /** How many partitions the stream has (1 to `MAX_PARTITIONS`, as Streamr's): merged into the metadata JSON as `partitions`; 1 when absent. */
+  partitions?: number;
 }
 
 export interface CreateStreamReturnType {
@@ -18,14 +21,16 @@ export interface CreateStreamReturnType {
 }
 
 /**
- * Creates `<signer><path>`; the signer gets every permission forever.
+ * Creates `<signer><path>`; the signer gets every permission forever. An invalid partition
+ * count (the parameter or the metadata's field) is an InvalidArgumentError, before any transaction.
  *
  * @example
- * const { streamId, receipt } = await createStream(client.context, { path: "/sensors/temperature", metadata: "{}" });
+ * const { streamId, receipt } = await createStream(client.context, { path: "/sensors/temperature", metadata: "{}", partitions: 3 });
  */
 export async function createStream(context: RegistryContext, parameters: CreateStreamParameters): Promise<CreateStreamReturnType> {
-  const { path, metadata = "", ...write } = parameters;
+  const { path, metadata: given = "", partitions, ...write } = parameters;
   validateStreamPath(path);
+  const metadata = metadataWithPartitions(given, partitions);
   if (context.walletClient === undefined) throw new MissingSignerError("createStream");
   const streamId = formatStreamId(context.walletClient.account.address, path);
   const receipt = await writeRegistry(context, { functionName: "createStream", args: [path, metadata], ...write });

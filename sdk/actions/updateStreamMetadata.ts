@@ -1,5 +1,6 @@
 import type { TransactionReceipt } from "viem";
 import type { RegistryContext } from "../context";
+import { metadataWithPartitions } from "../partitions";
 import { normalizeStreamId } from "../streamId";
 import { writeRegistry, type WriteParameters } from "./writeRegistry";
 
@@ -11,7 +12,8 @@ export interface UpdateStreamMetadataParameters extends WriteParameters {
 export type UpdateStreamMetadataReturnType = TransactionReceipt;
 
 /**
- * Replaces a stream's metadata. Needs Edit.
+ * Replaces a stream's metadata. Needs Edit. A `partitions` field that is not an integer from 1
+ * to `MAX_PARTITIONS` is an InvalidArgumentError, before any transaction.
  *
  * @example
  * await updateStreamMetadata(client.context, { streamId, metadata: '{"unit":"celsius"}', gas: 200_000n });
@@ -21,5 +23,5 @@ export async function updateStreamMetadata(
   parameters: UpdateStreamMetadataParameters,
 ): Promise<UpdateStreamMetadataReturnType> {
   const { streamId, metadata, ...write } = parameters;
-  return writeRegistry(context, { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), metadata], ...write });
+  return writeRegistry(context, { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), metadataWithPartitions(metadata)], ...write });
 }

@@ -1,4 +1,5 @@
 import { stringToHex, type Hex } from "viem";
+import { assertStreamPartition } from "../actions/getStreamPartitions";
 import { InvalidArgumentError, MissingSignerError } from "../errors";
 import { MessageRejectedError } from "../message/errors";
 import { createPublisher, type Publisher } from "../message/publisher";
@@ -59,13 +60,14 @@ function encodeContent(content: unknown): { bytes: Uint8Array | Hex; contentType
  * @param session - the client's relay session
  * @param parameters - the stream, the content (a JSON value or bytes), and optionally the partition (default 0), content type and an access `grant`
  * @returns the signed StreamMessage, as the relay delivers it
- * @throws MessageRejectedError (`reason`), RelayError, RelayUnreachableError, MissingSignerError
+ * @throws MessageRejectedError (`reason`), RelayError, RelayUnreachableError, MissingSignerError, InvalidArgumentError (a partition beyond the stream's count: nothing is signed or sent)
  *
  * @example
  * const message = await publish(session, { streamId: "0xabc…/sensors", content: { temperature: 21.5 } });
  */
 export async function publish(session: RelaySession, parameters: PublishParameters): Promise<PublishReturnType> {
   const { streamId, content, partition = 0 } = parameters;
+  await assertStreamPartition(session.context, { streamId, partition });
   const publisher = await publisherFor(session, normalizeStreamId(streamId), partition);
   const encoded = encodeContent(content);
   const signed = await publisher.publish(encoded.bytes, { contentType: parameters.contentType ?? encoded.contentType });

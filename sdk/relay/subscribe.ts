@@ -1,3 +1,4 @@
+import { assertStreamPartition } from "../actions/getStreamPartitions";
 import { parseAccessGrant } from "../delegation/parse";
 import type { SignedAccessGrant } from "../delegation/types";
 import { InvalidArgumentError } from "../errors";
@@ -59,7 +60,7 @@ function checkParameters(parameters: SubscriptionOptions): { streamId: string; p
  * @param session - the client's relay session
  * @param parameters - stream, partition (default 0), an optional `resend.from` position, an optional access `grant`, and `onMessage`, called with `(content, metadata)` for each verified message
  * @returns the Subscription (`unsubscribe()`, `error` and `unsubscribed` events)
- * @throws UnauthorizedError (also a grant the relay does not honour), StreamNotFoundError, InvalidAccessGrantError (malformed grant), RelayError, RelayUnreachableError
+ * @throws UnauthorizedError (also a grant the relay does not honour), StreamNotFoundError, InvalidAccessGrantError (malformed grant), InvalidArgumentError (a partition beyond the stream's count, refused before anything is sent), RelayError, RelayUnreachableError
  *
  * @example
  * const sub = await subscribe(session, { streamId: "0xabc…/sensors", onMessage: (content, { publisherId }) => console.log(publisherId, content) });
@@ -69,6 +70,7 @@ export async function subscribe(session: RelaySession, parameters: SubscribePara
   const { onMessage } = parameters;
   if (typeof onMessage !== "function") throw new InvalidArgumentError("subscribe needs an onMessage function");
   const { streamId, partition, resendFrom, grant } = checkParameters(parameters);
+  await assertStreamPartition(session.context, { streamId, partition });
   const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions });
   const handle = createSubscriptionHandle({
     streamId,

@@ -11,7 +11,7 @@ describe("keyway publish", function () {
 
   before(async function () {
     chain = await startCliRelayChain();
-    streamId = await createTestStream(chain.clientOf(0));
+    streamId = await createTestStream(chain.clientOf(0), { partitions: 3 });
   });
   after(async function () {
     await chain?.stop();
@@ -71,6 +71,7 @@ describe("keyway publish", function () {
     const unreachable = await chain.keyway(["publish", streamId, "--relay-url", `ws://127.0.0.1:${port}`], { signer: 0, input: "1\n" });
     expectFailure(unreachable, 10, new RegExp(`cannot reach the relay at ws://127.0.0.1:${port}`));
     expectFailure(await chain.keyway(["publish", streamId, "--partition", "-1"], { signer: 0, input: "1\n" }), 2, /partition/);
+    expectFailure(await chain.keyway(["publish", streamId, "--partition", "3"], { signer: 0, input: "1\n" }), 2, /partition 3 is beyond the stream's 3 partitions/);
     expectFailure(await chain.keyway(["publish", "not-a-stream"], { signer: 0, input: "1\n" }), 2, /stream id/i);
   });
 

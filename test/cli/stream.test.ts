@@ -41,8 +41,9 @@ describe("keyway stream", function () {
     const result = await chain.keyway(["stream", "show", `${alice.account.address}/sensors/temp`]);
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout.split("\n")).to.deep.equal([
-      `stream:   ${aliceId}/sensors/temp`,
-      `metadata: {"unit":"C"}`,
+      `stream:     ${aliceId}/sensors/temp`,
+      `metadata:   {"unit":"C"}`,
+      "partitions: 1",
       "",
       "HOLDER                                      PERMISSIONS                              EXPIRES",
       `${alice.account.address}  edit, delete, publish, subscribe, grant  never`,
@@ -55,8 +56,29 @@ describe("keyway stream", function () {
     expect(result).to.deep.equal({
       streamId: `${aliceId}/sensors/temp`,
       metadata: '{"unit":"C"}',
+      partitions: 1,
       permissions: [{ userId: aliceId, permissions: ["edit", "delete", "publish", "subscribe", "grant"] }],
     });
+  });
+
+  it("create --partitions <n> merges the count into the metadata; show shows it", async function () {
+    const created = await chain.keyway(["stream", "create", "/parts", "--metadata", '{"unit":"C"}', "--partitions", "3"], { signer: alice });
+    expect(created.code, created.stderr).to.equal(0);
+    expect(await metadataOf(`${aliceId}/parts`)).to.equal('{"unit":"C","partitions":3}');
+    const shown = await chain.keyway(["stream", "show", `${aliceId}/parts`]);
+    expect(shown.stdout.split("\n").slice(0, 3)).to.deep.equal([`stream:     ${aliceId}/parts`, `metadata:   {"unit":"C","partitions":3}`, "partitions: 3"]);
+    expect(parseJson(await chain.keyway(["stream", "show", `${aliceId}/parts`, "--json"]))).to.include({ partitions: 3 });
+    expect(parseJson(await chain.keyway(["stream", "create", "/parts-only", "--partitions", "100", "--json"], { signer: alice }))).to.include({ streamId: `${aliceId}/parts-only` });
+    expect(await metadataOf(`${aliceId}/parts-only`)).to.equal('{"partitions":100}');
+  });
+
+  it("create --partitions refuses anything but a whole number from 1 to 100 (exit 2, one line), and so does update for a metadata partitions field", async function () {
+    for (const bad of ["0", "101", "1.5", "-1", "abc", "", " 3", "0x3"]) {
+      expectFailure(await chain.keyway(["stream", "create", `/bad-parts`, "--partitions", bad], { signer: alice }), 2, /--partitions must be an integer from 1 to 100/);
+    }
+    expectFailure(await chain.keyway(["stream", "create", "/bad-parts", "--metadata", '{"partitions":0}'], { signer: alice }), 2, /partitions must be an integer from 1 to 100/);
+    expectFailure(await chain.keyway(["stream", "update", `${aliceId}/parts`, "--metadata", '{"partitions":"3"}'], { signer: alice }), 2, /partitions must be an integer from 1 to 100/);
+    expectFailure(await chain.keyway(["stream", "show", `${aliceId}/bad-parts`]), 3, /Stream not found/);
   });
 
   it("update replaces the metadata (human and --json)", async function () {

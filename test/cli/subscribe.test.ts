@@ -24,7 +24,7 @@ describe("keyway subscribe", function () {
 
   async function streamForSubscriber(): Promise<string> {
     const owner = chain.clientOf(0);
-    const streamId = await createTestStream(owner);
+    const streamId = await createTestStream(owner, { partitions: 2 });
     await owner.grantPermissions(streamId, { userId: subscriberAddress, permissions: [StreamPermission.SUBSCRIBE] });
     return streamId;
   }

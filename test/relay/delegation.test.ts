@@ -228,7 +228,7 @@ describe("relay: session keys (auth with a delegation) and access grants (subscr
     /** A private stream of #0 where `issuer` holds Grant only, and a grant signed by the issuer. */
     async function grantedStream(overrides: Partial<AccessGrant> = {}, { issuer = 2, signer = issuer }: { issuer?: number; signer?: number } = {}) {
       const owner = chain.clientOf(0);
-      const streamId = await createTestStream(owner);
+      const streamId = await createTestStream(owner, { partitions: 2 });
       await owner.grantPermissions(streamId, { userId: address(issuer), permissions: [StreamPermission.GRANT] });
       const unsigned: AccessGrant = { grantee: address(3), streamId, permissions: SUBSCRIBE_BIT, expiresAt: inSeconds(3600), salt: randomSalt(), ...overrides };
       const grant = await signAccessGrant(unsigned, { signer: chain.accounts[signer].privateKey, domain: domainOf(chain) });

@@ -23,7 +23,7 @@ describe("relay: enforcement, history and resume", function () {
   /** A private stream, account #1 holding Subscribe (until `expiresAt` when given), #1 signed in and subscribed. */
   async function subscribedHolder(expiresAt?: Date) {
     const owner = chain.clientOf(0);
-    const streamId = await createTestStream(owner);
+    const streamId = await createTestStream(owner, { partitions: 3 });
     const userId = chain.accounts[1].account.address.toLowerCase();
     await owner.grantPermissions(streamId, { userId, permissions: [StreamPermission.SUBSCRIBE], ...(expiresAt && { expiresAt: { subscribe: expiresAt } }) });
     const subscriber = await connect(chain.url);

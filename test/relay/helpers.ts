@@ -6,9 +6,9 @@ import type { Frame, RawClient, RelayOnChain } from "./fixtures";
 
 let streamCount = 0;
 
-/** Creates a fresh stream owned by `owner` (optionally public for subscribers) and returns its id. */
-export async function createTestStream(owner: KeywayClient, { publicSubscribe = false } = {}): Promise<string> {
-  const stream = await owner.createStream(`/relay-test/${Date.now()}-${++streamCount}`);
+/** Creates a fresh stream owned by `owner` (optionally public for subscribers, with `partitions`, default 1) and returns its id. */
+export async function createTestStream(owner: KeywayClient, { publicSubscribe = false, partitions }: { publicSubscribe?: boolean; partitions?: number } = {}): Promise<string> {
+  const stream = await owner.createStream(`/relay-test/${Date.now()}-${++streamCount}`, { partitions });
   if (publicSubscribe) await owner.grantPermissions(stream.id, { public: true, permissions: [StreamPermission.SUBSCRIBE] });
   return stream.id;
 }

@@ -14,7 +14,7 @@ describe("relay: limits", function () {
 
   before(async function () {
     chain = await startRelayOnChain();
-    streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+    streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true, partitions: 16 });
   });
   afterEach(async function () {
     await closeAllClients();

@@ -16,7 +16,7 @@ describe("relay: protocol v1 frames", function () {
   before(async function () {
     chain = await startRelayOnChain();
     const owner = chain.clientOf(0);
-    publicStream = await createTestStream(owner, { publicSubscribe: true });
+    publicStream = await createTestStream(owner, { publicSubscribe: true, partitions: 4 });
     privateStream = await createTestStream(owner);
     await owner.grantPermissions(privateStream, { userId: chain.accounts[1].account.address.toLowerCase(), permissions: [StreamPermission.SUBSCRIBE] });
   });

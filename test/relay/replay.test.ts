@@ -19,7 +19,7 @@ describe("relay: history and from replays", function () {
 
   before(async function () {
     chain = await startRelayOnChain();
-    streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+    streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true, partitions: 3 });
   });
   afterEach(async function () {
     await closeAllClients();

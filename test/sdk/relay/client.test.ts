@@ -74,7 +74,7 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
   }
 
   /** A stream of the owner (account 0): account 1 may subscribe; the public too with `publicSubscribe`. */
-  async function streamWithSubscriber(options: { publicSubscribe?: boolean } = {}): Promise<string> {
+  async function streamWithSubscriber(options: { publicSubscribe?: boolean; partitions?: number } = {}): Promise<string> {
     const streamId = await createTestStream(owner, options);
     await owner.grantPermissions(streamId, { userId: subscriberAddress, permissions: [StreamPermission.SUBSCRIBE] });
     return streamId;
@@ -126,7 +126,7 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
   });
 
   it("keeps partitions apart and subscribes by stream id alone to partition 0", async function () {
-    const streamId = await streamWithSubscriber();
+    const streamId = await streamWithSubscriber({ partitions: 4 });
     const [zero, three] = [recorder(), recorder()];
     const subscriber = clientOf(1);
     await subscriber.subscribe(streamId, zero.onMessage);
@@ -137,6 +137,23 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
     await until(() => zero.received.length === 1 && three.received.length === 1, "one message on each partition");
     expect([zero.received[0].content, three.received[0].content]).to.deep.equal(["to 0", "to 3"]);
     expect(three.received[0].metadata.partition).to.equal(3);
+  });
+
+  it("refuses a partition beyond the stream's count with INVALID_ARGUMENT before sending anything to the relay", async function () {
+    const streamId = await streamWithSubscriber({ partitions: 2 });
+    // No relay listens there: a refusal that sent anything would be RelayUnreachableError.
+    const nowhere = `ws://127.0.0.1:${await findFreePort()}`;
+    const beyond = (error: unknown) => expect(error).to.be.instanceOf(InvalidArgumentError).and.include({ code: "INVALID_ARGUMENT", message: "partition 2 is beyond the stream's 2 partitions" });
+    beyond(await clientOf(0, nowhere).publish(streamId, "x", { partition: 2 }).catch((e: unknown) => e));
+    beyond(await clientOf(1, nowhere).subscribe({ streamId, partition: 2 }, () => undefined).catch((e: unknown) => e));
+    const single = await streamWithSubscriber();
+    const error = await clientOf(0, nowhere).publish(single, "x", { partition: 1 }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(InvalidArgumentError).and.include({ message: "partition 1 is beyond the stream's 1 partition" });
+    // Within the count, against the real relay: taken.
+    const r = recorder();
+    r.watch(await clientOf(1).subscribe({ streamId, partition: 1 }, r.onMessage));
+    await clientOf(0).publish(streamId, "on 1", { partition: 1 });
+    await until(() => r.received.length === 1, "the message on partition 1");
   });
 
   it("subscribes anonymously to a public stream only; refusals are typed errors with the relay's code", async function () {
@@ -171,7 +188,7 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
   });
 
   it("the actions take (session, parameters): publish(session, { streamId, content, ... }), subscribe(session, { ..., onMessage })", async function () {
-    const streamId = await streamWithSubscriber();
+    const streamId = await streamWithSubscriber({ partitions: 3 });
     const sessionOf = (index: number) => {
       const client = clientOf(index);
       return createRelaySession({ url: chain.url, context: client.context, permissions: client, signer: privateKeySigner(chain.accounts[index].privateKey) });
