@@ -2,7 +2,7 @@ import type { Address, Hex } from "viem";
 import type { BlockRef, ChainTime } from "./blocks";
 import type { Expiries } from "./permissions";
 import type { RegistryReader } from "./registryReader";
-import { watchRegistry, type MetadataChange, type RegistryChange, type RegistryWatcher, type WatcherPoll } from "./watchRegistry";
+import { watchRegistry, type MetadataChange, type RegistryChange, type RegistryChanges, type RegistryWatcher, type WatcherPoll } from "./watchRegistry";
 
 /**
  * Streams whose existence (and, apart, whose partition count) is remembered, newest kept: a
@@ -62,6 +62,11 @@ export interface PermissionCache {
   partitions(streamKey: Hex, nowMs: number): number | undefined;
   /** Keeps a partition count read from the metadata at block `at` (as `store` keeps a reading: unless a change after `at` is known); moves the chain's clock. */
   storePartitions(streamKey: Hex, partitions: number, at: BlockRef): void;
+  /**
+   * Drops what these changes (of a write this client made, from its receipt's logs) make stale,
+   * as the watcher will when it sees them: a client's own write is not answered from before it.
+   */
+  dropChanged(changes: RegistryChanges): void;
   /** The chain's clock at local time `nowMs` (default now), in unix seconds: the local clock plus the offset seen at the newest block read. */
   chainNowSeconds(nowMs?: number): number;
   /** Calls `onPoll` after every poll has been applied; returns the function that stops it. */
@@ -156,14 +161,20 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       newestSeen = -1n;
     }
     if (reorg || historyFrom === undefined) historyFrom = head.blockNumber;
+    if (reorg) context.permissionReads.clear();
+    dropChanged({ changes, metadataChanges });
+    observe(head);
+    sweep(head.blockNumber);
+    if (listeners.size > 0) notify({ chainTime: { blockNumber: head.blockNumber, timestamp: head.timestamp }, changes: distinct(changes), reorg });
+  }
+
+  function dropChanged({ changes, metadataChanges }: RegistryChanges): void {
+    if (watcher === undefined) return; // nothing is cached while nothing is watched
     for (const change of changes) drop(change);
     for (const change of metadataChanges) dropMetadata(change);
     // A read in flight may be pinned to a block before these changes: it still answers those
     // who asked before them, but nobody asking from now on joins it.
-    if (reorg || changes.length > 0) context.permissionReads.clear();
-    observe(head);
-    sweep(head.blockNumber);
-    if (listeners.size > 0) notify({ chainTime: { blockNumber: head.blockNumber, timestamp: head.timestamp }, changes: distinct(changes), reorg });
+    if (changes.length > 0) context.permissionReads.clear();
   }
 
   function recordOf(streamKey: Hex, blockNumber: bigint): ChangeRecord {
@@ -273,6 +284,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       else if (!current(streamKey, [], at, true)) return;
       keepNewest(partitionCounts, streamKey, { partitions, storedAtMs: Date.now() });
     },
+    dropChanged,
     chainNowSeconds(nowMs = Date.now()) {
       return Math.floor((nowMs + chainOffsetMs) / 1000);
     },

@@ -21,6 +21,14 @@ export interface MetadataChange {
 }
 
 /** What one poll found: the chain's head and the changes in the blocks up to it, or that the chain was reorganised. */
+/** What a run of the registry's logs changed. */
+export interface RegistryChanges {
+  /** Permission changes, creations and deletions, in chain order. */
+  changes: RegistryChange[];
+  /** Metadata updates (no permission changed with them). */
+  metadataChanges: MetadataChange[];
+}
+
 export interface WatcherPoll {
   head: BlockRef;
   /** The changes since the previous poll's head, in chain order; empty after a reorg. */
@@ -67,6 +75,20 @@ function changeOf({ topics: [selector, streamKey, holderTopic], blockNumber }: L
   if (streamKey === undefined || blockNumber === null || selector === STREAM_METADATA_UPDATED) return undefined;
   const holder = selector === PERMISSIONS_UPDATED && holderTopic !== undefined ? (`0x${holderTopic.slice(26).toLowerCase()}` as Address) : null;
   return { streamKey, holder, blockNumber };
+}
+
+/** What the registry's logs (the watcher's, or a write's receipt's, of the registry's address only) changed. */
+export function changesOf(logs: readonly Log[]): RegistryChanges {
+  const changes: RegistryChange[] = [];
+  const metadataChanges: MetadataChange[] = [];
+  for (const log of logs) {
+    const change = changeOf(log);
+    if (change !== undefined) changes.push(change);
+    else if (log.topics[0] === STREAM_METADATA_UPDATED && log.topics[1] !== undefined && log.blockNumber !== null) {
+      metadataChanges.push({ streamKey: log.topics[1], blockNumber: log.blockNumber });
+    }
+  }
+  return { changes, metadataChanges };
 }
 
 /**
@@ -117,19 +139,11 @@ export function watchRegistry(context: RegistryReader, options: WatchRegistryOpt
     // Every checked block was seen in the chain before: gone or changed, the chain was reorganised.
     const reorg = checks.some((block, i) => seen[i]?.hash !== block.hash);
     if (reorg || head.blockNumber <= from.blockNumber) return { head, changes: [], metadataChanges: [], reorg };
-    const changes: RegistryChange[] = [];
-    const metadataChanges: MetadataChange[] = [];
+    const logs: Log[] = [];
     for (const range of blockRanges(from.blockNumber + 1n, head.blockNumber, context.logPageSize)) {
-      const logs = await getLogs(context.publicClient, { address: context.registryAddress, ...range });
-      for (const log of logs) {
-        const change = changeOf(log);
-        if (change !== undefined) changes.push(change);
-        else if (log.topics[0] === STREAM_METADATA_UPDATED && log.topics[1] !== undefined && log.blockNumber !== null) {
-          metadataChanges.push({ streamKey: log.topics[1], blockNumber: log.blockNumber });
-        }
-      }
+      logs.push(...(await getLogs(context.publicClient, { address: context.registryAddress, ...range })));
     }
-    return { head, changes, metadataChanges, reorg: false };
+    return { head, ...changesOf(logs), reorg: false };
   }
 
   timer = setTimeout(poll, processed === undefined ? 0 : options.pollingInterval);

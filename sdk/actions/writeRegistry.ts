@@ -1,9 +1,10 @@
-import type { ContractFunctionArgs, ContractFunctionName, Hash, TransactionReceipt } from "viem";
+import { type ContractFunctionArgs, type ContractFunctionName, type Hash, isAddressEqual, type TransactionReceipt } from "viem";
 import { simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { streamRegistryAbi } from "../abi";
 import { assertChain, assertRegistryDeployed, type RegistryContext } from "../context";
 import { ContractError, MissingSignerError } from "../errors";
 import { toKeywayError } from "../toKeywayError";
+import { changesOf } from "../watchRegistry";
 
 /** What every write's parameters also take: viem-style transaction overrides and a hook for the hash. */
 export interface WriteParameters {
@@ -55,6 +56,7 @@ export async function writeRegistry<F extends RegistryWriteName>(
     onSent?.(hash, functionName);
     const receipt = await waitForTransactionReceipt(publicClient, { hash });
     if (receipt.status !== "success") throw new ContractError(`Transaction ${hash} (${functionName}) reverted`);
+    context.cache.dropChanged(changesOf(receipt.logs.filter((log) => isAddressEqual(log.address, registryAddress))));
     return receipt;
   } catch (error) {
     throw toKeywayError(error);
