@@ -1,5 +1,6 @@
 import { isIPv4 } from "node:net";
 import type { RelayLimits } from "./options";
+import { createTokenBucket, refill, takeToken, type TokenBucket } from "./tokenBucket";
 
 /**
  * What the per-address limits count by: an IPv4 address (an IPv4-mapped IPv6 one too), or an
@@ -23,9 +24,8 @@ export function addressKeyOf(remoteAddress: string | undefined): string {
 
 interface AddressState {
   connections: number;
-  /** Failed sign-ins this address may still have (token bucket of `authFailureRate` a minute). */
-  failureTokens: number;
-  refilledAt: number;
+  /** Failed sign-ins this address may still have: `authFailureRate` a minute, a minute's worth at most. */
+  failures: TokenBucket;
 }
 
 /** Why a new connection is refused at the upgrade: the HTTP status and the body. */
@@ -41,15 +41,12 @@ export interface UpgradeRefusal {
  */
 export function createAddressBook(limits: Pick<RelayLimits, "maxConnections" | "maxConnectionsPerAddress" | "authFailureRate">) {
   const addresses = new Map<string, AddressState>();
+  const capacity = limits.authFailureRate;
+  const perSecond = limits.authFailureRate / 60;
   const stateOf = (key: string): AddressState => {
     let state = addresses.get(key);
-    if (state === undefined) addresses.set(key, (state = { connections: 0, failureTokens: limits.authFailureRate, refilledAt: Date.now() }));
+    if (state === undefined) addresses.set(key, (state = { connections: 0, failures: createTokenBucket(capacity) }));
     return state;
-  };
-  const refill = (state: AddressState, now = Date.now()): number => {
-    state.failureTokens = Math.min(limits.authFailureRate, state.failureTokens + ((now - state.refilledAt) * limits.authFailureRate) / 60_000);
-    state.refilledAt = now;
-    return state.failureTokens;
   };
 
   return {
@@ -69,20 +66,17 @@ export function createAddressBook(limits: Pick<RelayLimits, "maxConnections" | "
     },
     /** Takes one failed sign-in's worth from `key`'s allowance ahead of a sign-in; false when none is left. */
     takeSignInAttempt(key: string): boolean {
-      const state = stateOf(key);
-      if (refill(state) < 1) return false;
-      state.failureTokens -= 1;
-      return true;
+      return takeToken(stateOf(key).failures, perSecond, capacity);
     },
     /** Gives back what `takeSignInAttempt` took: the sign-in did not fail. */
     refundSignInAttempt(key: string): void {
-      const state = stateOf(key);
-      state.failureTokens = Math.min(limits.authFailureRate, state.failureTokens + 1);
+      const { failures } = stateOf(key);
+      failures.tokens = Math.min(capacity, failures.tokens + 1);
     },
     /** Forgets the addresses with no connection and a whole allowance. */
     sweep(): void {
       const now = Date.now();
-      for (const [key, state] of addresses) if (state.connections === 0 && refill(state, now) >= limits.authFailureRate) addresses.delete(key);
+      for (const [key, state] of addresses) if (state.connections === 0 && refill(state.failures, perSecond, capacity, now) >= capacity) addresses.delete(key);
     },
   };
 }

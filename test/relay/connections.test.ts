@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import WebSocket from "ws";
-import { createRelay, type Relay, type RelayOptions } from "../../relay";
-import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { createTestStream } from "./helpers";
+import { connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { createTestStream, relayTestHooks } from "./helpers";
 
 /** The HTTP answer to a WebSocket upgrade the relay refuses (rejects if it is accepted). */
 function refusedUpgrade(url: string, options: WebSocket.ClientOptions = {}): Promise<{ status: number; body: string }> {
@@ -27,25 +26,11 @@ function refusedUpgrade(url: string, options: WebSocket.ClientOptions = {}): Pro
 describe("relay: connection limits", function () {
   let chain: RelayOnChain;
   let streamId: string;
-  const relays: Relay[] = [];
-
-  before(async function () {
+  const relayWith = relayTestHooks(async () => {
     chain = await startRelayOnChain();
     streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+    return chain;
   });
-  afterEach(async function () {
-    await closeAllClients();
-    await Promise.all(relays.splice(0).map((relay) => relay.close()));
-  });
-  after(async function () {
-    await chain?.stop();
-  });
-
-  async function relayWith(options: Partial<RelayOptions>): Promise<Relay> {
-    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, ...options });
-    relays.push(relay);
-    return relay;
-  }
 
   it("answers the upgrade beyond maxConnections with 503 and a body; the open ones are unaffected", async function () {
     const relay = await relayWith({ maxConnections: 2 });

@@ -2,7 +2,8 @@ import { createPublicClient, custom, type Hex, http, stringToHex } from "viem";
 import { hardhat } from "viem/chains";
 import { createPublisher, type KeywayClient, type MessageDomain, type Publisher, type SignedStreamMessage, StreamPermission } from "../../sdk";
 import type { DevAccount } from "../../scripts/devChain";
-import type { Frame, RawClient, RelayOnChain } from "./fixtures";
+import { createRelay, type Relay, type RelayOptions } from "../../relay";
+import { closeAllClients, type Frame, type RawClient, type RelayOnChain } from "./fixtures";
 
 let streamCount = 0;
 
@@ -84,5 +85,31 @@ export function gatedPublicClient(rpcUrl: string) {
       holding = false;
       waiting.splice(0).forEach((resolve) => resolve());
     },
+  };
+}
+
+/**
+ * Registers, in the calling `describe`, the hooks most relay test files share: `start` (a chain
+ * with its relay, and whatever the file keeps of it) before the first test; after each test,
+ * every raw client and every relay `relayWith` made closed; the chain stopped after the last.
+ * Returns `relayWith(options)`: another relay on the same chain, polling every 200 ms.
+ */
+export function relayTestHooks(start: () => Promise<RelayOnChain>): (options: Partial<RelayOptions>) => Promise<Relay> {
+  let chain: RelayOnChain | undefined;
+  const relays: Relay[] = [];
+  before(async function () {
+    chain = await start();
+  });
+  afterEach(async function () {
+    await closeAllClients();
+    await Promise.all(relays.splice(0).map((relay) => relay.close()));
+  });
+  after(async function () {
+    await chain?.stop();
+  });
+  return async (options) => {
+    const relay = await createRelay({ rpcUrl: chain!.rpcUrl, registryAddress: chain!.registryAddress, port: 0, pollingInterval: 200, ...options });
+    relays.push(relay);
+    return relay;
   };
 }

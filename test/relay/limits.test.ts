@@ -3,33 +3,18 @@ import { generatePrivateKey } from "viem/accounts";
 import { StreamPermission } from "../../sdk";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { createRelay, type Relay, type RelayOptions } from "../../relay";
-import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { createTestStream, gatedPublicClient, messagesOf, publisherOf, until, waitForContent } from "./helpers";
+import { createRelay } from "../../relay";
+import { connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { createTestStream, gatedPublicClient, messagesOf, publisherOf, until, waitForContent, relayTestHooks } from "./helpers";
 
 describe("relay: limits", function () {
   let chain: RelayOnChain;
   let streamId: string;
-  const relays: Relay[] = [];
-
-  before(async function () {
+  const relayWith = relayTestHooks(async () => {
     chain = await startRelayOnChain();
     streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true, partitions: 16 });
+    return chain;
   });
-  afterEach(async function () {
-    await closeAllClients();
-    await Promise.all(relays.splice(0).map((relay) => relay.close()));
-  });
-  after(async function () {
-    await chain?.stop();
-  });
-
-  /** Another relay on the same chain with other limits. */
-  async function relayWith(options: Partial<RelayOptions>): Promise<Relay> {
-    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, ...options });
-    relays.push(relay);
-    return relay;
-  }
 
   it("closes a connection that neither authenticates, subscribes nor publishes with 1008 after idleTimeoutMs", async function () {
     const relay = await relayWith({ idleTimeoutMs: 300 });

@@ -1,32 +1,16 @@
 import { expect } from "chai";
-import { createRelay, type Relay, type RelayOptions } from "../../relay";
 import { startRedis, type TestRedis } from "../../scripts/clusterProcesses";
-import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { contentsOf, createTestStream, publisherOf, until, waitForContent } from "./helpers";
+import { connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { contentsOf, createTestStream, publisherOf, until, waitForContent, relayTestHooks } from "./helpers";
 
 describe("relay: live messages only, and no publisher silences another", function () {
   let chain: RelayOnChain;
   let streamId: string;
-  const relays: Relay[] = [];
-
-  before(async function () {
+  const relayWith = relayTestHooks(async () => {
     chain = await startRelayOnChain();
     streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+    return chain;
   });
-  afterEach(async function () {
-    await closeAllClients();
-    await Promise.all(relays.splice(0).map((relay) => relay.close()));
-  });
-  after(async function () {
-    await chain?.stop();
-  });
-
-  /** Another relay on the same chain with other options. */
-  async function relayWith(options: Partial<RelayOptions>): Promise<Relay> {
-    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, ...options });
-    relays.push(relay);
-    return relay;
-  }
 
   it("refuses a publish dated 1970 or an hour ago as MESSAGE_REJECTED stale, delivered to nobody; takes one inside maxMessageAgeMs", async function () {
     const subscriber = await connect(chain.url);

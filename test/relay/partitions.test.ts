@@ -1,23 +1,14 @@
 import { expect } from "chai";
-import { createRelay, type Relay } from "../../relay";
-import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { contentsOf, createTestStream, gatedPublicClient, messagesOf, publisherOf, until, waitForContent } from "./helpers";
+import { connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { contentsOf, createTestStream, gatedPublicClient, messagesOf, publisherOf, until, waitForContent, relayTestHooks } from "./helpers";
 
 describe("relay: a stream's partitions bound subscribe and publish", function () {
   let chain: RelayOnChain;
   let streamId: string;
-  const relays: Relay[] = [];
-
-  before(async function () {
+  const relayWith = relayTestHooks(async () => {
     chain = await startRelayOnChain();
     streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true, partitions: 3 });
-  });
-  afterEach(async function () {
-    await closeAllClients();
-    await Promise.all(relays.splice(0).map((relay) => relay.close()));
-  });
-  after(async function () {
-    await chain?.stop();
+    return chain;
   });
 
   it("subscribe: partitions 0..n-1 are taken, n and beyond are INVALID_REQUEST saying the stream's count; a stream without partitions has one", async function () {
@@ -54,8 +45,7 @@ describe("relay: a stream's partitions bound subscribe and publish", function ()
 
   it("reads the count through the SDK's cache: no node request per publish or subscribe once warm", async function () {
     const node = gatedPublicClient(chain.rpcUrl);
-    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, publicClient: node.publicClient, port: 0, pollingInterval: 200 });
-    relays.push(relay);
+    const relay = await relayWith({ publicClient: node.publicClient });
     const subscriber = await connect(relay.url);
     expect(await subscriber.request({ type: "subscribe", streamId, partition: 2 })).to.include({ type: "subscribed" });
     const publisher = await connect(relay.url);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { createRelay, type Relay, type RelayOptions } from "../../relay";
-import { closeAllClients, connect, type Frame, type RawClient, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { createTestStream, publisherOf } from "./helpers";
+import { createRelay, type Relay } from "../../relay";
+import { connect, type Frame, type RawClient, type RelayOnChain, startRelayOnChain } from "./fixtures";
+import { createTestStream, publisherOf, relayTestHooks, waitForContent } from "./helpers";
 
 const BEFORE_ALL = { timestamp: 0, sequenceNumber: 0 };
 
@@ -15,25 +15,11 @@ function contentsOn(client: RawClient, streamId: string, partition: number): Fra
 describe("relay: history and from replays", function () {
   let chain: RelayOnChain;
   let streamId: string;
-  const relays: Relay[] = [];
-
-  before(async function () {
+  const relayWith = relayTestHooks(async () => {
     chain = await startRelayOnChain();
     streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true, partitions: 3 });
+    return chain;
   });
-  afterEach(async function () {
-    await closeAllClients();
-    await Promise.all(relays.splice(0).map((relay) => relay.close()));
-  });
-  after(async function () {
-    await chain?.stop();
-  });
-
-  async function relayWith(options: Partial<RelayOptions>): Promise<Relay> {
-    const relay = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, ...options });
-    relays.push(relay);
-    return relay;
-  }
 
   it("keeps at most historyMaxBytes across partitions, dropping the oldest accepted first; from replays only what is kept", async function () {
     // Each message ~10 KB: a budget of 50,000 bytes holds four of them, whichever partitions they are on.
@@ -99,7 +85,7 @@ describe("relay: history and from replays", function () {
       for (let n = 0; n < 5; n += 1) await publishOne({ n: `live ${n}` });
       expect(await subscribed).to.include({ type: "subscribed" });
       await publishOne({ n: "last" });
-      await reader.waitFor(() => contentsOn(reader, replayStream, 0).some(({ n }) => n === "last"), "the last message");
+      await waitForContent(reader, replayStream, { n: "last" }); // one frame's content compared, not every frame decoded again per frame
       expect(contentsOn(reader, replayStream, 0).map(({ n }) => n)).to.deep.equal(published);
       expect(reader.socket.readyState).to.equal(reader.socket.OPEN);
     });
