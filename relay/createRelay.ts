@@ -51,9 +51,9 @@ export type CreateRelayReturnType = Relay;
  * await relay.close();
  */
 export async function createRelay(options: CreateRelayParameters = {}): Promise<CreateRelayReturnType> {
-  const limits = resolveLimits(options);
-  const recovery = createRecoveryThreads({ threads: options.recoveryThreads ?? DEFAULT_RECOVERY_THREADS, log: options.log });
   const host = options.host ?? DEFAULT_RELAY_HOST;
+  const limits = resolveLimits(options, host);
+  const recovery = createRecoveryThreads({ threads: options.recoveryThreads ?? DEFAULT_RECOVERY_THREADS, log: options.log });
   const port = options.port ?? DEFAULT_RELAY_PORT;
   const ownsClient = options.client === undefined;
   const client = options.client ?? new KeywayClient({ ...options, pollingInterval: limits.pollingInterval });

@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { InvalidArgumentError } from "../sdk/errors";
 import type { KeywayClient } from "../sdk/client";
 import type { ConnectionOptions } from "../sdk/context";
@@ -19,9 +20,9 @@ export interface RelayLimits {
   subscribeRate: number;
   /**
    * Publishes per second one connection may make (token bucket holding one second's worth).
-   * Default 1,000: a sensor (1-100 Hz), a game (20-64 ticks) or a busy instrument's market data
-   * fits; one connection at the limit takes about a ninth of what the relay validates (~8,700/s
-   * on 2 cores), so one publisher cannot take it all. docs/relay.md, Limits.
+   * Default 5,000: a sensor, a game's ticks, a market-data feed and a benchmark's firehose fit;
+   * one connection at the limit takes at most about half of what the relay validates on 2 cores
+   * (~11,000/s), so one publisher cannot take it all. docs/relay.md, Limits.
    */
   publishRate: number;
   /** Bytes that may wait to be sent to one connection; beyond it the connection is closed with 1013. Default 4 MiB. */
@@ -92,7 +93,9 @@ export interface RelayLimits {
   maxConnections: number;
   /**
    * Open connections from one remote address (an IPv6 one's /64); beyond it the upgrade is
-   * answered 429. Behind a proxy every client has the proxy's address: raise it there. Default 100.
+   * answered 429. Behind a proxy every client has the proxy's address: raise it there. Default
+   * 100 on a relay reachable beyond this host; on a loopback `host` (the default 127.0.0.1)
+   * every client is this machine, so `maxConnections` (see `resolveLimits`).
    */
   maxConnectionsPerAddress: number;
   /** Failed sign-ins after which a connection is closed with 1008; further ones meanwhile are RATE_LIMITED. Default 5. */
@@ -114,7 +117,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxFrameBytes: 64 * 1024,
   subscribeLimit: 128,
   subscribeRate: 10,
-  publishRate: 1_000,
+  publishRate: 5_000,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxPendingRequestBytes: 1024 * 1024,
   maxPendingRequestBytesTotal: 64 * 1024 * 1024,
@@ -176,8 +179,18 @@ export interface RelayOptions extends ConnectionOptions, Partial<RelayLimits> {
   log?: (line: string) => void;
 }
 
-/** The limits of `options`, each checked to be a positive integer. */
-export function resolveLimits(options: Partial<RelayLimits>): RelayLimits {
+/** Whether `host` is a loopback interface: a relay listening there is reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return address === "localhost" || address === "::1" || (isIPv4(address) && address.startsWith("127."));
+}
+
+/**
+ * The limits of `options`, each checked to be a positive integer, for a relay listening on
+ * `host`: on loopback every client has a loopback address (benchmarks, tests, a proxy on this
+ * host), so `maxConnectionsPerAddress` defaults to `maxConnections` there.
+ */
+export function resolveLimits(options: Partial<RelayLimits>, host: string = DEFAULT_RELAY_HOST): RelayLimits {
   const limits = { ...DEFAULT_LIMITS };
   for (const name of Object.keys(DEFAULT_LIMITS) as (keyof RelayLimits)[]) {
     const value = options[name];
@@ -185,5 +198,6 @@ export function resolveLimits(options: Partial<RelayLimits>): RelayLimits {
     if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
     limits[name] = value;
   }
+  if (options.maxConnectionsPerAddress === undefined && isLoopback(host)) limits.maxConnectionsPerAddress = limits.maxConnections;
   return limits;
 }

@@ -47,13 +47,13 @@ export function registerRelayCommand(program: Command): void {
     .option("--redis <url>", "join the relays sharing this Redis (redis://host:port): cluster fan-out, history and duplicate check (docs/relay.md, Cluster)")
     .option("--recovery-threads <n>", "worker threads recovering publishers' keys from signatures; 0: the relay's own thread", String(DEFAULT_RECOVERY_THREADS))
     .option("--max-connections <n>", "open connections in all; beyond it the upgrade is answered 503", String(DEFAULT_LIMITS.maxConnections))
-    .option("--max-connections-per-address <n>", "open connections from one remote address (IPv6: /64); beyond it 429. Behind a proxy on this host every client is 127.0.0.1", String(DEFAULT_LIMITS.maxConnectionsPerAddress))
+    .option("--max-connections-per-address <n>", `open connections from one remote address (IPv6: /64); beyond it 429 (default: ${DEFAULT_LIMITS.maxConnectionsPerAddress} with a --host beyond loopback; on loopback every client is this machine: --max-connections)`)
     .option("--publish-rate <n>", "publishes per second one connection may make (a second's worth at once); beyond it RATE_LIMITED", String(DEFAULT_LIMITS.publishRate))
-    .action(async (flags: { host: string; port: string; redis?: string; recoveryThreads: string; maxConnections: string; maxConnectionsPerAddress: string; publishRate: string }, command: Command) => {
+    .action(async (flags: { host: string; port: string; redis?: string; recoveryThreads: string; maxConnections: string; maxConnectionsPerAddress?: string; publishRate: string }, command: Command) => {
       const port = parsePort(flags.port);
       const recoveryThreads = parseThreads(flags.recoveryThreads);
       const maxConnections = parseLimit("--max-connections", flags.maxConnections);
-      const maxConnectionsPerAddress = parseLimit("--max-connections-per-address", flags.maxConnectionsPerAddress);
+      const maxConnectionsPerAddress = flags.maxConnectionsPerAddress === undefined ? undefined : parseLimit("--max-connections-per-address", flags.maxConnectionsPerAddress);
       const publishRate = parseLimit("--publish-rate", flags.publishRate);
       const options = globalOptions(command);
       // A cluster relay reports its Redis link (down, back up) on stderr; a single relay has nothing to report there.

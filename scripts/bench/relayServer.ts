@@ -33,7 +33,7 @@ async function bare(): Promise<{ port: number; close(): Promise<void> }> {
 async function main(): Promise<void> {
   const [kind, rpcUrl, registryAddress, pollingInterval] = process.argv.slice(2);
   // Its idle connections all come from 127.0.0.1, and its publishers send as fast as they can from one connection each.
-  const server = kind === "bare" ? await bare() : await createRelay({ rpcUrl, registryAddress, port: 0, pollingInterval: Number(pollingInterval), maxConnectionsPerAddress: 10_000, publishRate: 1_000_000 });
+  const server = kind === "bare" ? await bare() : await createRelay({ rpcUrl, registryAddress, port: 0, pollingInterval: Number(pollingInterval), publishRate: 1_000_000 });
   process.on("message", (request: { type: string }) => {
     if (request.type !== "mem") return;
     (globalThis as { gc?: () => void }).gc?.();

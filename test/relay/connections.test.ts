@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { DEFAULT_LIMITS } from "../../relay";
+import { resolveLimits } from "../../relay/options";
 import WebSocket from "ws";
 import { connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
 import { createTestStream, relayTestHooks } from "./helpers";
@@ -41,6 +43,23 @@ describe("relay: connection limits", function () {
     for (const client of open) expect(await client.signIn(chain.accounts[1])).to.include({ type: "authenticated" });
     await open[0].close();
     await connect(relay.url, { localAddress: "127.0.0.3" });
+  });
+
+  it("limits connections per address by default only on a relay reachable beyond this host: on loopback every client is this machine", function () {
+    expect(resolveLimits({}, "127.0.0.1").maxConnectionsPerAddress, "loopback: maxConnections").to.equal(DEFAULT_LIMITS.maxConnections);
+    expect(resolveLimits({}, "::1").maxConnectionsPerAddress).to.equal(DEFAULT_LIMITS.maxConnections);
+    expect(resolveLimits({}, "localhost").maxConnectionsPerAddress).to.equal(DEFAULT_LIMITS.maxConnections);
+    expect(resolveLimits({ maxConnections: 50 }, "127.0.0.1").maxConnectionsPerAddress).to.equal(50);
+    expect(resolveLimits({}, "0.0.0.0").maxConnectionsPerAddress, "beyond loopback").to.equal(100);
+    expect(resolveLimits({}, "192.0.2.7").maxConnectionsPerAddress).to.equal(100);
+    expect(resolveLimits({ maxConnectionsPerAddress: 7 }, "127.0.0.1").maxConnectionsPerAddress, "an explicit value wins").to.equal(7);
+  });
+
+  it("takes more than 100 connections from this machine on the default host (benchmarks, a local proxy)", async function () {
+    const relay = await relayWith({ maxConnections: 150 });
+    const clients = await Promise.all(Array.from({ length: 120 }, () => connect(relay.url)));
+    expect(clients.every((client) => client.socket.readyState === client.socket.OPEN)).to.equal(true);
+    expect(relay.connectionCount()).to.equal(120);
   });
 
   it("answers the upgrade beyond maxConnectionsPerAddress with 429 and a body; other addresses still connect", async function () {
