@@ -79,6 +79,8 @@ export interface Connection {
   subscribeTokens: TokenBucket;
   /** Publishes of one connection are validated and delivered one after the other, in order. */
   publishTail: Promise<void>;
+  /** Its unsent bytes as the transmitter last counted them into the relay-wide total. */
+  unsentBytes: number;
   /** Bytes of the requests not answered yet: over `maxPendingRequestBytes`, reading pauses. */
   pendingRequestBytes: number;
 }
@@ -98,6 +100,7 @@ export function createConnection(socket: WebSocket, stream: Duplex, host: string
     subscribeTokens: createTokenBucket(subscribeBurst(limits)),
     publishTail: Promise.resolve(),
     pendingRequestBytes: 0,
+    unsentBytes: 0,
   };
 }
 

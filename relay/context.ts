@@ -23,6 +23,7 @@ export interface RelayContext {
   send: Transmitter["send"];
   transmit: Transmitter["transmit"];
   drained: Transmitter["drained"];
+  attach: Transmitter["attach"];
   /** How many polls reported registry changes (or a reorg): a read made across one may predate it. */
   registryChanges: number;
   /** Connections and failed sign-ins per remote address. */

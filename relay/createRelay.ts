@@ -76,7 +76,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const publishPermissions = boundedPermissionSource(client.context, { inFlight, limits });
   const validator = createMessageValidator({ domain, permissions: publishPermissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers });
   const authority = createAuthorityContext(domain, permissions);
-  const transmitter = createTransmitter(limits.maxBufferedBytes, (connection) => dropSubscriptions(relay, connection));
+  const transmitter = createTransmitter(limits, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
   const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight };
   broker.onMessage((channel, entry) => index.deliver(channel, entry), index);

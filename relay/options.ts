@@ -28,6 +28,12 @@ export interface RelayLimits {
   /** Bytes that may wait to be sent to one connection; beyond it the connection is closed with 1013. Default 4 MiB. */
   maxBufferedBytes: number;
   /**
+   * Bytes that may wait to be sent to all connections together; beyond it a connection that
+   * has a backlog is closed with 1013 when the next frame for it comes (a reader keeping up is
+   * not). `maxBufferedBytes` times `maxConnections` would be 40 GB. Default 1 GiB.
+   */
+  maxBufferedBytesTotal: number;
+  /**
    * Bytes of one connection's requests that may wait for their answers (publishes being
    * validated, subscribes being checked); beyond it the relay reads nothing more from that
    * connection until answers go out, and TCP holds the sender back. Default 1 MiB.
@@ -119,6 +125,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   subscribeRate: 10,
   publishRate: 5_000,
   maxBufferedBytes: 4 * 1024 * 1024,
+  maxBufferedBytesTotal: 1024 * 1024 * 1024,
   maxPendingRequestBytes: 1024 * 1024,
   maxPendingRequestBytesTotal: 64 * 1024 * 1024,
   maxSubscribeReads: 256,

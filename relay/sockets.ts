@@ -50,6 +50,7 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
     const address = addressKeyOf(request.socket.remoteAddress);
     const connection = createConnection(socket, request.socket, request.headers.host ?? "", address, generateSiweNonce(), limits);
     connections.add(connection);
+    relay.attach(connection);
     relay.addresses.opened(address);
     const idleTimer = setTimeout(() => {
       if (connection.subscriptions.size > 0) idleTimer.refresh(); // looked at again a period later

@@ -1,6 +1,7 @@
 import WebSocket from "ws";
 import { CloseCode, type ServerFrame } from "../sdk/relay/protocol";
 import type { Connection } from "./connection";
+import type { RelayLimits } from "./options";
 
 /**
  * `payload` as one WebSocket text frame on the wire (RFC 6455 §5.2: final, text, unmasked as
@@ -30,10 +31,13 @@ export function wireFrame(payload: Buffer | string): Buffer {
 const FLUSH_BYTES = 64 * 1024;
 
 /**
- * Sends frames to connections without letting a slow reader grow the relay's memory: data
- * that would take a connection's unsent bytes past `maxBufferedBytes` closes it with 1013
- * instead (`onSlowConsumer` drops its subscriptions first). ws then gives the close frame
- * 30 s to get through before it destroys the socket.
+ * Sends frames to connections without letting slow readers grow the relay's memory: data
+ * that would take a connection's unsent bytes past `maxBufferedBytes`, or all connections'
+ * together past `maxBufferedBytesTotal`, closes it with 1013 instead if it has a backlog (a
+ * reader keeping up is never closed; `onSlowConsumer` drops its subscriptions first). ws then
+ * gives the close frame 30 s to get through before it destroys the socket. The total counts
+ * each connection's unsent bytes as last seen, at its last write or drain (`attach`): it may
+ * lag behind what the kernel took since, by less than a socket's high-water mark each.
  *
  * Frames are written pre-framed (`wireFrame`) to the TCP socket: a message is framed once,
  * not once per subscriber (the broadcast optimisation ws's authors suggest), and a connection's
@@ -41,8 +45,19 @@ const FLUSH_BYTES = 64 * 1024;
  * turn ends: a burst of messages costs one write per subscriber, not one per message. ws
  * itself writes only control frames (ping, close) to the same socket, in the same order.
  */
-export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (connection: Connection) => void) {
+export function createTransmitter({ maxBufferedBytes, maxBufferedBytesTotal }: Pick<RelayLimits, "maxBufferedBytes" | "maxBufferedBytesTotal">, onSlowConsumer: (connection: Connection) => void) {
   let corked: Connection[] = [];
+  /** All connections' unsent bytes, each as last counted. */
+  let unsent = 0;
+
+  function count(connection: Connection): void {
+    const now = connection.stream.writableLength;
+    unsent += now - connection.unsentBytes;
+    connection.unsentBytes = now;
+  }
+
+  /** Whether `size` more bytes would take the connection (with `waiting` unsent) or the relay past its limit. */
+  const isOver = (waiting: number, size: number) => waiting + size > maxBufferedBytes || unsent + size > maxBufferedBytesTotal;
 
   function uncork(connection: Connection): void {
     if (!connection.corked) return;
@@ -85,13 +100,14 @@ export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (con
     const { socket, stream } = connection;
     if (socket.readyState !== WebSocket.OPEN) return;
     let waiting = stream.writableLength;
-    if (connection.corked && waiting + wire.length > maxBufferedBytes) {
+    if (connection.corked && isOver(waiting, wire.length)) {
       // What this turn gathered is no backlog: it goes first, and only what the peer left unread counts.
       uncork(connection);
       waiting = stream.writableLength;
+      count(connection);
     }
     // A frame larger than the limit still goes to a connection that has nothing waiting.
-    if (waiting > 0 && waiting + wire.length > maxBufferedBytes) return closeSlow(connection);
+    if (waiting > 0 && isOver(waiting, wire.length)) return closeSlow(connection);
     if (!connection.corked) {
       connection.corked = true;
       stream.cork();
@@ -99,6 +115,16 @@ export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (con
     }
     stream.write(wire);
     if (stream.writableLength >= FLUSH_BYTES) uncork(connection);
+    count(connection);
+  }
+
+  /** Follows a new connection's socket: its unsent bytes leave the total as it drains, and all of them when it closes. */
+  function attach(connection: Connection): void {
+    connection.stream.on("drain", () => count(connection));
+    connection.stream.once("close", () => {
+      unsent -= connection.unsentBytes;
+      connection.unsentBytes = 0;
+    });
   }
 
   const transmit = (connection: Connection, frame: Buffer | string) => write(connection, wireFrame(frame));
@@ -110,6 +136,7 @@ export function createTransmitter(maxBufferedBytes: number, onSlowConsumer: (con
     /** Serialises and sends one frame (replies and pushes; messages go through `write`/`transmit` pre-serialised). */
     send: (connection: Connection, frame: ServerFrame) => transmit(connection, JSON.stringify(frame)),
     drained,
+    attach,
     /** Closes the connection with 1013, its subscriptions dropped first: too much waits for it. */
     closeSlow,
   };

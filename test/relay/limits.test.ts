@@ -232,6 +232,25 @@ describe("relay: limits", function () {
     }
   });
 
+  it("closes readers that stopped reading once all connections' unsent bytes pass maxBufferedBytesTotal, each under its own maxBufferedBytes; a reader that reads gets everything", async function () {
+    // Each slow one alone stays under its own (large) limit: only the relay-wide total can close them.
+    const relay = await relayWith({ maxBufferedBytes: 64 * 1024 * 1024, maxBufferedBytesTotal: 1024 * 1024, historyCount: 1, maxFrameBytes: 1024 * 1024 });
+    const slow = await Promise.all([0, 1, 2].map(() => connect(relay.url)));
+    const fast = await connect(relay.url);
+    for (const client of [...slow, fast]) await client.request({ type: "subscribe", streamId });
+    for (const client of slow) (client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const publish = publisherOf(chain, streamId, chain.accounts[0]);
+    const padding = "x".repeat(100_000);
+    const publisher = await connect(relay.url);
+    const count = 100; // ~20 MB for each slow one: beyond what the kernel's buffers take
+    for (let n = 0; n < count; n += 1) expect(await publisher.request({ type: "publish", message: await publish({ n, padding }) })).to.include({ type: "published" });
+    await waitForContent(fast, streamId, { n: count - 1, padding });
+    expect(messagesOf(fast, streamId)).to.have.length(count);
+    expect(fast.socket.readyState).to.equal(fast.socket.OPEN);
+    for (const client of slow) (client.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    for (const client of slow) expect((await client.closed).code).to.equal(1013);
+  });
+
   it("closes a slow consumer with 1013 while others get everything, and the relay's memory stays flat", async function () {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
