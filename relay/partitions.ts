@@ -19,10 +19,15 @@ export interface ClaimedPartition {
  * the SDK's cache (no node request once warm; a metadata update is seen within one poll);
  * partition 0 reads nothing, and a read of the node counts among the relay's `reads` of that
  * kind. What names no stream partition at all, and a missing stream, pass: the caller refuses
- * those in its own way (field checks, the validator, STREAM_NOT_FOUND).
+ * those in its own way (field checks, the validator, STREAM_NOT_FOUND). Undefined when there is
+ * nothing to check (partition 0, the common case): no promise, no turn on a publish's path.
  */
-export async function checkPartition(relay: RelayContext, { streamId, partition }: ClaimedPartition, code: ErrorCode, reads: NodeReadKind): Promise<void> {
-  if (typeof streamId !== "string" || typeof partition !== "number" || !Number.isInteger(partition) || partition <= 0) return;
+export function checkPartition(relay: RelayContext, { streamId, partition }: ClaimedPartition, code: ErrorCode, reads: NodeReadKind): Promise<void> | undefined {
+  if (typeof streamId !== "string" || typeof partition !== "number" || !Number.isInteger(partition) || partition <= 0) return undefined;
+  return checkPartitionRead(relay, streamId, partition, code, reads);
+}
+
+async function checkPartitionRead(relay: RelayContext, streamId: string, partition: number, code: ErrorCode, reads: NodeReadKind): Promise<void> {
   const { context } = relay.client;
   try {
     const check = () => assertStreamPartition(context, { streamId, partition });

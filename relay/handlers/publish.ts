@@ -78,7 +78,10 @@ export function handlePublish(relay: RelayContext, connection: Connection, id: R
   // Validated at once, beside the connection's earlier publishes (their signatures recovered
   // in one batch), then decided and delivered in the order they came.
   const lapsed = lapsedAuthority(message, Date.now());
-  const validated = lapsed !== undefined ? Promise.reject(lapsed) : checkPartition(relay, claimedPlace(message), ErrorCode.INVALID_MESSAGE, "publishReads").then(() => relay.validator.validate(message, claimedPlace(message))).catch((error: unknown) => Promise.reject(refusal(error)));
+  const place = claimedPlace(message);
+  const validate = () => relay.validator.validate(message, place);
+  const checked = lapsed === undefined ? checkPartition(relay, place, ErrorCode.INVALID_MESSAGE, "publishReads") : Promise.reject(lapsed);
+  const validated = (checked === undefined ? validate() : checked.then(validate)).catch((error: unknown) => Promise.reject(refusal(error)));
   validated.catch(() => undefined); // judged in turn below; not an unhandled rejection meanwhile
   const done = connection.publishTail.then(() => validated).then((accepted) => deliver(relay, connection, id, message, accepted));
   connection.publishTail = done.catch(() => undefined);
