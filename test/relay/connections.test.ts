@@ -50,7 +50,7 @@ describe("relay: connection limits", function () {
     expect(resolveLimits({}, "::1").maxConnectionsPerAddress).to.equal(DEFAULT_LIMITS.maxConnections);
     expect(resolveLimits({}, "localhost").maxConnectionsPerAddress).to.equal(DEFAULT_LIMITS.maxConnections);
     expect(resolveLimits({ maxConnections: 50 }, "127.0.0.1").maxConnectionsPerAddress).to.equal(50);
-    expect(resolveLimits({}, "0.0.0.0").maxConnectionsPerAddress, "beyond loopback").to.equal(100);
+    expect(resolveLimits({}, "198.51.100.4").maxConnectionsPerAddress, "beyond loopback").to.equal(100);
     expect(resolveLimits({}, "192.0.2.7").maxConnectionsPerAddress).to.equal(100);
     expect(resolveLimits({ maxConnectionsPerAddress: 7 }, "127.0.0.1").maxConnectionsPerAddress, "an explicit value wins").to.equal(7);
   });
