@@ -4,7 +4,7 @@ import type { SignedAccessGrant } from "../sdk/delegation/types";
 import { type Connection, holderOf } from "./connection";
 import { cachedPermissionExpiry, permissionSourceOf } from "../sdk/actions/getPermissionExpiry";
 import type { RegistryContext } from "../sdk/context";
-import type { PermissionSource } from "../sdk/permissions";
+import type { PermissionExpiryQuery, PermissionSource } from "../sdk/permissions";
 import type { RelayContext } from "./context";
 import type { RelayLimits } from "./options";
 import { ErrorCode } from "../sdk/relay/protocol";
@@ -68,11 +68,23 @@ export async function checkSubscribe<T>(relay: RelayContext, connection: Connect
  * The validator's permission source for the relay's publishes: a warm cache answers at once;
  * a miss (a publisher or stream the cache does not know: a fresh key costs one) reads the node
  * counted among `maxPublishReads`. Publishing needs no sign-in, so without it fresh keys would
- * make the node read without bound.
+ * make the node read without bound. Concurrent misses of the same query share one counted read,
+ * as the SDK shares the node read itself: a burst of one publisher's messages on a stream not
+ * cached yet is one read, not one per message.
  */
 export function boundedPermissionSource(context: RegistryContext, relay: Pick<RelayContext, "inFlight" | "limits">): PermissionSource {
   const source = permissionSourceOf(context);
+  const reading = new Map<string, Promise<number>>();
+  function read(query: PermissionExpiryQuery): Promise<number> {
+    const key = `${query.streamId}|${query.userId}|${query.permission}|${query.allowPublic}`;
+    let shared = reading.get(key);
+    if (shared === undefined) {
+      shared = countedRead(relay, "publishReads", () => source.getPermissionExpiry(query)).finally(() => reading.delete(key));
+      reading.set(key, shared);
+    }
+    return shared;
+  }
   return {
-    getPermissionExpiry: (query) => cachedPermissionExpiry(context, query) ?? countedRead(relay, "publishReads", () => source.getPermissionExpiry(query)),
+    getPermissionExpiry: (query) => cachedPermissionExpiry(context, query) ?? read(query),
   };
 }
