@@ -3,7 +3,7 @@ import { InvalidArgumentError } from "../errors";
 import { setBounded } from "./boundedMap";
 import { keccak256 } from "./crypto";
 import { hexToBytes } from "./hex";
-import { DOMAIN_NAME, DOMAIN_VERSION, STREAM_MESSAGE_TYPE } from "./typedData";
+import { DOMAIN_NAME, DOMAIN_VERSION, ENCRYPTED_STREAM_MESSAGE_TYPE, STREAM_MESSAGE_TYPE } from "./typedData";
 import type { MessageDomain, StreamMessage } from "./types";
 
 // EIP-712 by hand, because viem's hashTypedData re-encodes the type and every string on each
@@ -19,6 +19,7 @@ const MAX_CACHED_DOMAINS = 64;
 const stringHashes = new Map<string, Uint8Array>();
 const domainSeparators = new Map<string, Uint8Array>();
 let typeHash: Uint8Array | undefined;
+let encryptedTypeHash: Uint8Array | undefined;
 
 const addresses = new Map<Address, Uint8Array>();
 
@@ -76,8 +77,9 @@ function writeWord(target: DataView, offset: number, value: number): void {
 }
 
 // Reused across calls (hashing is synchronous): the high bytes of each word are never
-// written, so they stay zero.
-const struct = new Uint8Array(11 * 32);
+// written, so they stay zero. Twelve words: an encrypted message's `groupKeyId` is the last.
+const PLAIN_WORDS = 11;
+const struct = new Uint8Array((PLAIN_WORDS + 1) * 32);
 const structView = new DataView(struct.buffer);
 const digestInput = new Uint8Array(2 + 32 + 32);
 digestInput[0] = 0x19;
@@ -97,8 +99,14 @@ export function hashWithSeparator(
   separator: Uint8Array,
   content: Uint8Array = hexToBytes(message.content),
 ): Uint8Array {
-  typeHash ??= keccak256(encoder.encode(STREAM_MESSAGE_TYPE));
-  struct.set(typeHash, 0);
+  const { groupKeyId } = message;
+  const encrypted = groupKeyId !== undefined;
+  struct.set(
+    encrypted
+      ? (encryptedTypeHash ??= keccak256(encoder.encode(ENCRYPTED_STREAM_MESSAGE_TYPE)))
+      : (typeHash ??= keccak256(encoder.encode(STREAM_MESSAGE_TYPE))),
+    0,
+  );
   struct.set(hashString(message.streamId), 32);
   writeWord(structView, 64, message.partition);
   writeWord(structView, 96, message.timestamp);
@@ -109,7 +117,8 @@ export function hashWithSeparator(
   writeWord(structView, 256, message.prevSequenceNumber);
   struct.set(hashString(message.contentType), 288);
   struct.set(keccak256(content), 320);
+  if (encrypted) struct.set(hashString(groupKeyId), 352);
   digestInput.set(separator, 2);
-  digestInput.set(keccak256(struct), 34);
+  digestInput.set(keccak256(encrypted ? struct : struct.subarray(0, PLAIN_WORDS * 32)), 34);
   return keccak256(digestInput);
 }

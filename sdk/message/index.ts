@@ -4,6 +4,8 @@ export { InvalidMessageError, MessageRejectedError, type MessageRejectionReason 
 export {
   DOMAIN_NAME,
   DOMAIN_VERSION,
+  ENCRYPTED_STREAM_MESSAGE_TYPE,
+  ENCRYPTED_STREAM_MESSAGE_TYPES,
   STREAM_MESSAGE_TYPE,
   STREAM_MESSAGE_TYPES,
   streamMessageDomain,
@@ -14,7 +16,7 @@ export { hashStreamMessage } from "./hash";
 export { signStreamMessage, type SignStreamMessageOptions } from "./sign";
 export { verifyStreamMessage } from "./verify";
 export { fromJSON, toJSON, MAX_MESSAGE_JSON_LENGTH } from "./json";
-export { parseStreamMessage, MAX_CONTENT_BYTES, MAX_CONTENT_TYPE_LENGTH, MAX_MSG_CHAIN_ID_LENGTH } from "./parse";
+export { parseStreamMessage, MAX_CONTENT_BYTES, MAX_CONTENT_TYPE_LENGTH, MAX_GROUP_KEY_ID_LENGTH, MAX_MSG_CHAIN_ID_LENGTH } from "./parse";
 export {
   privateKeySigner,
   toMessageSigner,

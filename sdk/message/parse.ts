@@ -38,8 +38,11 @@ const MESSAGE_FIELDS = [
   "contentType",
   "content",
 ] as const;
-const SIGNED_FIELDS = new Set<string>([...MESSAGE_FIELDS, "signature"]);
-const UNSIGNED_FIELDS = new Set<string>(MESSAGE_FIELDS);
+/** Longest `groupKeyId` accepted (an encrypted message's key name). */
+export const MAX_GROUP_KEY_ID_LENGTH = 64;
+// `groupKeyId` is the one optional field: present exactly when the content is encrypted.
+const UNSIGNED_FIELDS = new Set<string>([...MESSAGE_FIELDS, "groupKeyId"]);
+const SIGNED_FIELDS = new Set<string>([...UNSIGNED_FIELDS, "signature"]);
 
 type Fields = Record<string, unknown>;
 
@@ -111,9 +114,9 @@ function checkFieldNames(fields: Fields, allowed: Set<string>): void {
   for (const name of names) {
     if (!allowed.has(name)) throw new InvalidMessageError(name, "is not a StreamMessage field");
   }
-  if (names.length === allowed.size) return; // distinct allowed names, as many as required: none missing
+  if (names.length === allowed.size) return; // distinct allowed names, as many as there are: none missing
   for (const name of allowed) {
-    if (!Object.hasOwn(fields, name)) throw new InvalidMessageError(name, "is missing");
+    if (name !== "groupKeyId" && !Object.hasOwn(fields, name)) throw new InvalidMessageError(name, "is missing");
   }
 }
 
@@ -157,6 +160,7 @@ function messageFields(fields: Fields): StreamMessage {
     contentType: stringField(fields, "contentType", MAX_CONTENT_TYPE_LENGTH),
     content: contentField(fields),
   };
+  if (fields.groupKeyId !== undefined) message.groupKeyId = stringField(fields, "groupKeyId", MAX_GROUP_KEY_ID_LENGTH);
   checkChainLink(message);
   return message;
 }

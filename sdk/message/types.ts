@@ -17,8 +17,14 @@ export interface StreamMessage {
   prevTimestamp: number;
   prevSequenceNumber: number;
   contentType: string;
-  /** The payload, 0x hex. */
+  /** The payload, 0x hex: with `groupKeyId`, the AES-256-GCM ciphertext of it (docs/encryption.md). */
   content: Hex;
+  /**
+   * Present exactly when `content` is encrypted: names the publisher's group key that
+   * encrypted it. The message is then signed as the EIP-712 `EncryptedStreamMessage` type
+   * (the StreamMessage fields and this one), so a plain message keeps its signature.
+   */
+  groupKeyId?: string;
 }
 
 export interface SignedStreamMessage extends StreamMessage {

@@ -8,6 +8,7 @@ import {
   hashStreamMessage,
   InvalidMessageError,
   signStreamMessage,
+  ENCRYPTED_STREAM_MESSAGE_TYPE,
   STREAM_MESSAGE_TYPE,
   verifyStreamMessage,
   type SignedStreamMessage,
@@ -30,6 +31,15 @@ import {
 const DOCUMENTED_DOMAIN = { name: "Keyway", version: "1", chainId: DOMAIN.chainId, verifyingContract: DOMAIN.verifyingContract };
 const DOCUMENTED_TYPES = {
   StreamMessage: STREAM_MESSAGE_TYPE.slice("StreamMessage(".length, -1)
+    .split(",")
+    .map((field) => {
+      const [type, name] = field.split(" ");
+      return { name, type };
+    }),
+};
+
+const DOCUMENTED_ENCRYPTED_TYPES = {
+  EncryptedStreamMessage: ENCRYPTED_STREAM_MESSAGE_TYPE.slice("EncryptedStreamMessage(".length, -1)
     .split(",")
     .map((field) => {
       const [type, name] = field.split(" ");
@@ -69,6 +79,47 @@ describe("sdk/message signing and verification", () => {
         "address publisher,string msgChainId,uint64 prevTimestamp,uint32 prevSequenceNumber," +
         "string contentType,bytes content)",
     );
+  });
+
+  it("signs an encrypted message as the StreamMessage type with groupKeyId last", () => {
+    expect(ENCRYPTED_STREAM_MESSAGE_TYPE).to.equal(`Encrypted${STREAM_MESSAGE_TYPE.slice(0, -1)},string groupKeyId)`);
+  });
+
+  describe("encrypted messages (with groupKeyId)", () => {
+    const encrypted = () => sampleMessage({ groupKeyId: "k-7f3a" });
+
+    it("hash and signature as viem and ethers make them from the documented EncryptedStreamMessage type", async () => {
+      const expected = hashTypedData({
+        domain: DOCUMENTED_DOMAIN,
+        types: DOCUMENTED_ENCRYPTED_TYPES,
+        primaryType: "EncryptedStreamMessage",
+        message: documentedValue(encrypted()),
+      });
+      expect(Buffer.from(hashStreamMessage(encrypted(), DOMAIN)).toString("hex")).to.equal(expected.slice(2));
+      const signed = await signStreamMessage(encrypted(), { signer: PUBLISHER_KEY, domain: DOMAIN });
+      const { signature, ...message } = signed;
+      expect(ethersVerifyTypedData(DOCUMENTED_DOMAIN, DOCUMENTED_ENCRYPTED_TYPES, documentedValue(message), signature).toLowerCase()).to.equal(PUBLISHER);
+      const fromViem = await signStreamMessage(encrypted(), { signer: privateKeyToAccount(PUBLISHER_KEY), domain: DOMAIN });
+      expect(fromViem.signature).to.equal(signed.signature);
+      expect(verifyStreamMessage(signed, DOMAIN)).to.equal(true);
+    });
+
+    it("fails when groupKeyId is changed, removed or added: the key id is signed", async () => {
+      const signed = await signStreamMessage(encrypted(), { signer: PUBLISHER_KEY, domain: DOMAIN });
+      expect(verifyStreamMessage({ ...signed, groupKeyId: "k-7f3b" }, DOMAIN)).to.equal(false);
+      const { groupKeyId: _, ...stripped } = signed;
+      expect(verifyStreamMessage(stripped, DOMAIN)).to.equal(false);
+      const plain = await signSample();
+      expect(verifyStreamMessage({ ...plain, groupKeyId: "k-7f3a" }, DOMAIN)).to.equal(false);
+    });
+
+    it("refuses an empty, too long or ill-formed groupKeyId, naming the field", () => {
+      for (const groupKeyId of ["", "k".repeat(65), "\ud800", 7, null]) {
+        expect(() => verifyStreamMessage({ ...sampleMessage(), groupKeyId, signature: `0x${"11".repeat(65)}` } as never, DOMAIN))
+          .to.throw(InvalidMessageError)
+          .with.property("field", "groupKeyId");
+      }
+    });
   });
 
   forEachBackend(() => {
@@ -128,6 +179,7 @@ describe("sdk/message signing and verification", () => {
       });
 
       const tamperings: Record<keyof StreamMessage, Partial<StreamMessage>> = {
+        groupKeyId: { groupKeyId: "k-1" },
         streamId: { streamId: `${PUBLISHER}/sensors/humidity` },
         partition: { partition: 3 },
         timestamp: { timestamp: sampleMessage().timestamp + 1 },

@@ -9,7 +9,6 @@ import {
   type MessageDomain,
   type MessageRejectionReason,
   type MessageValidator,
-  type Publisher,
   type StreamPartition,
 } from "../../../sdk/message";
 import { chainNow, clientOf, deployFresh, destroyClients, KEYS } from "../fixtures";
