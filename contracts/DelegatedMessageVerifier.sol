@@ -9,7 +9,8 @@ import {StreamRegistry} from "./StreamRegistry.sol";
 /// @title DelegatedMessageVerifier
 /// @notice Checks on chain a StreamMessage published under a session key's `Delegation` or an
 /// `AccessGrant`, by the rules the SDK's validator and the relay apply (docs/delegation.md).
-/// Both structs are EIP-712 under the messages' domain (same chain, same registry).
+/// Both structs are EIP-712 under the messages' domain (same chain, same registry). An encrypted
+/// message (non-empty `groupKeyId`) is checked as a plain one: its digest covers `groupKeyId`.
 /// @dev A companion of {StreamMessageVerifier}, whose message digest and domain it uses, so the
 /// message verifier stays as it is. Signatures must be canonical, as everywhere in Keyway.
 contract DelegatedMessageVerifier {

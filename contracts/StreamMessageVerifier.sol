@@ -9,11 +9,17 @@ import {StreamRegistry} from "./StreamRegistry.sol";
 /// @notice Checks on chain a StreamMessage signed by the Keyway SDK: recomputes its EIP-712
 /// digest (domain "Keyway", version "1", this chain, the registry as verifyingContract),
 /// recovers its signer and asks the registry whether that publisher may publish it.
+/// A message whose content is encrypted (docs/encryption.md) carries its key's name in `groupKeyId`
+/// and is signed as the EIP-712 type `EncryptedStreamMessage`; the chain checks it without the key.
 /// @dev Kept apart from StreamRegistry so the registry stays small; deploy one per registry.
 /// Signatures must be canonical (65 bytes, v 27 or 28, low s), as in the SDK: OpenZeppelin's
 /// ECDSA rejects the rest, so no message has two valid signatures.
 contract StreamMessageVerifier {
     /// @notice The fields of a message, in the order of the EIP-712 type. Times are unix ms.
+    /// `groupKeyId` is "" for a plain message (EIP-712 type `StreamMessage`, which has no such
+    /// field) and the name of the key that encrypted `content` for an encrypted one (type
+    /// `EncryptedStreamMessage`, hashed last). The SDK never signs an empty `groupKeyId`, so ""
+    /// names no key and the two types cannot be confused.
     struct StreamMessage {
         string streamId;
         uint32 partition;
@@ -25,11 +31,16 @@ contract StreamMessageVerifier {
         uint32 prevSequenceNumber;
         string contentType;
         bytes content;
+        string groupKeyId;
     }
 
     bytes32 public constant STREAM_MESSAGE_TYPEHASH = keccak256(
         "StreamMessage(string streamId,uint32 partition,uint64 timestamp,uint32 sequenceNumber,address publisher,"
         "string msgChainId,uint64 prevTimestamp,uint32 prevSequenceNumber,string contentType,bytes content)"
+    );
+    bytes32 public constant ENCRYPTED_STREAM_MESSAGE_TYPEHASH = keccak256(
+        "EncryptedStreamMessage(string streamId,uint32 partition,uint64 timestamp,uint32 sequenceNumber,address publisher,"
+        "string msgChainId,uint64 prevTimestamp,uint32 prevSequenceNumber,string contentType,bytes content,string groupKeyId)"
     );
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
@@ -52,7 +63,8 @@ contract StreamMessageVerifier {
         return block.chainid == _cachedChainId ? _cachedDomainSeparator : _buildDomainSeparator();
     }
 
-    /// @notice The digest a publisher signs for `message`.
+    /// @notice The digest a publisher signs for `message`: of a `StreamMessage` if its
+    /// `groupKeyId` is "", else of an `EncryptedStreamMessage`.
     function hashStreamMessage(StreamMessage calldata message) public view returns (bytes32) {
         return MessageHashUtils.toTypedDataHash(domainSeparator(), _hashStruct(message));
     }
@@ -91,14 +103,17 @@ contract StreamMessageVerifier {
     /// @notice `message` breaks the SDK parser's rule for `field` (see `isWellFormed`).
     error StreamMessageVerifierMalformedMessage(string field);
 
-    /// @notice Longest `msgChainId` and `contentType` the SDK accepts, in UTF-16 code units
-    /// (sdk/message/parse.ts `MAX_MSG_CHAIN_ID_LENGTH`, `MAX_CONTENT_TYPE_LENGTH`).
+    /// @notice Longest `msgChainId`, `contentType` and `groupKeyId` the SDK accepts, in UTF-16 code
+    /// units (sdk/message/parse.ts `MAX_MSG_CHAIN_ID_LENGTH`, `MAX_CONTENT_TYPE_LENGTH`,
+    /// `MAX_GROUP_KEY_ID_LENGTH`).
     uint256 public constant MAX_MSG_CHAIN_ID_LENGTH = 64;
     uint256 public constant MAX_CONTENT_TYPE_LENGTH = 255;
+    uint256 public constant MAX_GROUP_KEY_ID_LENGTH = 64;
 
     /// @notice Whether `message` passes the SDK parser's structural checks that the chain can
-    /// make on its own: `msgChainId` of 1 to 64 and `contentType` of 1 to 255 UTF-16 code units
-    /// (as JavaScript counts a string's length), and a chain link that points back
+    /// make on its own: `msgChainId` of 1 to 64, `contentType` of 1 to 255 and `groupKeyId` of 0
+    /// (a plain message) to 64 UTF-16 code units (as JavaScript counts a string's length), and a
+    /// chain link that points back
     /// (`prevTimestamp == 0` with `prevSequenceNumber == 0`, or `(prevTimestamp,
     /// prevSequenceNumber)` strictly before `(timestamp, sequenceNumber)`).
     /// @dev The SDK's other checks stay off chain, where a message arrives as JSON text:
@@ -112,7 +127,7 @@ contract StreamMessageVerifier {
     /// @notice Reverts unless `isWellFormed(message)`, naming the first field at fault.
     ///
     /// Requirements:
-    /// - `msgChainId`, `contentType`, `prevTimestamp` as `isWellFormed` says, else
+    /// - `msgChainId`, `contentType`, `groupKeyId`, `prevTimestamp` as `isWellFormed` says, else
     ///   {StreamMessageVerifierMalformedMessage} with that field's name.
     function requireWellFormed(StreamMessage calldata message) external pure {
         string memory field = _malformedField(message);
@@ -133,6 +148,9 @@ contract StreamMessageVerifier {
     function _malformedField(StreamMessage calldata message) private pure returns (string memory) {
         if (!_hasLength(message.msgChainId, MAX_MSG_CHAIN_ID_LENGTH)) return "msgChainId";
         if (!_hasLength(message.contentType, MAX_CONTENT_TYPE_LENGTH)) return "contentType";
+        if (bytes(message.groupKeyId).length != 0 && !_hasLength(message.groupKeyId, MAX_GROUP_KEY_ID_LENGTH)) {
+            return "groupKeyId";
+        }
         bool linked = message.prevTimestamp == 0
             ? message.prevSequenceNumber == 0
             : message.prevTimestamp < message.timestamp
@@ -161,21 +179,25 @@ contract StreamMessageVerifier {
         );
     }
 
+    /// @dev `hashStruct` of either type: both start with the same eleven words, the encrypted one
+    /// then appends the hash of `groupKeyId`, so a plain message costs what it did before the type
+    /// existed.
     function _hashStruct(StreamMessage calldata message) private pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                STREAM_MESSAGE_TYPEHASH,
-                keccak256(bytes(message.streamId)),
-                message.partition,
-                message.timestamp,
-                message.sequenceNumber,
-                message.publisher,
-                keccak256(bytes(message.msgChainId)),
-                message.prevTimestamp,
-                message.prevSequenceNumber,
-                keccak256(bytes(message.contentType)),
-                keccak256(message.content)
-            )
+        bool encrypted = bytes(message.groupKeyId).length != 0;
+        bytes memory encoded = abi.encode(
+            encrypted ? ENCRYPTED_STREAM_MESSAGE_TYPEHASH : STREAM_MESSAGE_TYPEHASH,
+            keccak256(bytes(message.streamId)),
+            message.partition,
+            message.timestamp,
+            message.sequenceNumber,
+            message.publisher,
+            keccak256(bytes(message.msgChainId)),
+            message.prevTimestamp,
+            message.prevSequenceNumber,
+            keccak256(bytes(message.contentType)),
+            keccak256(message.content)
         );
+        if (!encrypted) return keccak256(encoded);
+        return keccak256(abi.encodePacked(encoded, keccak256(bytes(message.groupKeyId))));
     }
 }

@@ -28,7 +28,7 @@ import { signCheckedMessage } from "../../sdk/message/sign";
 import { toMessageSigner } from "../../sdk/message/signers";
 import type { StreamMessage } from "../../sdk/message";
 import { signingAs } from "../sdk/delegation/fixtures";
-import { deployRegistryFixture, FOREVER, Permission, streamIdOf } from "./fixtures";
+import { deployRegistryFixture, FOREVER, Permission, splitSigned as split, streamIdOf } from "./fixtures";
 
 // Hardhat's accounts 0-3: creator (the holder), alice, bob, carol.
 const [CREATOR_KEY, ALICE_KEY, BOB_KEY, CAROL_KEY]: Hex[] = [
@@ -103,8 +103,19 @@ async function unchecked(f: Fixture, { signature: _, ...message }: SignedStreamM
   return signCheckedMessage({ ...message, ...overrides }, { signer: toMessageSigner(key), domain: f.domain, separator: domainSeparator(f.domain) });
 }
 
-const split = ({ signature, ...message }: SignedStreamMessage): [Omit<SignedStreamMessage, "signature">, Hex] => [message, signature];
 const withoutSignature = <T extends { signature: Hex }>({ signature: _, ...rest }: T) => rest;
+
+/** Cases made of `message` (by `key`) encrypted: its groupKeyId signed, then changed, stripped, or over 64 units. */
+async function encryptedCases(f: Fixture, message: SignedStreamMessage, key: Hex): Promise<Array<[string, boolean, SignedStreamMessage]>> {
+  const encrypted = await unchecked(f, message, key, { groupKeyId: "k-7f3a" });
+  const { groupKeyId: _, ...stripped } = encrypted;
+  return [
+    ["encrypted (groupKeyId signed)", true, encrypted],
+    ["encrypted, groupKeyId changed", false, { ...encrypted, groupKeyId: "k-7f3b" }],
+    ["encrypted, groupKeyId stripped", false, stripped],
+    ["a groupKeyId longer than the SDK allows", false, await unchecked(f, message, key, { groupKeyId: "k".repeat(65) })],
+  ];
+}
 
 /** The SDK validator's verdict (no clock-skew limit: the contract leaves that to subscribers). */
 async function sdkAccepts(f: Fixture, message: SignedStreamMessage & Record<string, unknown>): Promise<boolean> {
@@ -162,6 +173,7 @@ describe("DelegatedMessageVerifier", () => {
       ["holder's Publish expires before the message", false, await messageOf(f, { key: SESSION_KEY, publisher: ALICE, timestamp: f.hour * 1000 }), await sign({ expiresAt: f.hour + 10 }, ALICE_KEY)],
       ["a msgChainId longer than the SDK allows", false, await unchecked(f, await bySession(), SESSION_KEY, { msgChainId: "a".repeat(65) }), good],
       ["holder's Publish lasts beyond the message", true, await messageOf(f, { key: SESSION_KEY, publisher: ALICE, timestamp: f.hour * 1000 - 1 }), await sign({ expiresAt: f.hour + 10 }, ALICE_KEY)],
+      ...(await encryptedCases(f, await bySession(), SESSION_KEY)).map(([name, expected, message]): [string, boolean, SignedStreamMessage, SignedDelegation] => [name, expected, message, good]),
     ];
     for (const [name, expected, message, delegation] of cases) {
       expect(await delegatedVerdicts(f, message, delegation), name).to.deep.equal([expected, expected]);
@@ -195,6 +207,7 @@ describe("DelegatedMessageVerifier", () => {
       ["issued by the creator (who holds Grant)", true, await byCarol(), await sign({ grantee: CAROL }, CREATOR_KEY)],
       ["a msgChainId longer than the SDK allows", false, await unchecked(f, await byCarol(), CAROL_KEY, { msgChainId: "a".repeat(65) }), good],
       ["message not signed by its publisher", false, await messageOf(f, { key: ALICE_KEY, publisher: CAROL }), good],
+      ...(await encryptedCases(f, await byCarol(), CAROL_KEY)).map(([name, expected, message]): [string, boolean, SignedStreamMessage, SignedAccessGrant] => [name, expected, message, good]),
     ];
     for (const [name, expected, message, grant] of cases) {
       expect(await grantedVerdicts(f, message, grant), name).to.deep.equal([expected, expected]);

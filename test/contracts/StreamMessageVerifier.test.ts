@@ -3,12 +3,12 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import type { Address, Hex } from "viem";
-import { InvalidMessageError, signStreamMessage, hashStreamMessage, verifyStreamMessage, type MessageDomain, type SignedStreamMessage, type StreamMessage } from "../../sdk/message";
+import { InvalidMessageError, signStreamMessage, hashStreamMessage, verifyStreamMessage, type MessageDomain, type StreamMessage } from "../../sdk/message";
 import { domainSeparator } from "../../sdk/message/hash";
 import { signCheckedMessage } from "../../sdk/message/sign";
 import { toMessageSigner } from "../../sdk/message/signers";
 import type { StreamMessageVerifier } from "../../typechain-types";
-import { deployRegistryFixture, FOREVER, Permission, streamIdOf } from "./fixtures";
+import { deployRegistryFixture, FOREVER, messageStruct, Permission, splitSigned as split, streamIdOf } from "./fixtures";
 
 // Hardhat's accounts 0 (creator) and 1 (alice): the SDK signs with their keys.
 const CREATOR_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -50,10 +50,6 @@ function sign(fixture: Fixture, key: Hex, publisher: string, overrides: Partial<
   return signStreamMessage(message(fixture, publisher, overrides), { signer: key, domain });
 }
 
-function split({ signature, ...fields }: SignedStreamMessage): [StreamMessage, Hex] {
-  return [fields, signature];
-}
-
 describe("StreamMessageVerifier", () => {
   it("computes the SDK's domain separator and digest", async () => {
     const fixture = await loadFixture(verifierFixture);
@@ -63,9 +59,11 @@ describe("StreamMessageVerifier", () => {
       message(fixture, creator.address),
       message(fixture, creator.address, { content: "0x", partition: 2 ** 32 - 1, sequenceNumber: 2 ** 32 - 1, prevTimestamp: fixture.nowMs - 1, prevSequenceNumber: 7 }),
       message(fixture, creator.address, { timestamp: Number.MAX_SAFE_INTEGER, msgChainId: "ünïcode ✓", content: `0x${"ab".repeat(300)}` }),
+      message(fixture, creator.address, { groupKeyId: "k-7f3a" }),
+      message(fixture, creator.address, { groupKeyId: "😀".repeat(32), content: `0x${"cd".repeat(300)}` }),
     ];
     for (const fields of cases) {
-      expect(await verifier.hashStreamMessage(fields)).to.equal(`0x${Buffer.from(hashStreamMessage(fields, domain)).toString("hex")}`);
+      expect(await verifier.hashStreamMessage(messageStruct(fields))).to.equal(`0x${Buffer.from(hashStreamMessage(fields, domain)).toString("hex")}`);
     }
   });
 
@@ -83,7 +81,7 @@ describe("StreamMessageVerifier", () => {
     const tampered: Array<Partial<StreamMessage>> = [
       { streamId: `${fields.streamId}2` }, { partition: 1 }, { timestamp: fields.timestamp + 1 }, { sequenceNumber: 1 },
       { publisher: alice.address.toLowerCase() as Address }, { msgChainId: "chain-b" }, { prevTimestamp: 1 },
-      { prevSequenceNumber: 1 }, { contentType: "text/plain" }, { content: "0x00" },
+      { prevSequenceNumber: 1 }, { contentType: "text/plain" }, { content: "0x00" }, { groupKeyId: "k-7f3a" },
     ];
     for (const change of tampered) {
       expect(await verifier.isSignedByPublisher({ ...fields, ...change }, signature), JSON.stringify(change)).to.equal(false);
@@ -101,6 +99,54 @@ describe("StreamMessageVerifier", () => {
       expect(await verifier.recoverPublisher(fields, bad)).to.not.equal(creator.address);
       expect(await verifier.isSignedByPublisher(fields, bad)).to.equal(false);
     }
+  });
+
+  describe("encrypted messages (groupKeyId set)", () => {
+    const GROUP_KEY_ID = "k-7f3a";
+
+    it("verifies one signed by the SDK as the SDK does: same digest, signer and verdict", async () => {
+      const fixture = await loadFixture(verifierFixture);
+      const { verifier, domain, creator } = fixture;
+      const signed = await sign(fixture, CREATOR_KEY, creator.address, { groupKeyId: GROUP_KEY_ID });
+      expect(verifyStreamMessage(signed, domain)).to.equal(true);
+      const [fields, signature] = split(signed);
+      expect(fields.groupKeyId).to.equal(GROUP_KEY_ID);
+      const { signature: _, ...message } = signed;
+      expect(await verifier.hashStreamMessage(fields)).to.equal(`0x${Buffer.from(hashStreamMessage(message, domain)).toString("hex")}`);
+      expect(await verifier.recoverPublisher(fields, signature)).to.equal(creator.address);
+      expect(await verifier.isWellFormed(fields)).to.equal(true);
+      expect(await verifier.mayPublish(fields, signature)).to.equal(true);
+    });
+
+    it("fails when groupKeyId is changed or stripped (\"\" reads as a plain message), as in the SDK", async () => {
+      const fixture = await loadFixture(verifierFixture);
+      const { verifier, domain, creator } = fixture;
+      const signed = await sign(fixture, CREATOR_KEY, creator.address, { groupKeyId: GROUP_KEY_ID });
+      const [fields, signature] = split(signed);
+      const { groupKeyId: _, ...stripped } = signed;
+      expect(verifyStreamMessage({ ...signed, groupKeyId: "k-7f3b" }, domain)).to.equal(false);
+      expect(verifyStreamMessage(stripped, domain)).to.equal(false);
+      for (const groupKeyId of ["k-7f3b", "k-7f3", ""]) {
+        expect(await verifier.isSignedByPublisher({ ...fields, groupKeyId }, signature), groupKeyId).to.equal(false);
+        expect(await verifier.mayPublish({ ...fields, groupKeyId }, signature), groupKeyId).to.equal(false);
+      }
+    });
+
+    it("never takes an empty groupKeyId for a key: the SDK refuses it, and its unchecked signature does not verify on chain", async () => {
+      const fixture = await loadFixture(verifierFixture);
+      const { verifier, domain, creator } = fixture;
+      const overrides = { groupKeyId: "" };
+      const refused = await sign(fixture, CREATOR_KEY, creator.address, overrides).catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(InvalidMessageError).and.to.include({ field: "groupKeyId" });
+      const signed = await signCheckedMessage(message(fixture, creator.address, overrides), {
+        signer: toMessageSigner(CREATOR_KEY),
+        domain,
+        separator: domainSeparator(domain),
+      });
+      const [fields, signature] = split(signed);
+      expect(await verifier.isSignedByPublisher(fields, signature)).to.equal(false);
+      expect(await verifier.mayPublish(fields, signature)).to.equal(false);
+    });
   });
 
   it("tells whether the publisher may publish: creator yes, stranger no, public Publish yes", async () => {
@@ -147,7 +193,7 @@ describe("StreamMessageVerifier", () => {
       });
     }
 
-    it("rejects, as the SDK does, an empty msgChainId or contentType, a link that does not point back, prevSequenceNumber without prevTimestamp", async () => {
+    it("rejects, as the SDK does, an empty msgChainId or contentType, a link that does not point back, prevSequenceNumber without prevTimestamp, a groupKeyId over 64 units", async () => {
       const fixture = await loadFixture(verifierFixture);
       const t = fixture.nowMs;
       const malformed: Array<Partial<StreamMessage>> = [
@@ -162,6 +208,8 @@ describe("StreamMessageVerifier", () => {
         { msgChainId: "é".repeat(65) }, // 130 bytes
         { msgChainId: "😀".repeat(33) }, // 66 code units in 132 bytes
         { contentType: "t".repeat(256) },
+        { groupKeyId: "k".repeat(65) },
+        { groupKeyId: "😀".repeat(33) }, // 66 code units in 132 bytes
       ];
       for (const overrides of malformed) {
         const signed = await signUnchecked(fixture, overrides);
@@ -184,6 +232,9 @@ describe("StreamMessageVerifier", () => {
         { msgChainId: "a".repeat(64), contentType: "t".repeat(255) },
         { msgChainId: "😀".repeat(32) }, // 64 code units in 128 bytes
         { msgChainId: "€".repeat(64) }, // 64 code units in 192 bytes
+        { groupKeyId: "k" },
+        { groupKeyId: "k".repeat(64) },
+        { groupKeyId: "😀".repeat(32) }, // 64 code units in 128 bytes
       ];
       for (const overrides of wellFormed) {
         const signed = await sign(fixture, CREATOR_KEY, fixture.creator.address, overrides);
@@ -202,6 +253,7 @@ describe("StreamMessageVerifier", () => {
         [{ msgChainId: "a".repeat(65) }, "msgChainId"],
         [{ msgChainId: "" }, "msgChainId"],
         [{ contentType: "t".repeat(256) }, "contentType"],
+        [{ groupKeyId: "k".repeat(65) }, "groupKeyId"],
         [{ timestamp: t, sequenceNumber: 5, prevTimestamp: t, prevSequenceNumber: 5 }, "prevTimestamp"],
       ];
       for (const [overrides, field] of cases) {

@@ -1,5 +1,7 @@
 import { ethers } from "hardhat";
 import type { Interface } from "ethers";
+import type { Hex } from "viem";
+import type { SignedStreamMessage, StreamMessage } from "../../sdk/message";
 import type { StreamRegistry } from "../../typechain-types";
 
 export type ExpiriesFunction = "grantPermissions" | "setPermissions" | "setPermissionsMultipleStreams";
@@ -54,4 +56,14 @@ export function withWideExpiries(abi: Interface, functionName: ExpiriesFunction,
   const fragment = abi.getFunction(functionName)!;
   const types = fragment.inputs.map((input) => input.format().replace("uint40", "uint256"));
   return ethers.concat([fragment.selector, ethers.AbiCoder.defaultAbiCoder().encode(types, args)]);
+}
+
+/** An SDK message as the verifiers' `StreamMessage` struct, whose `groupKeyId` is "" for a plain message. */
+export function messageStruct(message: StreamMessage): Required<StreamMessage> {
+  return { ...message, groupKeyId: message.groupKeyId ?? "" };
+}
+
+/** A signed SDK message as the verifiers take it: the struct, then the signature. */
+export function splitSigned({ signature, ...message }: SignedStreamMessage): [Required<StreamMessage>, Hex] {
+  return [messageStruct(message), signature];
 }
