@@ -25,6 +25,8 @@ export const ExitCode = {
   RELAY_REFUSED: 11,
   /** `subscribe`: the relay ended the subscription (permission revoked or expired, stream deleted, session expired). */
   SUBSCRIPTION_ENDED: 12,
+  /** `subscribe`: a message of an encrypted stream could not be decrypted (no key arrived in time, or its ciphertext did not authenticate). */
+  DECRYPTION_FAILED: 13,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -48,6 +50,8 @@ const BY_ERROR_CODE: Record<KeywayErrorCode, ExitCode> = {
   INVALID_DELEGATION: ExitCode.USAGE,
   INVALID_GRANT: ExitCode.USAGE,
   RELAY_UNREACHABLE: ExitCode.RELAY_UNREACHABLE,
+  INVALID_KEY_REQUEST: ExitCode.FAILURE,
+  DECRYPTION_FAILED: ExitCode.DECRYPTION_FAILED,
   AUTH_FAILED: ExitCode.RELAY_REFUSED,
   INVALID_REQUEST: ExitCode.RELAY_REFUSED,
   RATE_LIMITED: ExitCode.RELAY_REFUSED,

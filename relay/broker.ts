@@ -16,6 +16,13 @@ export interface Broker {
    * with `local`, a cluster broker may pass over (and keeps no state for) channels it does not serve.
    */
   onMessage(listener: (channel: string, entry: AcceptedMessage) => void, local?: LocalChannels): void;
+  /**
+   * Hands a key exchange frame (JSON text) for the clients signed in as `address` to every
+   * relay's forward listener, this relay's included. Nothing is kept: a frame no inbox takes is gone.
+   */
+  forward(address: string, frame: string): Promise<void>;
+  /** The one function that receives every forwarded frame. */
+  onForward(listener: (address: string, frame: string) => void): void;
   /** Reports each change of the shared store's reachability (a cluster broker's; the local one has none). */
   onStatus?(listener: (status: BrokerStatus) => void): void;
   /** Drops aged history; called on the relay's heartbeat. */
@@ -51,6 +58,7 @@ export class BrokerUnavailableError extends Error {
 export function createLocalBroker(history: HistoryOptions): Broker {
   const kept = createHistory(history);
   let listener: ((channel: string, entry: AcceptedMessage) => void) | undefined;
+  let forwarded: ((address: string, frame: string) => void) | undefined;
   return {
     publish(channel, entry) {
       kept.add(channel, entry);
@@ -60,6 +68,13 @@ export function createLocalBroker(history: HistoryOptions): Broker {
     replay: (channel, from) => Promise.resolve(kept.after(channel, from)),
     onMessage(next) {
       listener = next;
+    },
+    forward(address, frame) {
+      forwarded?.(address, frame);
+      return Promise.resolve();
+    },
+    onForward(next) {
+      forwarded = next;
     },
     sweep: () => kept.sweep(),
     close: () => Promise.resolve(),

@@ -4,7 +4,7 @@ import type WebSocket from "ws";
 import type { SignedAccessGrant, SignedDelegation } from "../sdk/delegation/types";
 import type { AcceptedMessage } from "./history";
 import type { RequestId } from "../sdk/relay/protocol";
-import { type RelayLimits, subscribeBurst } from "./options";
+import { keyExchangeBurst, type RelayLimits, subscribeBurst } from "./options";
 import { createTokenBucket, type TokenBucket } from "./tokenBucket";
 
 /** A SIWE sign-in that holds on a connection until `expiresAt`. */
@@ -77,6 +77,10 @@ export interface Connection {
   publishTokens: TokenBucket;
   /** `subscribeRate` a second, holding `subscribeBurst` (a reconnecting SDK resubscribes everything at once). */
   subscribeTokens: TokenBucket;
+  /** `keyExchangeRate` a second, holding `keyExchangeBurst`. */
+  keyExchangeTokens: TokenBucket;
+  /** Receives the key exchange frames addressed to its signed-in address (`openInbox`); not idle meanwhile. */
+  inbox: boolean;
   /** Publishes of one connection are validated and delivered one after the other, in order. */
   publishTail: Promise<void>;
   /** Its unsent bytes as the transmitter last counted them into the relay-wide total. */
@@ -98,6 +102,8 @@ export function createConnection(socket: WebSocket, stream: Duplex, host: string
     alive: true,
     publishTokens: createTokenBucket(limits.publishRate),
     subscribeTokens: createTokenBucket(subscribeBurst(limits)),
+    keyExchangeTokens: createTokenBucket(keyExchangeBurst(limits)),
+    inbox: false,
     publishTail: Promise.resolve(),
     pendingRequestBytes: 0,
     unsentBytes: 0,

@@ -13,6 +13,8 @@ import { createRedisBroker } from "./redisBroker";
 import { listen } from "./sockets";
 import { createRecoveryThreads, DEFAULT_RECOVERY_THREADS } from "./recoveryThreads";
 import { createAddressBook } from "./remoteAddresses";
+import { createReplayGuard } from "../sdk/encryption/keyRequest";
+import { deliverForwarded } from "./inbox";
 import { createSubscriptionIndex } from "./subscriptions";
 import { createTransmitter } from "./transmitter";
 import { dropSubscriptions } from "./subscriptionLifecycle";
@@ -78,8 +80,9 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
-  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight };
+  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight, inboxes: new Map(), keyRequests: createReplayGuard() };
   broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
+  broker.onForward((address, frame) => deliverForwarded(relay, address, frame));
 
   const stopEnforcement = startEnforcement(relay);
   let sockets;

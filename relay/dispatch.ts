@@ -7,6 +7,9 @@ import { handleAuth } from "./handlers/auth";
 import { handlePublish } from "./handlers/publish";
 import { handleSubscribe } from "./handlers/subscribe";
 import { handleUnsubscribe } from "./handlers/unsubscribe";
+import { handleOpenInbox } from "./handlers/openInbox";
+import { handleKeyRequest } from "./handlers/keyRequest";
+import { handleKeyResponse } from "./handlers/keyResponse";
 import { ErrorCode, type RequestId } from "../sdk/relay/protocol";
 import { RequestError } from "./requestError";
 
@@ -17,6 +20,9 @@ const HANDLERS = new Map<string, Handler>([
   ["subscribe", handleSubscribe],
   ["unsubscribe", handleUnsubscribe],
   ["publish", handlePublish],
+  ["openInbox", handleOpenInbox],
+  ["keyRequest", handleKeyRequest],
+  ["keyResponse", handleKeyResponse],
 ]);
 
 function replyError(relay: RelayContext, connection: Connection, id: RequestId, error: unknown): void {

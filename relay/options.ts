@@ -117,6 +117,15 @@ export interface RelayLimits {
   contractSignInTimeoutMs: number;
   /** Contract wallet sign-in checks the relay runs at once, all connections together; beyond it RATE_LIMITED. Default 4. */
   contractSignInConcurrency: number;
+  /**
+   * Key exchange frames (`keyRequest`, `keyResponse`) per second one connection may send,
+   * beyond a burst of ten seconds' worth; each key request costs a signature recovery and maybe
+   * a node read. Default 20: a re-key to 100 readers is five seconds of one publisher's
+   * allowance at most, spent at once from the burst.
+   */
+  keyExchangeRate: number;
+  /** Addresses one `keyRequest` may be sent to (the publisher, or other Subscribe holders). Default 32. */
+  maxKeyRequestRecipients: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -147,9 +156,16 @@ export const DEFAULT_LIMITS: RelayLimits = {
   contractSignInGas: 500_000,
   contractSignInTimeoutMs: 5_000,
   contractSignInConcurrency: 4,
+  keyExchangeRate: 20,
+  maxKeyRequestRecipients: 32,
 };
 
 /** The subscribe bucket's capacity: a reconnecting client's every subscription, and a second's worth beyond. */
+/** What a connection's key exchange bucket holds: ten seconds' worth, a publisher's re-key to many readers at once. */
+export function keyExchangeBurst(limits: RelayLimits): number {
+  return 10 * limits.keyExchangeRate;
+}
+
 export function subscribeBurst(limits: RelayLimits): number {
   return limits.subscribeLimit + limits.subscribeRate;
 }

@@ -79,6 +79,9 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
 
   const streamKey = (channel: string) => `${prefix}:{${channel}}:h`;
   const pubsubPrefix = `${prefix}:m:`;
+  // Key exchange frames: one channel for the cluster, each relay keeps what its inboxes take.
+  const forwardChannel = `${prefix}:inbox`;
+  let forwarded: ((address: string, frame: string) => void) | undefined;
   /**
    * The last stream id delivered per channel served here: what a catch-up starts after, and
    * what Pub/Sub copies are checked against. Channels no local subscriber serves are not kept
@@ -141,7 +144,7 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
    */
   async function catchUp(): Promise<boolean> {
     const lossesBefore = losses;
-    await subscriber.psubscribe(`${pubsubPrefix}*`);
+    await Promise.all([subscriber.psubscribe(`${pubsubPrefix}*`), subscriber.subscribe(forwardChannel)]);
     const since = `${followedUntilMs}-0`;
     for (const channel of followed()) {
       const last = lastIds.get(channel);
@@ -186,6 +189,10 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
   }
 
   subscriber.on("pmessage", (_pattern: string, pubsubChannel: string, payload: string) => received(pubsubChannel, payload));
+  subscriber.on("message", (_channel: string, payload: string) => {
+    const newline = payload.indexOf("\n");
+    forwarded?.(payload.slice(0, newline), payload.slice(newline + 1));
+  });
   for (const connection of [subscriber, commands]) {
     connection.on("ready", () => void resume());
     connection.on("close", () => lost());
@@ -224,6 +231,16 @@ export async function createRedisBroker({ url, count, maxAgeMs, prefix = "keyway
     onMessage(next, channels) {
       listener = next;
       local = channels;
+    },
+    async forward(address, frame) {
+      try {
+        await commands.publish(forwardChannel, `${address}\n${frame}`);
+      } catch (error) {
+        throw new BrokerUnavailableError(`the cluster's Redis did not take the frame (${(error as Error).message}): send it again`, { cause: error });
+      }
+    },
+    onForward(next) {
+      forwarded = next;
     },
     onStatus(next) {
       statusListeners.push(next);

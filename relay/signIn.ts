@@ -1,6 +1,7 @@
 import type { Connection, SignIn } from "./connection";
 import type { RelayContext } from "./context";
 import { recheckSignIn } from "./enforcement";
+import { moveInbox } from "./inbox";
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -15,7 +16,9 @@ export function setSignIn(relay: RelayContext, connection: Connection, signIn: S
   connection.signIn = signIn;
   if (signIn?.expiresAt != null) armExpiry(relay, connection, signIn);
   const changed = previous?.address !== signIn?.address || previous?.delegation !== signIn?.delegation;
-  if (changed) recheckSignIn(relay, connection);
+  if (!changed) return;
+  moveInbox(relay, connection, previous?.address);
+  recheckSignIn(relay, connection);
 }
 
 function armExpiry(relay: RelayContext, connection: Connection, signIn: SignIn): void {

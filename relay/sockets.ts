@@ -53,8 +53,9 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
     relay.attach(connection);
     relay.addresses.opened(address);
     const idleTimer = setTimeout(() => {
-      if (connection.subscriptions.size > 0) idleTimer.refresh(); // looked at again a period later
-      else socket.close(CloseCode.POLICY_VIOLATION, "idle: no subscription and nothing published");
+      // Looked at again a period later; an open inbox (a publisher answering key requests) is a use too.
+      if (connection.subscriptions.size > 0 || (connection.inbox && connection.signIn !== undefined)) idleTimer.refresh();
+      else socket.close(CloseCode.POLICY_VIOLATION, "idle: no subscription, no inbox and nothing published");
     }, limits.idleTimeoutMs);
     connection.idleTimer = idleTimer;
     socket.on("message", (data, isBinary) => dispatch(relay, connection, data, isBinary));

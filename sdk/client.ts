@@ -21,7 +21,7 @@ import { issueAccessGrant, type IssueAccessGrantParameters } from "./actions/iss
 import type { SignedAccessGrant } from "./delegation/types";
 import type { MessageSigner } from "./message/signers";
 import { publish, type PublishMessageOptions } from "./relay/publish";
-import { createRelaySession, type RelaySession } from "./relay/session";
+import { createRelaySession, type EncryptionMode, type RelaySession } from "./relay/session";
 import { clientMessageSigner } from "./relay/signer";
 import { subscribe, type SubscriptionOptions } from "./relay/subscribe";
 import type { MessageListener, Subscription } from "./relay/subscription";
@@ -37,6 +37,11 @@ export interface KeywayClientOptions extends ConnectionOptions {
    * resumes subscriptions after the last delivered message and re-sends unacknowledged publishes.
    */
   relayUrl?: string | readonly string[];
+  /**
+   * Whether `publish` encrypts (docs/encryption.md): `auto` (default) on every stream the public
+   * may not subscribe to, `always` or `never` on every stream. Subscriptions decrypt whatever it says.
+   */
+  encryption?: EncryptionMode;
 }
 
 /**
@@ -50,12 +55,12 @@ export class KeywayClient {
   /** Block of the registry's deployment, when known from the options or the deployment file. */
   readonly deployBlock?: number;
   private readonly onTransactionSent?: (hash: Hash, functionName: string) => void;
-  private readonly relayOptions: Pick<KeywayClientOptions, "relayUrl" | "privateKey" | "ethersSigner">;
+  private readonly relayOptions: Pick<KeywayClientOptions, "relayUrl" | "privateKey" | "ethersSigner" | "encryption">;
   private relaySession?: RelaySession;
 
   constructor(options: KeywayClientOptions = {}) {
     this.context = createContext(options);
-    this.relayOptions = { relayUrl: options.relayUrl, privateKey: options.privateKey, ethersSigner: options.ethersSigner };
+    this.relayOptions = { relayUrl: options.relayUrl, privateKey: options.privateKey, ethersSigner: options.ethersSigner, encryption: options.encryption };
     this.deployBlock = options.deployBlock ?? options.deployment?.deployBlock;
     this.onTransactionSent = options.onTransactionSent;
   }
@@ -203,6 +208,7 @@ export class KeywayClient {
       context: this.context,
       permissions: permissionSourceOf(this.context),
       signer: clientMessageSigner(this.relayOptions, this.context),
+      encryption: this.relayOptions.encryption,
     });
     return this.relaySession;
   }

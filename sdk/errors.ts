@@ -23,6 +23,8 @@ export type KeywayErrorCode =
   | "INVALID_DELEGATION"
   | "INVALID_GRANT"
   | "RELAY_UNREACHABLE"
+  | "INVALID_KEY_REQUEST"
+  | "DECRYPTION_FAILED"
   | RelayErrorCode;
 
 /** Longest cause chain followed: deeper (or cyclic) chains are cut there. */

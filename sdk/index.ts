@@ -167,7 +167,15 @@ export {
 // Publish and subscribe through a relay (sdk/relay)
 export { publish, type PublishMessageOptions, type PublishParameters, type PublishReturnType } from "./relay/publish";
 export { subscribe, type SubscribeParameters, type SubscribeReturnType, type SubscriptionOptions } from "./relay/subscribe";
-export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
+export { createRelaySession, type EncryptionMode, type RelaySession, type RelaySessionOptions } from "./relay/session";
+
+// End-to-end encryption (sdk/encryption, docs/encryption.md)
+export { DecryptionError, InvalidKeyRequestError, type KeyRequestRule } from "./encryption/errors";
+export { createGroupKey, decryptContent, encryptContent, type GroupKey } from "./encryption/groupKey";
+export { checkKeyRequest, KEY_REQUEST_MAX_AGE_MS, KEY_REQUEST_TYPES, keyRequestTypedData, MAX_REQUESTED_KEYS, parseKeyRequest, signKeyRequest, type KeyRequestVerdict } from "./encryption/keyRequest";
+export { isKeyResponse, unwrapGroupKeys, wrapGroupKeys } from "./encryption/keyResponse";
+export type { KeyExchange, KeyExchangeStats } from "./encryption/keyExchange";
+export type { KeyRequest, KeyResponse, SignedKeyRequest } from "./encryption/types";
 export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
 export type { RelayUnsubscribeReason } from "./relay/protocol";
 export { createSession, type CreateSessionParameters, type CreateSessionReturnType, type Session } from "./actions/createSession";

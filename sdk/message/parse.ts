@@ -23,7 +23,7 @@ const SIGNATURE = /^0x[0-9a-f]{130}$/;
 const LONE_SURROGATE = /\p{Cs}/u;
 // String.prototype.isWellFormed (Node 20, recent browsers) says the same, several times faster.
 const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
-const isWellFormed: (value: string) => boolean =
+export const isWellFormed: (value: string) => boolean =
   nativeIsWellFormed !== undefined ? (value) => nativeIsWellFormed.call(value) : (value) => !LONE_SURROGATE.test(value);
 
 const MESSAGE_FIELDS = [

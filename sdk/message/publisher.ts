@@ -23,6 +23,8 @@ export interface PublisherOptions {
 
 export interface PublishOptions {
   contentType?: string;
+  /** The content is the ciphertext under this group key (docs/encryption.md): the message carries and signs the id. */
+  groupKeyId?: string;
 }
 
 /** Publishes one chain (publisher, msgChainId) on one stream partition. */
@@ -54,9 +56,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
   let address: Address | undefined;
   let last: MessageRef | undefined;
 
-  function messageAt(ref: MessageRef, publisher: Address, content: Hex, messageContentType: string): StreamMessage {
+  function messageAt(ref: MessageRef, publisher: Address, content: Hex, messageContentType: string, groupKeyId?: string): StreamMessage {
     const prev = last ?? { timestamp: 0, sequenceNumber: 0 };
-    return {
+    const message: StreamMessage = {
       streamId,
       partition,
       timestamp: ref.timestamp,
@@ -68,6 +70,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
       contentType: messageContentType,
       content,
     };
+    if (groupKeyId !== undefined) message.groupKeyId = groupKeyId;
+    return message;
   }
 
   async function publish(content: Uint8Array | Hex, publishOptions: PublishOptions = {}): Promise<SignedStreamMessage> {
@@ -77,10 +81,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
     // The position is taken synchronously, before signing, so concurrent publishes get distinct,
     // increasing positions. A message whose signing then fails leaves a gap subscribers see.
     const ref = nextRef(last, now());
-    const message = messageAt(ref, address, isHex ? content : bytesToHex(content), publishOptions.contentType ?? contentType);
-    // The chain's fixed parts were checked at creation: only hex content or a content type
-    // given here can be malformed.
-    if (isHex || publishOptions.contentType !== undefined) parseStreamMessage(message);
+    const { groupKeyId } = publishOptions;
+    const message = messageAt(ref, address, isHex ? content : bytesToHex(content), publishOptions.contentType ?? contentType, groupKeyId);
+    // The chain's fixed parts were checked at creation: only hex content, a content type or a
+    // key id given here can be malformed.
+    if (isHex || publishOptions.contentType !== undefined || groupKeyId !== undefined) parseStreamMessage(message);
     last = ref;
     return signCheckedMessage(message, { signer, domain, separator, content: isHex ? undefined : content });
   }

@@ -1,5 +1,6 @@
 import type { SignedAccessGrant, SignedDelegation } from "../delegation/types";
 import type { MessageRef, SignedStreamMessage } from "../message/types";
+import type { KeyResponse, SignedKeyRequest } from "../encryption/types";
 
 /**
  * Protocol v1 of the Keyway relay, declared once for both ends: the relay (relay/) and the
@@ -57,7 +58,33 @@ export interface PublishRequest {
   message: unknown;
 }
 
-export type RequestFrame = AuthRequest | SubscribeRequest | UnsubscribeRequest | PublishRequest;
+// Key exchange of encrypted streams (docs/encryption.md): frames from client to client, addressed
+// to signed-in addresses, across every relay of a cluster. The relay reads no key.
+
+/** Receive the `keyRequest` and `keyResponse` frames addressed to the connection's signed-in address; keeps the connection from idling. */
+export interface OpenInboxRequest {
+  type: "openInbox";
+  id?: RequestId;
+}
+
+/** Asks the clients signed in as `to` for group keys; the relay forwards only a request that `checkKeyRequest` passes for the connection's own address. */
+export interface KeyRequestRequest {
+  type: "keyRequest";
+  id?: RequestId;
+  /** Lowercase addresses: the publisher, or other Subscribe holders (at most `maxKeyRequestRecipients`). */
+  to: string[];
+  request: SignedKeyRequest;
+}
+
+/** Group keys wrapped to a requester's one-time key, for the clients signed in as `to`. */
+export interface KeyResponseRequest {
+  type: "keyResponse";
+  id?: RequestId;
+  to: string;
+  response: KeyResponse;
+}
+
+export type RequestFrame = AuthRequest | SubscribeRequest | UnsubscribeRequest | PublishRequest | OpenInboxRequest | KeyRequestRequest | KeyResponseRequest;
 
 // Relay -> client
 
@@ -119,7 +146,44 @@ export interface ErrorFrame {
   reason?: string;
 }
 
-export type ServerFrame = HelloFrame | AuthenticatedFrame | SubscribedFrame | PublishedFrame | UnsubscribedFrame | MessageFrame | ErrorFrame;
+/** The reply to `openInbox`. */
+export interface InboxOpenFrame {
+  type: "inboxOpen";
+  id: RequestId;
+}
+
+/** The reply to `keyRequest` and `keyResponse`: forwarded to every relay of the cluster (delivered to whoever has an inbox open there). */
+export interface ForwardedFrame {
+  type: "forwarded";
+  id: RequestId;
+}
+
+/** A key request pushed to an open inbox: `from` is the requester's signed-in address. */
+export interface KeyRequestFrame {
+  type: "keyRequest";
+  from: string;
+  request: SignedKeyRequest;
+}
+
+/** A key response pushed to an open inbox: `from` is the answerer's signed-in address. */
+export interface KeyResponseFrame {
+  type: "keyResponse";
+  from: string;
+  response: KeyResponse;
+}
+
+export type ServerFrame =
+  | HelloFrame
+  | AuthenticatedFrame
+  | SubscribedFrame
+  | PublishedFrame
+  | UnsubscribedFrame
+  | MessageFrame
+  | ErrorFrame
+  | InboxOpenFrame
+  | ForwardedFrame
+  | KeyRequestFrame
+  | KeyResponseFrame;
 
 /** The reply each request type gets when it succeeds. */
 export interface ReplyOf {
@@ -127,6 +191,9 @@ export interface ReplyOf {
   subscribe: SubscribedFrame;
   unsubscribe: UnsubscribedFrame;
   publish: PublishedFrame;
+  openInbox: InboxOpenFrame;
+  keyRequest: ForwardedFrame;
+  keyResponse: ForwardedFrame;
 }
 
 /** Why a subscription ended. */

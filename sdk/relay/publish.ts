@@ -1,4 +1,8 @@
 import { stringToHex, type Hex } from "viem";
+import { getPermissionExpiry } from "../actions/getPermissionExpiry";
+import { encryptContent } from "../encryption/groupKey";
+import { hexToBytes } from "../message/hex";
+import { StreamPermission } from "../permissions";
 import { assertStreamPartition } from "../actions/getStreamPartitions";
 import { InvalidArgumentError, MissingSignerError } from "../errors";
 import { MessageRejectedError } from "../message/errors";
@@ -43,6 +47,20 @@ function publisherFor(session: RelaySession, streamId: string, partition: number
   });
 }
 
+/** Whether this client encrypts on the stream: as its mode says, or (`auto`) when the public may not subscribe. */
+async function encrypts(session: RelaySession, streamId: string): Promise<boolean> {
+  if (session.encryption !== "auto") return session.encryption === "always";
+  return (await getPermissionExpiry(session.context, { streamId, public: true, permission: StreamPermission.SUBSCRIBE })) === 0;
+}
+
+/** The content as sent: encrypted under the client's current key of the stream when it encrypts there. */
+async function sealed(session: RelaySession, streamId: string, bytes: Uint8Array | Hex): Promise<{ bytes: Uint8Array | Hex; groupKeyId?: string }> {
+  if (!(await encrypts(session, streamId))) return { bytes };
+  const key = await session.keyExchange.currentKey(streamId);
+  const plaintext = typeof bytes === "string" ? hexToBytes(bytes) : bytes;
+  return { bytes: await encryptContent(streamId, key, plaintext), groupKeyId: key.id };
+}
+
 function encodeContent(content: unknown): { bytes: Uint8Array | Hex; contentType: string } {
   if (content instanceof Uint8Array) return { bytes: content, contentType: "application/octet-stream" };
   const json = JSON.stringify(content);
@@ -52,7 +70,8 @@ function encodeContent(content: unknown): { bytes: Uint8Array | Hex; contentType
 
 /**
  * Signs `content` as the next message of the client's chain on the stream partition and
- * publishes it through the relay; resolves with the signed message once the relay has
+ * publishes it through the relay, encrypted on a stream the public may not subscribe to
+ * (see `EncryptionMode`; docs/encryption.md); resolves with the signed message once the relay has
  * accepted it. A JSON value is sent as `application/json`, a Uint8Array as bytes. If the
  * connection drops before the relay answers, the message is sent again on the next one (a
  * `duplicate` refusal then means the first copy was accepted).
@@ -70,7 +89,8 @@ export async function publish(session: RelaySession, parameters: PublishParamete
   await assertStreamPartition(session.context, { streamId, partition });
   const publisher = await publisherFor(session, normalizeStreamId(streamId), partition);
   const encoded = encodeContent(content);
-  const signed = await publisher.publish(encoded.bytes, { contentType: parameters.contentType ?? encoded.contentType });
+  const { bytes, groupKeyId } = await sealed(session, publisher.streamId, encoded.bytes);
+  const signed = await publisher.publish(bytes, { contentType: parameters.contentType ?? encoded.contentType, groupKeyId });
   const message = parameters.grant !== undefined ? { ...signed, grant: parameters.grant } : session.carried !== undefined ? { ...signed, ...session.carried } : signed;
   let resent = false;
   try {

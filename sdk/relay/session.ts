@@ -11,6 +11,14 @@ import { signInToRelay } from "./auth";
 import type { AuthRequest, HelloFrame } from "./protocol";
 import { createRelayConnection, type RelayConnection } from "./connection";
 import { createConnectionSubscriptions, type ConnectionSubscriptions } from "./subscriptions";
+import { createKeyExchange, type KeyExchange } from "../encryption/keyExchange";
+
+/**
+ * Whether published messages are encrypted (docs/encryption.md): `auto` (the default) encrypts
+ * on a stream the public may not subscribe to, `always` and `never` force it either way.
+ * Received messages are decrypted whatever this says.
+ */
+export type EncryptionMode = "auto" | "always" | "never";
 
 export interface RelaySessionOptions {
   /** ws:// or wss:// URL of the relay, or of several relays of one cluster (a lost connection moves on to the next). */
@@ -25,6 +33,8 @@ export interface RelaySessionOptions {
   authenticate?: (hello: HelloFrame, url: string) => Promise<Omit<AuthRequest, "type">>;
   /** Carried by every published message: a session's `delegation` (sdk/delegation). */
   carried?: { delegation: SignedDelegation };
+  /** Whether to encrypt what this client publishes; default `auto`. */
+  encryption?: EncryptionMode;
   /** See `RelayConnectionOptions`. */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
@@ -46,6 +56,9 @@ export interface RelaySession {
   readonly subscriptions: ConnectionSubscriptions;
   /** One message chain per stream partition this client publishes to. */
   readonly publishers: Map<string, Publisher>;
+  readonly encryption: EncryptionMode;
+  /** The client's group keys and their exchange through the relay. */
+  readonly keyExchange: KeyExchange;
   /** The chain and registry messages are signed for and verified against (asks the node once). */
   domain(): Promise<MessageDomain>;
   /** Closes the connection; subscriptions end without events, pending requests fail. */
@@ -88,19 +101,31 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
 
   const { walletClient } = context;
   const subscriptions = createConnectionSubscriptions(() => connection);
+  const keyExchange = createKeyExchange({
+    connection: { request: (frame) => connection.request(frame) },
+    context,
+    permissions,
+    domain: () => session.domain(),
+    signer: options.signer,
+    delegation: options.carried?.delegation,
+  });
   const connection = createRelayConnection({
     urls,
     authenticate: options.authenticate ?? (walletClient && ((hello, url) => signInToRelay(walletClient, url, hello))),
-    onPush: (frame) => subscriptions.route(frame),
-    onReconnected: () => subscriptions.resubscribeAll(),
+    onPush: (frame) => (frame.type === "keyRequest" || frame.type === "keyResponse" ? keyExchange.receive(frame) : subscriptions.route(frame)),
+    onReconnected: () => {
+      subscriptions.resubscribeAll();
+      keyExchange.reconnected();
+    },
     onFailure: (error) => subscriptions.endAll(error),
-    isNeeded: () => subscriptions.size > 0,
+    // A publisher of an encrypted stream stays connected: readers ask it for keys.
+    isNeeded: () => subscriptions.size > 0 || keyExchange.needed,
     reconnectDelayMs: options.reconnectDelayMs,
     maxReconnectDelayMs: options.maxReconnectDelayMs,
   });
 
   let domain: Promise<MessageDomain> | undefined;
-  return {
+  const session: RelaySession = {
     urls,
     context,
     permissions,
@@ -109,6 +134,8 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
     connection,
     subscriptions,
     publishers: new Map(),
+    encryption: options.encryption ?? "auto",
+    keyExchange,
     domain() {
       if (domain === undefined) {
         const reading = readDomain(context);
@@ -120,7 +147,9 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
     },
     close() {
       subscriptions.endAll(new RelayUnreachableError(urls.join(", "), "the client was destroyed"), true);
+      keyExchange.close();
       connection.close();
     },
   };
+  return session;
 }

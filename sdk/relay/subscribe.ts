@@ -76,6 +76,7 @@ export async function subscribe(session: RelaySession, parameters: SubscribePara
     streamId,
     partition,
     validator,
+    decrypt: (message, messageGrant) => session.keyExchange.decrypt(message, messageGrant),
     onMessage,
     resendFrom,
     grant,

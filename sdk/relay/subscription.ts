@@ -18,6 +18,8 @@ export interface MessageMetadata {
   msgChainId: string;
   signature: Hex;
   contentType: string;
+  /** The message came encrypted (its key's id): the content was decrypted by this client. */
+  groupKeyId?: string;
 }
 
 /** Called with each verified message, once, in order; a returned promise is awaited before the next. */
@@ -65,6 +67,8 @@ export interface SubscriptionHandleOptions {
   streamId: string;
   partition: number;
   validator: MessageValidator;
+  /** The plaintext of a validated encrypted message (the session's key exchange). */
+  decrypt: (message: SignedStreamMessage, grant?: SignedAccessGrant) => Promise<Uint8Array>;
   onMessage: MessageListener;
   resendFrom?: MessageRef;
   grant?: SignedAccessGrant;
@@ -74,10 +78,9 @@ export interface SubscriptionHandleOptions {
 const JSON_CONTENT_TYPE = "application/json";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** `application/json` content parsed, anything else as bytes. */
-export function decodeContent(message: SignedStreamMessage): unknown {
-  const bytes = new Uint8Array(hexToBytes(message.content));
-  if (message.contentType !== JSON_CONTENT_TYPE) return bytes;
+/** `application/json` content parsed, anything else as bytes (a message's `contentType` names what its plaintext is). */
+export function decodeContent(contentType: string, bytes: Uint8Array): unknown {
+  if (contentType !== JSON_CONTENT_TYPE) return bytes;
   try {
     return JSON.parse(utf8.decode(bytes));
   } catch (error) {
@@ -86,8 +89,10 @@ export function decodeContent(message: SignedStreamMessage): unknown {
 }
 
 function metadataOf(message: SignedStreamMessage): MessageMetadata {
-  const { streamId, partition, timestamp, sequenceNumber, publisher, msgChainId, signature, contentType } = message;
-  return { streamId, partition, timestamp, sequenceNumber, publisherId: publisher, msgChainId, signature, contentType };
+  const { streamId, partition, timestamp, sequenceNumber, publisher, msgChainId, signature, contentType, groupKeyId } = message;
+  const metadata: MessageMetadata = { streamId, partition, timestamp, sequenceNumber, publisherId: publisher, msgChainId, signature, contentType };
+  if (groupKeyId !== undefined) metadata.groupKeyId = groupKeyId;
+  return metadata;
 }
 
 const laterOf = (a: MessageRef | undefined, b: MessageRef): MessageRef =>
@@ -100,7 +105,7 @@ const laterOf = (a: MessageRef | undefined, b: MessageRef): MessageRef =>
  * message once.
  */
 export function createSubscriptionHandle(options: SubscriptionHandleOptions): SubscriptionHandle {
-  const { streamId, partition, validator, onMessage, resendFrom } = options;
+  const { streamId, partition, validator, onMessage, resendFrom, decrypt, grant } = options;
   const listeners: { [E in keyof SubscriptionEvents]: Set<SubscriptionEvents[E]> } = { error: new Set(), unsubscribed: new Set() };
   /** Delivering to the application; `accepting` new messages stops first when the relay ends the subscription. */
   let active = true;
@@ -133,8 +138,11 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
     try {
       const message = await verify(raw);
       if (message === undefined || !active || isBeforeResend(message)) return;
+      // An encrypted one is decrypted first: one that cannot be is reported (`error`), never delivered.
+      const plaintext = message.groupKeyId === undefined ? hexToBytes(message.content) : await decrypt(message, grant);
+      if (!active) return;
       lastDelivered = laterOf(lastDelivered, message);
-      await onMessage(decodeContent(message), metadataOf(message));
+      await onMessage(decodeContent(message.contentType, new Uint8Array(plaintext)), metadataOf(message));
     } catch (error) {
       if (active) emit("error", error instanceof Error ? error : new Error(String(error)));
     }
@@ -161,7 +169,7 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
 
   const handle: SubscriptionHandle = {
     subscription,
-    grant: options.grant,
+    grant,
     resumeFrom() {
       // Publishers' clocks differ (by up to the skew a validator allows): a message of another
       // chain accepted after the last one delivered may be dated before it. What the margin
