@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { type Deployment, isPrivateKey, KeywayClient, MissingSignerError } from "../sdk";
+import { type Deployment, type EncryptionMode, isPrivateKey, KeywayClient, MissingSignerError } from "../sdk";
 import { readDeployment } from "../sdk/node";
 import { CliError } from "./errors";
 import { ExitCode } from "./exitCodes";
@@ -38,7 +38,7 @@ export function privateKey(options: GlobalOptions): `0x${string}` | undefined {
 export async function withClient(
   options: GlobalOptions,
   run: (client: KeywayClient, options: GlobalOptions) => Promise<void>,
-  { cache = false, writes = false, relayUrl }: { cache?: boolean; writes?: boolean; relayUrl?: string } = {},
+  { cache = false, writes = false, relayUrl, encryption }: { cache?: boolean; writes?: boolean; relayUrl?: string; encryption?: EncryptionMode } = {},
 ): Promise<void> {
   const pending = watchPendingWrites(options.rpcUrl);
   const client = new KeywayClient({
@@ -48,6 +48,7 @@ export async function withClient(
     onTransactionSent: pending.onSent,
     ...(cache ? {} : { cache: false as const }),
     relayUrl,
+    encryption,
   });
   try {
     // Before any RPC: a missing key is the user's to fix whatever the node says.

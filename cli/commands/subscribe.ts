@@ -32,8 +32,10 @@ function printableContent(content: unknown, contentType: string): unknown {
 }
 
 function messageLine(content: unknown, metadata: MessageMetadata) {
-  const { streamId, partition, timestamp, sequenceNumber, publisherId, contentType } = metadata;
-  return { streamId, partition, timestamp, sequenceNumber, publisher: publisherId, content: printableContent(content, contentType) };
+  const { streamId, partition, timestamp, sequenceNumber, publisherId, contentType, groupKeyId } = metadata;
+  const line = { streamId, partition, timestamp, sequenceNumber, publisher: publisherId, content: printableContent(content, contentType) };
+  // Decrypted here: the relay carried only the ciphertext.
+  return groupKeyId === undefined ? line : { ...line, encrypted: true };
 }
 
 export function registerSubscribeCommand(program: Command): void {
