@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import type { Address } from "viem";
-import { DecryptionError, KeywayClient, type MessageMetadata, StreamPermission, type Subscription } from "../../sdk";
+import { createPublisher, DecryptionError, type KeyRequest, KeywayClient, type MessageMetadata, privateKeySigner, signKeyRequest, StreamPermission, type Subscription } from "../../sdk";
 import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { createTestStream, messagesOf, until } from "./helpers";
+import { createTestStream, domainOf, messagesOf, until } from "./helpers";
 
 const MARKER = "plaintext-marker-7f3a";
 
@@ -140,15 +140,92 @@ describe("end-to-end encryption: private streams encrypted, keys exchanged throu
     expect(late.errors).to.deep.equal([]);
   });
 
-  it("a message whose ciphertext was tampered with (re-signed by its publisher) is a DecryptionError, never delivered", async function () {
+  it("delivers a message whose ciphertext does not authenticate, or whose key nobody holds, as a DecryptionError only, and goes on", async function () {
     const streamId = await privateStream(1);
     const reader = await subscribeAll(sdkClient(1), streamId);
     const publisher = sdkClient(0);
-    await publisher.publish(streamId, { n: 0 });
+    const good = await publisher.publish(streamId, { n: 0 });
     await until(() => reader.contents.length === 1, "the first message");
-    expect(reader.errors).to.deep.equal([]);
-    // An unknown key id from a publisher that cannot answer for it: key-unavailable, after asking.
-    void DecryptionError;
+    // The same publisher signs a message under its real key id whose ciphertext is garbage, then one under a key nobody has.
+    const forge = createPublisher({ streamId, signer: chain.accounts[0].privateKey, domain: domainOf(chain), contentType: "application/json" });
+    const raw = await connect(chain.url);
+    const bogus = `0x${"ab".repeat(40)}` as const;
+    await raw.request({ type: "publish", message: await forge.publish(bogus, { groupKeyId: good.groupKeyId }) });
+    await raw.request({ type: "publish", message: await forge.publish(bogus, { groupKeyId: "no-such-key" }) });
+    await publisher.publish(streamId, { n: 1 });
+    await until(() => reader.contents.length === 2 && reader.errors.length === 2, "the next good message after two errors", 30_000);
+    expect(reader.contents).to.deep.equal([{ n: 0 }, { n: 1 }]);
+    expect(reader.errors.map((error) => [error.constructor.name, (error as DecryptionError).reason])).to.deep.equal([
+      ["DecryptionError", "not-authentic"],
+      ["DecryptionError", "key-unavailable"],
+    ]);
+    expect((reader.errors[0] as DecryptionError).code).to.equal("DECRYPTION_FAILED");
+  });
+
+  describe("the relay forwards only key requests it would answer itself", function () {
+    /** A signed key request of account `index` (or `signer`) on `streamId`. */
+    async function keyRequest(streamId: string, index: number, overrides: Partial<KeyRequest> = {}, signer = chain.accounts[index].privateKey) {
+      const request: KeyRequest = {
+        streamId,
+        requester: address(index),
+        publisher: address(0),
+        publicKey: `0x${"11".repeat(32)}`,
+        groupKeyIds: ["k1"],
+        timestamp: Date.now(),
+        ...overrides,
+      };
+      return signKeyRequest(request, { signer: privateKeySigner(signer), domain: domainOf(chain) });
+    }
+
+    it("forwards a holder's request to the publisher's open inbox, once: a copy is refused", async function () {
+      const streamId = await privateStream(1);
+      const inbox = await connect(chain.url);
+      await inbox.signIn(chain.accounts[0]);
+      expect(await inbox.request({ type: "openInbox" })).to.include({ type: "inboxOpen" });
+      const asker = await connect(chain.url);
+      await asker.signIn(chain.accounts[1]);
+      const request = await keyRequest(streamId, 1);
+      expect(await asker.request({ type: "keyRequest", to: [address(0)], request })).to.include({ type: "forwarded" });
+      const pushed = await inbox.waitFor((frame) => frame.type === "keyRequest", "the forwarded request");
+      expect(pushed).to.deep.equal({ type: "keyRequest", from: address(1), request });
+      expect(await asker.request({ type: "keyRequest", to: [address(0)], request })).to.include({ type: "error", code: "UNAUTHORIZED" });
+    });
+
+    it("refuses forged, foreign, stale, non-holder and malformed requests, anonymous senders and bad responses; nothing reaches the inbox", async function () {
+      const streamId = await privateStream(1);
+      const inbox = await connect(chain.url);
+      await inbox.signIn(chain.accounts[0]);
+      await inbox.request({ type: "openInbox" });
+      const asker = await connect(chain.url);
+      const anonymous = await connect(chain.url);
+      expect(await anonymous.request({ type: "openInbox" })).to.include({ type: "error", code: "UNAUTHORIZED" });
+      expect(await anonymous.request({ type: "keyRequest", to: [address(0)], request: await keyRequest(streamId, 1) })).to.include({ code: "UNAUTHORIZED" });
+      await asker.signIn(chain.accounts[1]);
+      const refusals: [string, unknown, string][] = [
+        ["forged (signed by another key)", await keyRequest(streamId, 1, {}, chain.accounts[2].privateKey), "UNAUTHORIZED"],
+        ["for another requester", await keyRequest(streamId, 2), "UNAUTHORIZED"],
+        ["stale", await keyRequest(streamId, 1, { timestamp: Date.now() - 120_000 }), "UNAUTHORIZED"],
+        ["tampered after signing", { ...(await keyRequest(streamId, 1)), publicKey: `0x${"22".repeat(32)}` }, "UNAUTHORIZED"],
+        ["malformed", { ...(await keyRequest(streamId, 1)), groupKeyIds: "k1" }, "INVALID_REQUEST"],
+        ["not an object", "request", "INVALID_REQUEST"],
+      ];
+      for (const [what, request, code] of refusals) {
+        const reply = await asker.request({ type: "keyRequest", to: [address(0)], request });
+        expect(reply, what).to.include({ type: "error", code });
+      }
+      // Account #3 holds no Subscribe.
+      const outsider = await connect(chain.url);
+      await outsider.signIn(chain.accounts[3]);
+      expect(await outsider.request({ type: "keyRequest", to: [address(0)], request: await keyRequest(streamId, 3) })).to.include({ code: "UNAUTHORIZED" });
+      for (const to of [[], ["0xABC"], Array(33).fill(address(0))]) {
+        expect(await asker.request({ type: "keyRequest", to, request: await keyRequest(streamId, 1) })).to.include({ code: "INVALID_REQUEST" });
+      }
+      for (const response of [undefined, {}, { streamId, requestSignature: "0x1", publicKey: "0x2", ciphertext: "0x" }]) {
+        expect(await asker.request({ type: "keyResponse", to: address(0), response })).to.include({ code: "INVALID_REQUEST" });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(inbox.frames.filter((frame) => frame.type === "keyRequest" || frame.type === "keyResponse")).to.deep.equal([]);
+    });
   });
 
   /** Waits for the reader's message number `count` (1-based) and returns its metadata. */
