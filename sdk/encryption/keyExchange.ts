@@ -19,7 +19,7 @@ import { bytesToHex, hexToBytes } from "../message/hex";
 
 /** How long a subscriber waits for keys it asked for, in all (then DecryptionError `key-unavailable`). */
 export const DEFAULT_KEY_TIMEOUT_MS = 10_000;
-/** How long the publisher itself has to answer before the other Subscribe holders are asked. */
+/** How long the publisher itself has to answer before the other Subscribe holders are asked too, and between later rounds. */
 export const DEFAULT_PUBLISHER_ANSWER_MS = 1_500;
 /** How long a subscriber that knows a publisher's earlier key waits for the next one to be pushed before asking. */
 export const REKEY_PUSH_WAIT_MS = 250;
@@ -309,18 +309,21 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
       entry.waiters.push({ id, resolve, reject });
       if (!fresh) return;
       const current = entry;
-      const failed = (error: unknown) => settle(name, new DecryptionError("key-unavailable", `no key ${id} of ${publisher} on ${streamId}: ${(error as Error).message}`, { cause: error }));
+      const later = (ms: number, run: () => void) => current.timers.push(setTimeout(run, ms));
+      let holders: Promise<Address[]> | undefined;
+      // The publisher first; from the second round on, the stream's other Subscribe holders too
+      // (any of them holding the key may answer). A round whose frames were lost with a
+      // dropped connection is simply followed by the next, until `keyTimeoutMs`.
+      const round = (number: number) => {
+        if (waiting.get(name) !== current) return;
+        const to = number === 0 ? Promise.resolve([]) : (holders ??= otherHolders(streamId, publisher).catch(() => []));
+        void to.then((others) => ask(streamId, publisher, current, [publisher, ...others])).catch(() => undefined);
+        later(publisherAnswerMs, () => round(number + 1));
+      };
       // Knowing an earlier key of this publisher, a re-key is likely on its way without asking.
       const knowsPublisher = [...received.values()].some((key) => key.publisher === publisher);
-      const later = (ms: number, run: () => void) => current.timers.push(setTimeout(run, ms));
-      const askPublisher = () => void ask(streamId, publisher, current, [publisher]).catch(failed);
-      if (knowsPublisher) later(REKEY_PUSH_WAIT_MS, askPublisher);
-      else askPublisher();
-      later((knowsPublisher ? REKEY_PUSH_WAIT_MS : 0) + publisherAnswerMs, () => {
-        void otherHolders(streamId, publisher)
-          .then((holders) => ask(streamId, publisher, current, holders))
-          .catch(failed);
-      });
+      if (knowsPublisher) later(REKEY_PUSH_WAIT_MS, () => round(0));
+      else round(0);
       later(keyTimeoutMs, () => settle(name, new DecryptionError("key-unavailable", `no key ${id} of ${publisher} on ${streamId} arrived within ${keyTimeoutMs} ms`)));
     });
   }

@@ -47,6 +47,16 @@ function publisherFor(session: RelaySession, streamId: string, partition: number
   });
 }
 
+/** The last publish of each chain: encryption finishes in any order (WebCrypto), positions must follow the calls. */
+const lastInChain = new WeakMap<Publisher, Promise<unknown>>();
+
+/** Runs `step` (seal and sign) after every earlier call's for the same chain, so concurrent publishes keep their order. */
+function inTurn<T>(publisher: Publisher, step: () => Promise<T>): Promise<T> {
+  const turn = (lastInChain.get(publisher) ?? Promise.resolve()).then(step);
+  lastInChain.set(publisher, turn.catch(() => undefined));
+  return turn;
+}
+
 /** Whether this client encrypts on the stream: as its mode says, or (`auto`) when the public may not subscribe. */
 async function encrypts(session: RelaySession, streamId: string): Promise<boolean> {
   if (session.encryption !== "auto") return session.encryption === "always";
@@ -89,8 +99,10 @@ export async function publish(session: RelaySession, parameters: PublishParamete
   await assertStreamPartition(session.context, { streamId, partition });
   const publisher = await publisherFor(session, normalizeStreamId(streamId), partition);
   const encoded = encodeContent(content);
-  const { bytes, groupKeyId } = await sealed(session, publisher.streamId, encoded.bytes);
-  const signed = await publisher.publish(bytes, { contentType: parameters.contentType ?? encoded.contentType, groupKeyId });
+  const signed = await inTurn(publisher, async () => {
+    const { bytes, groupKeyId } = await sealed(session, publisher.streamId, encoded.bytes);
+    return publisher.publish(bytes, { contentType: parameters.contentType ?? encoded.contentType, groupKeyId });
+  });
   const message = parameters.grant !== undefined ? { ...signed, grant: parameters.grant } : session.carried !== undefined ? { ...signed, ...session.carried } : signed;
   let resent = false;
   try {

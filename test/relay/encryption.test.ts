@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 import { createPublisher, DecryptionError, type KeyRequest, KeywayClient, type MessageMetadata, privateKeySigner, signKeyRequest, StreamPermission, type Subscription } from "../../sdk";
+import { Redis } from "ioredis";
+import { startRedis, type TestRedis } from "../../scripts/clusterProcesses";
 import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
 import { createTestStream, domainOf, messagesOf, until } from "./helpers";
 
@@ -233,4 +235,72 @@ describe("end-to-end encryption: private streams encrypted, keys exchanged throu
     await until(() => reader.contents.length >= count, `message ${count}`);
     return reader.metadata[count - 1];
   }
+});
+
+describe("end-to-end encryption against a relay that does not enforce, and its Redis", function () {
+  let chain: RelayOnChain;
+  let redis: TestRedis;
+  const clients: KeywayClient[] = [];
+  const address = (index: number) => chain.accounts[index].account.address.toLowerCase() as Address;
+
+  before(async function () {
+    redis = await startRedis();
+    // A relay that never sees a revocation (it polls once an hour): it keeps feeding a revoked reader, as a compromised one would.
+    chain = await startRelayOnChain({ pollingInterval: 3_600_000, redisUrl: redis.url });
+  });
+  afterEach(async function () {
+    clients.splice(0).forEach((client) => client.destroy());
+    await closeAllClients();
+  });
+  after(async function () {
+    await chain?.stop();
+    await redis?.stop();
+  });
+
+  function sdkClient(index: number): KeywayClient {
+    const client = new KeywayClient({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, privateKey: chain.accounts[index].privateKey, relayUrl: chain.url, pollingInterval: 200 });
+    clients.push(client);
+    return client;
+  }
+
+  it("a revoked reader the relay keeps feeding decrypts nothing published after the re-key; Redis's history holds no plaintext", async function () {
+    const owner = chain.clientOf(0);
+    const streamId = await createTestStream(owner);
+    for (const reader of [1, 2]) await owner.grantPermissions(streamId, { userId: address(reader), permissions: [StreamPermission.SUBSCRIBE] });
+    const received = new Map<number, { contents: unknown[]; errors: Error[] }>();
+    for (const reader of [1, 2]) {
+      const entry = { contents: [] as unknown[], errors: [] as Error[] };
+      received.set(reader, entry);
+      const subscription = await sdkClient(reader).subscribe(streamId, (content) => void entry.contents.push(content));
+      subscription.on("error", (error) => entry.errors.push(error));
+    }
+    const publisher = sdkClient(0);
+    const first = await publisher.publish(streamId, { marker: MARKER, n: 0 });
+    await until(() => received.get(1)!.contents.length === 1 && received.get(2)!.contents.length === 1, "both readers' first message");
+
+    await owner.revokePermissions(streamId, { userId: address(2), permissions: [StreamPermission.SUBSCRIBE] });
+    let n = 1;
+    for (let rekeyed = false; !rekeyed; n++) {
+      rekeyed = (await publisher.publish(streamId, { marker: MARKER, n })).groupKeyId !== first.groupKeyId;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await until(() => received.get(1)!.contents.length === n, "every message for the remaining reader");
+    // The revoked reader still gets the frames (this relay does not kick it), but no key for them.
+    await until(() => received.get(2)!.errors.length > 0, "the revoked reader's DecryptionError", 30_000);
+    const revoked = received.get(2)!;
+    expect(revoked.errors.every((error) => error instanceof DecryptionError && error.reason === "key-unavailable")).to.equal(true);
+    const readable = revoked.contents as { n: number }[];
+    expect(readable.every(({ n: index }) => index < n - 1)).to.equal(true); // nothing under the new key
+
+    const redisClient = new Redis(redis.url);
+    try {
+      const keys = await redisClient.keys("keyway:*");
+      const dump = (await Promise.all(keys.filter((key) => key.endsWith(":h")).map((key) => redisClient.xrange(key, "-", "+")))).flat(3).join("\n");
+      expect(dump).to.include(streamId);
+      expect(dump).to.not.include(MARKER);
+      expect(dump).to.not.include(Buffer.from(MARKER).toString("hex"));
+    } finally {
+      redisClient.disconnect();
+    }
+  });
 });

@@ -120,8 +120,11 @@ describe("SDK relay client: KeywayClient.publish / subscribe against a live rela
         msgChainId: sent[i].msgChainId,
         signature: sent[i].signature,
         contentType: sent[i].contentType,
+        // A private stream: encrypted by default (docs/encryption.md), decrypted by the subscriber.
+        groupKeyId: sent[i].groupKeyId,
       }),
     );
+    expect(sent.every((message) => typeof message.groupKeyId === "string")).to.equal(true);
     expect(r.errors).to.deep.equal([]);
   });
 
