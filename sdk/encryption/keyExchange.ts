@@ -213,14 +213,16 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
       return refused(error, "requestsRefused");
     }
     const { request } = verdict;
+    // Its own request, back through the inbox it shares with the other clients of its address.
+    if (request.publicKey === bytesToHex((await ownKeys()).publicKey)) return;
     const self = await ownAddress();
-    if (request.requester === self) return;
     let keys: GroupKey[];
     if (request.publisher === self) {
       const mine = own.get(request.streamId);
       if (mine === undefined) return;
-      const current = currentOf(request.streamId)!;
-      keys = [...new Set([...request.groupKeyIds.flatMap((id) => mine.get(id) ?? []), current])];
+      // The keys asked for that this client made (another client of the same address may have made the rest), or its current one.
+      keys = request.groupKeyIds.length === 0 ? [currentOf(request.streamId)!] : request.groupKeyIds.flatMap((id) => mine.get(id) ?? []);
+      if (keys.length === 0) return;
       let list = recipients.get(request.streamId);
       if (list === undefined) recipients.set(request.streamId, (list = new Map()));
       setBounded(list, request.requester, { request }, MAX_RECIPIENTS_PER_STREAM);

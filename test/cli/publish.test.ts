@@ -33,7 +33,7 @@ describe("keyway publish", function () {
       expect(result.stderr).to.equal("");
       const lines = result.stdout.trimEnd().split("\n");
       expect(lines).to.have.length(5);
-      expect(lines[0]).to.match(/^published  \d{4}-\d\d-\d\dT[\d:.]+Z #\d+  application\/json$/);
+      expect(lines[0]).to.match(/^published  \d{4}-\d\d-\d\dT[\d:.]+Z #\d+  application\/json  encrypted$/);
 
       await until(() => received.length === 5, "the five messages");
       expect(received.map((m) => m.metadata.contentType)).to.deep.equal([
@@ -53,9 +53,13 @@ describe("keyway publish", function () {
   });
 
   it("with --json prints each signed message, and keeps the exact bytes of a JSON line", async function () {
-    const result = await chain.keyway(["publish", streamId, "--json", "--partition", "2"], { signer: 0, input: '{"a" :  1}\n' });
+    // In plaintext (--encryption never) to see the bytes; by default a private stream's content is ciphertext.
+    const encrypted = await chain.keyway(["publish", streamId, "--json"], { signer: 0, input: '{"a" :  1}\n' });
+    expect(JSON.parse(encrypted.stdout).groupKeyId).to.be.a("string");
+    const result = await chain.keyway(["publish", streamId, "--json", "--partition", "2", "--encryption", "never"], { signer: 0, input: '{"a" :  1}\n' });
     expect(result.code, result.stderr).to.equal(0);
     const message = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(message).to.not.have.property("groupKeyId");
     expect(message).to.include({ streamId, partition: 2, contentType: "application/json", publisher: chain.accounts[0].account.address.toLowerCase() });
     expect(Buffer.from((message.content as string).slice(2), "hex").toString()).to.equal('{"a" :  1}');
   });

@@ -40,9 +40,9 @@ describe("keyway subscribe", function () {
     await until(() => subscriber.stdoutLines().length === 3, `three lines (stderr: ${subscriber.stderr()})`);
     const lines = subscriber.stdoutLines().map((line) => JSON.parse(line) as Line);
     expect(lines).to.deep.equal([
-      { streamId, partition: 0, timestamp: signed[0].timestamp, sequenceNumber: signed[0].sequenceNumber, publisher: signed[0].publisher, content: { t: 1 } },
-      { streamId, partition: 0, timestamp: signed[1].timestamp, sequenceNumber: signed[1].sequenceNumber, publisher: signed[1].publisher, content: "hello" },
-      { streamId, partition: 0, timestamp: signed[2].timestamp, sequenceNumber: signed[2].sequenceNumber, publisher: signed[2].publisher, content: [2] },
+      { streamId, partition: 0, timestamp: signed[0].timestamp, sequenceNumber: signed[0].sequenceNumber, publisher: signed[0].publisher, content: { t: 1 }, encrypted: true },
+      { streamId, partition: 0, timestamp: signed[1].timestamp, sequenceNumber: signed[1].sequenceNumber, publisher: signed[1].publisher, content: "hello", encrypted: true },
+      { streamId, partition: 0, timestamp: signed[2].timestamp, sequenceNumber: signed[2].sequenceNumber, publisher: signed[2].publisher, content: [2], encrypted: true },
     ]);
 
     const revoked = await chain.keyway(["permission", "revoke", streamId, subscriberAddress, "subscribe"], { signer: 0 });
@@ -55,12 +55,15 @@ describe("keyway subscribe", function () {
 
   it("replays from --from <timestamp>/<sequenceNumber> (exclusive) on the --partition asked, then goes live; exits 0 on SIGTERM", async function () {
     const streamId = await streamForSubscriber();
-    const published = await chain.keyway(["publish", streamId, "--json", "--partition", "1"], { signer: 0, input: "1\n2\n3\n" });
+    // In plaintext: this publisher is gone before the subscriber starts, and nobody else online holds an encrypted stream's key
+    // (test/relay/encryption.test.ts covers history with the publisher away and another reader online).
+    const plain = ["--encryption", "never"];
+    const published = await chain.keyway(["publish", streamId, "--json", "--partition", "1", ...plain], { signer: 0, input: "1\n2\n3\n" });
     const [first] = published.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as Line);
     const subscriber = chain.start(["subscribe", streamId, "--partition", "1", "--from", `${first.timestamp}/${first.sequenceNumber}`], { signer: 1 });
     await until(() => subscriber.stdoutLines().length === 2, `the replay (stderr: ${subscriber.stderr()})`);
-    await chain.keyway(["publish", streamId, "--partition", "1"], { signer: 0, input: "4\n" });
-    await chain.keyway(["publish", streamId], { signer: 0, input: "0\n" }); // partition 0: not for this subscriber
+    await chain.keyway(["publish", streamId, "--partition", "1", ...plain], { signer: 0, input: "4\n" });
+    await chain.keyway(["publish", streamId, ...plain], { signer: 0, input: "0\n" }); // partition 0: not for this subscriber
     await until(() => subscriber.stdoutLines().length === 3, "the live message");
     subscriber.kill("SIGTERM");
     const result = await subscriber.exited;

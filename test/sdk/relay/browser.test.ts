@@ -85,15 +85,16 @@ describe("SDK relay client in the browser bundle, in headless Chromium", functio
       { options, streamId },
     );
 
+    // A private stream: encrypted; the page asks this publisher for the key (WebCrypto X25519 and AES-GCM in Chromium), so it stays online until then.
     const publisher = new KeywayClient({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, privateKey: chain.accounts[0].privateKey, relayUrl: chain.url });
+    const received = () => tab.evaluate(() => (window as unknown as { received: unknown[] }).received);
     try {
-      await publisher.publish(streamId, { hello: "browser" });
+      expect((await publisher.publish(streamId, { hello: "browser" })).groupKeyId).to.be.a("string");
       await publisher.publish(streamId, new Uint8Array([1, 2, 3]));
+      await until(async () => (await received()).length === 2, "two messages in the page");
     } finally {
       publisher.destroy();
     }
-    const received = () => tab.evaluate(() => (window as unknown as { received: unknown[] }).received);
-    await until(async () => (await received()).length === 2, "two messages in the page");
     expect(await received()).to.deep.equal([
       { content: { hello: "browser" }, publisherId: chain.accounts[0].account.address.toLowerCase() },
       { content: [1, 2, 3], publisherId: chain.accounts[0].account.address.toLowerCase() },
