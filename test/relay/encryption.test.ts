@@ -3,6 +3,7 @@ import type { Address } from "viem";
 import { createPublisher, DecryptionError, type KeyRequest, KeywayClient, type MessageMetadata, privateKeySigner, signKeyRequest, StreamPermission, type Subscription } from "../../sdk";
 import { Redis } from "ioredis";
 import { startRedis, type TestRedis } from "../../scripts/clusterProcesses";
+import { createRelay } from "../../relay";
 import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
 import { createTestStream, domainOf, messagesOf, until } from "./helpers";
 
@@ -262,6 +263,26 @@ describe("end-to-end encryption against a relay that does not enforce, and its R
     clients.push(client);
     return client;
   }
+
+  it("exchanges keys across the cluster: a reader on another relay of the same Redis gets the publisher's key", async function () {
+    const other = await createRelay({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, port: 0, pollingInterval: 200, redisUrl: redis.url });
+    try {
+      const owner = chain.clientOf(0);
+      const streamId = await createTestStream(owner);
+      await owner.grantPermissions(streamId, { userId: address(1), permissions: [StreamPermission.SUBSCRIBE] });
+      const reader = new KeywayClient({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, privateKey: chain.accounts[1].privateKey, relayUrl: other.url, pollingInterval: 200 });
+      clients.push(reader);
+      const contents: unknown[] = [];
+      await reader.subscribe(streamId, (content) => void contents.push(content));
+      const sent = await sdkClient(0).publish(streamId, { across: true });
+      expect(sent.groupKeyId).to.be.a("string");
+      await until(() => contents.length === 1, "the message decrypted on the other relay");
+      expect(contents).to.deep.equal([{ across: true }]);
+    } finally {
+      clients.splice(0).forEach((client) => client.destroy());
+      await other.close();
+    }
+  });
 
   it("a revoked reader the relay keeps feeding decrypts nothing published after the re-key; Redis's history holds no plaintext", async function () {
     const owner = chain.clientOf(0);
