@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 import { getPermissions } from "../actions/getPermissions";
 import type { RegistryContext } from "../context";
+import { MissingSignerError } from "../errors";
 import { checkAccessGrant, checkDelegation, createAuthorityContext, type AuthorityContext } from "../delegation/check";
 import type { SignedAccessGrant, SignedDelegation } from "../delegation/types";
 import { setBounded } from "../message/boundedMap";
@@ -150,7 +151,7 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     let pending = creating.get(streamId);
     if (pending === undefined) {
       pending = (async () => {
-        if (signer === undefined) throw new InvalidKeyRequestError("signature", "encrypting needs a signer");
+        if (signer === undefined) throw new MissingSignerError("encrypting");
         await openInbox();
         const key = await newKey(streamId);
         watch ??= createRekeyWatch(context, (lost) => void rekey(lost));

@@ -29,23 +29,19 @@ import {
 
 // Only what docs/messages.md documents: a verifier in another stack needs nothing else.
 const DOCUMENTED_DOMAIN = { name: "Keyway", version: "1", chainId: DOMAIN.chainId, verifyingContract: DOMAIN.verifyingContract };
-const DOCUMENTED_TYPES = {
-  StreamMessage: STREAM_MESSAGE_TYPE.slice("StreamMessage(".length, -1)
+/** The fields of a documented EIP-712 type string, `Name(type name,...)`, as viem and ethers take them. */
+function fieldsOf(typeString: string) {
+  return typeString
+    .slice(typeString.indexOf("(") + 1, -1)
     .split(",")
     .map((field) => {
       const [type, name] = field.split(" ");
       return { name, type };
-    }),
-};
+    });
+}
+const DOCUMENTED_TYPES = { StreamMessage: fieldsOf(STREAM_MESSAGE_TYPE) };
+const DOCUMENTED_ENCRYPTED_TYPES = { EncryptedStreamMessage: fieldsOf(ENCRYPTED_STREAM_MESSAGE_TYPE) };
 
-const DOCUMENTED_ENCRYPTED_TYPES = {
-  EncryptedStreamMessage: ENCRYPTED_STREAM_MESSAGE_TYPE.slice("EncryptedStreamMessage(".length, -1)
-    .split(",")
-    .map((field) => {
-      const [type, name] = field.split(" ");
-      return { name, type };
-    }),
-};
 
 function documentedValue(message: StreamMessage) {
   return { ...message, timestamp: BigInt(message.timestamp), prevTimestamp: BigInt(message.prevTimestamp) };
