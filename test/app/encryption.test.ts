@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { stringToHex } from "viem";
-import { KeywayClient, StreamPermission } from "../../sdk";
+import { StreamPermission } from "../../sdk";
 import { closeAllClients, connect as tapRelay, type RawClient } from "../relay/fixtures";
 import { messagesOf } from "../relay/helpers";
 import { startAppStack, type AppStack } from "./harness";
@@ -27,25 +27,10 @@ describe("the dApp on an encrypted stream (Chromium)", function () {
   let alicePage: Page;
   let bobPage: Page;
   let tap: RawClient;
-  const clients: KeywayClient[] = [];
-
-  /** A Node client of development account `index`, through the stack's relay. */
-  function clientOf(index: number): KeywayClient {
-    const client = new KeywayClient({
-      rpcUrl: stack.node.url,
-      registryAddress: stack.deployment.registryAddress,
-      privateKey: stack.accounts[index].privateKey,
-      relayUrl: stack.relay.url,
-      pollingInterval: 200,
-    });
-    clients.push(client);
-    return client;
-  }
-
   before(async function () {
     stack = await startAppStack();
     // Alice (#0) owns a private stream: Bob (#1) may subscribe, Carol (#2) may publish; the public holds nothing.
-    const owner = clientOf(0);
+    const owner = stack.clientOf(0);
     streamId = (await owner.createStream("/private/readings")).id;
     const address = (index: number) => stack.accounts[index].account.address;
     await owner.grantPermissions(streamId, { userId: address(1), permissions: [StreamPermission.SUBSCRIBE] }, { userId: address(2), permissions: [StreamPermission.PUBLISH] });
@@ -53,7 +38,6 @@ describe("the dApp on an encrypted stream (Chromium)", function () {
 
   after(async function () {
     for (const page of [alicePage, bobPage]) await page?.context().close().catch(() => undefined);
-    clients.forEach((client) => client.destroy());
     await closeAllClients();
     await stack?.stop();
   });
@@ -93,7 +77,7 @@ describe("the dApp on an encrypted stream (Chromium)", function () {
   it("says in words that a message could not be decrypted, and never shows it", async function () {
     // Carol publishes and goes away at once: nobody online holds her key, so Bob's page gets a DecryptionError (key-unavailable).
     const lost = "lost-marker-9d20";
-    const carol = clientOf(2);
+    const carol = stack.clientOf(2);
     await carol.publish(streamId, { marker: lost });
     carol.destroy();
     const alert = bobPage.getByRole("alert").filter({ hasText: "could not be decrypted" });
