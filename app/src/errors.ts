@@ -1,4 +1,5 @@
 import {
+  type DecryptionError,
   errorChain,
   type InvalidAccessGrantError,
   type InvalidDelegationError,
@@ -65,6 +66,8 @@ export function describeError(error: unknown): string {
       return "The relay is limiting how fast you publish; wait a moment and try again.";
     case "TOO_LARGE":
       return "The message is too large for the relay.";
+    case "DECRYPTION_FAILED":
+      return UNDECRYPTABLE[(error as DecryptionError).reason];
     default:
       return sentence(error.message);
   }
@@ -79,6 +82,13 @@ const REJECTIONS: Partial<Record<MessageRejectionReason, string>> = {
   duplicate: "The relay already has this message.",
   "invalid-delegation": "The relay refused the session: it has expired, or your account no longer holds the permission on this stream.",
   "invalid-grant": "The relay refused the access grant: it has expired, or its issuer no longer holds Grant on this stream.",
+};
+
+/** Why a message of an encrypted stream was not shown: it is never shown undecrypted. */
+const UNDECRYPTABLE: Record<DecryptionError["reason"], string> = {
+  "key-unavailable":
+    "A message could not be decrypted and was not shown: no key for it arrived (neither its publisher nor another reader holding the key answered; they may be offline).",
+  "not-authentic": "A message could not be decrypted and was not shown: its ciphertext did not authenticate under its key (it was tampered with, or its publisher sent a bad key).",
 };
 
 /** Whether anywhere in the cause chain a wallet said the user rejected the request. */

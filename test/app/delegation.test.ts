@@ -22,21 +22,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
   this.timeout(300_000);
   let stack: AppStack;
   let address: (index: number) => Address;
-  const clients: KeywayClient[] = [];
   const pages: Page[] = [];
-
-  /** A Node client of development account `index`, through the stack's relay. */
-  function clientOf(index: number): KeywayClient {
-    const client = new KeywayClient({
-      rpcUrl: stack.node.url,
-      registryAddress: stack.deployment.registryAddress,
-      privateKey: stack.accounts[index].privateKey,
-      relayUrl: stack.relay.url,
-      pollingInterval: 200,
-    });
-    clients.push(client);
-    return client;
-  }
 
   /** A page of a fresh context with account `index`'s wallet; every signature the page asks it for is pushed to `signatures`. */
   async function openApp(index: number, signatures: string[] = []): Promise<Page> {
@@ -52,7 +38,6 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
 
   after(async function () {
     for (const page of pages) await page.context().close().catch(() => undefined);
-    clients.forEach((client) => client.destroy());
     await stack?.stop();
   });
 
@@ -66,10 +51,10 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
     const received: { content: unknown; metadata: MessageMetadata }[] = [];
 
     before(async function () {
-      owner = clientOf(0);
+      owner = stack.clientOf(0);
       streamId = (await owner.createStream("/session")).id;
       await owner.grantPermissions(streamId, { userId: address(1), permissions: [StreamPermission.SUBSCRIBE] });
-      subscriber = clientOf(1);
+      subscriber = stack.clientOf(1);
       subscription = await subscriber.subscribe(streamId, (content, metadata) => {
         received.push({ content, metadata });
       });
@@ -181,7 +166,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
     let grantJson: string;
 
     before(async function () {
-      owner = clientOf(0);
+      owner = stack.clientOf(0);
       streamId = (await owner.createStream("/granted")).id;
       // Account #1 holds Grant only: it issues grants but cannot subscribe itself. Account #2 holds nothing.
       await owner.grantPermissions(streamId, { userId: address(1), permissions: [StreamPermission.GRANT] });
@@ -248,7 +233,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
         received.push(metadata);
       });
       try {
-        const issuer = clientOf(1);
+        const issuer = stack.clientOf(1);
         const expiresAt = new Date(Date.now() + 3_600_000);
         const publishGrant = await issuer.issueAccessGrant({ streamId, grantee: address(3), permissions: [StreamPermission.PUBLISH], expiresAt });
         const subscribeGrant = await issuer.issueAccessGrant({ streamId, grantee: address(3), permissions: [StreamPermission.SUBSCRIBE], expiresAt });

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { createRelay, type Relay } from "../../relay";
+import { KeywayClient } from "../../sdk";
 import type { Deployment } from "../../sdk/deployment";
 import { localAppConfig, serveApp, type AppServer } from "../../scripts/appServer";
 import { startLocalNode, type LocalNode } from "../../scripts/localNode";
@@ -30,6 +31,8 @@ export interface AppStack {
   newContext(signer: number | undefined, wallet?: Partial<TestWalletOptions>): Promise<BrowserContext>;
   /** A page of a fresh context, on the app. */
   openApp(signer: number | undefined, wallet?: Partial<TestWalletOptions>): Promise<Page>;
+  /** A Node client of `accounts[index]` through the relay (polling every 200 ms), destroyed by `stop()`. */
+  clientOf(index: number): KeywayClient;
   stop(): Promise<void>;
 }
 
@@ -86,7 +89,12 @@ export async function startAppStack(): Promise<AppStack> {
       await page.goto(server.url);
       return page;
     };
-    return { node, deployment, accounts, relay, server, browser, appDir, newContext, openApp, stop };
+    const clientOf = (index: number) => {
+      const client = new KeywayClient({ rpcUrl: node.url, registryAddress: deployment.registryAddress, privateKey: accounts[index].privateKey, relayUrl: relay.url, pollingInterval: 200 });
+      stoppers.push(async () => client.destroy());
+      return client;
+    };
+    return { node, deployment, accounts, relay, server, browser, appDir, newContext, openApp, clientOf, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,7 +1,7 @@
 import { isPublicAssignment, type PermissionAssignment, PUBLIC_PERMISSIONS, STREAM_PERMISSIONS, type StreamPermission } from "keyway";
 import { useState } from "preact/hooks";
 import { formatTime, parseLocalDateTime, permissionLabel as label, shortAddress } from "../format";
-import { useReading } from "../reading";
+import type { Reading } from "../reading";
 import type { ConnectedAccount } from "../account";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
@@ -10,13 +10,14 @@ import { PermissionChecks } from "./PermissionChecks";
 interface Props {
   account: ConnectedAccount;
   streamId: string;
+  /** The stream's holders as last read (again after every confirmed write). */
+  permissions: Reading<PermissionAssignment[]>;
   transactions: Transactions;
-  refreshKey: number;
 }
 
 /** Holders × the five permissions with their expiries, and the form that grants, revokes and sets them. */
-export function PermissionsPanel({ account, streamId, transactions, refreshKey }: Props) {
-  const { value: assignments, error: loadError } = useReading(() => account.client.getPermissions(streamId), `${account.address} ${streamId}`, refreshKey);
+export function PermissionsPanel({ account, streamId, permissions, transactions }: Props) {
+  const { value: assignments, error: loadError } = permissions;
   const [addresses, setAddresses] = useState("");
   const [toPublic, setToPublic] = useState(false);
   const [checked, setChecked] = useState<StreamPermission[]>([]);

@@ -1,19 +1,23 @@
+import type { PermissionAssignment } from "keyway";
 import { useEffect, useState } from "preact/hooks";
 import { useReading } from "../reading";
 import type { ConnectedAccount } from "../account";
 import type { Transactions } from "../transactions";
+import { EncryptionNote } from "./EncryptionNote";
 import { ErrorLine } from "./ErrorLine";
 
 interface Props {
   account: ConnectedAccount;
   streamId: string;
+  /** The stream's holders as last read: whether it is encrypted follows from them. */
+  assignments?: PermissionAssignment[];
   transactions: Transactions;
   refreshKey: number;
   onDeleted(): void;
 }
 
-/** The open stream: its metadata (editable with Edit) and deletion (with Delete). */
-export function StreamPanel({ account, streamId, transactions, refreshKey, onDeleted }: Props) {
+/** The open stream: whether it is encrypted, its metadata (editable with Edit) and deletion (with Delete). */
+export function StreamPanel({ account, streamId, assignments, transactions, refreshKey, onDeleted }: Props) {
   const { value: metadata, error: loadError } = useReading(() => account.client.getStreamMetadata(streamId), `${account.address} ${streamId}`, refreshKey);
   const [draft, setDraft] = useState("");
   const [error, setError] = useState<string>();
@@ -46,6 +50,7 @@ export function StreamPanel({ account, streamId, transactions, refreshKey, onDel
       <h2 id="stream-heading">
         Stream <code>{streamId}</code>
       </h2>
+      <EncryptionNote assignments={assignments} />
       {metadata !== undefined && (
         <form onSubmit={save}>
           <label>
