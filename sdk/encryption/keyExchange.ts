@@ -1,8 +1,8 @@
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { getPermissions } from "../actions/getPermissions";
 import type { RegistryContext } from "../context";
 import { MissingSignerError } from "../errors";
-import { checkAccessGrant, checkDelegation, createAuthorityContext, type AuthorityContext } from "../delegation/check";
+import { createAuthorityContext, type AuthorityContext } from "../delegation/check";
 import type { SignedAccessGrant, SignedDelegation } from "../delegation/types";
 import { setBounded } from "../message/boundedMap";
 import type { MessageSigner } from "../message/signers";
@@ -11,7 +11,7 @@ import { isPublicAssignment, type PermissionSource, StreamPermission } from "../
 import type { PushFrame, RelayConnection } from "../relay/connection";
 import { DecryptionError, InvalidKeyRequestError } from "./errors";
 import { createGroupKey, decryptContent, type GroupKey } from "./groupKey";
-import { checkKeyRequest, createReplayGuard, type KeyRequestVerdict, MAX_REQUESTED_KEYS, signKeyRequest } from "./keyRequest";
+import { checkKeyRequest, createReplayGuard, type KeyRequestVerdict, MAX_REQUESTED_KEYS, requesterRight, signKeyRequest } from "./keyRequest";
 import type { SignedKeyRequest } from "./types";
 import { isKeyResponse, MAX_RESPONSE_KEYS, unwrapGroupKeys, wrapGroupKeys } from "./keyResponse";
 import { createRekeyWatch, type RekeyWatch } from "./rekeyWatch";
@@ -101,12 +101,16 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
   const keyTimeoutMs = options.keyTimeoutMs ?? DEFAULT_KEY_TIMEOUT_MS;
   const publisherAnswerMs = options.publisherAnswerMs ?? DEFAULT_PUBLISHER_ANSWER_MS;
   const stats: KeyExchangeStats = { requestsAnswered: 0, requestsRefused: 0, responsesRefused: 0, rekeys: 0 };
-  /** Own keys per stream: the current one last. */
+  /** Own keys per stream (for history), and the one each stream's messages use now. */
   const own = new Map<string, Map<string, GroupKey>>();
+  const current = new Map<string, GroupKey>();
   const creating = new Map<string, Promise<GroupKey>>();
   const received = new Map<string, GroupKey>();
+  /** Publishers some key was received from: a re-key of theirs is pushed without asking. */
+  const keyedPublishers = new Set<Address>();
   const waiting = new Map<string, Waiting>();
-  const recipients = new Map<string, Map<Address, Recipient>>();
+  /** Per stream, the readers this client answered, by their one-time key (one per client: a holder's several devices each). */
+  const recipients = new Map<string, Map<Hex, Recipient>>();
   const guard = createReplayGuard();
   let agreementKeys: Promise<AgreementKeyPair> | undefined;
   let authority: Promise<AuthorityContext> | undefined;
@@ -132,22 +136,18 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     return inbox;
   }
 
-  function currentOf(streamId: string): GroupKey | undefined {
-    const keys = own.get(streamId);
-    return keys && [...keys.values()].pop();
-  }
-
   async function newKey(streamId: string): Promise<GroupKey> {
     const key = await createGroupKey(await ownAddress());
     let keys = own.get(streamId);
     if (keys === undefined) own.set(streamId, (keys = new Map()));
     setBounded(keys, key.id, key, MAX_OWN_KEYS_PER_STREAM);
+    current.set(streamId, key);
     return key;
   }
 
   async function currentKey(streamId: string): Promise<GroupKey> {
-    const current = currentOf(streamId);
-    if (current !== undefined) return current;
+    const key = current.get(streamId);
+    if (key !== undefined) return key;
     let pending = creating.get(streamId);
     if (pending === undefined) {
       pending = (async () => {
@@ -173,28 +173,18 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     const key = await newKey(streamId);
     const context = await authorityContext();
     const now = Date.now();
-    const list = recipients.get(streamId) ?? new Map<Address, Recipient>();
+    const list = recipients.get(streamId) ?? new Map<Hex, Recipient>();
     await Promise.all(
-      [...list].map(async ([requester, { request }]) => {
+      [...list].map(async ([publicKey, { request }]) => {
         try {
           await requesterRight(context, request, now);
         } catch {
-          list.delete(requester);
+          list.delete(publicKey);
           return;
         }
         await send(request, [key]).catch(() => undefined); // lost with the connection: it asks on its next message
       }),
     );
-  }
-
-  /** The reader's right now, as `checkKeyRequest` judged it when the request came. */
-  async function requesterRight(context: AuthorityContext, request: SignedKeyRequest, now: number): Promise<void> {
-    const use = { streamId: request.streamId, permission: StreamPermission.SUBSCRIBE, at: now } as const;
-    if (request.delegation !== undefined) await checkDelegation(context, request.delegation, use, request.requester);
-    else if (request.grant !== undefined) await checkAccessGrant(context, request.grant, use, request.requester);
-    else if ((await permissions.getPermissionExpiry({ ...use, userId: request.requester, allowPublic: true })) * 1000 <= now) {
-      throw new InvalidKeyRequestError("unauthorized", `${request.requester} no longer holds subscribe`);
-    }
   }
 
   async function send(request: SignedKeyRequest, keys: GroupKey[]): Promise<void> {
@@ -222,11 +212,11 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
       const mine = own.get(request.streamId);
       if (mine === undefined) return;
       // The keys asked for that this client made (another client of the same address may have made the rest), or its current one.
-      keys = request.groupKeyIds.length === 0 ? [currentOf(request.streamId)!] : request.groupKeyIds.flatMap((id) => mine.get(id) ?? []);
+      keys = request.groupKeyIds.length === 0 ? [current.get(request.streamId)!] : request.groupKeyIds.flatMap((id) => mine.get(id) ?? []);
       if (keys.length === 0) return;
       let list = recipients.get(request.streamId);
       if (list === undefined) recipients.set(request.streamId, (list = new Map()));
-      setBounded(list, request.requester, { request }, MAX_RECIPIENTS_PER_STREAM);
+      setBounded(list, request.publicKey, { request }, MAX_RECIPIENTS_PER_STREAM);
     } else {
       // Another holder's keys, given on the publisher's behalf while it is away: only to readers
       // whose right the publisher's own watch follows (not an access grant it never saw), and
@@ -253,6 +243,7 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     }
     for (const key of keys) {
       setBounded(received, keyName(key.publisher, key.id), key, MAX_RECEIVED_KEYS);
+      keyedPublishers.add(key.publisher);
       for (const [name, entry] of waiting) {
         if (entry.publisher !== key.publisher || !entry.ids.delete(key.id)) continue;
         entry.waiters = entry.waiters.filter((waiter) => waiter.id !== key.id || void waiter.resolve(key));
@@ -297,6 +288,27 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
       .slice(0, MAX_HOLDERS_ASKED);
   }
 
+  /**
+   * Asks for what `entry` waits for: the publisher first; from the second round on, the
+   * stream's other Subscribe holders too (any of them holding the key may answer). A round
+   * whose frames were lost with a dropped connection is followed by the next, until `keyTimeoutMs`.
+   * Knowing an earlier key of this publisher, it first waits a moment for a re-key's push.
+   */
+  function startAsking(name: string, streamId: string, entry: Waiting): void {
+    const { publisher } = entry;
+    const later = (ms: number, run: () => void) => entry.timers.push(setTimeout(run, ms));
+    let holders: Promise<Address[]> | undefined;
+    const round = (number: number) => {
+      if (waiting.get(name) !== entry) return;
+      const others = number === 0 ? Promise.resolve([]) : (holders ??= otherHolders(streamId, publisher).catch(() => []));
+      void others.then((to) => ask(streamId, publisher, entry, [publisher, ...to])).catch(() => undefined);
+      later(publisherAnswerMs, () => round(number + 1));
+    };
+    if (keyedPublishers.has(publisher)) later(REKEY_PUSH_WAIT_MS, () => round(0));
+    else round(0);
+    later(keyTimeoutMs, () => settle(name, new DecryptionError("key-unavailable", `no key ${[...entry.ids].join(", ")} of ${publisher} on ${streamId} arrived within ${keyTimeoutMs} ms`)));
+  }
+
   function keyFor(message: SignedStreamMessage, grant?: SignedAccessGrant): Promise<GroupKey> {
     const { streamId, publisher } = message;
     const id = message.groupKeyId!;
@@ -310,24 +322,7 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
       if (entry === undefined) waiting.set(name, (entry = { publisher, ids: new Set(), grant, waiters: [], timers: [] }));
       entry.ids.add(id);
       entry.waiters.push({ id, resolve, reject });
-      if (!fresh) return;
-      const current = entry;
-      const later = (ms: number, run: () => void) => current.timers.push(setTimeout(run, ms));
-      let holders: Promise<Address[]> | undefined;
-      // The publisher first; from the second round on, the stream's other Subscribe holders too
-      // (any of them holding the key may answer). A round whose frames were lost with a
-      // dropped connection is simply followed by the next, until `keyTimeoutMs`.
-      const round = (number: number) => {
-        if (waiting.get(name) !== current) return;
-        const to = number === 0 ? Promise.resolve([]) : (holders ??= otherHolders(streamId, publisher).catch(() => []));
-        void to.then((others) => ask(streamId, publisher, current, [publisher, ...others])).catch(() => undefined);
-        later(publisherAnswerMs, () => round(number + 1));
-      };
-      // Knowing an earlier key of this publisher, a re-key is likely on its way without asking.
-      const knowsPublisher = [...received.values()].some((key) => key.publisher === publisher);
-      if (knowsPublisher) later(REKEY_PUSH_WAIT_MS, () => round(0));
-      else round(0);
-      later(keyTimeoutMs, () => settle(name, new DecryptionError("key-unavailable", `no key ${id} of ${publisher} on ${streamId} arrived within ${keyTimeoutMs} ms`)));
+      if (fresh) startAsking(name, streamId, entry);
     });
   }
 

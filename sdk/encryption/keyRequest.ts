@@ -137,9 +137,8 @@ function refusedBy(error: unknown): never {
 /**
  * Whether a key request may be answered now: well formed, dated within `KEY_REQUEST_MAX_AGE_MS`
  * of `now`, signed by the requester (or by the delegate of the delegation it carries, whose
- * holder is the requester), and the requester holds Subscribe on the stream now: directly or
- * publicly, through the delegation's holder, or through the access grant it carries. The same
- * rule at the relay (before forwarding) and at every client that answers. Rejects with
+ * holder is the requester), and the requester may read the stream now (`requesterRight`). The
+ * same rule at the relay (before forwarding) and at every client that answers. Rejects with
  * InvalidKeyRequestError naming the rule; errors reading the chain pass through.
  *
  * @example
@@ -151,29 +150,39 @@ export async function checkKeyRequest(context: AuthorityContext, value: unknown,
     throw new InvalidKeyRequestError("expired", `it is dated ${request.timestamp}, more than ${KEY_REQUEST_MAX_AGE_MS} ms from ${now}`);
   }
   const signer = recoverSigner(hexToBytes(hashTypedData(keyRequestTypedData(request, context.domain))), request.signature);
+  let expected: Address = request.requester;
+  try {
+    if (request.delegation !== undefined) expected = context.memo.delegation(request.delegation).struct.delegate;
+  } catch (error) {
+    refusedBy(error);
+  }
+  if (signer !== expected) throw new InvalidKeyRequestError("signature", `it is not signed by ${expected} for chain ${context.domain.chainId} and registry ${context.domain.verifyingContract}`);
+  return { request, ...(await requesterRight(context, request, now)) };
+}
+
+/**
+ * Whether the requester of an (authentic) request may read the stream at `now`: through the
+ * delegation it carries (its holder holds Subscribe, the delegation lists the stream with the
+ * Subscribe bit and has not expired), the access grant it carries (to the requester, with the
+ * Subscribe bit, its issuer holding Grant), or else Subscribe held directly or publicly. Until
+ * when, and the grant's issuer; rejects with InvalidKeyRequestError `unauthorized` (or
+ * `signature` for a delegation or grant not signed for this domain). A publisher re-checks its
+ * readers with it when it re-keys.
+ */
+export async function requesterRight(context: AuthorityContext, request: SignedKeyRequest, now: number): Promise<Omit<KeyRequestVerdict, "request">> {
   const use: AuthorityUse = { streamId: request.streamId, permission: StreamPermission.SUBSCRIBE, at: now };
   try {
-    if (request.delegation !== undefined) {
-      const { struct, expiresAt } = await checkDelegation(context, request.delegation, use, request.requester);
-      if (signer !== struct.delegate) throw new InvalidKeyRequestError("signature", `it is not signed by the session key ${struct.delegate}`);
-      return { request, expiresAt };
-    }
-    if (signer !== request.requester) throw new InvalidKeyRequestError("signature", `it is not signed by ${request.requester} for chain ${context.domain.chainId}`);
+    if (request.delegation !== undefined) return { expiresAt: (await checkDelegation(context, request.delegation, use, request.requester)).expiresAt };
     if (request.grant !== undefined) {
       const { struct, expiresAt } = await checkAccessGrant(context, request.grant, use, request.requester);
-      return { request, expiresAt, grantIssuer: struct.issuer };
+      return { expiresAt, grantIssuer: struct.issuer };
     }
   } catch (error) {
     refusedBy(error);
   }
-  const expiry = await context.permissions.getPermissionExpiry({
-    streamId: request.streamId,
-    userId: request.requester,
-    permission: StreamPermission.SUBSCRIBE,
-    allowPublic: true,
-  });
+  const expiry = await context.permissions.getPermissionExpiry({ streamId: request.streamId, userId: request.requester, permission: StreamPermission.SUBSCRIBE, allowPublic: true });
   if (expiry * 1000 <= now) throw new InvalidKeyRequestError("unauthorized", `${request.requester} does not hold subscribe on ${request.streamId}`);
-  return { request, expiresAt: expiry * 1000 };
+  return { expiresAt: expiry * 1000 };
 }
 
 /**
