@@ -107,7 +107,7 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
   const creating = new Map<string, Promise<GroupKey>>();
   const received = new Map<string, GroupKey>();
   /** Publishers some key was received from: a re-key of theirs is pushed without asking. */
-  const keyedPublishers = new Set<Address>();
+  const keyedPublishers = new Map<Address, true>();
   const waiting = new Map<string, Waiting>();
   /** Per stream, the readers this client answered, by their one-time key (one per client: a holder's several devices each). */
   const recipients = new Map<string, Map<Hex, Recipient>>();
@@ -243,7 +243,7 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     }
     for (const key of keys) {
       setBounded(received, keyName(key.publisher, key.id), key, MAX_RECEIVED_KEYS);
-      keyedPublishers.add(key.publisher);
+      setBounded(keyedPublishers, key.publisher, true, MAX_RECEIVED_KEYS);
       for (const [name, entry] of waiting) {
         if (entry.publisher !== key.publisher || !entry.ids.delete(key.id)) continue;
         entry.waiters = entry.waiters.filter((waiter) => waiter.id !== key.id || void waiter.resolve(key));
