@@ -22,6 +22,7 @@ import type { SignedAccessGrant } from "./delegation/types";
 import type { MessageSigner } from "./message/signers";
 import { publish, type PublishMessageOptions } from "./relay/publish";
 import { createRelaySession, type EncryptionMode, type RelaySession } from "./relay/session";
+import type { KeyExchangeStats } from "./encryption/keyExchange";
 import { clientMessageSigner } from "./relay/signer";
 import { subscribe, type SubscriptionOptions } from "./relay/subscribe";
 import type { MessageListener, Subscription } from "./relay/subscription";
@@ -169,6 +170,15 @@ export class KeywayClient {
    */
   watchPermissionChanges(onPoll: (poll: RegistryPoll) => void): () => void {
     return this.context.cache.watch(onPoll);
+  }
+
+  /**
+   * What this client's end-to-end encryption did (docs/encryption.md): key requests answered
+   * and refused (forged, replayed, stale, from non-holders), key responses that did not open,
+   * re-keys. Zeros before the relay is used.
+   */
+  encryptionStats(): KeyExchangeStats {
+    return { ...(this.relaySession?.keyExchange.stats ?? { requestsAnswered: 0, requestsRefused: 0, responsesRefused: 0, rekeys: 0 }) };
   }
 
   /** The chain's clock now, in unix seconds, estimated without a request (see `chainNowSeconds`). */

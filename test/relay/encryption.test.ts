@@ -312,6 +312,9 @@ describe("end-to-end encryption against a relay that does not enforce, and its R
     expect(revoked.errors.every((error) => error instanceof DecryptionError && error.reason === "key-unavailable")).to.equal(true);
     const readable = revoked.contents as { n: number }[];
     expect(readable.every(({ n: index }) => index < n - 1)).to.equal(true); // nothing under the new key
+    // This relay forwarded the revoked reader's requests (its cache is stale); the publisher refused them, and counted them.
+    expect(publisher.encryptionStats().rekeys).to.be.at.least(1);
+    expect(publisher.encryptionStats().requestsRefused).to.be.greaterThan(0);
 
     const redisClient = new Redis(redis.url);
     try {
