@@ -62,10 +62,12 @@ export function registerRelayCommand(program: Command): void {
         if (error.code === "EADDRINUSE") throw new CliError(`port ${port} on ${flags.host} is already in use: pick another with --port`, ExitCode.FAILURE);
         throw error;
       });
+      // Listening for the stop signal before saying it is up: a supervisor may send it as soon as it reads the line.
+      const stopped = stopSignal();
       print(options, { url: relay.url, chainId: relay.chainId, registryAddress: relay.registryAddress }, () =>
         [`Relay: ${relay.url}`, `Chain ${relay.chainId}, registry ${relay.registryAddress}. Press Ctrl-C to stop it.`].join("\n"),
       );
-      const signal = await stopSignal();
+      const signal = await stopped;
       if (!options.json) process.stdout.write(`${signal}: stopping the relay...\n`);
       await relay.close();
     });

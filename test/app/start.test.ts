@@ -68,7 +68,7 @@ describe("npm start serves the dApp (App: line)", function () {
       await page.getByRole("button", { name: "Publish", exact: true }).click();
       const message = page.getByRole("log", { name: "Live messages" }).getByRole("listitem").first();
       await message.waitFor({ timeout: 60_000 });
-      expect(await message.innerText()).to.match(/^✓ verified #0 .* from 0xf39f…2266\nhello$/);
+      expect(await message.innerText()).to.match(/^✓ verified encrypted #0 .* from 0xf39f…2266\nhello$/); // a private stream: encrypted end to end
     } finally {
       await browser.close();
       child.kill("SIGINT");
