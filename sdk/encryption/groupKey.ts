@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 import { bytesToHex } from "../message/hex";
-import { importAesKey, KEY_BYTES, openAesGcm, randomBytes, sealAesGcm } from "./webCrypto";
+import { openContent, sealContent } from "./aesGcm";
+import { KEY_BYTES, randomBytes } from "./webCrypto";
 
 /**
  * A publisher's content key for one stream: AES-256-GCM. `id` is what its messages name in
@@ -12,19 +13,17 @@ export interface GroupKey {
   id: string;
   /** The raw 32 bytes: wrapped for each recipient, never sent in clear. */
   raw: Uint8Array;
-  cryptoKey: CryptoKey;
 }
 
 /** A fresh random key for `publisher`, with a random 128-bit id. */
-export async function createGroupKey(publisher: Address): Promise<GroupKey> {
-  const raw = randomBytes(KEY_BYTES);
-  return { publisher, id: bytesToHex(randomBytes(16)).slice(2), raw, cryptoKey: await importAesKey(raw) };
+export function createGroupKey(publisher: Address): GroupKey {
+  return { publisher, id: bytesToHex(randomBytes(16)).slice(2), raw: randomBytes(KEY_BYTES) };
 }
 
-/** A key received from another client: rejects (RangeError) unless `raw` is 32 bytes. */
-export async function importGroupKey(publisher: Address, id: string, raw: Uint8Array): Promise<GroupKey> {
+/** A key received from another client: throws RangeError unless `raw` is 32 bytes. */
+export function importGroupKey(publisher: Address, id: string, raw: Uint8Array): GroupKey {
   if (raw.length !== KEY_BYTES) throw new RangeError(`a group key is ${KEY_BYTES} bytes, got ${raw.length}`);
-  return { publisher, id, raw, cryptoKey: await importAesKey(raw) };
+  return { publisher, id, raw };
 }
 
 const encoder = new TextEncoder();
@@ -38,12 +37,15 @@ function contentAad(streamId: string, key: GroupKey): Uint8Array {
   return encoder.encode(`keyway/content/v1\n${streamId}\n${key.publisher}\n${key.id}`);
 }
 
-/** The content of a message of `streamId` published by `key.publisher`, encrypted: nonce || ciphertext || tag. */
-export function encryptContent(streamId: string, key: GroupKey, plaintext: Uint8Array): Promise<Uint8Array> {
-  return sealAesGcm(key.cryptoKey, plaintext, contentAad(streamId, key));
+/**
+ * The content of a message of `streamId` published by `key.publisher`, encrypted: nonce ||
+ * ciphertext || tag. Synchronous on Node (node:crypto), a promise in browsers (WebCrypto).
+ */
+export function encryptContent(streamId: string, key: GroupKey, plaintext: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  return sealContent(key.raw, plaintext, contentAad(streamId, key));
 }
 
-/** The plaintext of `encryptContent`'s output; rejects when it does not authenticate under `key`. */
-export function decryptContent(streamId: string, key: GroupKey, ciphertext: Uint8Array): Promise<Uint8Array> {
-  return openAesGcm(key.cryptoKey, ciphertext, contentAad(streamId, key));
+/** The plaintext of `encryptContent`'s output; throws (rejects, in browsers) when it does not authenticate under `key`. */
+export function decryptContent(streamId: string, key: GroupKey, ciphertext: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  return openContent(key.raw, ciphertext, contentAad(streamId, key));
 }
