@@ -82,6 +82,7 @@ export async function subscribe(session: RelaySession, parameters: SubscribePara
     grant,
     unsubscribe: (h) => session.subscriptions.remove(h),
   });
+  session.keyExchange.prepare();
   await session.subscriptions.add(handle);
   return handle.subscription;
 }
