@@ -118,6 +118,8 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
   let authority: Promise<AuthorityContext> | undefined;
   let address: Promise<Address> | undefined;
   let inbox: Promise<unknown> | undefined;
+  /** Opened once: opened again on every new connection. */
+  let inboxWanted = false;
   let watch: RekeyWatch | undefined;
   let closed = false;
 
@@ -131,6 +133,7 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
 
   /** Opens this connection's inbox once (again after a reconnect): key requests and answers reach it from then on. */
   function openInbox(): Promise<unknown> {
+    inboxWanted = true;
     if (inbox === undefined) {
       inbox = connection.request({ type: "openInbox" });
       inbox.catch(() => (inbox = undefined));
@@ -364,7 +367,7 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     },
     reconnected() {
       inbox = undefined;
-      if (own.size > 0 || waiting.size > 0) void openInbox().catch(() => undefined);
+      if (inboxWanted) void openInbox().catch(() => undefined);
     },
     stats,
     close() {
