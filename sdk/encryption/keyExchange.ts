@@ -1,7 +1,7 @@
 import type { Address, Hex } from "viem";
 import { getPermissions } from "../actions/getPermissions";
 import type { RegistryContext } from "../context";
-import { MissingSignerError } from "../errors";
+import { MissingSignerError, UnauthorizedError } from "../errors";
 import { createAuthorityContext, type AuthorityContext } from "../delegation/check";
 import type { SignedAccessGrant, SignedDelegation } from "../delegation/types";
 import { setBounded } from "../message/boundedMap";
@@ -110,6 +110,8 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
   const received = new Map<string, GroupKey>();
   /** Publishers some key was received from: a re-key of theirs is pushed without asking. */
   const keyedPublishers = new Map<Address, true>();
+  /** Keys that did not come lately, and why: asked for again only once `until` passed. */
+  const unavailable = new Map<string, { until: number; error: Error }>();
   const waiting = new Map<string, Waiting>();
   /** Per stream, the readers this client answered, by their one-time key (one per client: a holder's several devices each). */
   const recipients = new Map<string, Map<Hex, Recipient>>();
@@ -262,7 +264,11 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     if (entry === undefined) return;
     waiting.delete(name);
     entry.timers.forEach(clearTimeout);
-    if (error !== undefined) entry.waiters.forEach((w) => w.reject(error));
+    if (error === undefined) return;
+    entry.waiters.forEach((w) => w.reject(error));
+    // The next messages under these keys fail at once for a while, not each after a full wait of its own.
+    const until = Date.now() + keyTimeoutMs;
+    for (const id of entry.ids) setBounded(unavailable, keyName(entry.publisher, id), { until, error }, MAX_RECEIVED_KEYS);
   }
 
   /** Asks `to` for the keys `entry` waits for (signed now: each ask is a fresh request). */
@@ -306,7 +312,12 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     const round = (number: number) => {
       if (waiting.get(name) !== entry) return;
       const others = number === 0 ? Promise.resolve([]) : (holders ??= otherHolders(streamId, publisher).catch(() => []));
-      void others.then((to) => ask(streamId, publisher, entry, [publisher, ...to])).catch(() => undefined);
+      void others
+        .then((to) => ask(streamId, publisher, entry, [publisher, ...to]))
+        .catch((error: unknown) => {
+          // The relay judged this client no reader of the stream (revoked, expired): no key will come. Anything else: the next round asks again.
+          if (error instanceof UnauthorizedError) settle(name, new DecryptionError("key-unavailable", `the relay refused this client's key request: ${error.message}`, { cause: error }));
+        });
       later(publisherAnswerMs, () => round(number + 1));
     };
     if (keyedPublishers.has(publisher)) later(REKEY_PUSH_WAIT_MS, () => round(0));
@@ -319,6 +330,8 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     const id = message.groupKeyId!;
     const known = received.get(keyName(publisher, id)) ?? own.get(streamId)?.get(id);
     if (known !== undefined) return Promise.resolve(known);
+    const failed = unavailable.get(keyName(publisher, id));
+    if (failed !== undefined && failed.until > Date.now()) return Promise.reject(failed.error);
     if (signer === undefined) return Promise.reject(new DecryptionError("key-unavailable", `the message is encrypted, and asking for its key needs a signer`));
     const name = `${streamId}|${publisher}`;
     return new Promise((resolve, reject) => {

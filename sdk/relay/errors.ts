@@ -13,7 +13,8 @@ export type ErrorFields = { code?: unknown; message?: unknown; reason?: unknown 
 export function relayErrorOf(frame: ErrorFields, request?: RequestFrame): KeywayError {
   const code = typeof frame.code === "string" ? frame.code : "RELAY_ERROR";
   const message = typeof frame.message === "string" ? frame.message : code;
-  const streamId = request !== undefined && "streamId" in request ? request.streamId : undefined;
+  // A key request is judged by Subscribe on its stream, as a subscribe is.
+  const streamId = request === undefined ? undefined : "streamId" in request ? request.streamId : request.type === "keyRequest" ? request.request.streamId : undefined;
   if (code === "UNAUTHORIZED" && streamId !== undefined) {
     // The relay's words (which rule a delegation or grant broke) travel as the cause.
     const who = request?.type === "subscribe" && request.grant !== undefined ? "the access grant" : "this connection's account";
