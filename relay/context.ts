@@ -1,11 +1,11 @@
 import type { Address } from "viem";
+import type { Connection } from "./connection";
 import type { SignedKeyRequest } from "../sdk/encryption/types";
 import type { KeywayClient } from "../sdk/client";
 import type { AuthorityContext } from "../sdk/delegation/check";
 import type { MessageValidator } from "../sdk/message/validator";
 import type { AddressBook } from "./remoteAddresses";
 import type { InFlight } from "./inFlight";
-import type { Inboxes } from "./inbox";
 import type { Broker } from "./broker";
 import type { Transmitter } from "./transmitter";
 import type { RelayLimits } from "./options";
@@ -32,8 +32,8 @@ export interface RelayContext {
   addresses: AddressBook;
   /** Requests' bytes and subscribes' node reads waiting, all connections together. */
   inFlight: InFlight;
-  /** Connections receiving key exchange frames, by signed-in address. */
-  inboxes: Inboxes;
+  /** Connections with an open inbox, by signed-in address (a session key's: its holder's): where forwarded key exchange frames go (relay/inbox.ts). */
+  inboxes: Map<Address, Set<Connection>>;
   /** Key requests forwarded lately (by signature): a copy is refused. */
   keyRequests: { admit(request: SignedKeyRequest, now: number): boolean };
 }

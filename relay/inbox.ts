@@ -7,12 +7,9 @@ import { keyExchangeBurst } from "./options";
 import { RequestError } from "./requestError";
 import { takeToken } from "./tokenBucket";
 
-/**
- * Connections with an open inbox, by signed-in address (lowercase; a session key's, its
- * holder's): where the key exchange frames forwarded for an address go, on every relay of a
- * cluster. A connection is listed while its inbox is open and it is signed in.
- */
-export type Inboxes = Map<Address, Set<Connection>>;
+// A connection is listed in `relay.inboxes` while its inbox is open and it is signed in: the
+// key exchange frames forwarded for an address go there, on every relay of a cluster.
+type Inboxes = RelayContext["inboxes"];
 
 function remove(inboxes: Inboxes, address: Address | undefined, connection: Connection): void {
   const set = address === undefined ? undefined : inboxes.get(address);
