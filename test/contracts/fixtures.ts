@@ -1,5 +1,6 @@
 import { ethers } from "hardhat";
-import type { Interface } from "ethers";
+import { expect } from "chai";
+import type { ContractTransactionResponse, Interface } from "ethers";
 import type { StreamRegistry } from "../../typechain-types";
 
 export type ExpiriesFunction = "grantPermissions" | "setPermissions" | "setPermissionsMultipleStreams";
@@ -54,4 +55,46 @@ export function withWideExpiries(abi: Interface, functionName: ExpiriesFunction,
   const fragment = abi.getFunction(functionName)!;
   const types = fragment.inputs.map((input) => input.format().replace("uint40", "uint256"));
   return ethers.concat([fragment.selector, ethers.AbiCoder.defaultAbiCoder().encode(types, args)]);
+}
+
+/** Every log of a transaction, decoded, as `[eventName, ...args]`, in emission order. */
+export async function eventsOf(registry: StreamRegistry, tx: Promise<ContractTransactionResponse>): Promise<unknown[][]> {
+  const receipt = await (await tx).wait();
+  return receipt!.logs.map((log) => {
+    const parsed = registry.interface.parseLog(log);
+    if (parsed === null) throw new Error(`unexpected log ${JSON.stringify(log)}`);
+    return [parsed.name, ...parsed.args.toArray()];
+  });
+}
+
+export async function expiriesOfUser(registry: StreamRegistry, id: string, user: string): Promise<number[]> {
+  return (await registry.getPermissionsForUser(id, user)).map(Number);
+}
+
+/** Everything the views say about some streams and holders: compared before and after a rejected call. */
+export async function stateOf(registry: StreamRegistry, ids: string[], holders: string[]) {
+  return Promise.all(
+    ids.map(async (id) => {
+      const exists = await registry.exists(id);
+      return {
+        id,
+        exists,
+        metadata: exists ? await registry.getStreamMetadata(id) : null,
+        creationBlock: exists ? await registry.getStreamCreationBlock(id) : null,
+        expiries: await Promise.all(holders.map((holder) => expiriesOfUser(registry, id, holder))),
+      };
+    }),
+  );
+}
+
+/** Runs `rejected` (which asserts the revert) and checks that no view of `ids` x `holders` changed. */
+export async function expectNoChange(
+  registry: StreamRegistry,
+  ids: string[],
+  holders: string[],
+  rejected: () => Promise<void>,
+): Promise<void> {
+  const before = await stateOf(registry, ids, holders);
+  await rejected();
+  expect(await stateOf(registry, ids, holders)).to.deep.equal(before);
 }
