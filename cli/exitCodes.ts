@@ -25,6 +25,8 @@ export const ExitCode = {
   RELAY_REFUSED: 11,
   /** `subscribe`: the relay ended the subscription (permission revoked or expired, stream deleted, session expired). */
   SUBSCRIPTION_ENDED: 12,
+  /** `tx submit`: the registry refuses the signed change: expired, nonce used or cancelled, or a signature that does not match (tampered, another chain or registry). */
+  SIGNED_CHANGE_REFUSED: 13,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -57,6 +59,10 @@ const BY_ERROR_CODE: Record<KeywayErrorCode, ExitCode> = {
   NOT_SUBSCRIBED: ExitCode.RELAY_REFUSED,
   UNAVAILABLE: ExitCode.RELAY_REFUSED,
   RELAY_ERROR: ExitCode.RELAY_REFUSED,
+  SIGNATURE_EXPIRED: ExitCode.SIGNED_CHANGE_REFUSED,
+  NONCE_USED: ExitCode.SIGNED_CHANGE_REFUSED,
+  NONCE_CANCELLED: ExitCode.SIGNED_CHANGE_REFUSED,
+  INVALID_SIGNATURE: ExitCode.SIGNED_CHANGE_REFUSED,
 };
 
 /** The exit code for an SDK error code; a code from a newer SDK than the CLI's is a plain failure. */
