@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { version } from "../package.json";
+import { registerDeployCommand } from "./commands/deploy";
 import { registerGrantCommands } from "./commands/grant";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
@@ -10,7 +11,7 @@ import { registerSubscribeCommand } from "./commands/subscribe";
 import { registerTxCommands } from "./commands/tx";
 import { addGlobalOptions } from "./options";
 
-/** The `keyway` program: global options, then the stream, permission, message, grant, publish, subscribe, tx and relay commands. */
+/** The `keyway` program: global options, then the stream, permission, message, grant, publish, subscribe, tx, deploy and relay commands. */
 export function buildProgram(): Command {
   const program = new Command("keyway")
     .description("Manage Keyway streams and permissions; sign, verify, publish and subscribe to stream messages; run a relay.")
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerPublishCommand(program);
   registerSubscribeCommand(program);
   registerTxCommands(program);
+  registerDeployCommand(program);
   registerRelayCommand(program);
   return program;
 }

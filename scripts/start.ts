@@ -108,7 +108,9 @@ async function main(): Promise<void> {
   });
   try {
     const deployment = await deployLocalRegistry(node.url);
+    // localhost.json for the tools that read it; <chainId>.json as `keyway deploy` writes it.
     await writeDeployment(deployment, path.dirname(LOCAL_DEPLOYMENT_FILE));
+    await writeDeployment(deployment, path.dirname(LOCAL_DEPLOYMENT_FILE), String(deployment.chainId));
     relay = await createRelay({ rpcUrl: node.url, deployment, port: relayPort });
     const accounts = devAccounts(3);
     const publicClient = createPublicClient({ chain: hardhat, transport: http(node.url) });

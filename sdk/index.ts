@@ -29,6 +29,16 @@ export { Stream, type StreamPermissionQuery } from "./stream";
 export type { ConnectionOptions, RegistryContext } from "./context";
 export type { RegistryPoll } from "./cache";
 export { deployStreamRegistry, type Deployment } from "./deployment";
+export {
+  deployDeterministicStreamRegistry,
+  DETERMINISTIC_DEPLOYER,
+  DETERMINISTIC_DEPLOYER_SIGNER,
+  installDeterministicDeployer,
+  STREAM_REGISTRY_SALT,
+  streamRegistryAddress,
+  type DeployDeterministicStreamRegistryParameters,
+  type DeployDeterministicStreamRegistryReturnType,
+} from "./deterministicDeployment";
 export { streamRegistryAbi, streamRegistryBytecode } from "./abi";
 export { ethersAccount, ethersTransport, type EthersProvider, type EthersSigner } from "./ethers";
 
