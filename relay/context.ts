@@ -7,6 +7,7 @@ import type { InFlight } from "./inFlight";
 import type { Broker } from "./broker";
 import type { Transmitter } from "./transmitter";
 import type { RelayLimits } from "./options";
+import type { Sponsor } from "./sponsor";
 import type { SubscriptionIndex } from "./subscriptions";
 
 /** What the frame handlers and the enforcement share: one per relay. */
@@ -30,4 +31,6 @@ export interface RelayContext {
   addresses: AddressBook;
   /** Requests' bytes and subscribes' node reads waiting, all connections together. */
   inFlight: InFlight;
+  /** Sends signed changes for clients (`sponsor`); only with `sponsorKey`. */
+  sponsor?: Sponsor;
 }

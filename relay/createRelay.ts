@@ -7,6 +7,7 @@ import { permissionSourceOf } from "../sdk/actions/getPermissionExpiry";
 import { type Broker, createLocalBroker } from "./broker";
 import type { RelayContext } from "./context";
 import { startEnforcement } from "./enforcement";
+import { createSponsor } from "./sponsor";
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions, resolveLimits } from "./options";
 import { ErrorCode } from "../sdk/relay/protocol";
 import { createRedisBroker } from "./redisBroker";
@@ -78,7 +79,8 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
-  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight };
+  const sponsor = options.sponsorKey === undefined ? undefined : createSponsor(client, options.sponsorKey, limits);
+  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight, sponsor };
   broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
 
   const stopEnforcement = startEnforcement(relay);
@@ -89,6 +91,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
     stopEnforcement();
     await Promise.all([broker.close(), recovery.close()]);
     if (ownsClient) client.destroy();
+    sponsor?.client.destroy();
     throw error;
   }
   const bound = sockets;
@@ -117,6 +120,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
         await bound.close();
         await Promise.all([broker.close(), recovery.close()]);
         if (ownsClient) client.destroy();
+        sponsor?.client.destroy();
       })();
       return closing;
     },

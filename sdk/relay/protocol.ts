@@ -57,7 +57,14 @@ export interface PublishRequest {
   message: unknown;
 }
 
-export type RequestFrame = AuthRequest | SubscribeRequest | UnsubscribeRequest | PublishRequest;
+/** A signed registry change (`signedChangeToJSON`'s object) for the relay to send from its sponsor key; needs a sign-in. */
+export interface SponsorRequest {
+  type: "sponsor";
+  id?: RequestId;
+  change: unknown;
+}
+
+export type RequestFrame = AuthRequest | SubscribeRequest | UnsubscribeRequest | PublishRequest | SponsorRequest;
 
 // Relay -> client
 
@@ -119,7 +126,14 @@ export interface ErrorFrame {
   reason?: string;
 }
 
-export type ServerFrame = HelloFrame | AuthenticatedFrame | SubscribedFrame | PublishedFrame | UnsubscribedFrame | MessageFrame | ErrorFrame;
+/** The relay sent the sponsored change: its transaction (not yet mined). */
+export interface SponsoredFrame {
+  type: "sponsored";
+  id: RequestId;
+  transactionHash: string;
+}
+
+export type ServerFrame = SponsoredFrame | HelloFrame | AuthenticatedFrame | SubscribedFrame | PublishedFrame | UnsubscribedFrame | MessageFrame | ErrorFrame;
 
 /** The reply each request type gets when it succeeds. */
 export interface ReplyOf {
@@ -127,6 +141,7 @@ export interface ReplyOf {
   subscribe: SubscribedFrame;
   unsubscribe: UnsubscribedFrame;
   publish: PublishedFrame;
+  sponsor: SponsoredFrame;
 }
 
 /** Why a subscription ended. */
@@ -173,6 +188,8 @@ export const ErrorCode = {
   ALREADY_SUBSCRIBED: "ALREADY_SUBSCRIBED",
   /** An unsubscribe for a (stream, partition) the connection is not subscribed to, or a subscribe whose subscription ended (`reason`) before it was confirmed. */
   NOT_SUBSCRIBED: "NOT_SUBSCRIBED",
+  /** `sponsor`: the registry would refuse the signed change (simulated, nothing sent); `reason` is the SDK's code (SIGNATURE_EXPIRED, NONCE_USED, INVALID_SIGNATURE, UNAUTHORIZED...). */
+  CHANGE_REFUSED: "CHANGE_REFUSED",
   /** The relay could not decide (the chain node is unreachable...): try again. */
   UNAVAILABLE: "UNAVAILABLE",
 } as const;
