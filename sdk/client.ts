@@ -22,6 +22,8 @@ import type { SignedAccessGrant } from "./delegation/types";
 import type { MessageSigner } from "./message/signers";
 import { publish, type PublishMessageOptions } from "./relay/publish";
 import { createRelaySession, type RelaySession } from "./relay/session";
+import { sponsorChange } from "./relay/sponsorChange";
+import type { SignedChange } from "./signedChange/signedChange";
 import { clientMessageSigner } from "./relay/signer";
 import { subscribe, type SubscriptionOptions } from "./relay/subscribe";
 import type { MessageListener, Subscription } from "./relay/subscription";
@@ -154,6 +156,14 @@ export class KeywayClient {
    */
   subscribe(parameters: string | SubscriptionOptions, onMessage: MessageListener): Promise<Subscription> {
     return subscribe(this.relay(), { ...(typeof parameters === "string" ? { streamId: parameters } : parameters), onMessage });
+  }
+
+  /**
+   * Hands a signed registry change (`signChange`, by this client's signer or anyone's) to the
+   * relay, which sends it from its sponsor key: no gas from this client. See `sponsorChange` in sdk/relay.
+   */
+  sponsorChange(signedChange: SignedChange): Promise<Hash> {
+    return sponsorChange(this.relay(), { signedChange });
   }
 
   /**

@@ -203,6 +203,7 @@ export {
 
 // Publish and subscribe through a relay (sdk/relay)
 export { publish, type PublishMessageOptions, type PublishParameters, type PublishReturnType } from "./relay/publish";
+export { sponsorChange, type SponsorChangeParameters, type SponsorChangeReturnType } from "./relay/sponsorChange";
 export { subscribe, type SubscribeParameters, type SubscribeReturnType, type SubscriptionOptions } from "./relay/subscribe";
 export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
 export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { createPublicClient, type Hex, http } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createRelay, type Relay } from "../../relay";
-import { grantPermissionsCall, signChange, signedChangeToJSON, StreamPermission } from "../../sdk";
+import { grantPermissionsCall, KeywayClient, NonceUsedError, signChange, signedChangeToJSON, StreamPermission } from "../../sdk";
 import { closeAllClients, connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
 import { createTestStream } from "./helpers";
 
@@ -111,6 +112,27 @@ describe("relay: sponsored changes", function () {
     }
     expect(reply).to.include({ type: "error", code: "RATE_LIMITED" });
     expect(reply.message).to.match(/gas budget/);
+  });
+
+  it("through the SDK: a client with no ETH signs, client.sponsorChange hands it over; a refusal is the typed error", async function () {
+    const relay = await sponsoringRelay();
+    // A fresh key with no ETH, holding Grant on the stream (given by the owner).
+    const key = generatePrivateKey();
+    await chain.clientOf(0).grantPermissions(streamId, { userId: privateKeyToAccount(key).address, permissions: [StreamPermission.GRANT] });
+    const poor = new KeywayClient({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, privateKey: key, relayUrl: relay.url, cache: false });
+    try {
+      const assignments = [{ userId: chain.accounts[2].account.address, permissions: [StreamPermission.SUBSCRIBE] }];
+      const signed = await signChange(poor.context, { call: grantPermissionsCall({ streamId, assignments }) });
+      const hash = await poor.sponsorChange(signed);
+      await createPublicClient({ transport: http(chain.rpcUrl) }).waitForTransactionReceipt({ hash });
+      expect(await holds(StreamPermission.SUBSCRIBE)).to.equal(true);
+      const error = await poor.sponsorChange(signed).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(NonceUsedError);
+      expect(error).to.include({ code: "NONCE_USED", nonce: signed.nonce });
+      expect(await createPublicClient({ transport: http(chain.rpcUrl) }).getBalance({ address: privateKeyToAccount(key).address })).to.equal(0n);
+    } finally {
+      poor.destroy();
+    }
   });
 
   it("refuses sponsor frames when started without a sponsor key", async function () {
