@@ -160,10 +160,10 @@ export class KeywayClient {
 
   /**
    * Hands a signed registry change (`signChange`, by this client's signer or anyone's) to the
-   * relay, which sends it from its sponsor key: no gas from this client. See `sponsorChange` in sdk/relay.
+   * relay, which sends it from its sponsor key: no gas from this client; resolves with the receipt. See `sponsorChange` in sdk/relay.
    */
-  sponsorChange(signedChange: SignedChange): Promise<Hash> {
-    return sponsorChange(this.relay(), { signedChange });
+  sponsorChange(signedChange: SignedChange, options: { onSent?: (hash: Hash) => void } = {}): Promise<TransactionReceipt> {
+    return sponsorChange(this.relay(), { signedChange, ...options });
   }
 
   /**

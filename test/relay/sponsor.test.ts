@@ -123,8 +123,9 @@ describe("relay: sponsored changes", function () {
     try {
       const assignments = [{ userId: chain.accounts[2].account.address, permissions: [StreamPermission.SUBSCRIBE] }];
       const signed = await signChange(poor.context, { call: grantPermissionsCall({ streamId, assignments }) });
-      const hash = await poor.sponsorChange(signed);
-      await createPublicClient({ transport: http(chain.rpcUrl) }).waitForTransactionReceipt({ hash });
+      let sentHash: string | undefined;
+      const receipt = await poor.sponsorChange(signed, { onSent: (hash) => (sentHash = hash) });
+      expect(receipt.transactionHash).to.equal(sentHash);
       expect(await holds(StreamPermission.SUBSCRIBE)).to.equal(true);
       const error = await poor.sponsorChange(signed).then(() => undefined, (e: unknown) => e);
       expect(error).to.be.instanceOf(NonceUsedError);
