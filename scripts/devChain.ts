@@ -32,3 +32,8 @@ export async function deployLocalRegistry(rpcUrl: string): Promise<Deployment> {
   const { deployment } = await deployDeterministicStreamRegistry(walletClient, { network: "localhost", installDeployer: true });
   return deployment;
 }
+
+/** Hardhat's account #9: pays for the signed changes the local relay sponsors (npm start, the app's tests); not among the accounts npm start prints. */
+export function sponsorAccount(): DevAccount {
+  return devAccounts(10)[9];
+}

@@ -15,13 +15,11 @@ import { writeDeployment } from "../sdk/node";
 import { wholeNumberIn } from "../cli/numbers";
 import { formatStreamId } from "../sdk/streamId";
 import { appPort, localAppConfig, serveApp } from "./appServer";
-import { deployLocalRegistry, type DevAccount, devAccounts } from "./devChain";
+import { deployLocalRegistry, type DevAccount, devAccounts, sponsorAccount } from "./devChain";
 import { isPortTaken, startLocalNode, type LocalNode } from "./localNode";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEFAULT_PORT = 8545;
-/** Hardhat's account #9 pays for the changes the relay sponsors. */
-const SPONSOR_ACCOUNT = 9;
 export const LOCAL_DEPLOYMENT_FILE = path.join(ROOT, "deployments", "localhost.json");
 
 function parsePort(text: string): number {
@@ -113,9 +111,8 @@ async function main(): Promise<void> {
     // localhost.json for the tools that read it; <chainId>.json as `keyway deploy` writes it.
     await writeDeployment(deployment, path.dirname(LOCAL_DEPLOYMENT_FILE));
     await writeDeployment(deployment, path.dirname(LOCAL_DEPLOYMENT_FILE), String(deployment.chainId));
-    // The relay sponsors signed changes (an account without ETH can still grant) from a development
-    // account the banner does not list, so that the listed ones keep their balances.
-    relay = await createRelay({ rpcUrl: node.url, deployment, port: relayPort, sponsorKey: devAccounts(SPONSOR_ACCOUNT + 1)[SPONSOR_ACCOUNT].privateKey });
+    // The relay sponsors signed changes (an account without ETH can still grant and revoke).
+    relay = await createRelay({ rpcUrl: node.url, deployment, port: relayPort, sponsorKey: sponsorAccount().privateKey });
     const accounts = devAccounts(3);
     const publicClient = createPublicClient({ chain: hardhat, transport: http(node.url) });
     const balances = await Promise.all(accounts.map(({ account }) => publicClient.getBalance({ address: account.address })));

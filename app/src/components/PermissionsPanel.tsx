@@ -1,8 +1,18 @@
-import { isPublicAssignment, type PermissionAssignment, PUBLIC_PERMISSIONS, STREAM_PERMISSIONS, type StreamPermission } from "keyway";
+import {
+  grantPermissionsCall,
+  isPublicAssignment,
+  type PermissionAssignment,
+  PUBLIC_PERMISSIONS,
+  revokePermissionsCall,
+  setPermissionsCall,
+  STREAM_PERMISSIONS,
+  type StreamPermission,
+} from "keyway";
 import { useState } from "preact/hooks";
 import { formatTime, parseLocalDateTime, permissionLabel as label, shortAddress } from "../format";
 import { useReading } from "../reading";
 import type { ConnectedAccount } from "../account";
+import { writeOrSponsor } from "../sponsored";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
 import { PermissionChecks } from "./PermissionChecks";
@@ -10,12 +20,14 @@ import { PermissionChecks } from "./PermissionChecks";
 interface Props {
   account: ConnectedAccount;
   streamId: string;
+  /** With a relay, an account without ETH has its changes sent by the relay (it signs them). */
+  relayUrl?: string;
   transactions: Transactions;
   refreshKey: number;
 }
 
 /** Holders × the five permissions with their expiries, and the form that grants, revokes and sets them. */
-export function PermissionsPanel({ account, streamId, transactions, refreshKey }: Props) {
+export function PermissionsPanel({ account, streamId, relayUrl, transactions, refreshKey }: Props) {
   const { value: assignments, error: loadError } = useReading(() => account.client.getPermissions(streamId), `${account.address} ${streamId}`, refreshKey);
   const [addresses, setAddresses] = useState("");
   const [toPublic, setToPublic] = useState(false);
@@ -55,12 +67,16 @@ export function PermissionsPanel({ account, streamId, transactions, refreshKey }
     const who = [...addresses.split(/[\s,]+/).filter(Boolean).map(shortAddress), ...(toPublic ? ["the public"] : [])].join(", ");
     const what = checked.join(", ") || "no permissions";
     const { client } = account;
+    const send = (label: string, call: Parameters<typeof writeOrSponsor>[4], direct: Parameters<typeof writeOrSponsor>[5]) =>
+      writeOrSponsor(account, relayUrl, transactions, label, call, direct);
     const outcome =
       action === "Grant"
-        ? await transactions.run(`Grant ${what} to ${who}`, () => client.grantPermissions(streamId, ...parsed))
+        ? await send(`Grant ${what} to ${who}`, grantPermissionsCall({ streamId, assignments: parsed }), () => client.grantPermissions(streamId, ...parsed))
         : action === "Revoke"
-          ? await transactions.run(`Revoke ${what} from ${who}`, () => client.revokePermissions(streamId, ...parsed))
-          : await transactions.run(`Set ${who} to exactly ${what}`, () => client.setPermissions({ streamId, assignments: parsed }));
+          ? await send(`Revoke ${what} from ${who}`, revokePermissionsCall({ streamId, assignments: parsed }), () => client.revokePermissions(streamId, ...parsed))
+          : await send(`Set ${who} to exactly ${what}`, setPermissionsCall({ updates: [{ streamId, assignments: parsed }] }), () =>
+              client.setPermissions({ streamId, assignments: parsed }),
+            );
     if ("error" in outcome) setError(outcome.error);
   }
 
