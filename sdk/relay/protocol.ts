@@ -122,7 +122,7 @@ export interface ErrorFrame {
   id: RequestId;
   code: ErrorCode;
   message: string;
-  /** With MESSAGE_REJECTED: the validator's reason (`duplicate`, `invalid-signature`, `no-permission`...). */
+  /** With MESSAGE_REJECTED: the validator's reason (`duplicate`, `invalid-signature`, `no-permission`...); with CHANGE_REFUSED: the SDK's error code (`NONCE_USED`...). */
   reason?: string;
 }
 

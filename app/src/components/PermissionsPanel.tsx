@@ -12,7 +12,7 @@ import { useState } from "preact/hooks";
 import { formatTime, parseLocalDateTime, permissionLabel as label, shortAddress } from "../format";
 import { useReading } from "../reading";
 import type { ConnectedAccount } from "../account";
-import { writeOrSponsor } from "../sponsored";
+import { useSponsoredWrites } from "../sponsored";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
 import { PermissionChecks } from "./PermissionChecks";
@@ -34,6 +34,7 @@ export function PermissionsPanel({ account, streamId, relayUrl, transactions, re
   const [checked, setChecked] = useState<StreamPermission[]>([]);
   const [expires, setExpires] = useState("");
   const [error, setError] = useState<string>();
+  const send = useSponsoredWrites(account, relayUrl, transactions, refreshKey);
 
   const rows = assignments === undefined ? [] : assignments.some(isPublicAssignment) ? assignments : [...assignments, { public: true as const, permissions: [] }];
 
@@ -67,8 +68,6 @@ export function PermissionsPanel({ account, streamId, relayUrl, transactions, re
     const who = [...addresses.split(/[\s,]+/).filter(Boolean).map(shortAddress), ...(toPublic ? ["the public"] : [])].join(", ");
     const what = checked.join(", ") || "no permissions";
     const { client } = account;
-    const send = (label: string, call: Parameters<typeof writeOrSponsor>[4], direct: Parameters<typeof writeOrSponsor>[5]) =>
-      writeOrSponsor(account, relayUrl, transactions, label, call, direct);
     const outcome =
       action === "Grant"
         ? await send(`Grant ${what} to ${who}`, grantPermissionsCall({ streamId, assignments: parsed }), () => client.grantPermissions(streamId, ...parsed))
