@@ -46,7 +46,7 @@ export type CreateRelayReturnType = Relay;
  * @returns The relay, listening.
  * @example
  * import { createRelay } from "keyway/relay";
- * const relay = await createRelay({ rpcUrl: "http://127.0.0.1:8545", registryAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3", port: 8546 });
+ * const relay = await createRelay({ rpcUrl: "http://127.0.0.1:8545", registryAddress: "0xE6d93016f8eBCA7f9C3EB2a011BF0D108B71Ba88", port: 8546 });
  * console.log(`Relay: ${relay.url}`);
  * // ...
  * await relay.close();
