@@ -33,6 +33,8 @@ const config: HardhatUserConfig = {
     settings: { optimizer: { enabled: true, runs: 10000 }, evmVersion: "cancun" },
   },
   networks: {
+    // A node started for a test of another chain (scripts/localNode.ts `chainId`) reads its id here.
+    hardhat: { chainId: Number(process.env.KEYWAY_HARDHAT_CHAIN_ID ?? 31337) },
     localhost: { url: process.env.KEYWAY_RPC_URL ?? "http://127.0.0.1:8545" },
   },
   mocha: { timeout: 120_000 },

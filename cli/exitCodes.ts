@@ -27,6 +27,8 @@ export const ExitCode = {
   SUBSCRIPTION_ENDED: 12,
   /** `subscribe`: a message of an encrypted stream could not be decrypted (no key arrived in time, or its ciphertext did not authenticate). */
   DECRYPTION_FAILED: 13,
+  /** `tx submit`: the registry refuses the signed change: expired, nonce used or cancelled, or a signature that does not match (tampered, another chain or registry). */
+  SIGNED_CHANGE_REFUSED: 14,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -61,6 +63,11 @@ const BY_ERROR_CODE: Record<KeywayErrorCode, ExitCode> = {
   NOT_SUBSCRIBED: ExitCode.RELAY_REFUSED,
   UNAVAILABLE: ExitCode.RELAY_REFUSED,
   RELAY_ERROR: ExitCode.RELAY_REFUSED,
+  CHANGE_REFUSED: ExitCode.SIGNED_CHANGE_REFUSED,
+  SIGNATURE_EXPIRED: ExitCode.SIGNED_CHANGE_REFUSED,
+  NONCE_USED: ExitCode.SIGNED_CHANGE_REFUSED,
+  NONCE_CANCELLED: ExitCode.SIGNED_CHANGE_REFUSED,
+  INVALID_SIGNATURE: ExitCode.SIGNED_CHANGE_REFUSED,
 };
 
 /** The exit code for an SDK error code; a code from a newer SDK than the CLI's is a plain failure. */

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { version } from "../package.json";
+import { registerDeployCommand } from "./commands/deploy";
 import { registerGrantCommands } from "./commands/grant";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
@@ -7,9 +8,10 @@ import { registerPublishCommand } from "./commands/publish";
 import { registerRelayCommand } from "./commands/relay";
 import { registerStreamCommands } from "./commands/stream";
 import { registerSubscribeCommand } from "./commands/subscribe";
+import { registerTxCommands } from "./commands/tx";
 import { addGlobalOptions } from "./options";
 
-/** The `keyway` program: global options, then the stream, permission, message, grant, publish, subscribe and relay commands. */
+/** The `keyway` program: global options, then the stream, permission, message, grant, publish, subscribe, tx, deploy and relay commands. */
 export function buildProgram(): Command {
   const program = new Command("keyway")
     .description("Manage Keyway streams and permissions; sign, verify, publish and subscribe to stream messages; run a relay.")
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerGrantCommands(program);
   registerPublishCommand(program);
   registerSubscribeCommand(program);
+  registerTxCommands(program);
+  registerDeployCommand(program);
   registerRelayCommand(program);
   return program;
 }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
 /// @title StreamRegistry
 /// @notice Records, for every data stream, which addresses (and the public) may edit, delete,
 /// publish to, subscribe to and grant on it, each permission until its own expiry.
@@ -15,7 +18,14 @@ pragma solidity 0.8.28;
 /// Permissions live under the stream's generation, which deletion bumps. So deletion forgets
 /// every holder at once without looping over them, and the current generation of a stream that
 /// does not exist holds nobody: the views need no separate existence check.
-contract StreamRegistry {
+///
+/// Every write has a `…BySig` twin that anyone may send: it carries an EIP-712 signature over
+/// the change itself (domain: "StreamRegistry", "1", chain id, this address), and applies the
+/// change exactly as if the signer had sent it, through the same internal function taking the
+/// acting account. Each signature spends one nonce of its signer, in any order (a bitmap per
+/// signer, as Uniswap's Permit2 keeps), and is refused after its deadline. Contract accounts
+/// sign with ERC-1271. No forwarder is trusted: `msg.sender` of a signed change is irrelevant.
+contract StreamRegistry is EIP712 {
     enum Permission {
         Edit,
         Delete,
@@ -50,10 +60,59 @@ contract StreamRegistry {
     uint256 private constant SEGMENT_CHARS = (1 << 0x2d) | (1 << 0x2e) | (((1 << 10) - 1) << 0x30)
         | (((1 << 26) - 1) << 0x41) | (1 << 0x5f) | (((1 << 26) - 1) << 0x61);
 
+    /// @notice Who signed a change, and its replay protection; the signature itself is the last
+    /// argument of each `…BySig` function: the signer's EIP-712 signature (65-byte ECDSA, or
+    /// whatever its ERC-1271 `isValidSignature` accepts) over the change's typed struct, which
+    /// ends with these three fields.
+    struct SignedBy {
+        address signer;
+        /// @dev Word `nonce >> 8`, bit `nonce & 0xff` of the signer's `nonceBitmap`.
+        uint256 nonce;
+        /// @dev Last unix time (inclusive) at which the change may apply.
+        uint256 deadline;
+    }
+
+    // EIP-712 types of the signed changes (docs/contract.md, "Signed changes"). Each names the
+    // change's own fields, so a wallet shows the stream, the holders and the expiries, followed by
+    // `address signer,uint256 nonce,uint256 deadline` (`_useSignature` appends those three).
+    bytes32 private constant HOLDER_TYPEHASH =
+        keccak256("Holder(address user,uint40 edit,uint40 delete,uint40 publish,uint40 subscribe,uint40 grant)");
+    bytes32 private constant REVOCATION_TYPEHASH = keccak256("Revocation(address user,uint8 permissions)");
+    bytes32 private constant STREAM_HOLDERS_TYPEHASH =
+        keccak256("StreamHolders(string streamId,Holder[] holders)Holder(address user,uint40 edit,uint40 delete,uint40 publish,uint40 subscribe,uint40 grant)");
+    bytes32 private constant CREATE_STREAM_TYPEHASH =
+        keccak256("CreateStream(string path,string metadata,address signer,uint256 nonce,uint256 deadline)");
+    bytes32 private constant UPDATE_STREAM_METADATA_TYPEHASH =
+        keccak256("UpdateStreamMetadata(string streamId,string metadata,address signer,uint256 nonce,uint256 deadline)");
+    bytes32 private constant DELETE_STREAM_TYPEHASH =
+        keccak256("DeleteStream(string streamId,address signer,uint256 nonce,uint256 deadline)");
+    bytes32 private constant GRANT_PERMISSION_TYPEHASH =
+        keccak256("GrantPermission(string streamId,address user,uint8 permission,address signer,uint256 nonce,uint256 deadline)");
+    bytes32 private constant REVOKE_PERMISSION_TYPEHASH =
+        keccak256("RevokePermission(string streamId,address user,uint8 permission,address signer,uint256 nonce,uint256 deadline)");
+    bytes32 private constant REVOKE_ALL_PERMISSIONS_FOR_USER_TYPEHASH =
+        keccak256("RevokeAllPermissionsForUser(string streamId,address user,address signer,uint256 nonce,uint256 deadline)");
+    bytes32 private constant GRANT_PERMISSIONS_TYPEHASH = keccak256(
+        "GrantPermissions(string streamId,Holder[] holders,address signer,uint256 nonce,uint256 deadline)Holder(address user,uint40 edit,uint40 delete,uint40 publish,uint40 subscribe,uint40 grant)"
+    );
+    bytes32 private constant REVOKE_PERMISSIONS_TYPEHASH = keccak256(
+        "RevokePermissions(string streamId,Revocation[] revocations,address signer,uint256 nonce,uint256 deadline)Revocation(address user,uint8 permissions)"
+    );
+    bytes32 private constant SET_PERMISSIONS_TYPEHASH = keccak256(
+        "SetPermissions(string streamId,Holder[] holders,address signer,uint256 nonce,uint256 deadline)Holder(address user,uint40 edit,uint40 delete,uint40 publish,uint40 subscribe,uint40 grant)"
+    );
+    bytes32 private constant SET_PERMISSIONS_MULTIPLE_STREAMS_TYPEHASH = keccak256(
+        "SetPermissionsMultipleStreams(StreamHolders[] streams,address signer,uint256 nonce,uint256 deadline)Holder(address user,uint40 edit,uint40 delete,uint40 publish,uint40 subscribe,uint40 grant)StreamHolders(string streamId,Holder[] holders)"
+    );
+
     mapping(bytes32 streamKey => Stream) private _streams;
     mapping(bytes32 streamKey => string) private _metadata;
     mapping(bytes32 streamKey => mapping(uint64 generation => mapping(address holder => uint256 expiries)))
         private _expiries;
+
+    /// @dev Nonce words by `keccak256(abi.encode(signer, wordPos))`: one hash per signed change
+    /// where a nested mapping needs two. Read through `nonceBitmap`.
+    mapping(bytes32 signerWord => uint256 bits) private _nonceWords;
 
     /// @notice A stream was created; its creator's permissions follow in `PermissionsUpdated`.
     event StreamCreated(bytes32 indexed streamKey, string streamId, string metadata);
@@ -68,6 +127,9 @@ contract StreamRegistry {
     /// @dev The last such event per holder since the stream's creation is its state, so
     /// `eth_getLogs` filtered by `streamKey` from `getStreamCreationBlock` rebuilds everything.
     event PermissionsUpdated(bytes32 indexed streamKey, address indexed holder, uint256 expiries);
+    /// @notice `signer` cancelled the unused nonces whose bits are set in `mask` of word
+    /// `wordPos` (only those newly cancelled: bits already spent are not in `mask`).
+    event UnorderedNonceInvalidation(address indexed signer, uint256 wordPos, uint256 mask);
 
     error StreamNotFound(string streamId);
     error StreamAlreadyExists(string streamId);
@@ -77,6 +139,14 @@ contract StreamRegistry {
     error LengthMismatch();
     error ExpiryInPast(uint40 expiry);
     error InvalidPermissionMask(uint8 mask);
+    /// @notice A signed change sent after its deadline.
+    error SignatureExpired(uint256 deadline);
+    /// @notice The signer's nonce was already spent (used by a signed change, or cancelled).
+    error NonceAlreadyUsed(address signer, uint256 nonce);
+    /// @notice The signature is not `signer`'s over this change on this chain and registry.
+    error InvalidSignature(address signer);
+
+    constructor() EIP712("StreamRegistry", "1") {}
 
     // ------------------------------------------------------------------------------ streams
 
@@ -84,38 +154,34 @@ contract StreamRegistry {
     /// permissions forever.
     /// @dev The id is built from `msg.sender`, so nobody can create a stream under another
     /// address.
+    ///
+    /// Requirements: `path` valid; the stream does not exist.
+    ///
+    /// Emits `StreamCreated`, then `PermissionsUpdated` for the caller.
     /// @param path The id's path: starts with "/", at most 255 bytes, segments of
     /// [A-Za-z0-9._-], no segment empty.
     /// @param metadata Free-form metadata, conventionally JSON.
     function createStream(string calldata path, string calldata metadata) external {
-        string memory streamId = _streamIdOf(msg.sender, path);
-        bytes32 key = keccak256(bytes(streamId));
-        Stream storage stream = _streams[key];
-        if (stream.createdAtBlock != 0) revert StreamAlreadyExists(streamId);
-        stream.createdAtBlock = uint64(block.number);
-        // Deletion cleared the metadata, so an empty one needs no write.
-        if (bytes(metadata).length != 0) _metadata[key] = metadata;
-        _expiries[key][stream.generation][msg.sender] = ALL_FOREVER;
-        emit StreamCreated(key, streamId, metadata);
-        emit PermissionsUpdated(key, msg.sender, ALL_FOREVER);
+        _createStream(msg.sender, path, metadata);
     }
 
-    /// @notice Replaces a stream's metadata. Needs Edit.
+    /// @notice Replaces a stream's metadata.
+    ///
+    /// Requirements: the stream exists; the caller holds Edit.
+    ///
+    /// Emits `StreamMetadataUpdated`.
     function updateStreamMetadata(string calldata streamId, string calldata metadata) external {
-        (bytes32 key,) = _authorize(streamId, Permission.Edit);
-        _metadata[key] = metadata;
-        emit StreamMetadataUpdated(key, metadata);
+        _updateStreamMetadata(msg.sender, streamId, metadata);
     }
 
     /// @notice Deletes a stream with all of its permissions, for good: a stream created again
-    /// under the same id starts with only its creator's permissions. Needs Delete.
+    /// under the same id starts with only its creator's permissions.
+    ///
+    /// Requirements: the stream exists; the caller holds Delete.
+    ///
+    /// Emits `StreamDeleted`.
     function deleteStream(string calldata streamId) external {
-        (bytes32 key,) = _authorize(streamId, Permission.Delete);
-        Stream storage stream = _streams[key];
-        stream.createdAtBlock = 0;
-        ++stream.generation;
-        delete _metadata[key];
-        emit StreamDeleted(key);
+        _deleteStream(msg.sender, streamId);
     }
 
     /// @notice Whether the stream exists.
@@ -189,11 +255,7 @@ contract StreamRegistry {
     ///
     /// Emits `PermissionsUpdated` unless `user` already held `permission` forever (then nothing is written).
     function grantPermission(string calldata streamId, address user, Permission permission) external {
-        (bytes32 key, mapping(address => uint256) storage holders) = _authorize(streamId, Permission.Grant);
-        // FOREVER cannot be in the past here: the caller's Grant, at most FOREVER, is still held.
-        if (user == address(0) && !_isPublicPermission(permission)) revert PublicPermissionNotAllowed(permission);
-        uint256 old = holders[user];
-        _store(key, holders, user, old, _withExpiry(old, permission, FOREVER));
+        _grantPermission(msg.sender, streamId, user, permission);
     }
 
     /// @notice Revokes `permission` from `user`.
@@ -203,7 +265,7 @@ contract StreamRegistry {
     /// Emits `PermissionsUpdated` unless `user` had no expiry stored for `permission` (then
     /// nothing is written: a revoke of nothing costs no storage and no log).
     function revokePermission(string calldata streamId, address user, Permission permission) external {
-        _revoke(streamId, user, uint8(1 << uint8(permission)));
+        _revoke(msg.sender, streamId, user, uint8(1 << uint8(permission)));
     }
 
     /// @notice Revokes all five permissions from `user`.
@@ -212,7 +274,7 @@ contract StreamRegistry {
     ///
     /// Emits `PermissionsUpdated` unless `user` had nothing stored (then nothing is written).
     function revokeAllPermissionsForUser(string calldata streamId, address user) external {
-        _revoke(streamId, user, ALL_PERMISSIONS_MASK);
+        _revoke(msg.sender, streamId, user, ALL_PERMISSIONS_MASK);
     }
 
     /// @notice For each `users[i]`, sets every permission whose entry in `expiries[i]` is
@@ -226,14 +288,7 @@ contract StreamRegistry {
     function grantPermissions(string calldata streamId, address[] calldata users, uint40[5][] calldata expiries)
         external
     {
-        if (users.length != expiries.length) revert LengthMismatch();
-        (bytes32 key, mapping(address => uint256) storage holders) = _authorize(streamId, Permission.Grant);
-        for (uint256 i; i < users.length; ++i) {
-            address user = users[i];
-            (uint256 granted, uint256 fields) = _packGrantable(user, expiries[i]);
-            uint256 old = holders[user];
-            _store(key, holders, user, old, (old & ~fields) | granted);
-        }
+        _grantPermissions(msg.sender, streamId, users, expiries);
     }
 
     /// @notice For each `users[i]`, clears every permission `p` whose bit `1 << p` is set in
@@ -244,12 +299,7 @@ contract StreamRegistry {
     ///
     /// Emits `PermissionsUpdated` for each entry that clears a stored expiry, none for the others.
     function revokePermissions(string calldata streamId, address[] calldata users, uint8[] calldata masks) external {
-        if (users.length != masks.length) revert LengthMismatch();
-        (bytes32 key, mapping(address => uint256) storage holders) = _existing(streamId);
-        bool callerMayGrant = _holds(holders[msg.sender], Permission.Grant);
-        for (uint256 i; i < users.length; ++i) {
-            _revokeFrom(streamId, key, holders, callerMayGrant, users[i], masks[i]);
-        }
+        _revokePermissions(msg.sender, streamId, users, masks);
     }
 
     /// @notice For each `users[i]`, overwrites all five permissions with `expiries[i]`
@@ -261,29 +311,239 @@ contract StreamRegistry {
     function setPermissions(string calldata streamId, address[] calldata users, uint40[5][] calldata expiries)
         external
     {
-        _setPermissions(streamId, users, expiries);
+        _setPermissions(msg.sender, streamId, users, expiries);
     }
 
     /// @notice `setPermissions` for several streams in one transaction: entry `s` of each
-    /// array applies to `streamIds[s]`. Needs Grant on every stream; any failure reverts all.
+    /// array applies to `streamIds[s]`.
+    ///
+    /// Requirements: equal outer lengths; as `setPermissions` on every stream; any failure reverts all.
+    ///
+    /// Emits what `setPermissions` emits, stream by stream.
     function setPermissionsMultipleStreams(
         string[] calldata streamIds,
         address[][] calldata users,
         uint40[5][][] calldata expiries
     ) external {
-        if (streamIds.length != users.length || streamIds.length != expiries.length) revert LengthMismatch();
-        for (uint256 s; s < streamIds.length; ++s) {
-            _setPermissions(streamIds[s], users[s], expiries[s]);
-        }
+        _setPermissionsMultipleStreams(msg.sender, streamIds, users, expiries);
+    }
+
+    // ----------------------------------------------------------------------- signed changes
+    //
+    // Each applies its direct twin's change as `by.signer`, after `_useSignature`.
+    // Requirements, in order: batch lengths equal (else `LengthMismatch`); `block.timestamp <=
+    // by.deadline` (else `SignatureExpired`); `by.nonce` unspent (else `NonceAlreadyUsed`);
+    // `signature` is `by.signer`'s over the change's EIP-712 struct on this chain and registry
+    // (else `InvalidSignature`); then the twin's requirements with `by.signer` as the caller.
+    // Emits what the twin emits. A refused change spends no nonce.
+
+    /// @notice `createStream` signed by `by.signer`: creates `<signer><path>`.
+    /// EIP-712: `CreateStream(string path,string metadata,address signer,uint256 nonce,uint256 deadline)`.
+    function createStreamBySig(string calldata path, string calldata metadata, SignedBy calldata by, bytes calldata signature) external {
+        address signer = _useSignature(by, signature, abi.encode(CREATE_STREAM_TYPEHASH, _hash(path), _hash(metadata)));
+        _createStream(signer, path, metadata);
+    }
+
+    /// @notice `updateStreamMetadata` signed by `by.signer`.
+    /// EIP-712: `UpdateStreamMetadata(string streamId,string metadata,address signer,uint256 nonce,uint256 deadline)`.
+    function updateStreamMetadataBySig(string calldata streamId, string calldata metadata, SignedBy calldata by, bytes calldata signature) external {
+        address signer = _useSignature(by, signature, abi.encode(UPDATE_STREAM_METADATA_TYPEHASH, _hash(streamId), _hash(metadata)));
+        _updateStreamMetadata(signer, streamId, metadata);
+    }
+
+    /// @notice `deleteStream` signed by `by.signer`.
+    /// EIP-712: `DeleteStream(string streamId,address signer,uint256 nonce,uint256 deadline)`.
+    function deleteStreamBySig(string calldata streamId, SignedBy calldata by, bytes calldata signature) external {
+        address signer = _useSignature(by, signature, abi.encode(DELETE_STREAM_TYPEHASH, _hash(streamId)));
+        _deleteStream(signer, streamId);
+    }
+
+    /// @notice `grantPermission` signed by `by.signer`.
+    /// EIP-712: `GrantPermission(string streamId,address user,uint8 permission,address signer,uint256 nonce,uint256 deadline)`.
+    function grantPermissionBySig(string calldata streamId, address user, Permission permission, SignedBy calldata by, bytes calldata signature)
+        external
+    {
+        address signer = _useSignature(by, signature, abi.encode(GRANT_PERMISSION_TYPEHASH, _hash(streamId), user, permission));
+        _grantPermission(signer, streamId, user, permission);
+    }
+
+    /// @notice `revokePermission` signed by `by.signer`.
+    /// EIP-712: `RevokePermission(string streamId,address user,uint8 permission,address signer,uint256 nonce,uint256 deadline)`.
+    function revokePermissionBySig(string calldata streamId, address user, Permission permission, SignedBy calldata by, bytes calldata signature)
+        external
+    {
+        address signer = _useSignature(by, signature, abi.encode(REVOKE_PERMISSION_TYPEHASH, _hash(streamId), user, permission));
+        _revoke(signer, streamId, user, uint8(1 << uint8(permission)));
+    }
+
+    /// @notice `revokeAllPermissionsForUser` signed by `by.signer`.
+    /// EIP-712: `RevokeAllPermissionsForUser(string streamId,address user,address signer,uint256 nonce,uint256 deadline)`.
+    function revokeAllPermissionsForUserBySig(string calldata streamId, address user, SignedBy calldata by, bytes calldata signature) external {
+        address signer = _useSignature(by, signature, abi.encode(REVOKE_ALL_PERMISSIONS_FOR_USER_TYPEHASH, _hash(streamId), user));
+        _revoke(signer, streamId, user, ALL_PERMISSIONS_MASK);
+    }
+
+    /// @notice `grantPermissions` signed by `by.signer`; entry `i` is `Holder(users[i], expiries[i]...)`.
+    /// EIP-712: `GrantPermissions(string streamId,Holder[] holders,address signer,uint256 nonce,uint256 deadline)`
+    /// with `Holder(address user,uint40 edit,uint40 delete,uint40 publish,uint40 subscribe,uint40 grant)`.
+    function grantPermissionsBySig(
+        string calldata streamId,
+        address[] calldata users,
+        uint40[5][] calldata expiries,
+        SignedBy calldata by,
+        bytes calldata signature
+    ) external {
+        address signer = _useSignature(by, signature, abi.encode(GRANT_PERMISSIONS_TYPEHASH, _hash(streamId), _hashHolders(users, expiries)));
+        _grantPermissions(signer, streamId, users, expiries);
+    }
+
+    /// @notice `revokePermissions` signed by `by.signer`; entry `i` is `Revocation(users[i], masks[i])`.
+    /// EIP-712: `RevokePermissions(string streamId,Revocation[] revocations,address signer,uint256 nonce,uint256 deadline)`
+    /// with `Revocation(address user,uint8 permissions)`.
+    function revokePermissionsBySig(
+        string calldata streamId,
+        address[] calldata users,
+        uint8[] calldata masks,
+        SignedBy calldata by,
+        bytes calldata signature
+    ) external {
+        address signer = _useSignature(by, signature, abi.encode(REVOKE_PERMISSIONS_TYPEHASH, _hash(streamId), _hashRevocations(users, masks)));
+        _revokePermissions(signer, streamId, users, masks);
+    }
+
+    /// @notice `setPermissions` signed by `by.signer`; entries as in `grantPermissionsBySig`.
+    /// EIP-712: `SetPermissions(string streamId,Holder[] holders,address signer,uint256 nonce,uint256 deadline)`.
+    function setPermissionsBySig(
+        string calldata streamId,
+        address[] calldata users,
+        uint40[5][] calldata expiries,
+        SignedBy calldata by,
+        bytes calldata signature
+    ) external {
+        address signer = _useSignature(by, signature, abi.encode(SET_PERMISSIONS_TYPEHASH, _hash(streamId), _hashHolders(users, expiries)));
+        _setPermissions(signer, streamId, users, expiries);
+    }
+
+    /// @notice `setPermissionsMultipleStreams` signed by `by.signer`; stream `s` is
+    /// `StreamHolders(streamIds[s], holders of users[s] and expiries[s])`.
+    /// EIP-712: `SetPermissionsMultipleStreams(StreamHolders[] streams,address signer,uint256 nonce,uint256 deadline)`
+    /// with `StreamHolders(string streamId,Holder[] holders)`.
+    function setPermissionsMultipleStreamsBySig(
+        string[] calldata streamIds,
+        address[][] calldata users,
+        uint40[5][][] calldata expiries,
+        SignedBy calldata by,
+        bytes calldata signature
+    ) external {
+        address signer = _useSignature(by, signature, abi.encode(SET_PERMISSIONS_MULTIPLE_STREAMS_TYPEHASH, _hashStreamHolders(streamIds, users, expiries)));
+        _setPermissionsMultipleStreams(signer, streamIds, users, expiries);
+    }
+
+    /// @notice Bit `b` of word `wordPos` is set once the signer's nonce `(wordPos << 8) | b` is
+    /// spent, by a signed change or by `invalidateUnorderedNonces`. Named as in Permit2.
+    function nonceBitmap(address signer, uint256 wordPos) external view returns (uint256) {
+        return _nonceWords[_nonceWord(signer, wordPos)];
+    }
+
+    /// @notice Cancels the caller's unused nonces `(wordPos << 8) | b` for every bit `b` set in
+    /// `mask`: signed changes carrying them will be refused `NonceAlreadyUsed`. Named as in Permit2.
+    ///
+    /// Emits `UnorderedNonceInvalidation` with the bits newly cancelled, unless there are none
+    /// (every bit of `mask` already spent: nothing is written).
+    function invalidateUnorderedNonces(uint256 wordPos, uint256 mask) external {
+        bytes32 word = _nonceWord(msg.sender, wordPos);
+        uint256 old = _nonceWords[word];
+        uint256 cancelled = mask & ~old;
+        if (cancelled == 0) return;
+        _nonceWords[word] = old | cancelled;
+        emit UnorderedNonceInvalidation(msg.sender, wordPos, cancelled);
     }
 
     // ------------------------------------------------------------------------------- internals
 
-    function _setPermissions(string calldata streamId, address[] calldata users, uint40[5][] calldata expiries)
+    function _createStream(address account, string calldata path, string calldata metadata) private {
+        string memory streamId = _streamIdOf(account, path);
+        bytes32 key = keccak256(bytes(streamId));
+        Stream storage stream = _streams[key];
+        if (stream.createdAtBlock != 0) revert StreamAlreadyExists(streamId);
+        stream.createdAtBlock = uint64(block.number);
+        // Deletion cleared the metadata, so an empty one needs no write.
+        if (bytes(metadata).length != 0) _metadata[key] = metadata;
+        _expiries[key][stream.generation][account] = ALL_FOREVER;
+        emit StreamCreated(key, streamId, metadata);
+        emit PermissionsUpdated(key, account, ALL_FOREVER);
+    }
+
+    function _updateStreamMetadata(address account, string calldata streamId, string calldata metadata) private {
+        (bytes32 key,) = _authorize(account, streamId, Permission.Edit);
+        _metadata[key] = metadata;
+        emit StreamMetadataUpdated(key, metadata);
+    }
+
+    function _deleteStream(address account, string calldata streamId) private {
+        (bytes32 key,) = _authorize(account, streamId, Permission.Delete);
+        Stream storage stream = _streams[key];
+        stream.createdAtBlock = 0;
+        ++stream.generation;
+        delete _metadata[key];
+        emit StreamDeleted(key);
+    }
+
+    function _grantPermission(address account, string calldata streamId, address user, Permission permission) private {
+        (bytes32 key, mapping(address => uint256) storage holders) = _authorize(account, streamId, Permission.Grant);
+        // FOREVER cannot be in the past here: the caller's Grant, at most FOREVER, is still held.
+        if (user == address(0) && !_isPublicPermission(permission)) revert PublicPermissionNotAllowed(permission);
+        uint256 old = holders[user];
+        _store(key, holders, user, old, _withExpiry(old, permission, FOREVER));
+    }
+
+    function _grantPermissions(
+        address account,
+        string calldata streamId,
+        address[] calldata users,
+        uint40[5][] calldata expiries
+    ) private {
+        if (users.length != expiries.length) revert LengthMismatch();
+        (bytes32 key, mapping(address => uint256) storage holders) = _authorize(account, streamId, Permission.Grant);
+        for (uint256 i; i < users.length; ++i) {
+            address user = users[i];
+            (uint256 granted, uint256 fields) = _packGrantable(user, expiries[i]);
+            uint256 old = holders[user];
+            _store(key, holders, user, old, (old & ~fields) | granted);
+        }
+    }
+
+    function _revokePermissions(address account, string calldata streamId, address[] calldata users, uint8[] calldata masks)
         private
     {
+        if (users.length != masks.length) revert LengthMismatch();
+        (bytes32 key, mapping(address => uint256) storage holders) = _existing(streamId);
+        bool callerMayGrant = _holds(holders[account], Permission.Grant);
+        for (uint256 i; i < users.length; ++i) {
+            _revokeFrom(account, streamId, key, holders, callerMayGrant, users[i], masks[i]);
+        }
+    }
+
+    function _setPermissionsMultipleStreams(
+        address account,
+        string[] calldata streamIds,
+        address[][] calldata users,
+        uint40[5][][] calldata expiries
+    ) private {
+        if (streamIds.length != users.length || streamIds.length != expiries.length) revert LengthMismatch();
+        for (uint256 s; s < streamIds.length; ++s) {
+            _setPermissions(account, streamIds[s], users[s], expiries[s]);
+        }
+    }
+
+    function _setPermissions(
+        address account,
+        string calldata streamId,
+        address[] calldata users,
+        uint40[5][] calldata expiries
+    ) private {
         if (users.length != expiries.length) revert LengthMismatch();
-        (bytes32 key, mapping(address => uint256) storage holders) = _authorize(streamId, Permission.Grant);
+        (bytes32 key, mapping(address => uint256) storage holders) = _authorize(account, streamId, Permission.Grant);
         for (uint256 i; i < users.length; ++i) {
             address user = users[i];
             (uint256 packed,) = _packGrantable(user, expiries[i]);
@@ -291,14 +551,15 @@ contract StreamRegistry {
         }
     }
 
-    function _revoke(string calldata streamId, address user, uint8 mask) private {
+    function _revoke(address account, string calldata streamId, address user, uint8 mask) private {
         (bytes32 key, mapping(address => uint256) storage holders) = _existing(streamId);
-        bool callerMayGrant = user == msg.sender || _holds(holders[msg.sender], Permission.Grant);
-        _revokeFrom(streamId, key, holders, callerMayGrant, user, mask);
+        bool callerMayGrant = user == account || _holds(holders[account], Permission.Grant);
+        _revokeFrom(account, streamId, key, holders, callerMayGrant, user, mask);
     }
 
     /// @dev Anyone may renounce their own permissions; revoking another's needs Grant.
     function _revokeFrom(
+        address account,
         string calldata streamId,
         bytes32 key,
         mapping(address => uint256) storage holders,
@@ -307,7 +568,7 @@ contract StreamRegistry {
         uint8 mask
     ) private {
         if (mask > ALL_PERMISSIONS_MASK) revert InvalidPermissionMask(mask);
-        if (user != msg.sender && !callerMayGrant) revert Unauthorized(streamId, msg.sender, Permission.Grant);
+        if (user != account && !callerMayGrant) revert Unauthorized(streamId, account, Permission.Grant);
         uint256 cleared;
         for (uint256 p; p < PERMISSION_COUNT; ++p) {
             if (mask & (1 << p) != 0) cleared |= EXPIRY_MASK << (p * EXPIRY_BITS);
@@ -327,14 +588,151 @@ contract StreamRegistry {
         emit PermissionsUpdated(key, user, packed);
     }
 
-    /// @dev Resolves a stream that must exist, and checks that the caller holds `required`.
-    function _authorize(string calldata streamId, Permission required)
+    /// @dev Resolves a stream that must exist, and checks that `account` holds `required`.
+    function _authorize(address account, string calldata streamId, Permission required)
         private
         view
         returns (bytes32 key, mapping(address => uint256) storage holders)
     {
         (key, holders) = _existing(streamId);
-        if (!_holds(holders[msg.sender], required)) revert Unauthorized(streamId, msg.sender, required);
+        if (!_holds(holders[account], required)) revert Unauthorized(streamId, account, required);
+    }
+
+    /// @dev Checks a signed change's deadline, spends its nonce and checks its signature, in that
+    /// order (Permit2's); returns the signer. `change` is `abi.encode(typehash, fields...)`, the
+    /// struct's encoding up to `signer, nonce, deadline`, which are appended here from `by`.
+    /// An EOA's signature is tried first, so the common case pays no EXTCODESIZE; only a signature
+    /// that is not the signer's key's is asked of the signer as an ERC-1271 wallet (Solady's
+    /// SignatureCheckerLib does the same). `signer` is in every struct, so one key owning two
+    /// contract wallets cannot replay one's change as the other's.
+    function _useSignature(SignedBy calldata by, bytes calldata signature, bytes memory change)
+        private
+        returns (address signer)
+    {
+        uint256 nonce;
+        uint256 deadline;
+        (signer, nonce, deadline) = (by.signer, by.nonce, by.deadline);
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        bytes32 word = _nonceWord(signer, nonce >> 8);
+        uint256 bits = _nonceWords[word];
+        uint256 bit = 1 << (nonce & 0xff);
+        if (bits & bit != 0) revert NonceAlreadyUsed(signer, nonce);
+        _nonceWords[word] = bits | bit;
+        bytes32 structHash;
+        assembly ("memory-safe") {
+            // `change` is the latest allocation, a whole number of words: the three words after
+            // it are free memory, used here without being kept.
+            let end := add(add(change, 0x20), mload(change))
+            mstore(end, signer)
+            mstore(add(end, 0x20), nonce)
+            mstore(add(end, 0x40), deadline)
+            structHash := keccak256(add(change, 0x20), add(mload(change), 0x60))
+        }
+        bytes32 digest = _hashTypedDataV4(structHash);
+        if (!_isKeySignature(signer, digest, signature) && !SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature)) {
+            revert InvalidSignature(signer);
+        }
+    }
+
+    function _nonceWord(address signer, uint256 wordPos) private pure returns (bytes32 word) {
+        assembly ("memory-safe") {
+            mstore(0x00, signer)
+            mstore(0x20, wordPos)
+            word := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @dev `keccak256(bytes(text))` without keeping a copy in memory (EIP-712 hashes strings so).
+    function _hash(string calldata text) private pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let copy := mload(0x40)
+            calldatacopy(copy, text.offset, text.length)
+            hash := keccak256(copy, text.length)
+        }
+    }
+
+    /// @dev Whether `signature` is `signer`'s ECDSA signature of `digest`: 65 bytes `r, s, v`, or
+    /// 64 bytes `r, yParity << 255 | s` (ERC-2098, one word less of calldata, which the SDK
+    /// sends for EOAs); `s` in the lower half, as OpenZeppelin's ECDSA requires. Assembly in the
+    /// scratch space: this runs for every signed change, and ECDSA.tryRecoverCalldata's general
+    /// path costs a few hundred gas more.
+    function _isKeySignature(address signer, bytes32 digest, bytes calldata signature) private view returns (bool valid) {
+        uint256 length = signature.length;
+        if (length != 64 && length != 65) return false;
+        assembly ("memory-safe") {
+            let freeMemory := mload(0x40)
+            let s := calldataload(add(signature.offset, 0x20))
+            let v := byte(0, calldataload(add(signature.offset, 0x40)))
+            if eq(length, 64) {
+                v := add(27, shr(255, s))
+                s := and(s, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff)
+            }
+            if iszero(gt(s, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0)) {
+                mstore(0x00, digest)
+                mstore(0x20, v)
+                mstore(0x40, calldataload(signature.offset))
+                mstore(0x60, s)
+                // ecrecover answers no data for an invalid signature (the call itself succeeds).
+                // Yul evaluates arguments right to left: the call must come first, on its own.
+                pop(staticcall(gas(), 1, 0x00, 0x80, 0x00, 0x20))
+                valid := and(eq(returndatasize(), 0x20), eq(mload(0x00), signer))
+            }
+            mstore(0x40, freeMemory)
+            mstore(0x60, 0)
+        }
+    }
+
+    /// @dev EIP-712 `hashStruct` of the `Holder[]` made of `users[i]` and `expiries[i]`. Assembly
+    /// because it runs per entry of every signed batch: each entry's encoding is the typehash,
+    /// the user and the five expiries as they lie in calldata. Values that are not an address or
+    /// a uint40 are hashed as they are and then refused by the write, as the ABI decoder would.
+    function _hashHolders(address[] calldata users, uint40[5][] calldata expiries) private pure returns (bytes32 hash) {
+        if (users.length != expiries.length) revert LengthMismatch();
+        bytes32 typehash = HOLDER_TYPEHASH;
+        assembly ("memory-safe") {
+            let hashes := mload(0x40)
+            let entry := add(hashes, shl(5, users.length))
+            mstore(entry, typehash)
+            for { let i := 0 } lt(i, users.length) { i := add(i, 1) } {
+                mstore(add(entry, 0x20), calldataload(add(users.offset, shl(5, i))))
+                calldatacopy(add(entry, 0x40), add(expiries.offset, mul(i, 0xa0)), 0xa0)
+                mstore(add(hashes, shl(5, i)), keccak256(entry, 0xe0))
+            }
+            hash := keccak256(hashes, shl(5, users.length))
+        }
+    }
+
+    /// @dev EIP-712 `hashStruct` of the `Revocation[]` made of `users[i]` and `masks[i]`, as `_hashHolders`.
+    function _hashRevocations(address[] calldata users, uint8[] calldata masks) private pure returns (bytes32 hash) {
+        if (users.length != masks.length) revert LengthMismatch();
+        bytes32 typehash = REVOCATION_TYPEHASH;
+        assembly ("memory-safe") {
+            let hashes := mload(0x40)
+            let entry := add(hashes, shl(5, users.length))
+            mstore(entry, typehash)
+            for { let i := 0 } lt(i, users.length) { i := add(i, 1) } {
+                mstore(add(entry, 0x20), calldataload(add(users.offset, shl(5, i))))
+                mstore(add(entry, 0x40), calldataload(add(masks.offset, shl(5, i))))
+                mstore(add(hashes, shl(5, i)), keccak256(entry, 0x60))
+            }
+            hash := keccak256(hashes, shl(5, users.length))
+        }
+    }
+
+    /// @dev EIP-712 `hashStruct` of the `StreamHolders[]` of a multi-stream set.
+    function _hashStreamHolders(
+        string[] calldata streamIds,
+        address[][] calldata users,
+        uint40[5][][] calldata expiries
+    ) private pure returns (bytes32) {
+        if (streamIds.length != users.length || streamIds.length != expiries.length) revert LengthMismatch();
+        bytes32[] memory hashes = new bytes32[](streamIds.length);
+        for (uint256 s; s < streamIds.length; ++s) {
+            hashes[s] = keccak256(
+                abi.encode(STREAM_HOLDERS_TYPEHASH, _hash(streamIds[s]), _hashHolders(users[s], expiries[s]))
+            );
+        }
+        return keccak256(abi.encodePacked(hashes));
     }
 
     /// @dev A stream's key and its current generation's holders; reverts if it does not exist.

@@ -9,6 +9,7 @@ import type { InFlight } from "./inFlight";
 import type { Broker } from "./broker";
 import type { Transmitter } from "./transmitter";
 import type { RelayLimits } from "./options";
+import type { Sponsor } from "./sponsor";
 import type { SubscriptionIndex } from "./subscriptions";
 
 /** What the frame handlers and the enforcement share: one per relay. */
@@ -36,4 +37,6 @@ export interface RelayContext {
   inboxes: Map<Address, Set<Connection>>;
   /** Key requests forwarded lately (by signature): a copy is refused. */
   keyRequests: { admit(request: SignedKeyRequest, now: number): boolean };
+  /** Sends signed changes for clients (`sponsor`); only with `sponsorKey`. */
+  sponsor?: Sponsor;
 }

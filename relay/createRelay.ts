@@ -7,6 +7,7 @@ import { permissionSourceOf } from "../sdk/actions/getPermissionExpiry";
 import { type Broker, createLocalBroker } from "./broker";
 import type { RelayContext } from "./context";
 import { startEnforcement } from "./enforcement";
+import { createSponsor } from "./sponsor";
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions, resolveLimits } from "./options";
 import { ErrorCode } from "../sdk/relay/protocol";
 import { createRedisBroker } from "./redisBroker";
@@ -47,7 +48,7 @@ export type CreateRelayReturnType = Relay;
  * @returns The relay, listening.
  * @example
  * import { createRelay } from "keyway/relay";
- * const relay = await createRelay({ rpcUrl: "http://127.0.0.1:8545", registryAddress: "0x5FbDB2315678afecb367f032d93F642f64180aa3", port: 8546 });
+ * const relay = await createRelay({ rpcUrl: "http://127.0.0.1:8545", registryAddress: "0xE6d93016f8eBCA7f9C3EB2a011BF0D108B71Ba88", port: 8546 });
  * console.log(`Relay: ${relay.url}`);
  * // ...
  * await relay.close();
@@ -80,7 +81,8 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
-  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight, inboxes: new Map(), keyRequests: createReplayGuard() };
+  const sponsor = options.sponsorKey === undefined ? undefined : createSponsor(client, options.sponsorKey, limits);
+  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight, inboxes: new Map(), keyRequests: createReplayGuard(), sponsor };
   broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
   broker.onForward((address, frame) => deliverForwarded(relay, address, frame));
 
@@ -92,6 +94,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
     stopEnforcement();
     await Promise.all([broker.close(), recovery.close()]);
     if (ownsClient) client.destroy();
+    sponsor?.client.destroy();
     throw error;
   }
   const bound = sockets;
@@ -120,6 +123,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
         await bound.close();
         await Promise.all([broker.close(), recovery.close()]);
         if (ownsClient) client.destroy();
+        sponsor?.client.destroy();
       })();
       return closing;
     },

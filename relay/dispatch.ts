@@ -5,6 +5,7 @@ import type { RelayContext } from "./context";
 import type { Fields } from "./fields";
 import { handleAuth } from "./handlers/auth";
 import { handlePublish } from "./handlers/publish";
+import { handleSponsor } from "./handlers/sponsor";
 import { handleSubscribe } from "./handlers/subscribe";
 import { handleUnsubscribe } from "./handlers/unsubscribe";
 import { handleOpenInbox } from "./handlers/openInbox";
@@ -23,6 +24,7 @@ const HANDLERS = new Map<string, Handler>([
   ["openInbox", handleOpenInbox],
   ["keyRequest", handleKeyRequest],
   ["keyResponse", handleKeyResponse],
+  ["sponsor", handleSponsor],
 ]);
 
 function replyError(relay: RelayContext, connection: Connection, id: RequestId, error: unknown): void {

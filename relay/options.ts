@@ -126,6 +126,14 @@ export interface RelayLimits {
   keyExchangeRate: number;
   /** Addresses one `keyRequest` may be sent to (the publisher, or other Subscribe holders). Default 32. */
   maxKeyRequestRecipients: number;
+  /** With `sponsorKey`: changes one signer may have sponsored a minute (a minute's worth at once); beyond it RATE_LIMITED. Default 10. */
+  sponsorRatePerSigner: number;
+  /** With `sponsorKey`: changes sponsored a second, all signers together (a second's worth at once). Default 5. */
+  sponsorRate: number;
+  /** With `sponsorKey`: gas the sponsor's transactions may use an hour; once spent, RATE_LIMITED until the hour ends. Default 10,000,000. */
+  sponsorGasBudget: number;
+  /** With `sponsorKey`: accepted changes waiting to be sent (the key sends one at a time); beyond it RATE_LIMITED. Default 32. */
+  sponsorQueue: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -147,6 +155,10 @@ export const DEFAULT_LIMITS: RelayLimits = {
   authClockSkewMs: 60_000,
   pollingInterval: 1_000,
   maxMessageAgeMs: 30_000,
+  sponsorRatePerSigner: 10,
+  sponsorRate: 5,
+  sponsorGasBudget: 10_000_000,
+  sponsorQueue: 32,
   maxChains: DEFAULT_MAX_CHAINS,
   maxForgottenPublishers: DEFAULT_MAX_FORGOTTEN_PUBLISHERS,
   maxConnections: 10_000,
@@ -200,6 +212,12 @@ export interface RelayOptions extends ConnectionOptions, Partial<RelayLimits> {
   recoveryThreads?: number;
   /** One line per notable event (start, broker trouble). Default: nothing. */
   log?: (line: string) => void;
+  /**
+   * A funded key with which the relay sends the signed changes (`…BySig`) its signed-in clients
+   * hand it (`sponsor` frames), after simulating each. Off by default: without it `sponsor` is
+   * refused INVALID_REQUEST. Bounded by `sponsorRatePerSigner`, `sponsorRate`, `sponsorGasBudget`, `sponsorQueue`.
+   */
+  sponsorKey?: `0x${string}`;
 }
 
 /** Whether `host` is a loopback interface: a relay listening there is reachable from this machine only. */

@@ -1,16 +1,20 @@
 import path from "node:path";
 import hre from "hardhat";
-import { deployStreamRegistry, type Deployment } from "../sdk";
+import { deployDeterministicStreamRegistry, type Deployment } from "../sdk";
 import { writeDeployment } from "../sdk/node";
 
 /**
- * Deploys StreamRegistry to the network Hardhat is pointed at, from its first account, and
- * records it in deployments/<network>.json.
+ * Deploys StreamRegistry through the deterministic deployment proxy (installing it where
+ * missing) to the network Hardhat is pointed at, from its first account, or finds it there, and
+ * records it in deployments/<network>.json and deployments/<chainId>.json. For other chains:
+ * `keyway deploy --rpc-url <url>` (docs/deploy.md).
  */
 export async function deployRegistry(): Promise<Deployment> {
   const [deployer] = await hre.viem.getWalletClients();
-  const deployment = await deployStreamRegistry(deployer, { network: hre.network.name });
-  await writeDeployment(deployment, path.join(hre.config.paths.root, "deployments"));
+  const { deployment } = await deployDeterministicStreamRegistry(deployer, { network: hre.network.name, installDeployer: true });
+  const dir = path.join(hre.config.paths.root, "deployments");
+  await writeDeployment(deployment, dir);
+  await writeDeployment(deployment, dir, String(deployment.chainId));
   return deployment;
 }
 

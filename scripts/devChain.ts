@@ -1,12 +1,13 @@
 /**
  * The development chain's fixed parts: Hardhat's funded test accounts and the registry
- * deployed by the first of them. Shared by `npm start`, the app server, the tests and the
+ * deployed by the first of them, through the deterministic deployment proxy (installed first),
+ * so at the address it has on every chain. Shared by `npm start`, the app server, the tests and the
  * benchmarks.
  */
 import { createWalletClient, http, toHex, type Hex } from "viem";
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
-import { hardhat } from "viem/chains";
-import { deployStreamRegistry, type Deployment } from "../sdk/deployment";
+import type { Deployment } from "../sdk/deployment";
+import { deployDeterministicStreamRegistry } from "../sdk/deterministicDeployment";
 
 /** Hardhat's public test mnemonic: its accounts are funded on every Hardhat node. */
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
@@ -24,8 +25,15 @@ export function devAccounts(count: number): DevAccount[] {
   });
 }
 
-/** Deploys StreamRegistry with the node's first account. */
+/** Deploys StreamRegistry with the node's first account, as `keyway deploy` does (or finds it there). */
 export async function deployLocalRegistry(rpcUrl: string): Promise<Deployment> {
-  const walletClient = createWalletClient({ account: devAccounts(1)[0].account, chain: hardhat, transport: http(rpcUrl) });
-  return deployStreamRegistry(walletClient, { network: "localhost" });
+  // No viem chain: the node's own chain id is used (a test may start one that is not 31337).
+  const walletClient = createWalletClient({ account: devAccounts(1)[0].account, transport: http(rpcUrl) });
+  const { deployment } = await deployDeterministicStreamRegistry(walletClient, { network: "localhost", installDeployer: true });
+  return deployment;
+}
+
+/** Hardhat's account #9: pays for the signed changes the local relay sponsors (npm start, the app's tests); not among the accounts npm start prints. */
+export function sponsorAccount(): DevAccount {
+  return devAccounts(10)[9];
 }

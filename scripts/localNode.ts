@@ -49,6 +49,8 @@ export async function startLocalNode(
      * parent, which then stops the node itself (npm start): no race between the two exits.
      */
     detached?: boolean;
+    /** The chain id the node reports (default Hardhat's 31337). */
+    chainId?: number;
   } = {},
 ): Promise<LocalNode> {
   const port = options.port ?? (await findFreePort());
@@ -56,6 +58,7 @@ export async function startLocalNode(
   const hardhat = path.join(ROOT, "node_modules", ".bin", "hardhat");
   const child = spawn(hardhat, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
+    env: options.chainId === undefined ? process.env : { ...process.env, KEYWAY_HARDHAT_CHAIN_ID: String(options.chainId) },
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.detached ?? false,
   });

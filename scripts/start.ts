@@ -15,7 +15,7 @@ import { writeDeployment } from "../sdk/node";
 import { wholeNumberIn } from "../cli/numbers";
 import { formatStreamId } from "../sdk/streamId";
 import { appPort, localAppConfig, serveApp } from "./appServer";
-import { deployLocalRegistry, type DevAccount, devAccounts } from "./devChain";
+import { deployLocalRegistry, type DevAccount, devAccounts, sponsorAccount } from "./devChain";
 import { isPortTaken, startLocalNode, type LocalNode } from "./localNode";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -108,8 +108,11 @@ async function main(): Promise<void> {
   });
   try {
     const deployment = await deployLocalRegistry(node.url);
+    // localhost.json for the tools that read it; <chainId>.json as `keyway deploy` writes it.
     await writeDeployment(deployment, path.dirname(LOCAL_DEPLOYMENT_FILE));
-    relay = await createRelay({ rpcUrl: node.url, deployment, port: relayPort });
+    await writeDeployment(deployment, path.dirname(LOCAL_DEPLOYMENT_FILE), String(deployment.chainId));
+    // The relay sponsors signed changes (an account without ETH can still grant and revoke).
+    relay = await createRelay({ rpcUrl: node.url, deployment, port: relayPort, sponsorKey: sponsorAccount().privateKey });
     const accounts = devAccounts(3);
     const publicClient = createPublicClient({ chain: hardhat, transport: http(node.url) });
     const balances = await Promise.all(accounts.map(({ account }) => publicClient.getBalance({ address: account.address })));

@@ -3,6 +3,11 @@
 
 export const streamRegistryAbi = [
   {
+    "inputs": [],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint40",
@@ -25,6 +30,22 @@ export const streamRegistryAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidSignature",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "string",
@@ -43,12 +64,39 @@ export const streamRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "nonce",
+        "type": "uint256"
+      }
+    ],
+    "name": "NonceAlreadyUsed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "enum StreamRegistry.Permission",
         "name": "permission",
         "type": "uint8"
       }
     ],
     "name": "PublicPermissionNotAllowed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "deadline",
+        "type": "uint256"
+      }
+    ],
+    "name": "SignatureExpired",
     "type": "error"
   },
   {
@@ -77,6 +125,17 @@ export const streamRegistryAbi = [
     "inputs": [
       {
         "internalType": "string",
+        "name": "str",
+        "type": "string"
+      }
+    ],
+    "name": "StringTooLong",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
         "name": "streamId",
         "type": "string"
       },
@@ -93,6 +152,12 @@ export const streamRegistryAbi = [
     ],
     "name": "Unauthorized",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [],
+    "name": "EIP712DomainChanged",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -177,6 +242,31 @@ export const streamRegistryAbi = [
     "type": "event"
   },
   {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "wordPos",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "mask",
+        "type": "uint256"
+      }
+    ],
+    "name": "UnorderedNonceInvalidation",
+    "type": "event"
+  },
+  {
     "inputs": [],
     "name": "FOREVER",
     "outputs": [
@@ -224,6 +314,51 @@ export const streamRegistryAbi = [
     "inputs": [
       {
         "internalType": "string",
+        "name": "path",
+        "type": "string"
+      },
+      {
+        "internalType": "string",
+        "name": "metadata",
+        "type": "string"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "createStreamBySig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
         "name": "streamId",
         "type": "string"
       }
@@ -231,6 +366,89 @@ export const streamRegistryAbi = [
     "name": "deleteStream",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "streamId",
+        "type": "string"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "deleteStreamBySig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "eip712Domain",
+    "outputs": [
+      {
+        "internalType": "bytes1",
+        "name": "fields",
+        "type": "bytes1"
+      },
+      {
+        "internalType": "string",
+        "name": "name",
+        "type": "string"
+      },
+      {
+        "internalType": "string",
+        "name": "version",
+        "type": "string"
+      },
+      {
+        "internalType": "uint256",
+        "name": "chainId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "verifyingContract",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "salt",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "extensions",
+        "type": "uint256[]"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -345,6 +563,56 @@ export const streamRegistryAbi = [
         "type": "string"
       },
       {
+        "internalType": "address",
+        "name": "user",
+        "type": "address"
+      },
+      {
+        "internalType": "enum StreamRegistry.Permission",
+        "name": "permission",
+        "type": "uint8"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "grantPermissionBySig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "streamId",
+        "type": "string"
+      },
+      {
         "internalType": "address[]",
         "name": "users",
         "type": "address[]"
@@ -356,6 +624,56 @@ export const streamRegistryAbi = [
       }
     ],
     "name": "grantPermissions",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "streamId",
+        "type": "string"
+      },
+      {
+        "internalType": "address[]",
+        "name": "users",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint40[5][]",
+        "name": "expiries",
+        "type": "uint40[5][]"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "grantPermissionsBySig",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -445,6 +763,48 @@ export const streamRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "wordPos",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "mask",
+        "type": "uint256"
+      }
+    ],
+    "name": "invalidateUnorderedNonces",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "signer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "wordPos",
+        "type": "uint256"
+      }
+    ],
+    "name": "nonceBitmap",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "string",
         "name": "streamId",
         "type": "string"
@@ -473,12 +833,107 @@ export const streamRegistryAbi = [
         "type": "address"
       },
       {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "revokeAllPermissionsForUserBySig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "streamId",
+        "type": "string"
+      },
+      {
+        "internalType": "address",
+        "name": "user",
+        "type": "address"
+      },
+      {
         "internalType": "enum StreamRegistry.Permission",
         "name": "permission",
         "type": "uint8"
       }
     ],
     "name": "revokePermission",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "streamId",
+        "type": "string"
+      },
+      {
+        "internalType": "address",
+        "name": "user",
+        "type": "address"
+      },
+      {
+        "internalType": "enum StreamRegistry.Permission",
+        "name": "permission",
+        "type": "uint8"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "revokePermissionBySig",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -519,12 +974,112 @@ export const streamRegistryAbi = [
         "type": "address[]"
       },
       {
+        "internalType": "uint8[]",
+        "name": "masks",
+        "type": "uint8[]"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "revokePermissionsBySig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "streamId",
+        "type": "string"
+      },
+      {
+        "internalType": "address[]",
+        "name": "users",
+        "type": "address[]"
+      },
+      {
         "internalType": "uint40[5][]",
         "name": "expiries",
         "type": "uint40[5][]"
       }
     ],
     "name": "setPermissions",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "streamId",
+        "type": "string"
+      },
+      {
+        "internalType": "address[]",
+        "name": "users",
+        "type": "address[]"
+      },
+      {
+        "internalType": "uint40[5][]",
+        "name": "expiries",
+        "type": "uint40[5][]"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "setPermissionsBySig",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -555,6 +1110,56 @@ export const streamRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "string[]",
+        "name": "streamIds",
+        "type": "string[]"
+      },
+      {
+        "internalType": "address[][]",
+        "name": "users",
+        "type": "address[][]"
+      },
+      {
+        "internalType": "uint40[5][][]",
+        "name": "expiries",
+        "type": "uint40[5][][]"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "setPermissionsMultipleStreamsBySig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "string",
         "name": "streamId",
         "type": "string"
@@ -569,7 +1174,52 @@ export const streamRegistryAbi = [
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "streamId",
+        "type": "string"
+      },
+      {
+        "internalType": "string",
+        "name": "metadata",
+        "type": "string"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "signer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "nonce",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "deadline",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct StreamRegistry.SignedBy",
+        "name": "by",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signature",
+        "type": "bytes"
+      }
+    ],
+    "name": "updateStreamMetadataBySig",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   }
 ] as const;
 
-export const streamRegistryBytecode = "0x6080604052348015600e575f5ffd5b506121038061001c5f395ff3fe608060405234801561000f575f5ffd5b5060043610610149575f3560e01c806371c697f9116100c7578063b30ff1631161007d578063ec52303b11610063578063ec52303b146102cb578063f7f5078c146102d3578063fb5642a0146102e6575f5ffd5b8063b30ff16314610298578063e8f3828e146102ab575f5ffd5b80638d721751116100ad5780638d72175114610250578063997e8aaa14610272578063a83b365b14610285575f5ffd5b806371c697f91461022a57806388b210381461023d575f5ffd5b806342617fe71161011c57806350b5422b1161010257806350b5422b146101e45780636394fbd2146101f75780636453cbd714610217575f5ffd5b806342617fe7146101be57806346f924e1146101d1575f5ffd5b80630ef8cdc71461014d578063261a323e146101625780632d14a60c1461018a5780633e397aea146101ab575b5f5ffd5b61016061015b36600461173a565b6102f9565b005b6101756101703660046117a6565b6104b0565b60405190151581526020015b60405180910390f35b61019d6101983660046117a6565b6104f1565b604051908152602001610181565b6101606101b9366004611816565b61051f565b6101606101cc36600461173a565b610549565b6101606101df3660046118b8565b6105b3565b6101606101f2366004611988565b6106ab565b61020a6102053660046117a6565b6106c7565b6040516101819190611a24565b6101606102253660046117a6565b610772565b6101606102383660046118b8565b610845565b61017561024b366004611816565b61085b565b61025c64ffffffffff81565b60405164ffffffffff9091168152602001610181565b610160610280366004611816565b610918565b610160610293366004611a3d565b6109d8565b6101606102a6366004611adc565b610ab9565b6102be6102b9366004611988565b610b85565b6040516101819190611b13565b61019d60ff81565b6101756102e1366004611816565b610c15565b6101756102f4366004611b4a565b610c61565b5f610305338686610c95565b80516020808301919091205f8181529182905260409091208054929350909167ffffffffffffffff161561037057826040517f65f877320000000000000000000000000000000000000000000000000000000081526004016103679190611a24565b60405180910390fd5b80547fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000164367ffffffffffffffff1617815583156103c2575f8281526001602052604090206103c0858783611c53565b505b60016103d060286005611d96565b6001901b6103de9190611dad565b5f838152600260209081526040808320855468010000000000000000900467ffffffffffffffff168452825280832033845290915290819020919091555182907f787c22340d4d1190d33b67607b9f7d18a3ed286e555ccd5872b84637de54b6629061044f90869089908990611e07565b60405180910390a233827f673763afab3a21b393056819a9b18beebf594e5e3c8e2bde49fc269697c53cb4600161048860286005611d96565b6001901b6104969190611dad565b60405190815260200160405180910390a350505050505050565b5f5f5f84846040516104c3929190611e2c565b604080519182900390912082526020820192909252015f205467ffffffffffffffff16151590505b92915050565b5f5f5f6104fe8585610fd7565b815260208101919091526040015f205467ffffffffffffffff169392505050565b61054384848484600481111561053757610537611e3b565b60ff166001901b611049565b50505050565b5f61055585855f6110a5565b505f818152600160205260409020909150610571838583611c53565b50807fdaeb3ccb61a3737dfa3f4ac69bf3655442a47f713419bef7ecdf6549f3f2daa784846040516105a4929190611e68565b60405180910390a25050505050565b8281146105ec576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f5f6105fa888860046110a5565b915091505f5b858110156106a0575f87878381811061061b5761061b611e7b565b90506020020160208101906106309190611ea8565b90505f5f6106558389898781811061064a5761064a611e7b565b905060a00201611115565b73ffffffffffffffffffffffffffffffffffffffff85165f9081526020889052604090205491935091506106918787868486198116881761126f565b50505050806001019050610600565b505050505050505050565b6106c28383836106bd60016020611dad565b611049565b505050565b606060015f6106d68585610fd7565b81526020019081526020015f2080546106ee90611bbe565b80601f016020809104026020016040519081016040528092919081815260200182805461071a90611bbe565b80156107655780601f1061073c57610100808354040283529160200191610765565b820191905f5260205f20905b81548152906001019060200180831161074857829003601f168201915b5050505050905092915050565b5f61077f838360016110a5565b505f81815260208190526040902080547fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000168082559192509081906008906107dc9068010000000000000000900467ffffffffffffffff16611ec1565b825467ffffffffffffffff9182166101009390930a92830291909202199091161790555f82815260016020526040812061081591611685565b60405182907fc7f2c57fd61cdc087df869eccbeb5980b967b460544a66c49d8ba17cc2466531905f90a250505050565b6108538686868686866112d9565b505050505050565b5f5f6108ae8686604051610870929190611e2c565b60408051918290039091205f908152600260209081528282208282528383205468010000000000000000900467ffffffffffffffff16835290522090565b73ffffffffffffffffffffffffffffffffffffffff85165f908152602082905260409020549091506108e090846113c5565b8061090e57506108ef836113f8565b801561090e57505f8080526020829052604090205461090e90846113c5565b9695505050505050565b5f5f610926868660046110a5565b909250905073ffffffffffffffffffffffffffffffffffffffff84161580156109555750610953836113f8565b155b1561098e57826040517f44eabf1b0000000000000000000000000000000000000000000000000000000081526004016103679190611f26565b73ffffffffffffffffffffffffffffffffffffffff84165f908152602082905260409020546109cf838387846109ca818a64ffffffffff61141a565b61126f565b50505050505050565b828114610a11576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f5f610a1d8888611457565b335f9081526020829052604081205492945090925090610a3e9060046113c5565b90505f5b86811015610aad57610aa58a8a8686868d8d88818110610a6457610a64611e7b565b9050602002016020810190610a799190611ea8565b8c8c89818110610a8b57610a8b611e7b565b9050602002016020810190610aa09190611f34565b611507565b600101610a42565b50505050505050505050565b8483141580610ac85750848114155b15610aff576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f5b858110156109cf57610b7d878783818110610b1e57610b1e611e7b565b9050602002810190610b309190611f54565b878785818110610b4257610b42611e7b565b9050602002810190610b549190611fb5565b878787818110610b6657610b66611e7b565b9050602002810190610b789190612019565b6112d9565b600101610b01565b610b8d6116bf565b5f610ba18585604051610870929190611e2c565b73ffffffffffffffffffffffffffffffffffffffff84165f908152602091909152604081205491505b6005811015610c0c57610bde602882611d96565b82901c838260058110610bf357610bf3611e7b565b64ffffffffff9092166020929092020152600101610bca565b50509392505050565b5f610c58610c2c8686604051610870929190611e2c565b73ffffffffffffffffffffffffffffffffffffffff85165f9081526020919091526040902054836113c5565b95945050505050565b5f610c8d610c788585604051610870929190611e2c565b5f8080526020919091526040902054836113c5565b949350505050565b6060815f8115801590610ca9575060ff8211155b853560f81c602f141690508482015f865b828110841615610cfc57803560f81c602f81148381161560016f07fffffe87fffffe03ff600000000000841c1682171695508093505050600181019050610cba565b501591909116905080610d3f5784846040517f31f28124000000000000000000000000000000000000000000000000000000008152600401610367929190611e68565b604051602a8301808252909350602087901c6fffffffffffffffffffffffffffffffff169063ffffffff8816906022860160277f06060606060606060606060606060606060606060606060606060606060606067e0f000f000f000f000f000f000f000f000f000f000f000f000f000f000f000f65ffff0000000060108e901b1661ffff8e1617600881901b179081167f0f000f000f000f000f000f000f000f000f000f000f000f000f000f000f000f00600492831b1617918201901c7f01010101010101010101010101010101010101010101010101010101010101011691909102017f3030303030303030303030303030303030303030303030303030303030303030016008820152610f89845f77ffffffffffffffff0000000000000000ffffffffffffffff828360401b17167bffffffff00000000ffffffff00000000ffffffff00000000ffffffff818260201b171690507dffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff818260101b171690507eff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff818260081b171690507f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f818260041b171690507f01010101010101010101010101010101010101010101010101010101010101017f0606060606060606060606060606060606060606060606060606060606060606820160041c16602781027f303030303030303030303030303030303030303030303030303030303030303083010192505050919050565b815260306020880153607860218801538589602883013750603f908601017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe016604052505050509392505050565b5f8282604051610fe8929190611e2c565b60408051918290039091205f81815260208190529182205490925067ffffffffffffffff1690036104eb5782826040517f5334f482000000000000000000000000000000000000000000000000000000008152600401610367929190611e68565b5f5f6110558686611457565b90925090505f73ffffffffffffffffffffffffffffffffffffffff85163314806110945750335f908152602083905260409020546110949060046113c5565b90506109cf87878585858a8a611507565b5f5f6110b18585611457565b335f9081526020829052604090205491935091506110cf90846113c5565b61110d57848433856040517f276c9acf000000000000000000000000000000000000000000000000000000008152600401610367949392919061207c565b935093915050565b5f80807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff815b6005811015611197578060051b86013564ffffffffff81111561115c575f5ffd5b801561118e57602882026001831b8517945064ffffffffff811b8617955081811b87179650508281101561118e578092505b5060010161113b565b505f73ffffffffffffffffffffffffffffffffffffffff8716156111bb575f6111df565b7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff383165b90508015611223576111f08161162b565b6040517f44eabf1b0000000000000000000000000000000000000000000000000000000081526004016103679190611f26565b428211611265576040517f70924fc300000000000000000000000000000000000000000000000000000000815264ffffffffff83166004820152602401610367565b5050509250929050565b8082146112d25773ffffffffffffffffffffffffffffffffffffffff83165f8181526020868152604091829020849055905183815287917f673763afab3a21b393056819a9b18beebf594e5e3c8e2bde49fc269697c53cb4910160405180910390a35b5050505050565b828114611312576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f5f611320888860046110a5565b915091505f5b858110156106a0575f87878381811061134157611341611e7b565b90506020020160208101906113569190611ea8565b90505f61136f8288888681811061064a5761064a611e7b565b5090506113bb858584875f8773ffffffffffffffffffffffffffffffffffffffff1673ffffffffffffffffffffffffffffffffffffffff1681526020019081526020015f20548561126f565b5050600101611326565b5f4264ffffffffff60288460048111156113e1576113e1611e3b565b6113eb9190611d96565b85901c1611905092915050565b5f81600481111561140b5761140b611e3b565b6001901b600c16151592915050565b5f5f602884600481111561143057611430611e3b565b61143a9190611d96565b64ffffffffff80821b19871690851690911b179150509392505050565b5f5f8383604051611469929190611e2c565b60408051918290039091205f818152602081905291822080549194509167ffffffffffffffff90911690036114ce5784846040517f5334f482000000000000000000000000000000000000000000000000000000008152600401610367929190611e68565b5f838152600260209081526040808320935468010000000000000000900467ffffffffffffffff16835292905220919491935090915050565b61151360016020611dad565b60ff168160ff161115611557576040517f1bef412900000000000000000000000000000000000000000000000000000000815260ff82166004820152602401610367565b73ffffffffffffffffffffffffffffffffffffffff8216331480159061157b575082155b156115bb5786863360046040517f276c9acf000000000000000000000000000000000000000000000000000000008152600401610367949392919061207c565b5f5f5b60058110156115f5576001811b831660ff16156115ed576115e0602882611d96565b64ffffffffff901b821791505b6001016115be565b5073ffffffffffffffffffffffffffffffffffffffff83165f908152602086905260409020546106a0878786848619811661126f565b5f5b80600481111561163f5761163f611e3b565b6001901b82165f036116805780600481111561165d5761165d611e3b565b6116689060016120ba565b600481111561167957611679611e3b565b905061162d565b919050565b50805461169190611bbe565b5f825580601f106116a0575050565b601f0160209004905f5260205f20908101906116bc91906116dd565b50565b6040518060a001604052806005906020820280368337509192915050565b5b808211156116f1575f81556001016116de565b5090565b5f5f83601f840112611705575f5ffd5b50813567ffffffffffffffff81111561171c575f5ffd5b602083019150836020828501011115611733575f5ffd5b9250929050565b5f5f5f5f6040858703121561174d575f5ffd5b843567ffffffffffffffff811115611763575f5ffd5b61176f878288016116f5565b909550935050602085013567ffffffffffffffff81111561178e575f5ffd5b61179a878288016116f5565b95989497509550505050565b5f5f602083850312156117b7575f5ffd5b823567ffffffffffffffff8111156117cd575f5ffd5b6117d9858286016116f5565b90969095509350505050565b803573ffffffffffffffffffffffffffffffffffffffff81168114611680575f5ffd5b803560058110611680575f5ffd5b5f5f5f5f60608587031215611829575f5ffd5b843567ffffffffffffffff81111561183f575f5ffd5b61184b878288016116f5565b909550935061185e9050602086016117e5565b915061186c60408601611808565b905092959194509250565b5f5f83601f840112611887575f5ffd5b50813567ffffffffffffffff81111561189e575f5ffd5b6020830191508360208260051b8501011115611733575f5ffd5b5f5f5f5f5f5f606087890312156118cd575f5ffd5b863567ffffffffffffffff8111156118e3575f5ffd5b6118ef89828a016116f5565b909750955050602087013567ffffffffffffffff81111561190e575f5ffd5b61191a89828a01611877565b909550935050604087013567ffffffffffffffff811115611939575f5ffd5b8701601f81018913611949575f5ffd5b803567ffffffffffffffff81111561195f575f5ffd5b89602060a083028401011115611973575f5ffd5b60208201935080925050509295509295509295565b5f5f5f6040848603121561199a575f5ffd5b833567ffffffffffffffff8111156119b0575f5ffd5b6119bc868287016116f5565b90945092506119cf9050602085016117e5565b90509250925092565b5f81518084528060208401602086015e5f6020828601015260207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f83011685010191505092915050565b602081525f611a3660208301846119d8565b9392505050565b5f5f5f5f5f5f60608789031215611a52575f5ffd5b863567ffffffffffffffff811115611a68575f5ffd5b611a7489828a016116f5565b909750955050602087013567ffffffffffffffff811115611a93575f5ffd5b611a9f89828a01611877565b909550935050604087013567ffffffffffffffff811115611abe575f5ffd5b611aca89828a01611877565b979a9699509497509295939492505050565b5f5f5f5f5f5f60608789031215611af1575f5ffd5b863567ffffffffffffffff811115611b07575f5ffd5b611a7489828a01611877565b60a0810181835f5b6005811015611b4157815164ffffffffff16835260209283019290910190600101611b1b565b50505092915050565b5f5f5f60408486031215611b5c575f5ffd5b833567ffffffffffffffff811115611b72575f5ffd5b611b7e868287016116f5565b90945092506119cf905060208501611808565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b600181811c90821680611bd257607f821691505b602082108103611c09577f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b50919050565b601f8211156106c257805f5260205f20601f840160051c81016020851015611c345750805b601f840160051c820191505b818110156112d2575f8155600101611c40565b67ffffffffffffffff831115611c6b57611c6b611b91565b611c7f83611c798354611bbe565b83611c0f565b5f601f841160018114611ccf575f8515611c995750838201355b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff600387901b1c1916600186901b1783556112d2565b5f838152602081207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe08716915b82811015611d1c5786850135825560209485019460019092019101611cfc565b5086821015611d57577fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff60f88860031b161c19848701351681555b505060018560011b0183555050505050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b80820281158282048414176104eb576104eb611d69565b818103818111156104eb576104eb611d69565b81835281816020850137505f602082840101525f60207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f840116840101905092915050565b604081525f611e1960408301866119d8565b828103602084015261090e818587611dc0565b818382375f9101908152919050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b602081525f610c8d602083018486611dc0565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b5f60208284031215611eb8575f5ffd5b611a36826117e5565b5f67ffffffffffffffff821667ffffffffffffffff8103611ee457611ee4611d69565b60010192915050565b60058110611f22577f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b9052565b602081016104eb8284611eed565b5f60208284031215611f44575f5ffd5b813560ff81168114611a36575f5ffd5b5f5f83357fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe1843603018112611f87575f5ffd5b83018035915067ffffffffffffffff821115611fa1575f5ffd5b602001915036819003821315611733575f5ffd5b5f5f83357fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe1843603018112611fe8575f5ffd5b83018035915067ffffffffffffffff821115612002575f5ffd5b6020019150600581901b3603821315611733575f5ffd5b5f5f83357fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe184360301811261204c575f5ffd5b83018035915067ffffffffffffffff821115612066575f5ffd5b602001915060a081023603821315611733575f5ffd5b606081525f61208f606083018688611dc0565b905073ffffffffffffffffffffffffffffffffffffffff84166020830152610c586040830184611eed565b808201808211156104eb576104eb611d6956fea2646970667358221220a9ddbd1d5fe5e393710801782cd1cd7dc8bca234099eb3241efd2ad9f8a8678364736f6c634300081c0033" as const;
+export const streamRegistryBytecode = "0x610160604052348015610010575f5ffd5b506040518060400160405280600e81526020016d53747265616d526567697374727960901b815250604051806040016040528060018152602001603160f81b8152506100618261010860201b60201c565b6101205261006e81610108565b61014052815160208084019190912060e052815190820120610100524660a0526100fa60e05161010051604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201529081019290925260608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b60805250503060c0526101a9565b5f5f829050601f8151111561013b578260405163305a27a960e01b8152600401610132919061014e565b60405180910390fd5b805161014682610183565b179392505050565b602081525f82518060208401528060208501604085015e5f604082850101526040601f19601f83011684010191505092915050565b805160208083015191908110156101a3575f198160200360031b1b821691505b50919050565b60805160a05160c05160e0516101005161012051610140516135d86101fa5f395f6117a001525f61177001525f61250d01525f6124e501525f61244001525f61246a01525f61249401526135d85ff3fe608060405234801561000f575f5ffd5b50600436106101e7575f3560e01c80636453cbd711610109578063a5dc9ee01161009e578063e8f3828e1161006e578063e8f3828e14610448578063ec52303b14610468578063f7f5078c14610470578063fb5642a014610483575f5ffd5b8063a5dc9ee0146103fc578063a83b365b1461040f578063b30ff16314610422578063dd18842514610435575f5ffd5b80638732b433116100d95780638732b433146103a157806388b21038146103b45780638d721751146103c7578063997e8aaa146103e9575f5ffd5b80636453cbd71461034d57806371c697f91461036057806373528ca21461037357806384b0196e14610386575f5ffd5b80633ff9dcb11161017f5780634fe02b441161014f5780634fe02b44146102f4578063509605f91461030757806350b5422b1461031a5780636394fbd21461032d575f5ffd5b80633ff9dcb1146102a857806342617fe7146102bb578063469782f9146102ce57806346f924e1146102e1575f5ffd5b8063185f2824116101ba578063185f282414610239578063261a323e1461024c5780632d14a60c146102745780633e397aea14610295575f5ffd5b806305368cc7146101eb5780630b4f2af1146102005780630ebaa5ed146102135780630ef8cdc714610226575b5f5ffd5b6101fe6101f93660046126f3565b610496565b005b6101fe61020e366004612817565b61050a565b6101fe6102213660046128f9565b610584565b6101fe61023436600461298b565b6105cf565b6101fe6102473660046129f7565b6105e2565b61025f61025a366004612a79565b610640565b60405190151581526020015b60405180910390f35b610287610282366004612a79565b610682565b60405190815260200161026b565b6101fe6102a3366004612ab8565b6106b1565b6101fe6102b6366004612b19565b6106d6565b6101fe6102c936600461298b565b61075a565b6101fe6102dc3660046126f3565b610767565b6101fe6102ef366004612b39565b6107b4565b610287610302366004612bd8565b6107c3565b6101fe610315366004612817565b6107f0565b6101fe610328366004612c00565b610833565b61034061033b366004612a79565b610850565b60405161026b9190612c9c565b6101fe61035b366004612a79565b6108fb565b6101fe61036e366004612b39565b61090a565b6101fe610381366004612cb5565b610919565b61038e610968565b60405161026b9796959493929190612d45565b6101fe6103af3660046128f9565b6109c6565b61025f6103c2366004612ab8565b610a07565b6103d364ffffffffff81565b60405164ffffffffff909116815260200161026b565b6101fe6103f7366004612ab8565b610ac7565b6101fe61040a366004612e04565b610ad4565b6101fe61041d366004612e84565b610b57565b6101fe610430366004612f11565b610b66565b6101fe610443366004612f48565b610b75565b61045b610456366004612c00565b610bbc565b60405161026b9190612f82565b61028760ff81565b61025f61047e366004612ab8565b610c4c565b61025f610491366004612fb9565b610c98565b5f6104f18484847f7901c74131250b4e19c4c01989ddfeecc03f22bdee75a62dd0451edf7fa2783f6104c88d8d610cc4565b8b8b6040516020016104dd9493929190613066565b604051602081830303815290604052610cd6565b90506105008189898989610e77565b5050505050505050565b5f6105678484847ff56f67bcf5253d80d54c9e02c38b2bc26f7d7731735369108b9e401b1209fe6a61053c8f8f610cc4565b6105488e8e8e8e610f2f565b60408051602081019490945283019190915260608201526080016104dd565b9050610578818b8b8b8b8b8b610fe3565b50505050505050505050565b5f6105c08484847f16c19d467093d21d95e034d1681c48ffc897b3e07ccd7654cdb004d1c4fc16ba6105b68d8d610cc4565b6105488c8c610cc4565b905061050081898989896110db565b6105dc33858585856110db565b50505050565b5f61062b8484847fa65ea8fd62082bbbc67d050653141bbeda41c11d90a78dd9a73ecdb0bdd567326106148b8b610cc4565b6040805160208101939093528201526060016104dd565b90506106388187876112b7565b505050505050565b5f60025f848460405161065492919061309d565b604080519182900390912082526020820192909252015f205467ffffffffffffffff16151590505b92915050565b5f60025f610690858561138c565b815260208101919091526040015f205467ffffffffffffffff169392505050565b6105dc338585858560048111156106ca576106ca613000565b60ff166001901b6113fe565b335f90815260208381526040808320808452600590925282205490918119841690819003610705575050505050565b5f838152600560209081526040918290208385179055815187815290810183905233917f3704902f963766a4e561bbaab6e6cdc1b1dd12f6e9e99648da8843b3f46b918d910160405180910390a25050505050565b6105dc3385858585611486565b5f6107998484847f18547b08e7d9142cace165a25edc48f7f365a3a05aefc8220738fdb9ab6a31e36104c88d8d610cc4565b9050610500818989898960048111156106ca576106ca613000565b610638338787878787876114f2565b5f60055f6107da85855f9182526020526040902090565b81526020019081526020015f2054905092915050565b5f6108228484847f920f5655cf13de9f6578595a726ae9a78f94a8ce48a98bd89c37c5f48deec4c061053c8f8f610cc4565b9050610578818b8b8b8b8b8b6114f2565b61084b33848484610846600160206130d9565b6113fe565b505050565b606060035f61085f858561138c565b81526020019081526020015f208054610877906130ec565b80601f01602080910402602001604051908101604052809291908181526020018280546108a3906130ec565b80156108ee5780601f106108c5576101008083540402835291602001916108ee565b820191905f5260205f20905b8154815290600101906020018083116108d157829003601f168201915b5050505050905092915050565b6109063383836112b7565b5050565b61063833878787878787610fe3565b5f6109578484847f9e3217be820977b34830cc76efcb9a547e7da2edae27a9407c68ba88d7c91cb461094b8f8f610cc4565b6105488e8e8e8e6115d5565b9050610578818b8b8b8b8b8b611670565b5f6060805f5f5f6060610979611769565b610981611799565b604080515f808252602082019092527f0f000000000000000000000000000000000000000000000000000000000000009b939a50919850469750309650945092509050565b5f6109f88484847f345a75f1dca28631171985d72a08848348ac9f38cb8b4908f29c241e73c78a756105b68d8d610cc4565b90506105008189898989611486565b5f5f610a5b8686604051610a1c92919061309d565b60408051918290039091205f90815260046020908152828220600282528383205468010000000000000000900467ffffffffffffffff16835290522090565b73ffffffffffffffffffffffffffffffffffffffff85165f90815260208290526040902054909150610a8d90846117c4565b80610abb5750610a9c836117f7565b8015610abb57505f80805260208290526040902054610abb90846117c4565b9150505b949350505050565b6105dc3385858585610e77565b5f610b398484847f461398476c70175e824156a33f65cfcb41f1465a8006f681aa746c0af8acbc96610b068c8c610cc4565b60408051602081019390935282015273ffffffffffffffffffffffffffffffffffffffff8a1660608201526080016104dd565b9050610b4e81888888610846600160206130d9565b50505050505050565b61063833878787878787611670565b61063833878787878787611819565b5f610bab8484847ff1deb3174b96a72816ccfbdb9ee1b8cd7738d4e04ba45609e4a7457ff33c2f0f6106148f8f8f8f8f8f6118e6565b9050610578818b8b8b8b8b8b611819565b610bc46125f7565b5f610bd88585604051610a1c92919061309d565b73ffffffffffffffffffffffffffffffffffffffff84165f908152602091909152604081205491505b6005811015610c4357610c15602882613164565b82901c838260058110610c2a57610c2a61317b565b64ffffffffff9092166020929092020152600101610c01565b50509392505050565b5f610c8f610c638686604051610a1c92919061309d565b73ffffffffffffffffffffffffffffffffffffffff85165f9081526020919091526040902054836117c4565b95945050505050565b5f610abf610caf8585604051610a1c92919061309d565b5f8080526020919091526040902054836117c4565b5f604051828482379190912092915050565b5f8080610ce660208801886131a8565b925050506020850135604086013542811015610d36576040517fcd21db4f000000000000000000000000000000000000000000000000000000008152600481018290526024015b60405180910390fd5b5f838152600883901c602052604081205f81815260056020526040902054909150600160ff85161b80821615610db7576040517fe90aded400000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff8716600482015260248101869052604401610d2d565b5f838152600560209081526040808320858517905589518a018083018a905290810188905260609081018790528951019089012090610df582611aa4565b9050610e0388828d8d611aeb565b158015610e195750610e1788828d8d611bb3565b155b15610e68576040517fd855c4f400000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff89166004820152602401610d2d565b50505050505050949350505050565b5f5f610e868787876004611c36565b909250905073ffffffffffffffffffffffffffffffffffffffff8416158015610eb55750610eb3836117f7565b155b15610eee57826040517f44eabf1b000000000000000000000000000000000000000000000000000000008152600401610d2d91906131c1565b73ffffffffffffffffffffffffffffffffffffffff84165f9081526020829052604090205461050083838784610f2a818a64ffffffffff611cbd565b611cfa565b5f838214610f69576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f7fc7195aa2266811e6dfdda93283b7d9e4a12bced090b4b84a0b8a8105bff33fdb90506040518560051b81018281525f5b87811015610fcf578060051b890135602083015260a08082028801604084013760e08220600582901b840152600101610f9b565b50508560051b812092505050949350505050565b82811461101c576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f5f61102b8989896004611c36565b915091505f5b85811015610578575f87878381811061104c5761104c61317b565b905060200201602081019061106191906131a8565b90505f6110858288888681811061107a5761107a61317b565b905060a00201611d64565b5090506110d1858584875f8773ffffffffffffffffffffffffffffffffffffffff1673ffffffffffffffffffffffffffffffffffffffff1681526020019081526020015f205485611cfa565b5050600101611031565b5f6110e7868686611ebe565b80516020808301919091205f818152600290925260409091208054929350909167ffffffffffffffff161561114a57826040517f65f87732000000000000000000000000000000000000000000000000000000008152600401610d2d9190612c9c565b80547fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000164367ffffffffffffffff16178155831561119c575f82815260036020526040902061119a858783613213565b505b60016111aa60286005613164565b6001901b6111b891906130d9565b5f838152600460209081526040808320855468010000000000000000900467ffffffffffffffff168452825280832073ffffffffffffffffffffffffffffffffffffffff8d16845290915290819020919091555182907f787c22340d4d1190d33b67607b9f7d18a3ed286e555ccd5872b84637de54b6629061123f90869089908990613370565b60405180910390a273ffffffffffffffffffffffffffffffffffffffff8816827f673763afab3a21b393056819a9b18beebf594e5e3c8e2bde49fc269697c53cb4600161128e60286005613164565b6001901b61129c91906130d9565b60405190815260200160405180910390a35050505050505050565b5f6112c58484846001611c36565b505f81815260026020526040902080547fffffffffffffffffffffffffffffffffffffffffffffffff0000000000000000168082559192509081906008906113229068010000000000000000900467ffffffffffffffff16613395565b825467ffffffffffffffff9182166101009390930a92830291909202199091161790555f82815260036020526040812061135b91612615565b60405182907fc7f2c57fd61cdc087df869eccbeb5980b967b460544a66c49d8ba17cc2466531905f90a25050505050565b5f828260405161139d92919061309d565b60408051918290039091205f81815260026020529182205490925067ffffffffffffffff16900361067c5782826040517f5334f482000000000000000000000000000000000000000000000000000000008152600401610d2d9291906133c1565b5f5f61140a8686612200565b915091505f8773ffffffffffffffffffffffffffffffffffffffff168573ffffffffffffffffffffffffffffffffffffffff161480611474575073ffffffffffffffffffffffffffffffffffffffff88165f908152602083905260409020546114749060046117c4565b90506105008888888686868b8b6122b0565b5f6114938686865f611c36565b505f8181526003602052604090209091506114af838583613213565b50807fdaeb3ccb61a3737dfa3f4ac69bf3655442a47f713419bef7ecdf6549f3f2daa784846040516114e29291906133c1565b60405180910390a2505050505050565b82811461152b576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f5f61153a8989896004611c36565b915091505f5b85811015610578575f87878381811061155b5761155b61317b565b905060200201602081019061157091906131a8565b90505f5f61158a8389898781811061107a5761107a61317b565b73ffffffffffffffffffffffffffffffffffffffff85165f9081526020889052604090205491935091506115c687878684861981168817611cfa565b50505050806001019050611540565b5f83821461160f576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f7fb291114dc474949d42614f84ca334ea1e5ba4632b2345a60cef463109a8f366b90506040518560051b81018281525f5b87811015610fcf57600581901b8981013560208401528781013560408401526060832090840152600101611641565b8281146116a9576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f5f6116b58888612200565b73ffffffffffffffffffffffffffffffffffffffff8b165f90815260208290526040812054929450909250906116ec9060046117c4565b90505f5b8681101561175c576117548b8b8b8787878e8e898181106117135761171361317b565b905060200201602081019061172891906131a8565b8d8d8a81811061173a5761173a61317b565b905060200201602081019061174f91906133d4565b6122b0565b6001016116f0565b5050505050505050505050565b60606117947f00000000000000000000000000000000000000000000000000000000000000006123ea565b905090565b60606117947f00000000000000000000000000000000000000000000000000000000000000006123ea565b5f4264ffffffffff60288460048111156117e0576117e0613000565b6117ea9190613164565b85901c1611905092915050565b5f81600481111561180a5761180a613000565b6001901b600c16151592915050565b84831415806118285750848114155b1561185f576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f5b85811015610500576118de8888888481811061187f5761187f61317b565b905060200281019061189191906133f4565b8888868181106118a3576118a361317b565b90506020028101906118b59190613455565b8888888181106118c7576118c761317b565b90506020028101906118d991906134b9565b610fe3565b600101611861565b5f85841415806118f65750858214155b1561192d576040517fff633a3800000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b5f8667ffffffffffffffff81111561194757611947613137565b604051908082528060200260200182016040528015611970578160200160208202803683370190505b5090505f5b87811015611a6f577faf7d5a8e3863a8b1b02459af43e7eabd5f1d21e224c46aa328a368a0ec55e78e6119ca8a8a848181106119b3576119b361317b565b90506020028101906119c591906133f4565b610cc4565b611a1a8989858181106119df576119df61317b565b90506020028101906119f19190613455565b898987818110611a0357611a0361317b565b9050602002810190611a1591906134b9565b610f2f565b604080516020810194909452830191909152606082015260800160405160208183030381529060405280519060200120828281518110611a5c57611a5c61317b565b6020908102919091010152600101611975565b5080604051602001611a81919061351c565b604051602081830303815290604052805190602001209150509695505050505050565b5f61067c611ab0612427565b836040517f19010000000000000000000000000000000000000000000000000000000000008152600281019290925260228201526042902090565b5f8160408114801590611aff575080604114155b15611b0d575f915050610abf565b604051602085013560408601355f1a60408403611b53578160ff1c601b0190507f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff821691505b7f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a08211611ba157875f528060205286356040528160605260205f60805f60015afa50885f511460203d141694505b5050604052505f606052949350505050565b604080517f1626ba7e00000000000000000000000000000000000000000000000000000000808252600482018690526024820192909252604481018390525f91908390818660648301375f82606483010152601f820160051c60051b915060205f60648401838b5afa9050825f5114601f3d111681169350505050949350505050565b5f5f611c428585612200565b73ffffffffffffffffffffffffffffffffffffffff88165f908152602082905260409020549193509150611c7690846117c4565b611cb457848487856040517f276c9acf000000000000000000000000000000000000000000000000000000008152600401610d2d9493929190613551565b94509492505050565b5f5f6028846004811115611cd357611cd3613000565b611cdd9190613164565b64ffffffffff80821b19871690851690911b179150509392505050565b808214611d5d5773ffffffffffffffffffffffffffffffffffffffff83165f8181526020868152604091829020849055905183815287917f673763afab3a21b393056819a9b18beebf594e5e3c8e2bde49fc269697c53cb4910160405180910390a35b5050505050565b5f80807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff815b6005811015611de6578060051b86013564ffffffffff811115611dab575f5ffd5b8015611ddd57602882026001831b8517945064ffffffffff811b8617955081811b871796505082811015611ddd578092505b50600101611d8a565b505f73ffffffffffffffffffffffffffffffffffffffff871615611e0a575f611e2e565b7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff383165b90508015611e7257611e3f8161255d565b6040517f44eabf1b000000000000000000000000000000000000000000000000000000008152600401610d2d91906131c1565b428211611eb4576040517f70924fc300000000000000000000000000000000000000000000000000000000815264ffffffffff83166004820152602401610d2d565b5050509250929050565b6060815f8115801590611ed2575060ff8211155b853560f81c602f141690508482015f865b828110841615611f2557803560f81c602f81148381161560016f07fffffe87fffffe03ff600000000000841c1682171695508093505050600181019050611ee3565b501591909116905080611f685784846040517f31f28124000000000000000000000000000000000000000000000000000000008152600401610d2d9291906133c1565b604051602a8301808252909350602087901c6fffffffffffffffffffffffffffffffff169063ffffffff8816906022860160277f06060606060606060606060606060606060606060606060606060606060606067e0f000f000f000f000f000f000f000f000f000f000f000f000f000f000f000f65ffff0000000060108e901b1661ffff8e1617600881901b179081167f0f000f000f000f000f000f000f000f000f000f000f000f000f000f000f000f00600492831b1617918201901c7f01010101010101010101010101010101010101010101010101010101010101011691909102017f30303030303030303030303030303030303030303030303030303030303030300160088201526121b2845f77ffffffffffffffff0000000000000000ffffffffffffffff828360401b17167bffffffff00000000ffffffff00000000ffffffff00000000ffffffff818260201b171690507dffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff818260101b171690507eff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff818260081b171690507f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f818260041b171690507f01010101010101010101010101010101010101010101010101010101010101017f0606060606060606060606060606060606060606060606060606060606060606820160041c16602781027f303030303030303030303030303030303030303030303030303030303030303083010192505050919050565b815260306020880153607860218801538589602883013750603f908601017fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe016604052505050509392505050565b5f5f838360405161221292919061309d565b60408051918290039091205f818152600260205291822080549194509167ffffffffffffffff90911690036122775784846040517f5334f482000000000000000000000000000000000000000000000000000000008152600401610d2d9291906133c1565b5f838152600460209081526040808320935468010000000000000000900467ffffffffffffffff16835292905220919491935090915050565b6122bc600160206130d9565b60ff168160ff161115612300576040517f1bef412900000000000000000000000000000000000000000000000000000000815260ff82166004820152602401610d2d565b8773ffffffffffffffffffffffffffffffffffffffff168273ffffffffffffffffffffffffffffffffffffffff161415801561233a575082155b1561237a5786868960046040517f276c9acf000000000000000000000000000000000000000000000000000000008152600401610d2d9493929190613551565b5f5f5b60058110156123b4576001811b831660ff16156123ac5761239f602882613164565b64ffffffffff901b821791505b60010161237d565b5073ffffffffffffffffffffffffffffffffffffffff83165f908152602086905260409020546105788787868486198116611cfa565b60605f6123f6836125b7565b6040805160208082528183019092529192505f91906020820181803683375050509182525060208101929092525090565b5f3073ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001614801561248c57507f000000000000000000000000000000000000000000000000000000000000000046145b156124b657507f000000000000000000000000000000000000000000000000000000000000000090565b611794604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f60208201527f0000000000000000000000000000000000000000000000000000000000000000918101919091527f000000000000000000000000000000000000000000000000000000000000000060608201524660808201523060a08201525f9060c00160405160208183030381529060405280519060200120905090565b5f5b80600481111561257157612571613000565b6001901b82165f036125b25780600481111561258f5761258f613000565b61259a90600161358f565b60048111156125ab576125ab613000565b905061255f565b919050565b5f60ff8216601f81111561067c576040517fb3512b0c00000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b6040518060a001604052806005906020820280368337509192915050565b508054612621906130ec565b5f825580601f10612630575050565b601f0160209004905f5260205f209081019061264c919061264f565b50565b5b80821115612663575f8155600101612650565b5090565b5f5f83601f840112612677575f5ffd5b50813567ffffffffffffffff81111561268e575f5ffd5b6020830191508360208285010111156126a5575f5ffd5b9250929050565b803573ffffffffffffffffffffffffffffffffffffffff811681146125b2575f5ffd5b8035600581106125b2575f5ffd5b5f606082840312156126ed575f5ffd5b50919050565b5f5f5f5f5f5f5f60e0888a031215612709575f5ffd5b873567ffffffffffffffff81111561271f575f5ffd5b61272b8a828b01612667565b909850965061273e9050602089016126ac565b945061274c604089016126cf565b935061275b8960608a016126dd565b925060c088013567ffffffffffffffff811115612776575f5ffd5b6127828a828b01612667565b989b979a50959850939692959293505050565b5f5f83601f8401126127a5575f5ffd5b50813567ffffffffffffffff8111156127bc575f5ffd5b6020830191508360208260051b85010111156126a5575f5ffd5b5f5f83601f8401126127e6575f5ffd5b50813567ffffffffffffffff8111156127fd575f5ffd5b60208301915083602060a0830285010111156126a5575f5ffd5b5f5f5f5f5f5f5f5f5f60e08a8c03121561282f575f5ffd5b893567ffffffffffffffff811115612845575f5ffd5b6128518c828d01612667565b909a5098505060208a013567ffffffffffffffff811115612870575f5ffd5b61287c8c828d01612795565b90985096505060408a013567ffffffffffffffff81111561289b575f5ffd5b6128a78c828d016127d6565b90965094506128bb90508b60608c016126dd565b925060c08a013567ffffffffffffffff8111156128d6575f5ffd5b6128e28c828d01612667565b915080935050809150509295985092959850929598565b5f5f5f5f5f5f5f60c0888a03121561290f575f5ffd5b873567ffffffffffffffff811115612925575f5ffd5b6129318a828b01612667565b909850965050602088013567ffffffffffffffff811115612950575f5ffd5b61295c8a828b01612667565b909650945061297090508960408a016126dd565b925060a088013567ffffffffffffffff811115612776575f5ffd5b5f5f5f5f6040858703121561299e575f5ffd5b843567ffffffffffffffff8111156129b4575f5ffd5b6129c087828801612667565b909550935050602085013567ffffffffffffffff8111156129df575f5ffd5b6129eb87828801612667565b95989497509550505050565b5f5f5f5f5f60a08688031215612a0b575f5ffd5b853567ffffffffffffffff811115612a21575f5ffd5b612a2d88828901612667565b9096509450612a41905087602088016126dd565b9250608086013567ffffffffffffffff811115612a5c575f5ffd5b612a6888828901612667565b969995985093965092949392505050565b5f5f60208385031215612a8a575f5ffd5b823567ffffffffffffffff811115612aa0575f5ffd5b612aac85828601612667565b90969095509350505050565b5f5f5f5f60608587031215612acb575f5ffd5b843567ffffffffffffffff811115612ae1575f5ffd5b612aed87828801612667565b9095509350612b009050602086016126ac565b9150612b0e604086016126cf565b905092959194509250565b5f5f60408385031215612b2a575f5ffd5b50508035926020909101359150565b5f5f5f5f5f5f60608789031215612b4e575f5ffd5b863567ffffffffffffffff811115612b64575f5ffd5b612b7089828a01612667565b909750955050602087013567ffffffffffffffff811115612b8f575f5ffd5b612b9b89828a01612795565b909550935050604087013567ffffffffffffffff811115612bba575f5ffd5b612bc689828a016127d6565b979a9699509497509295939492505050565b5f5f60408385031215612be9575f5ffd5b612bf2836126ac565b946020939093013593505050565b5f5f5f60408486031215612c12575f5ffd5b833567ffffffffffffffff811115612c28575f5ffd5b612c3486828701612667565b9094509250612c479050602085016126ac565b90509250925092565b5f81518084528060208401602086015e5f6020828601015260207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f83011685010191505092915050565b602081525f612cae6020830184612c50565b9392505050565b5f5f5f5f5f5f5f5f5f60e08a8c031215612ccd575f5ffd5b893567ffffffffffffffff811115612ce3575f5ffd5b612cef8c828d01612667565b909a5098505060208a013567ffffffffffffffff811115612d0e575f5ffd5b612d1a8c828d01612795565b90985096505060408a013567ffffffffffffffff811115612d39575f5ffd5b6128a78c828d01612795565b7fff000000000000000000000000000000000000000000000000000000000000008816815260e060208201525f612d7f60e0830189612c50565b8281036040840152612d918189612c50565b6060840188905273ffffffffffffffffffffffffffffffffffffffff8716608085015260a0840186905283810360c0850152845180825260208087019350909101905f5b81811015612df3578351835260209384019390920191600101612dd5565b50909b9a5050505050505050505050565b5f5f5f5f5f5f60c08789031215612e19575f5ffd5b863567ffffffffffffffff811115612e2f575f5ffd5b612e3b89828a01612667565b9097509550612e4e9050602088016126ac565b9350612e5d88604089016126dd565b925060a087013567ffffffffffffffff811115612e78575f5ffd5b612bc689828a01612667565b5f5f5f5f5f5f60608789031215612e99575f5ffd5b863567ffffffffffffffff811115612eaf575f5ffd5b612ebb89828a01612667565b909750955050602087013567ffffffffffffffff811115612eda575f5ffd5b612ee689828a01612795565b909550935050604087013567ffffffffffffffff811115612f05575f5ffd5b612bc689828a01612795565b5f5f5f5f5f5f60608789031215612f26575f5ffd5b863567ffffffffffffffff811115612f3c575f5ffd5b612ebb89828a01612795565b5f5f5f5f5f5f5f5f5f60e08a8c031215612f60575f5ffd5b893567ffffffffffffffff811115612f76575f5ffd5b612cef8c828d01612795565b60a0810181835f5b6005811015612fb057815164ffffffffff16835260209283019290910190600101612f8a565b50505092915050565b5f5f5f60408486031215612fcb575f5ffd5b833567ffffffffffffffff811115612fe1575f5ffd5b612fed86828701612667565b9094509250612c479050602085016126cf565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b60058110613062577f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b9052565b8481526020810184905273ffffffffffffffffffffffffffffffffffffffff8316604082015260808101610c8f606083018461302d565b818382375f9101908152919050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b8181038181111561067c5761067c6130ac565b600181811c9082168061310057607f821691505b6020821081036126ed577f4e487b71000000000000000000000000000000000000000000000000000000005f52602260045260245ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b808202811582820484141761067c5761067c6130ac565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b5f602082840312156131b8575f5ffd5b612cae826126ac565b6020810161067c828461302d565b601f82111561084b57805f5260205f20601f840160051c810160208510156131f45750805b601f840160051c820191505b81811015611d5d575f8155600101613200565b67ffffffffffffffff83111561322b5761322b613137565b61323f8361323983546130ec565b836131cf565b5f601f84116001811461328f575f85156132595750838201355b7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff600387901b1c1916600186901b178355611d5d565b5f838152602081207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe08716915b828110156132dc57868501358255602094850194600190920191016132bc565b5086821015613317577fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff60f88860031b161c19848701351681555b505060018560011b0183555050505050565b81835281816020850137505f602082840101525f60207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f840116840101905092915050565b604081525f6133826040830186612c50565b8281036020840152610abb818587613329565b5f67ffffffffffffffff821667ffffffffffffffff81036133b8576133b86130ac565b60010192915050565b602081525f610abf602083018486613329565b5f602082840312156133e4575f5ffd5b813560ff81168114612cae575f5ffd5b5f5f83357fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe1843603018112613427575f5ffd5b83018035915067ffffffffffffffff821115613441575f5ffd5b6020019150368190038213156126a5575f5ffd5b5f5f83357fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe1843603018112613488575f5ffd5b83018035915067ffffffffffffffff8211156134a2575f5ffd5b6020019150600581901b36038213156126a5575f5ffd5b5f5f83357fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe18436030181126134ec575f5ffd5b83018035915067ffffffffffffffff821115613506575f5ffd5b602001915060a0810236038213156126a5575f5ffd5b81515f90829060208501835b82811015613546578151845260209384019390910190600101613528565b509195945050505050565b606081525f613564606083018688613329565b905073ffffffffffffffffffffffffffffffffffffffff84166020830152610c8f604083018461302d565b8082018082111561067c5761067c6130ac56fea2646970667358221220d94796171e6ed69e1f3d2af7fa4c2371b2000be70831058d944aca778d5eba4064736f6c634300081c0033" as const;

@@ -23,6 +23,8 @@ import type { MessageSigner } from "./message/signers";
 import { publish, type PublishMessageOptions } from "./relay/publish";
 import { createRelaySession, type EncryptionMode, type RelaySession } from "./relay/session";
 import type { KeyExchangeStats } from "./encryption/keyExchange";
+import { sponsorChange } from "./relay/sponsorChange";
+import type { SignedChange } from "./signedChange/signedChange";
 import { clientMessageSigner } from "./relay/signer";
 import { subscribe, type SubscriptionOptions } from "./relay/subscribe";
 import type { MessageListener, Subscription } from "./relay/subscription";
@@ -160,6 +162,14 @@ export class KeywayClient {
    */
   subscribe(parameters: string | SubscriptionOptions, onMessage: MessageListener): Promise<Subscription> {
     return subscribe(this.relay(), { ...(typeof parameters === "string" ? { streamId: parameters } : parameters), onMessage });
+  }
+
+  /**
+   * Hands a signed registry change (`signChange`, by this client's signer or anyone's) to the
+   * relay, which sends it from its sponsor key: no gas from this client; resolves with the receipt. See `sponsorChange` in sdk/relay.
+   */
+  sponsorChange(signedChange: SignedChange, options: { onSent?: (hash: Hash) => void } = {}): Promise<TransactionReceipt> {
+    return sponsorChange(this.relay(), { signedChange, ...options });
   }
 
   /**

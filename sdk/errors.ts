@@ -25,6 +25,10 @@ export type KeywayErrorCode =
   | "RELAY_UNREACHABLE"
   | "INVALID_KEY_REQUEST"
   | "DECRYPTION_FAILED"
+  | "SIGNATURE_EXPIRED"
+  | "NONCE_USED"
+  | "NONCE_CANCELLED"
+  | "INVALID_SIGNATURE"
   | RelayErrorCode;
 
 /** Longest cause chain followed: deeper (or cyclic) chains are cut there. */
@@ -163,6 +167,50 @@ export class ContractError extends KeywayError {
 export class RpcError extends KeywayError {
   constructor(message: string, options?: KeywayErrorOptions) {
     super("RPC_ERROR", message, options);
+  }
+}
+
+/** A signed change arrived after its deadline (the registry's `SignatureExpired`). */
+export class SignatureExpiredError extends KeywayError {
+  constructor(
+    /** The change's deadline, unix seconds. */
+    readonly deadline: bigint,
+    options?: KeywayErrorOptions,
+  ) {
+    super("SIGNATURE_EXPIRED", `The signed change expired at ${new Date(Number(deadline) * 1000).toISOString()} (deadline ${deadline})`, options);
+  }
+}
+
+/** A signed change's nonce was already used by another signed change (the registry's `NonceAlreadyUsed`). */
+export class NonceUsedError extends KeywayError {
+  constructor(
+    readonly signer: string,
+    readonly nonce: bigint,
+    options?: KeywayErrorOptions,
+  ) {
+    super("NONCE_USED", `Nonce ${nonce} of ${signer} was already used: this signed change was sent before, or another one used its nonce`, options);
+  }
+}
+
+/** A signed change's nonce was cancelled by its signer (`invalidateUnorderedNonces`). */
+export class NonceCancelledError extends KeywayError {
+  constructor(
+    readonly signer: string,
+    readonly nonce: bigint,
+    options?: KeywayErrorOptions,
+  ) {
+    super("NONCE_CANCELLED", `Nonce ${nonce} of ${signer} was cancelled by its signer`, options);
+  }
+}
+
+/** A signed change's signature is not its signer's over this change, on this chain and registry (or was tampered with). */
+export class InvalidSignatureError extends KeywayError {
+  constructor(
+    readonly signer: string,
+    detail = "the signature does not match the change, its signer, chain or registry",
+    options?: KeywayErrorOptions,
+  ) {
+    super("INVALID_SIGNATURE", `Invalid signature for ${signer}: ${detail}`, options);
   }
 }
 

@@ -29,12 +29,22 @@ export { Stream, type StreamPermissionQuery } from "./stream";
 export type { ConnectionOptions, RegistryContext } from "./context";
 export type { RegistryPoll } from "./cache";
 export { deployStreamRegistry, type Deployment } from "./deployment";
+export {
+  deployDeterministicStreamRegistry,
+  DETERMINISTIC_DEPLOYER,
+  DETERMINISTIC_DEPLOYER_SIGNER,
+  installDeterministicDeployer,
+  STREAM_REGISTRY_SALT,
+  streamRegistryAddress,
+  type DeployDeterministicStreamRegistryParameters,
+  type DeployDeterministicStreamRegistryReturnType,
+} from "./deterministicDeployment";
 export { streamRegistryAbi, streamRegistryBytecode } from "./abi";
 export { ethersAccount, ethersTransport, type EthersProvider, type EthersSigner } from "./ethers";
 
 // Actions: `(context, parameters)`, as viem's; a write's parameters take per-call `gas`, `nonce`, `onSent`. The client's methods wrap them
-export { createStream, type CreateStreamParameters, type CreateStreamReturnType } from "./actions/createStream";
-export { deleteStream, type DeleteStreamParameters, type DeleteStreamReturnType } from "./actions/deleteStream";
+export { createStream, createStreamCall, type CreateStreamCallParameters, type CreateStreamParameters, type CreateStreamReturnType } from "./actions/createStream";
+export { deleteStream, deleteStreamCall, type DeleteStreamParameters, type DeleteStreamReturnType } from "./actions/deleteStream";
 export { getStreamMetadata, type GetStreamMetadataParameters, type GetStreamMetadataReturnType } from "./actions/getStreamMetadata";
 export {
   assertStreamPartition,
@@ -45,12 +55,21 @@ export {
 } from "./actions/getStreamPartitions";
 export { MAX_PARTITIONS, metadataWithPartitions, partitionsOf } from "./partitions";
 export { streamExists, type StreamExistsParameters, type StreamExistsReturnType } from "./actions/streamExists";
-export { updateStreamMetadata, type UpdateStreamMetadataParameters, type UpdateStreamMetadataReturnType } from "./actions/updateStreamMetadata";
+export {
+  updateStreamMetadata,
+  updateStreamMetadataCall,
+  type UpdateStreamMetadataParameters,
+  type UpdateStreamMetadataReturnType,
+} from "./actions/updateStreamMetadata";
 export {
   grantPermissions,
+  grantPermissionsCall,
   revokePermissions,
+  revokePermissionsCall,
   setPermissions,
+  setPermissionsCall,
   type GrantPermissionsParameters,
+  type PermissionsCallParameters,
   type GrantPermissionsReturnType,
   type RevokePermissionsParameters,
   type RevokePermissionsReturnType,
@@ -59,6 +78,23 @@ export {
   type StreamPermissionsUpdate,
 } from "./actions/writePermissions";
 export type { WriteParameters } from "./actions/writeRegistry";
+
+// Signed (gasless) changes: signed by one account, submitted by any (sdk/signedChange)
+export { DEFAULT_SIGNED_CHANGE_VALIDITY_SECONDS, signChange, type SignChangeParameters, type SignChangeReturnType } from "./actions/signChange";
+export { submitSignedChange, type SubmitSignedChangeParameters, type SubmitSignedChangeReturnType } from "./actions/submitSignedChange";
+export { getUnusedNonces, type GetUnusedNoncesParameters, type GetUnusedNoncesReturnType } from "./actions/getUnusedNonces";
+export { cancelNonces, type CancelNoncesParameters, type CancelNoncesReturnType } from "./actions/cancelNonces";
+export { SIGNABLE_FUNCTION_NAMES, type RegistryCall, type SignableFunctionName } from "./signedChange/registryCall";
+export { bySigCall, parseSignedChange, SIGNED_CHANGE_FORMAT, signedChangeToJSON, type SignedChange } from "./signedChange/signedChange";
+export {
+  REGISTRY_DOMAIN_NAME,
+  REGISTRY_DOMAIN_VERSION,
+  SIGNED_CHANGE_TYPES,
+  signedChangeTypedData,
+  type RegistryDomain,
+  type SignedBy,
+  type SignedChangeTypedData,
+} from "./signedChange/typedData";
 export { getPermissions, type GetPermissionsParameters, type GetPermissionsReturnType } from "./actions/getPermissions";
 export {
   getPermissionExpiry,
@@ -98,13 +134,17 @@ export {
   InvalidAddressError,
   InvalidArgumentError,
   InvalidPermissionError,
+  InvalidSignatureError,
   InvalidStreamIdError,
   KeywayError,
   MissingSignerError,
+  NonceCancelledError,
+  NonceUsedError,
   RegistryNotFoundError,
   RelayError,
   RelayUnreachableError,
   RpcError,
+  SignatureExpiredError,
   StreamAlreadyExistsError,
   StreamNotFoundError,
   UnauthorizedError,
@@ -166,6 +206,7 @@ export {
 
 // Publish and subscribe through a relay (sdk/relay)
 export { publish, type PublishMessageOptions, type PublishParameters, type PublishReturnType } from "./relay/publish";
+export { sponsorChange, type SponsorChangeParameters, type SponsorChangeReturnType } from "./relay/sponsorChange";
 export { subscribe, type SubscribeParameters, type SubscribeReturnType, type SubscriptionOptions } from "./relay/subscribe";
 export { createRelaySession, type EncryptionMode, type RelaySession, type RelaySessionOptions } from "./relay/session";
 

@@ -20,9 +20,19 @@ export async function readDeployment(network: string, dir = path.resolve("deploy
   return checkDeployment(parsed, file);
 }
 
-/** Writes `<dir>/<network of the deployment>.json` (dir defaults to ./deployments); returns its path. */
-export async function writeDeployment(deployment: Deployment, dir = path.resolve("deployments")): Promise<string> {
-  const file = deploymentFile(deployment.network, dir);
+/**
+ * Reads `<dir>/<chainId>.json`, as `keyway deploy` writes it for the chain (dir defaults to
+ * ./deployments), and checks that it is for that chain.
+ */
+export async function readDeploymentForChain(chainId: number, dir = path.resolve("deployments")): Promise<Deployment> {
+  const deployment = await readDeployment(String(chainId), dir);
+  if (deployment.chainId !== chainId) throw new InvalidArgumentError(`${deploymentFile(String(chainId), dir)} is for chain ${deployment.chainId}, not ${chainId}`);
+  return deployment;
+}
+
+/** Writes `<dir>/<name>.json`, by default `<network of the deployment>.json` (dir defaults to ./deployments); returns its path. */
+export async function writeDeployment(deployment: Deployment, dir = path.resolve("deployments"), name = deployment.network): Promise<string> {
+  const file = deploymentFile(name, dir);
   await mkdir(dir, { recursive: true });
   await writeFile(file, JSON.stringify(deployment, null, 2) + "\n");
   return file;

@@ -5,10 +5,13 @@ import {
   errorChain,
   InvalidArgumentError,
   InvalidPermissionError,
+  InvalidSignatureError,
   InvalidStreamIdError,
   KeywayError,
+  NonceUsedError,
   RegistryNotFoundError,
   RpcError,
+  SignatureExpiredError,
   StreamAlreadyExistsError,
   StreamNotFoundError,
   UnauthorizedError,
@@ -70,6 +73,13 @@ function fromRevert(errorName: string, args: readonly unknown[], cause: unknown)
       return new InvalidPermissionError(STREAM_PERMISSIONS[Number(args[0])], "the public may only hold publish and subscribe", options);
     case "ExpiryInPast":
       return new InvalidArgumentError(`Expiry ${Number(args[0])} is not in the future on chain`, options);
+    case "SignatureExpired":
+      return new SignatureExpiredError(BigInt(args[0] as bigint), options);
+    // Used or cancelled: the bitmap does not say which; submitSignedChange asks the logs.
+    case "NonceAlreadyUsed":
+      return new NonceUsedError(String(args[0]), BigInt(args[1] as bigint), options);
+    case "InvalidSignature":
+      return new InvalidSignatureError(String(args[0]), undefined, options);
     default:
       return new ContractError(`The registry reverted${errorName ? ` with ${errorName}` : ""}`, options);
   }

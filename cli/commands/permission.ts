@@ -1,11 +1,20 @@
 import type { Command } from "commander";
-import { normalizeStreamId, parsePermission, type PermissionAssignment, type PermissionQuery } from "../../sdk";
+import {
+  grantPermissionsCall,
+  normalizeStreamId,
+  parsePermission,
+  type PermissionAssignment,
+  type PermissionQuery,
+  revokePermissionsCall,
+  setPermissionsCall,
+} from "../../sdk";
 import { parseAssignment, parseHolder, toAssignment } from "../assignments";
 import { withClient, withWriteClient } from "../client";
 import { parseExpiry } from "../expiry";
 import { formatExpiry, formatAssignments, formatHolder } from "../format";
 import { globalOptions } from "../options";
 import { print } from "../output";
+import { addSignOnlyOptions, printSignedChange, type SignOnlyFlags } from "../signOnly";
 import { printWrite } from "../write";
 
 const HOLDER = "a user's address, or public";
@@ -59,44 +68,47 @@ export function registerPermissionCommands(program: Command): void {
       });
     });
 
-  permission
+  const grant = permission
     .command("grant <id> <holder> <permissions...>")
     .description(`grant permissions to <holder> (${HOLDER}) in one transaction (needs grant)`)
-    .option("--expires <time>", "until when: a duration (30m, 12h, 7d, 2w) or an ISO date/time, UTC unless a zone is given (default: forever)")
-    .action((id: string, holderText: string, names: string[], flags: { expires?: string }, command: Command) => {
-      const streamId = normalizeStreamId(id);
-      const expiresAt = flags.expires === undefined ? undefined : parseExpiry(flags.expires);
-      const assignment = toAssignment(parseHolder(holderText), names.map(parsePermission), expiresAt);
-      return withWriteClient(globalOptions(command), async (client, options) => {
-        const receipt = await client.grantPermissions(streamId, assignment);
-        printWrite(options, `Granted ${describeAssignment(assignment)} on ${streamId}`, receipt, { streamId, assignments: [assignment] });
-      });
+    .option("--expires <time>", "until when: a duration (30m, 12h, 7d, 2w) or an ISO date/time, UTC unless a zone is given (default: forever)");
+  addSignOnlyOptions(grant).action((id: string, holderText: string, names: string[], flags: { expires?: string } & SignOnlyFlags, command: Command) => {
+    const streamId = normalizeStreamId(id);
+    const expiresAt = flags.expires === undefined ? undefined : parseExpiry(flags.expires);
+    const assignment = toAssignment(parseHolder(holderText), names.map(parsePermission), expiresAt);
+    if (flags.signOnly) return printSignedChange(globalOptions(command), flags, grantPermissionsCall({ streamId, assignments: [assignment] }));
+    return withWriteClient(globalOptions(command), async (client, options) => {
+      const receipt = await client.grantPermissions(streamId, assignment);
+      printWrite(options, `Granted ${describeAssignment(assignment)} on ${streamId}`, receipt, { streamId, assignments: [assignment] });
     });
+  });
 
-  permission
+  const revoke = permission
     .command("revoke <id> <holder> <permissions...>")
-    .description(`revoke permissions of <holder> (${HOLDER}) in one transaction (needs grant, except for your own)`)
-    .action((id: string, holderText: string, names: string[], _flags: unknown, command: Command) => {
-      const streamId = normalizeStreamId(id);
-      const assignment = toAssignment(parseHolder(holderText), names.map(parsePermission));
-      return withWriteClient(globalOptions(command), async (client, options) => {
-        const receipt = await client.revokePermissions(streamId, assignment);
-        const summary = `Revoked ${assignment.permissions.join(", ")} of ${formatHolder(assignment)} on ${streamId}`;
-        printWrite(options, summary, receipt, { streamId, assignments: [assignment] });
-      });
+    .description(`revoke permissions of <holder> (${HOLDER}) in one transaction (needs grant, except for your own)`);
+  addSignOnlyOptions(revoke).action((id: string, holderText: string, names: string[], flags: SignOnlyFlags, command: Command) => {
+    const streamId = normalizeStreamId(id);
+    const assignment = toAssignment(parseHolder(holderText), names.map(parsePermission));
+    if (flags.signOnly) return printSignedChange(globalOptions(command), flags, revokePermissionsCall({ streamId, assignments: [assignment] }));
+    return withWriteClient(globalOptions(command), async (client, options) => {
+      const receipt = await client.revokePermissions(streamId, assignment);
+      const summary = `Revoked ${assignment.permissions.join(", ")} of ${formatHolder(assignment)} on ${streamId}`;
+      printWrite(options, summary, receipt, { streamId, assignments: [assignment] });
     });
+  });
 
-  permission
+  const set = permission
     .command("set <id>")
     .description("overwrite the permissions of the listed holders in one transaction (needs grant)")
-    .requiredOption("--assign <spec>", "<user|public>=<perm,perm>[@expiry]; repeat for more holders; 0xabc...= clears a holder", collect, [])
-    .action((id: string, flags: { assign: string[] }, command: Command) => {
-      const streamId = normalizeStreamId(id);
-      const assignments = flags.assign.map(parseAssignment);
-      return withWriteClient(globalOptions(command), async (client, options) => {
-        const receipt = await client.setPermissions({ streamId, assignments });
-        const summary = [`Set permissions on ${streamId}:`, ...assignments.map((a) => `  ${describeAssignment(a)}`)].join("\n");
-        printWrite(options, summary, receipt, { streamId, assignments });
-      });
+    .requiredOption("--assign <spec>", "<user|public>=<perm,perm>[@expiry]; repeat for more holders; 0xabc...= clears a holder", collect, []);
+  addSignOnlyOptions(set).action((id: string, flags: { assign: string[] } & SignOnlyFlags, command: Command) => {
+    const streamId = normalizeStreamId(id);
+    const assignments = flags.assign.map(parseAssignment);
+    if (flags.signOnly) return printSignedChange(globalOptions(command), flags, setPermissionsCall({ updates: [{ streamId, assignments }] }));
+    return withWriteClient(globalOptions(command), async (client, options) => {
+      const receipt = await client.setPermissions({ streamId, assignments });
+      const summary = [`Set permissions on ${streamId}:`, ...assignments.map((a) => `  ${describeAssignment(a)}`)].join("\n");
+      printWrite(options, summary, receipt, { streamId, assignments });
     });
+  });
 }

@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { createRelay, DEFAULT_LIMITS, DEFAULT_RECOVERY_THREADS, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT } from "../../relay";
-import { registry } from "../client";
+import { privateKey, registry } from "../client";
 import { CliError } from "../errors";
 import { ExitCode } from "../exitCodes";
 import { wholeNumberIn } from "../numbers";
@@ -49,16 +49,18 @@ export function registerRelayCommand(program: Command): void {
     .option("--max-connections <n>", "open connections in all; beyond it the upgrade is answered 503", String(DEFAULT_LIMITS.maxConnections))
     .option("--max-connections-per-address <n>", `open connections from one remote address (IPv6: /64); beyond it 429 (default: ${DEFAULT_LIMITS.maxConnectionsPerAddress} with a --host beyond loopback; on loopback every client is this machine: --max-connections)`)
     .option("--publish-rate <n>", "publishes per second one connection may make (a second's worth at once); beyond it RATE_LIMITED", String(DEFAULT_LIMITS.publishRate))
-    .action(async (flags: { host: string; port: string; redis?: string; recoveryThreads: string; maxConnections: string; maxConnectionsPerAddress?: string; publishRate: string }, command: Command) => {
+    .addOption(new Option("--sponsor-key <key>", "a funded key with which the relay sends signed changes its signed-in clients hand it (sponsor frames); off without it (never printed)").env("KEYWAY_SPONSOR_KEY"))
+    .action(async (flags: { host: string; port: string; redis?: string; recoveryThreads: string; maxConnections: string; maxConnectionsPerAddress?: string; publishRate: string; sponsorKey?: string }, command: Command) => {
       const port = parsePort(flags.port);
       const recoveryThreads = parseThreads(flags.recoveryThreads);
       const maxConnections = parseLimit("--max-connections", flags.maxConnections);
       const maxConnectionsPerAddress = flags.maxConnectionsPerAddress === undefined ? undefined : parseLimit("--max-connections-per-address", flags.maxConnectionsPerAddress);
       const publishRate = parseLimit("--publish-rate", flags.publishRate);
       const options = globalOptions(command);
+      const sponsorKey = flags.sponsorKey === undefined ? undefined : privateKey({ ...options, privateKey: flags.sponsorKey });
       // A cluster relay reports its Redis link (down, back up) on stderr; a single relay has nothing to report there.
       const log = flags.redis === undefined ? undefined : (line: string) => process.stderr.write(`keyway relay: ${line}\n`);
-      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, recoveryThreads, maxConnections, maxConnectionsPerAddress, publishRate, log }).catch((error: NodeJS.ErrnoException) => {
+      const relay = await createRelay({ rpcUrl: options.rpcUrl, ...(await registry(options)), host: flags.host, port, redisUrl: flags.redis, recoveryThreads, maxConnections, maxConnectionsPerAddress, publishRate, sponsorKey, log }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === "EADDRINUSE") throw new CliError(`port ${port} on ${flags.host} is already in use: pick another with --port`, ExitCode.FAILURE);
         throw error;
       });

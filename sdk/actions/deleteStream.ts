@@ -1,6 +1,7 @@
 import type { TransactionReceipt } from "viem";
 import type { RegistryContext } from "../context";
 import { normalizeStreamId } from "../streamId";
+import type { RegistryCall } from "../signedChange/registryCall";
 import { writeRegistry, type WriteParameters } from "./writeRegistry";
 
 export interface DeleteStreamParameters extends WriteParameters {
@@ -10,6 +11,19 @@ export interface DeleteStreamParameters extends WriteParameters {
 export type DeleteStreamReturnType = TransactionReceipt;
 
 /**
+ * The registry call that deletes `streamId` (normalised), for `signChange`.
+ *
+ * @param parameters The stream id.
+ * @returns `{ functionName: "deleteStream", args }`.
+ * @throws InvalidStreamIdError on a malformed id.
+ * @example
+ * const signed = await signChange(client.context, { call: deleteStreamCall({ streamId }) });
+ */
+export function deleteStreamCall({ streamId }: { streamId: string }): Extract<RegistryCall, { functionName: "deleteStream" }> {
+  return { functionName: "deleteStream", args: [normalizeStreamId(streamId)] };
+}
+
+/**
  * Deletes a stream and all of its permissions. Needs Delete.
  *
  * @example
@@ -17,5 +31,5 @@ export type DeleteStreamReturnType = TransactionReceipt;
  */
 export async function deleteStream(context: RegistryContext, parameters: DeleteStreamParameters): Promise<DeleteStreamReturnType> {
   const { streamId, ...write } = parameters;
-  return writeRegistry(context, { functionName: "deleteStream", args: [normalizeStreamId(streamId)], ...write });
+  return writeRegistry(context, { ...deleteStreamCall({ streamId }), ...write });
 }

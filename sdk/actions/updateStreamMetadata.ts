@@ -2,6 +2,7 @@ import type { TransactionReceipt } from "viem";
 import type { RegistryContext } from "../context";
 import { metadataWithPartitions } from "../partitions";
 import { normalizeStreamId } from "../streamId";
+import type { RegistryCall } from "../signedChange/registryCall";
 import { writeRegistry, type WriteParameters } from "./writeRegistry";
 
 export interface UpdateStreamMetadataParameters extends WriteParameters {
@@ -10,6 +11,19 @@ export interface UpdateStreamMetadataParameters extends WriteParameters {
 }
 
 export type UpdateStreamMetadataReturnType = TransactionReceipt;
+
+/**
+ * The registry call that replaces a stream's metadata, checked as `updateStreamMetadata` checks it, for `signChange`.
+ *
+ * @param parameters The stream id and the new metadata.
+ * @returns `{ functionName: "updateStreamMetadata", args }`.
+ * @throws InvalidStreamIdError, InvalidArgumentError on a bad id or partition count.
+ * @example
+ * const signed = await signChange(client.context, { call: updateStreamMetadataCall({ streamId, metadata: "{}" }) });
+ */
+export function updateStreamMetadataCall({ streamId, metadata }: { streamId: string; metadata: string }): Extract<RegistryCall, { functionName: "updateStreamMetadata" }> {
+  return { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), metadataWithPartitions(metadata)] };
+}
 
 /**
  * Replaces a stream's metadata. Needs Edit. A `partitions` field that is not an integer from 1
@@ -23,5 +37,5 @@ export async function updateStreamMetadata(
   parameters: UpdateStreamMetadataParameters,
 ): Promise<UpdateStreamMetadataReturnType> {
   const { streamId, metadata, ...write } = parameters;
-  return writeRegistry(context, { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), metadataWithPartitions(metadata)], ...write });
+  return writeRegistry(context, { ...updateStreamMetadataCall({ streamId, metadata }), ...write });
 }

@@ -54,11 +54,21 @@ export async function writeRegistry<F extends RegistryWriteName>(
     const chain = walletClient.chain ?? null;
     const hash = await writeContract(walletClient, { ...request, chain } as Parameters<typeof writeContract>[1]);
     onSent?.(hash, functionName);
-    const receipt = await waitForTransactionReceipt(publicClient, { hash });
-    if (receipt.status !== "success") throw new ContractError(`Transaction ${hash} (${functionName}) reverted`);
-    context.cache.dropChanged(changesOf(receipt.logs.filter((log) => isAddressEqual(log.address, registryAddress))));
-    return receipt;
+    return await settleWrite(context, hash, functionName);
   } catch (error) {
     throw toKeywayError(error);
   }
+}
+
+/**
+ * Waits for a registry write sent by anyone (this client, or a relay sponsoring it) to be
+ * mined, and drops from the cache what it changed, so the next read asks the node.
+ *
+ * @throws ContractError when it reverted.
+ */
+export async function settleWrite(context: RegistryContext, hash: Hash, functionName: string): Promise<TransactionReceipt> {
+  const receipt = await waitForTransactionReceipt(context.publicClient, { hash });
+  if (receipt.status !== "success") throw new ContractError(`Transaction ${hash} (${functionName}) reverted`);
+  context.cache.dropChanged(changesOf(receipt.logs.filter((log) => isAddressEqual(log.address, context.registryAddress))));
+  return receipt;
 }

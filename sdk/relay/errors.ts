@@ -1,13 +1,15 @@
 import { isRelayErrorCode, KeywayError, RelayError, StreamNotFoundError, UnauthorizedError } from "../errors";
 import { MessageRejectedError, type MessageRejectionReason } from "../message/errors";
 import type { RequestFrame } from "./protocol";
+import { changeRefusalOf } from "./sponsorChange";
 
 /** The fields of an `error` frame, unchecked. */
 export type ErrorFields = { code?: unknown; message?: unknown; reason?: unknown };
 
 /**
  * The typed error for a relay's `error` frame: the SDK's own class where one fits
- * (UNAUTHORIZED, STREAM_NOT_FOUND, MESSAGE_REJECTED with the validator's `reason`), else a
+ * (UNAUTHORIZED, STREAM_NOT_FOUND, MESSAGE_REJECTED with the validator's `reason`, a sponsored
+ * change's CHANGE_REFUSED as the signed-change error of its `reason`), else a
  * RelayError with the relay's code.
  */
 export function relayErrorOf(frame: ErrorFields, request?: RequestFrame): KeywayError {
@@ -25,5 +27,6 @@ export function relayErrorOf(frame: ErrorFields, request?: RequestFrame): Keyway
     const reason = typeof frame.reason === "string" ? frame.reason : "unknown";
     return new MessageRejectedError(reason as MessageRejectionReason, `the relay refused the message: ${message}`);
   }
+  if (code === "CHANGE_REFUSED" && request?.type === "sponsor") return changeRefusalOf(frame.reason, message, (request.change ?? {}) as Record<string, unknown>);
   return new RelayError(isRelayErrorCode(code) ? code : "RELAY_ERROR", code, `Relay: ${message}`);
 }

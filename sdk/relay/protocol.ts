@@ -84,7 +84,14 @@ export interface KeyResponseRequest {
   response: KeyResponse;
 }
 
-export type RequestFrame = AuthRequest | SubscribeRequest | UnsubscribeRequest | PublishRequest | OpenInboxRequest | KeyRequestRequest | KeyResponseRequest;
+/** A signed registry change (`signedChangeToJSON`'s object) for the relay to send from its sponsor key; needs a sign-in. */
+export interface SponsorRequest {
+  type: "sponsor";
+  id?: RequestId;
+  change: unknown;
+}
+
+export type RequestFrame = AuthRequest | SubscribeRequest | UnsubscribeRequest | PublishRequest | OpenInboxRequest | KeyRequestRequest | KeyResponseRequest | SponsorRequest;
 
 // Relay -> client
 
@@ -142,8 +149,15 @@ export interface ErrorFrame {
   id: RequestId;
   code: ErrorCode;
   message: string;
-  /** With MESSAGE_REJECTED: the validator's reason (`duplicate`, `invalid-signature`, `no-permission`...). */
+  /** With MESSAGE_REJECTED: the validator's reason (`duplicate`, `invalid-signature`, `no-permission`...); with CHANGE_REFUSED: the SDK's error code (`NONCE_USED`...). */
   reason?: string;
+}
+
+/** The relay sent the sponsored change: its transaction (not yet mined). */
+export interface SponsoredFrame {
+  type: "sponsored";
+  id: RequestId;
+  transactionHash: string;
 }
 
 /** The reply to `openInbox`. */
@@ -183,7 +197,8 @@ export type ServerFrame =
   | InboxOpenFrame
   | ForwardedFrame
   | KeyRequestFrame
-  | KeyResponseFrame;
+  | KeyResponseFrame
+  | SponsoredFrame;
 
 /** The reply each request type gets when it succeeds. */
 export interface ReplyOf {
@@ -194,6 +209,7 @@ export interface ReplyOf {
   openInbox: InboxOpenFrame;
   keyRequest: ForwardedFrame;
   keyResponse: ForwardedFrame;
+  sponsor: SponsoredFrame;
 }
 
 /** Why a subscription ended. */
@@ -240,6 +256,8 @@ export const ErrorCode = {
   ALREADY_SUBSCRIBED: "ALREADY_SUBSCRIBED",
   /** An unsubscribe for a (stream, partition) the connection is not subscribed to, or a subscribe whose subscription ended (`reason`) before it was confirmed. */
   NOT_SUBSCRIBED: "NOT_SUBSCRIBED",
+  /** `sponsor`: the registry would refuse the signed change (simulated, nothing sent); `reason` is the SDK's code (SIGNATURE_EXPIRED, NONCE_USED, INVALID_SIGNATURE, UNAUTHORIZED...). */
+  CHANGE_REFUSED: "CHANGE_REFUSED",
   /** The relay could not decide (the chain node is unreachable...): try again. */
   UNAVAILABLE: "UNAVAILABLE",
 } as const;

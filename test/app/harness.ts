@@ -10,7 +10,7 @@ import { KeywayClient } from "../../sdk";
 import type { Deployment } from "../../sdk/deployment";
 import { localAppConfig, serveApp, type AppServer } from "../../scripts/appServer";
 import { startLocalNode, type LocalNode } from "../../scripts/localNode";
-import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/devChain";
+import { deployLocalRegistry, devAccounts, type DevAccount, sponsorAccount } from "../../scripts/devChain";
 import { chromiumLaunchOptions } from "../chromium";
 import { installTestWallet, type TestWalletOptions } from "./wallet";
 
@@ -70,7 +70,8 @@ export async function startAppStack(): Promise<AppStack> {
     const deployment = await deployLocalRegistry(node.url);
     const accounts = devAccounts(4);
     // The relay polls the registry every 200 ms, so revocations reach pages quickly even here.
-    const relay = await createRelay({ rpcUrl: node.url, registryAddress: deployment.registryAddress, port: 0, pollingInterval: 200 });
+    // Sponsoring signed changes, as npm start's relay does.
+    const relay = await createRelay({ rpcUrl: node.url, registryAddress: deployment.registryAddress, port: 0, pollingInterval: 200, sponsorKey: sponsorAccount().privateKey });
     stoppers.push(() => relay.close());
     const server = await serveApp({ config: localAppConfig(deployment, node.url, accounts.slice(0, 3), relay.url), root: appDir });
     stoppers.push(() => server.close());

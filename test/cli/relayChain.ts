@@ -1,3 +1,4 @@
+import type { RelayOptions } from "../../relay";
 import { type RelayOnChain, startRelayOnChain } from "../relay/fixtures";
 import { buildCli, cleanEnv, type CliResult, runKeyway, startKeyway, type RunningKeyway } from "./harness";
 
@@ -11,9 +12,10 @@ export interface CliRelayChain extends RelayOnChain {
   stopAll(): Promise<void>;
 }
 
-export async function startCliRelayChain(): Promise<CliRelayChain> {
+/** `options`: the relay's (a `sponsorKey`...). */
+export async function startCliRelayChain(options: Partial<RelayOptions> = {}): Promise<CliRelayChain> {
   buildCli();
-  const chain = await startRelayOnChain();
+  const chain = await startRelayOnChain(options);
   const running = new Set<RunningKeyway>();
   const envOf = (signer?: number) =>
     cleanEnv({

@@ -2,7 +2,7 @@ import { takeSnapshot, time } from "@nomicfoundation/hardhat-toolbox/network-hel
 import { expect } from "chai";
 import hre from "hardhat";
 import { deployRegistryFixture } from "./fixtures";
-import { sendOperation, type Registry } from "./model/onChain";
+import { sendOperation, sendSignedOperation, type Registry } from "./model/onChain";
 import { mulberry32 } from "./model/prng";
 import { holdersOf, randomStep, type Step, streamIdsOf, type World } from "./model/randomStep";
 import { applyCall, emptyRegistry, type Outcome, type RegistryState } from "./model/registryModel";
@@ -15,7 +15,10 @@ import { chainHeldView, chainStoredView, modelHeldView, modelStoredView } from "
  * success, the stored ones (exists, metadata, creation block, every holder's expiries) after a
  * revert, which must have changed nothing. After a jump in time, the has* views of every stream
  * with an expiry in the jumped interval (or one second after it); and every stream of the run,
- * all views, every FULL_CHECK_EVERY steps and at the end. KEYWAY_MODEL_SEED and KEYWAY_MODEL_OPS
+ * all views, every FULL_CHECK_EVERY steps and at the end. About half of the calls are sent as
+ * their `…BySig` twin, signed by the model's sender and sent by another account: the model
+ * expects exactly the same outcome (which calls, from a PRNG of their own, so that a seed
+ * replays the same operations as before signed changes existed). KEYWAY_MODEL_SEED and KEYWAY_MODEL_OPS
  * choose another run; a failure names the seed and step to replay.
  */
 
@@ -93,7 +96,11 @@ describe("StreamRegistry against its reference model", function () {
 });
 
 async function run(): Promise<void> {
-  const { registry: contract, creator, alice, bob, carol } = await deployRegistryFixture();
+  const { registry: contract, creator, alice, bob, carol, others } = await deployRegistryFixture();
+  const signers = new Map([creator, alice, bob, carol].map((s) => [s.address, s]));
+  const chainId = Number((await contract.runner!.provider!.getNetwork()).chainId);
+  const signRng = mulberry32(SEED ^ 0x5151);
+  let signedSteps = 0;
   const registry: Registry = { provider: hre.network.provider, address: await contract.getAddress(), abi: contract.interface };
   const world: World = { accounts: [creator.address, alice.address, bob.address, carol.address], ...WORLD_PATHS };
   const holders = holdersOf(world);
@@ -138,7 +145,10 @@ async function run(): Promise<void> {
     const blockNumber = Number(await hre.network.provider.request({ method: "eth_blockNumber" })) + 1;
     await time.setNextBlockTimestamp(timestamp);
     const expected = applyCall(state, { sender: step.sender, operation: step.operation, timestamp, blockNumber });
-    const actual = await sendOperation(registry, step.sender, step.operation);
+    const signing = signRng.chance(0.5) ? { signer: signers.get(step.sender)!, relayer: others[0].address, nonce: BigInt(i), chainId } : undefined;
+    const signed = signing && (await sendSignedOperation(registry, step.operation, signing));
+    if (signed !== undefined) signedSteps++;
+    const actual = signed ?? (await sendOperation(registry, step.sender, step.operation));
     expect(comparable(actual), `${where}\noutcome`).to.deep.equal(comparable(expected.outcome));
     // Reverted transactions are mined too: the chain's time is the one the model used.
     expect(await time.latest(), `${where}\nblock time`).to.equal(timestamp);
@@ -153,7 +163,7 @@ async function run(): Promise<void> {
   where = `final state, seed ${SEED} after ${OPS} steps`;
   await compareAll(everyStream);
 
-  console.log(`      outcomes over ${OPS} steps (seed ${SEED}): ${[...seen].sort().map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  console.log(`      outcomes over ${OPS} steps (seed ${SEED}, ${signedSteps} of them signed): ${[...seen].sort().map(([k, n]) => `${k} ${n}`).join(", ")}`);
   if (OPS >= 1000) expectEveryPathExercised(seen);
 }
 

@@ -6,12 +6,16 @@ import type { StreamRegistry } from "../../typechain-types";
 import {
   ALL_FOREVER,
   deployRegistryFixture,
+  eventsOf,
+  expectNoChange,
   expiriesOf,
+  expiriesOfUser,
   FOREVER,
   NONE,
   packExpiries,
   Permission,
   PERMISSIONS,
+  stateOf,
   streamIdOf,
   streamKeyOf,
   withWideExpiries,
@@ -31,50 +35,8 @@ async function streamFixture() {
   return { ...accounts, id, key: streamKeyOf(id) };
 }
 
-/** Every log of a transaction, decoded, as `[eventName, ...args]`, in emission order. */
-async function eventsOf(registry: StreamRegistry, tx: Promise<ContractTransactionResponse>): Promise<unknown[][]> {
-  const receipt = await (await tx).wait();
-  return receipt!.logs.map((log) => {
-    const parsed = registry.interface.parseLog(log);
-    if (parsed === null) throw new Error(`unexpected log ${JSON.stringify(log)}`);
-    return [parsed.name, ...parsed.args.toArray()];
-  });
-}
-
 function updated(key: string, holder: string, expiries: readonly number[]): unknown[] {
   return ["PermissionsUpdated", key, holder, packExpiries(expiries)];
-}
-
-async function expiriesOfUser(registry: StreamRegistry, id: string, user: string): Promise<number[]> {
-  return (await registry.getPermissionsForUser(id, user)).map(Number);
-}
-
-/** Everything the views say about some streams and holders: compared before and after a rejected call. */
-async function stateOf(registry: StreamRegistry, ids: string[], holders: string[]) {
-  return Promise.all(
-    ids.map(async (id) => {
-      const exists = await registry.exists(id);
-      return {
-        id,
-        exists,
-        metadata: exists ? await registry.getStreamMetadata(id) : null,
-        creationBlock: exists ? await registry.getStreamCreationBlock(id) : null,
-        expiries: await Promise.all(holders.map((holder) => expiriesOfUser(registry, id, holder))),
-      };
-    }),
-  );
-}
-
-/** Runs `rejected` (which asserts the revert) and checks that no view of `ids` x `holders` changed. */
-async function expectNoChange(
-  registry: StreamRegistry,
-  ids: string[],
-  holders: string[],
-  rejected: () => Promise<void>,
-): Promise<void> {
-  const before = await stateOf(registry, ids, holders);
-  await rejected();
-  expect(await stateOf(registry, ids, holders)).to.deep.equal(before);
 }
 
 /** The public and the given accounts: the holders a rejected call must leave as they were. */

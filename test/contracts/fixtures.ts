@@ -1,5 +1,6 @@
 import { ethers } from "hardhat";
-import type { Interface } from "ethers";
+import { expect } from "chai";
+import type { ContractTransactionResponse, Interface } from "ethers";
 import type { Hex } from "viem";
 import type { SignedStreamMessage, StreamMessage } from "../../sdk/message";
 import type { StreamRegistry } from "../../typechain-types";
@@ -66,4 +67,46 @@ export function messageStruct(message: StreamMessage): Required<StreamMessage> {
 /** A signed SDK message as the verifiers take it: the struct, then the signature. */
 export function splitSigned({ signature, ...message }: SignedStreamMessage): [Required<StreamMessage>, Hex] {
   return [messageStruct(message), signature];
+}
+
+/** Every log of a transaction, decoded, as `[eventName, ...args]`, in emission order. */
+export async function eventsOf(registry: StreamRegistry, tx: Promise<ContractTransactionResponse>): Promise<unknown[][]> {
+  const receipt = await (await tx).wait();
+  return receipt!.logs.map((log) => {
+    const parsed = registry.interface.parseLog(log);
+    if (parsed === null) throw new Error(`unexpected log ${JSON.stringify(log)}`);
+    return [parsed.name, ...parsed.args.toArray()];
+  });
+}
+
+export async function expiriesOfUser(registry: StreamRegistry, id: string, user: string): Promise<number[]> {
+  return (await registry.getPermissionsForUser(id, user)).map(Number);
+}
+
+/** Everything the views say about some streams and holders: compared before and after a rejected call. */
+export async function stateOf(registry: StreamRegistry, ids: string[], holders: string[]) {
+  return Promise.all(
+    ids.map(async (id) => {
+      const exists = await registry.exists(id);
+      return {
+        id,
+        exists,
+        metadata: exists ? await registry.getStreamMetadata(id) : null,
+        creationBlock: exists ? await registry.getStreamCreationBlock(id) : null,
+        expiries: await Promise.all(holders.map((holder) => expiriesOfUser(registry, id, holder))),
+      };
+    }),
+  );
+}
+
+/** Runs `rejected` (which asserts the revert) and checks that no view of `ids` x `holders` changed. */
+export async function expectNoChange(
+  registry: StreamRegistry,
+  ids: string[],
+  holders: string[],
+  rejected: () => Promise<void>,
+): Promise<void> {
+  const before = await stateOf(registry, ids, holders);
+  await rejected();
+  expect(await stateOf(registry, ids, holders)).to.deep.equal(before);
 }

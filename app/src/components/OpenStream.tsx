@@ -27,7 +27,7 @@ export function OpenStream({ account, streamId, relayUrl, transactions, refreshK
   return (
     <>
       <StreamPanel account={account} streamId={streamId} assignments={permissions.value} transactions={transactions} refreshKey={refreshKey} onDeleted={onDeleted} />
-      <PermissionsPanel account={account} streamId={streamId} permissions={permissions} transactions={transactions} />
+      <PermissionsPanel account={account} streamId={streamId} permissions={permissions} relayUrl={relayUrl} transactions={transactions} refreshKey={refreshKey} />
       {relayUrl !== undefined && <SessionPanel sessionKey={sessionKey} />}
       <GrantPanel account={account} streamId={streamId} refreshKey={refreshKey} />
       <LiveView account={account} streamId={streamId} relayUrl={relayUrl} sessionKey={sessionKey} />

@@ -1,8 +1,18 @@
-import { isPublicAssignment, type PermissionAssignment, PUBLIC_PERMISSIONS, STREAM_PERMISSIONS, type StreamPermission } from "keyway";
+import {
+  grantPermissionsCall,
+  isPublicAssignment,
+  type PermissionAssignment,
+  PUBLIC_PERMISSIONS,
+  revokePermissionsCall,
+  setPermissionsCall,
+  STREAM_PERMISSIONS,
+  type StreamPermission,
+} from "keyway";
 import { useState } from "preact/hooks";
 import { formatTime, parseLocalDateTime, permissionLabel as label, shortAddress } from "../format";
 import type { Reading } from "../reading";
 import type { ConnectedAccount } from "../account";
+import { useSponsoredWrites } from "../sponsored";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
 import { PermissionChecks } from "./PermissionChecks";
@@ -12,17 +22,21 @@ interface Props {
   streamId: string;
   /** The stream's holders as last read (again after every confirmed write). */
   permissions: Reading<PermissionAssignment[]>;
+  /** With a relay, an account without ETH has its changes sent by the relay (it signs them). */
+  relayUrl?: string;
   transactions: Transactions;
+  refreshKey: number;
 }
 
 /** Holders × the five permissions with their expiries, and the form that grants, revokes and sets them. */
-export function PermissionsPanel({ account, streamId, permissions, transactions }: Props) {
+export function PermissionsPanel({ account, streamId, permissions, relayUrl, transactions, refreshKey }: Props) {
   const { value: assignments, error: loadError } = permissions;
   const [addresses, setAddresses] = useState("");
   const [toPublic, setToPublic] = useState(false);
   const [checked, setChecked] = useState<StreamPermission[]>([]);
   const [expires, setExpires] = useState("");
   const [error, setError] = useState<string>();
+  const send = useSponsoredWrites(account, relayUrl, transactions, refreshKey);
 
   const rows = assignments === undefined ? [] : assignments.some(isPublicAssignment) ? assignments : [...assignments, { public: true as const, permissions: [] }];
 
@@ -58,10 +72,12 @@ export function PermissionsPanel({ account, streamId, permissions, transactions 
     const { client } = account;
     const outcome =
       action === "Grant"
-        ? await transactions.run(`Grant ${what} to ${who}`, () => client.grantPermissions(streamId, ...parsed))
+        ? await send(`Grant ${what} to ${who}`, grantPermissionsCall({ streamId, assignments: parsed }), () => client.grantPermissions(streamId, ...parsed))
         : action === "Revoke"
-          ? await transactions.run(`Revoke ${what} from ${who}`, () => client.revokePermissions(streamId, ...parsed))
-          : await transactions.run(`Set ${who} to exactly ${what}`, () => client.setPermissions({ streamId, assignments: parsed }));
+          ? await send(`Revoke ${what} from ${who}`, revokePermissionsCall({ streamId, assignments: parsed }), () => client.revokePermissions(streamId, ...parsed))
+          : await send(`Set ${who} to exactly ${what}`, setPermissionsCall({ updates: [{ streamId, assignments: parsed }] }), () =>
+              client.setPermissions({ streamId, assignments: parsed }),
+            );
     if ("error" in outcome) setError(outcome.error);
   }
 

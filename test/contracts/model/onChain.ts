@@ -1,5 +1,6 @@
-import type { Interface } from "ethers";
+import type { Interface, Signer } from "ethers";
 import type { EIP1193Provider } from "hardhat/types";
+import { type RegistryCall, signedChangeTypedData } from "../../../sdk";
 import { type ExpiriesFunction, withWideExpiries } from "../fixtures";
 import { FOREVER, type ModelError, type Operation, type Outcome } from "./registryModel";
 
@@ -18,11 +19,72 @@ export interface Registry {
 const GAS = "0x1000000";
 
 export async function sendOperation(registry: Registry, sender: string, operation: Operation): Promise<Outcome> {
+  return sendData(registry, sender, encodeOperation(registry.abi, operation));
+}
+
+/** Who signs a signed operation and who sends it, with the nonce and the registry's domain. */
+export interface SignedSending {
+  signer: Signer;
+  relayer: string;
+  nonce: bigint;
+  chainId: number;
+}
+
+/**
+ * Sends `operation` as its `…BySig` twin: signed by `signer` (the model's sender), sent by
+ * `relayer`. Undefined for an operation that cannot be signed as it stands (unequal batch
+ * lengths, which the signed path reports before anything else, or an expiry beyond uint40):
+ * the caller sends those directly.
+ */
+export async function sendSignedOperation(registry: Registry, operation: Operation, sending: SignedSending): Promise<Outcome | undefined> {
+  const call = registryCall(operation);
+  if (call === undefined) return undefined;
+  const by = { signer: (await sending.signer.getAddress()) as `0x${string}`, nonce: sending.nonce, deadline: 2n ** 40n };
+  const { domain, types, message } = signedChangeTypedData(call, by, { chainId: sending.chainId, registryAddress: registry.address as `0x${string}` });
+  const signature = await sending.signer.signTypedData(domain as Record<string, unknown>, types as never, message);
+  const data = registry.abi.encodeFunctionData(`${call.functionName}BySig`, [...call.args, by, signature]);
+  return sendData(registry, sending.relayer, data);
+}
+
+type SignableExpiries = readonly (readonly [number, number, number, number, number])[];
+
+function registryCall(op: Operation): RegistryCall | undefined {
+  const sameLengths = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length;
+  // What EIP-712 can carry: five expiries an entry, each a uint40.
+  const signable = (expiries: readonly (readonly number[])[]): expiries is SignableExpiries =>
+    expiries.every((e) => e.length === 5 && e.every((expiry) => expiry <= FOREVER));
+  switch (op.kind) {
+    case "createStream":
+      return { functionName: op.kind, args: [op.path, op.metadata] };
+    case "updateStreamMetadata":
+      return { functionName: op.kind, args: [op.streamId, op.metadata] };
+    case "deleteStream":
+      return { functionName: op.kind, args: [op.streamId] };
+    case "grantPermission":
+    case "revokePermission":
+      return { functionName: op.kind, args: [op.streamId, op.user as `0x${string}`, op.permission] };
+    case "revokeAllPermissionsForUser":
+      return { functionName: op.kind, args: [op.streamId, op.user as `0x${string}`] };
+    case "revokePermissions":
+      return sameLengths(op.users, op.masks) ? { functionName: op.kind, args: [op.streamId, op.users as `0x${string}`[], op.masks] } : undefined;
+    case "grantPermissions":
+    case "setPermissions":
+      if (!sameLengths(op.users, op.expiries) || !signable(op.expiries)) return undefined;
+      return { functionName: op.kind, args: [op.streamId, op.users as `0x${string}`[], op.expiries] };
+    case "setPermissionsMultipleStreams": {
+      const lengthsMatch = sameLengths(op.streamIds, op.users) && sameLengths(op.streamIds, op.expiries) && op.users.every((u, s) => sameLengths(u, op.expiries[s]));
+      if (!lengthsMatch || !op.expiries.every(signable)) return undefined;
+      return { functionName: op.kind, args: [op.streamIds, op.users as `0x${string}`[][], op.expiries as unknown as SignableExpiries[]] };
+    }
+  }
+}
+
+async function sendData(registry: Registry, sender: string, data: string): Promise<Outcome> {
   let hash: string;
   try {
     hash = (await registry.provider.request({
       method: "eth_sendTransaction",
-      params: [{ from: sender, to: registry.address, data: encodeOperation(registry.abi, operation), gas: GAS }],
+      params: [{ from: sender, to: registry.address, data, gas: GAS }],
     })) as string;
   } catch (error) {
     return { error: decodeRevert(registry.abi, error), events: [] };
