@@ -1,7 +1,6 @@
-import { isRelayErrorCode, KeywayError, RelayError, StreamNotFoundError, UnauthorizedError } from "../errors";
+import { InvalidSignatureError, isRelayErrorCode, KeywayError, NonceCancelledError, NonceUsedError, RelayError, SignatureExpiredError, StreamNotFoundError, UnauthorizedError } from "../errors";
 import { MessageRejectedError, type MessageRejectionReason } from "../message/errors";
 import type { RequestFrame } from "./protocol";
-import { changeRefusalOf } from "./sponsorChange";
 
 /** The fields of an `error` frame, unchecked. */
 export type ErrorFields = { code?: unknown; message?: unknown; reason?: unknown };
@@ -29,4 +28,26 @@ export function relayErrorOf(frame: ErrorFields, request?: RequestFrame): Keyway
   }
   if (code === "CHANGE_REFUSED" && request?.type === "sponsor") return changeRefusalOf(frame.reason, message, (request.change ?? {}) as Record<string, unknown>);
   return new RelayError(isRelayErrorCode(code) ? code : "RELAY_ERROR", code, `Relay: ${message}`);
+}
+
+/**
+ * The typed error for the relay's CHANGE_REFUSED of `change`: the one `submitSignedChange`
+ * would have thrown for the same refusal (its `reason` is that error's code), else a RelayError.
+ */
+export function changeRefusalOf(reason: unknown, message: string, change: { signer?: unknown; nonce?: unknown; deadline?: unknown }): KeywayError {
+  const signer = String(change.signer);
+  const uint = (value: unknown) => (typeof value === "string" && /^\d+$/.test(value) ? BigInt(value) : 0n);
+  const cause = new Error(`Relay: ${message}`);
+  switch (reason) {
+    case "SIGNATURE_EXPIRED":
+      return new SignatureExpiredError(uint(change.deadline), { cause });
+    case "NONCE_USED":
+      return new NonceUsedError(signer, uint(change.nonce), { cause });
+    case "NONCE_CANCELLED":
+      return new NonceCancelledError(signer, uint(change.nonce), { cause });
+    case "INVALID_SIGNATURE":
+      return new InvalidSignatureError(signer, message, { cause });
+    default:
+      return new RelayError("CHANGE_REFUSED", "CHANGE_REFUSED", `Relay: ${message}`);
+  }
 }

@@ -1,6 +1,5 @@
 import type { Hash, TransactionReceipt } from "viem";
 import { settleWrite } from "../actions/writeRegistry";
-import { InvalidSignatureError, KeywayError, NonceCancelledError, NonceUsedError, RelayError, SignatureExpiredError } from "../errors";
 import { signedChangeToJSON, type SignedChange } from "../signedChange/signedChange";
 import { toKeywayError } from "../toKeywayError";
 import type { RelaySession } from "./session";
@@ -40,24 +39,3 @@ export async function sponsorChange(session: RelaySession, { signedChange, onSen
   return settleWrite(session.context, hash, `${signedChange.functionName}BySig`).catch((error: unknown) => Promise.reject(toKeywayError(error)));
 }
 
-/**
- * The typed error for the relay's CHANGE_REFUSED of `change`: the one `submitSignedChange`
- * would have thrown for the same refusal (its `reason` is that error's code), else a RelayError.
- */
-export function changeRefusalOf(reason: unknown, message: string, change: { signer?: unknown; nonce?: unknown; deadline?: unknown }): KeywayError {
-  const signer = String(change.signer);
-  const uint = (value: unknown) => (typeof value === "string" && /^\d+$/.test(value) ? BigInt(value) : 0n);
-  const cause = new Error(`Relay: ${message}`);
-  switch (reason) {
-    case "SIGNATURE_EXPIRED":
-      return new SignatureExpiredError(uint(change.deadline), { cause });
-    case "NONCE_USED":
-      return new NonceUsedError(signer, uint(change.nonce), { cause });
-    case "NONCE_CANCELLED":
-      return new NonceCancelledError(signer, uint(change.nonce), { cause });
-    case "INVALID_SIGNATURE":
-      return new InvalidSignatureError(signer, message, { cause });
-    default:
-      return new RelayError("CHANGE_REFUSED", "CHANGE_REFUSED", `Relay: ${message}`);
-  }
-}
