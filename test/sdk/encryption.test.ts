@@ -76,13 +76,14 @@ describe("sdk/encryption", function () {
       const opened = await unwrapGroupKeys(response, requester);
       expect(opened.map((key) => [key.publisher, key.id, bytesToHex(key.raw)])).to.deep.equal(keys.map((key) => [key.publisher, key.id, bytesToHex(key.raw)]));
       const stranger = await generateAgreementKeyPair();
-      for (const [what, attempt] of [
-        ["another key pair", unwrapGroupKeys(response, stranger)],
-        ["another request", unwrapGroupKeys({ ...response, requestSignature: `0x${"cd".repeat(65)}` }, requester)],
-        ["another stream", unwrapGroupKeys({ ...response, streamId: `${HOLDER}/other` }, requester)],
-        ["a swapped answer key", unwrapGroupKeys({ ...response, publicKey: bytesToHex(stranger.publicKey) }, requester)],
+      // One at a time: each rejection is awaited as it happens (none left unhandled meanwhile).
+      for (const [what, open] of [
+        ["another key pair", () => unwrapGroupKeys(response, stranger)],
+        ["another request", () => unwrapGroupKeys({ ...response, requestSignature: `0x${"cd".repeat(65)}` }, requester)],
+        ["another stream", () => unwrapGroupKeys({ ...response, streamId: `${HOLDER}/other` }, requester)],
+        ["a swapped answer key", () => unwrapGroupKeys({ ...response, publicKey: bytesToHex(stranger.publicKey) }, requester)],
       ] as const) {
-        await attempt.then(() => expect.fail(`opened with ${what}`), () => undefined);
+        await open().then(() => expect.fail(`opened with ${what}`), () => undefined);
       }
     });
 
