@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { version } from "../package.json";
 import { registerGrantCommands } from "./commands/grant";
+import { registerHistoryCommand } from "./commands/history";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
 import { registerPublishCommand } from "./commands/publish";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerGrantCommands(program);
   registerPublishCommand(program);
   registerSubscribeCommand(program);
+  registerHistoryCommand(program);
   registerRelayCommand(program);
   return program;
 }

@@ -4,6 +4,7 @@ import type { Connection } from "./connection";
 import type { RelayContext } from "./context";
 import type { Fields } from "./fields";
 import { handleAuth } from "./handlers/auth";
+import { handleHistory } from "./handlers/history";
 import { handlePublish } from "./handlers/publish";
 import { handleSubscribe } from "./handlers/subscribe";
 import { handleUnsubscribe } from "./handlers/unsubscribe";
@@ -17,6 +18,7 @@ const HANDLERS = new Map<string, Handler>([
   ["subscribe", handleSubscribe],
   ["unsubscribe", handleUnsubscribe],
   ["publish", handlePublish],
+  ["history", handleHistory],
 ]);
 
 function replyError(relay: RelayContext, connection: Connection, id: RequestId, error: unknown): void {

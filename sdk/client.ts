@@ -21,6 +21,7 @@ import { issueAccessGrant, type IssueAccessGrantParameters } from "./actions/iss
 import type { SignedAccessGrant } from "./delegation/types";
 import type { MessageSigner } from "./message/signers";
 import { publish, type PublishMessageOptions } from "./relay/publish";
+import { history, type HistoryOptions, type HistoryReturnType } from "./relay/history";
 import { createRelaySession, type RelaySession } from "./relay/session";
 import { clientMessageSigner } from "./relay/signer";
 import { subscribe, type SubscriptionOptions } from "./relay/subscribe";
@@ -146,6 +147,14 @@ export class KeywayClient {
    */
   publish(streamId: string, content: unknown, options?: PublishMessageOptions): Promise<SignedStreamMessage> {
     return publish(this.relay(), { ...options, streamId, content });
+  }
+
+  /**
+   * Reads the messages the relay keeps for a stream partition without subscribing, each
+   * verified by this client. See `history` in sdk/relay.
+   */
+  history(streamId: string, options: HistoryOptions): Promise<HistoryReturnType> {
+    return history(this.relay(), { ...options, streamId });
   }
 
   /**

@@ -163,9 +163,11 @@ export {
 
 // Publish and subscribe through a relay (sdk/relay)
 export { publish, type PublishMessageOptions, type PublishParameters, type PublishReturnType } from "./relay/publish";
+export { history, type HistoryOptions, type HistoryParameters, type HistoryReturnType } from "./relay/history";
 export { subscribe, type SubscribeParameters, type SubscribeReturnType, type SubscriptionOptions } from "./relay/subscribe";
 export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
-export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
+export type { MessageListener, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
+export type { MessageMetadata, ReceivedMessage } from "./relay/receivedMessage";
 export type { RelayUnsubscribeReason } from "./relay/protocol";
 export { createSession, type CreateSessionParameters, type CreateSessionReturnType, type Session } from "./actions/createSession";
 export { issueAccessGrant, type IssueAccessGrantParameters, type IssueAccessGrantReturnType } from "./actions/issueAccessGrant";

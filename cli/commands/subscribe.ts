@@ -31,7 +31,7 @@ function printableContent(content: unknown, contentType: string): unknown {
   return bytesToHex(content);
 }
 
-function messageLine(content: unknown, metadata: MessageMetadata) {
+export function messageLine(content: unknown, metadata: MessageMetadata) {
   const { streamId, partition, timestamp, sequenceNumber, publisherId, contentType } = metadata;
   return { streamId, partition, timestamp, sequenceNumber, publisher: publisherId, content: printableContent(content, contentType) };
 }

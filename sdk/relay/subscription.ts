@@ -1,24 +1,9 @@
-import type { Hex } from "viem";
-import { InvalidMessageError, MessageRejectedError } from "../message/errors";
-import { hexToBytes } from "../message/hex";
 import { compareRefs } from "../message/parse";
-import type { MessageRef, SignedStreamMessage } from "../message/types";
+import type { MessageRef } from "../message/types";
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type MessageValidator } from "../message/validator";
 import type { SignedAccessGrant } from "../delegation/types";
 import type { RelayUnsubscribeReason } from "./protocol";
-
-/** What a subscriber learns about a verified message besides its content. */
-export interface MessageMetadata {
-  streamId: string;
-  partition: number;
-  timestamp: number;
-  sequenceNumber: number;
-  /** Lowercase address of the signer. */
-  publisherId: string;
-  msgChainId: string;
-  signature: Hex;
-  contentType: string;
-}
+import { type MessageMetadata, receiveMessage } from "./receivedMessage";
 
 /** Called with each verified message, once, in order; a returned promise is awaited before the next. */
 export type MessageListener = (content: unknown, metadata: MessageMetadata) => void | Promise<void>;
@@ -71,25 +56,6 @@ export interface SubscriptionHandleOptions {
   unsubscribe: (handle: SubscriptionHandle) => Promise<void>;
 }
 
-const JSON_CONTENT_TYPE = "application/json";
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** `application/json` content parsed, anything else as bytes. */
-export function decodeContent(message: SignedStreamMessage): unknown {
-  const bytes = new Uint8Array(hexToBytes(message.content));
-  if (message.contentType !== JSON_CONTENT_TYPE) return bytes;
-  try {
-    return JSON.parse(utf8.decode(bytes));
-  } catch (error) {
-    throw new InvalidMessageError("content", `is not JSON although the content type is ${JSON_CONTENT_TYPE}`, { cause: error });
-  }
-}
-
-function metadataOf(message: SignedStreamMessage): MessageMetadata {
-  const { streamId, partition, timestamp, sequenceNumber, publisher, msgChainId, signature, contentType } = message;
-  return { streamId, partition, timestamp, sequenceNumber, publisherId: publisher, msgChainId, signature, contentType };
-}
-
 const laterOf = (a: MessageRef | undefined, b: MessageRef): MessageRef =>
   a === undefined || compareRefs(b.timestamp, b.sequenceNumber, a.timestamp, a.sequenceNumber) > 0 ? b : a;
 
@@ -113,28 +79,18 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
     for (const listener of listeners[event]) (listener as (...a: unknown[]) => void)(...args);
   }
 
-  async function verify(raw: unknown): Promise<SignedStreamMessage | undefined> {
-    try {
-      return await validator.validate(raw, { streamId, partition });
-    } catch (error) {
-      // A position already delivered: the replay of a resumed subscription.
-      if (error instanceof MessageRejectedError && (error.reason === "duplicate" || error.reason === "stale")) return undefined;
-      throw error;
-    }
-  }
-
   /** At or before `resend.from`: replayed for another subscription of the stream partition, or by a resume's margin. */
-  function isBeforeResend(message: SignedStreamMessage): boolean {
+  function isBeforeResend(message: MessageRef): boolean {
     return resendFrom !== undefined && compareRefs(message.timestamp, message.sequenceNumber, resendFrom.timestamp, resendFrom.sequenceNumber) <= 0;
   }
 
   async function deliver(raw: unknown): Promise<void> {
     if (!active) return;
     try {
-      const message = await verify(raw);
-      if (message === undefined || !active || isBeforeResend(message)) return;
-      lastDelivered = laterOf(lastDelivered, message);
-      await onMessage(decodeContent(message), metadataOf(message));
+      const received = await receiveMessage(validator, raw, { streamId, partition });
+      if (received === undefined || !active || isBeforeResend(received.metadata)) return;
+      lastDelivered = laterOf(lastDelivered, received.metadata);
+      await onMessage(received.content, received.metadata);
     } catch (error) {
       if (active) emit("error", error instanceof Error ? error : new Error(String(error)));
     }

@@ -1,0 +1,69 @@
+import type { Hex } from "viem";
+import { InvalidMessageError, MessageRejectedError } from "../message/errors";
+import { hexToBytes } from "../message/hex";
+import type { SignedStreamMessage } from "../message/types";
+import type { MessageValidator, StreamPartition } from "../message/validator";
+
+/** What a subscriber learns about a verified message besides its content. */
+export interface MessageMetadata {
+  streamId: string;
+  partition: number;
+  timestamp: number;
+  sequenceNumber: number;
+  /** Lowercase address of the signer. */
+  publisherId: string;
+  msgChainId: string;
+  signature: Hex;
+  contentType: string;
+}
+
+/** A message from the relay as the application gets it: verified, its content decoded. */
+export interface ReceivedMessage {
+  content: unknown;
+  metadata: MessageMetadata;
+}
+
+const JSON_CONTENT_TYPE = "application/json";
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** `application/json` content parsed, anything else as bytes. */
+export function decodeContent(message: SignedStreamMessage): unknown {
+  const bytes = new Uint8Array(hexToBytes(message.content));
+  if (message.contentType !== JSON_CONTENT_TYPE) return bytes;
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch (error) {
+    throw new InvalidMessageError("content", `is not JSON although the content type is ${JSON_CONTENT_TYPE}`, { cause: error });
+  }
+}
+
+function metadataOf(message: SignedStreamMessage): MessageMetadata {
+  const { streamId, partition, timestamp, sequenceNumber, publisher, msgChainId, signature, contentType } = message;
+  return { streamId, partition, timestamp, sequenceNumber, publisherId: publisher, msgChainId, signature, contentType };
+}
+
+/**
+ * The one way a message from the relay reaches the application, pushed live or read from
+ * history: verified by the caller's validator for `place` (signature, Publish held, the
+ * stream's content rules), then its content decoded. Undefined for a position the validator
+ * has passed already (a resumed subscription's replay), which is dropped silently.
+ *
+ * @param validator - the subscriber's own validator (one per subscription or history query)
+ * @param raw - the message JSON the relay sent
+ * @param place - the stream partition it must belong to
+ * @returns the content and metadata, or undefined for a copy already delivered
+ * @throws MessageRejectedError (other reasons), InvalidMessageError (content not JSON although it says so)
+ * @example
+ * const received = await receiveMessage(validator, frame.message, { streamId, partition: 0 });
+ * if (received !== undefined) console.log(received.metadata.publisherId, received.content);
+ */
+export async function receiveMessage(validator: MessageValidator, raw: unknown, place: StreamPartition): Promise<ReceivedMessage | undefined> {
+  let message: SignedStreamMessage;
+  try {
+    message = await validator.validate(raw, place);
+  } catch (error) {
+    if (error instanceof MessageRejectedError && (error.reason === "duplicate" || error.reason === "stale")) return undefined;
+    throw error;
+  }
+  return { content: decodeContent(message), metadata: metadataOf(message) };
+}
