@@ -4,6 +4,7 @@ import { registerGrantCommands } from "./commands/grant";
 import { registerHistoryCommand } from "./commands/history";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
+import { registerPresenceCommand } from "./commands/presence";
 import { registerPublishCommand } from "./commands/publish";
 import { registerRelayCommand } from "./commands/relay";
 import { registerStreamCommands } from "./commands/stream";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerPublishCommand(program);
   registerSubscribeCommand(program);
   registerHistoryCommand(program);
+  registerPresenceCommand(program);
   registerRelayCommand(program);
   return program;
 }

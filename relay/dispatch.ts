@@ -5,6 +5,7 @@ import type { RelayContext } from "./context";
 import type { Fields } from "./fields";
 import { handleAuth } from "./handlers/auth";
 import { handleHistory } from "./handlers/history";
+import { handlePresence } from "./handlers/presence";
 import { handlePublish } from "./handlers/publish";
 import { handleSubscribe } from "./handlers/subscribe";
 import { handleUnsubscribe } from "./handlers/unsubscribe";
@@ -19,6 +20,7 @@ const HANDLERS = new Map<string, Handler>([
   ["unsubscribe", handleUnsubscribe],
   ["publish", handlePublish],
   ["history", handleHistory],
+  ["presence", handlePresence],
 ]);
 
 function replyError(relay: RelayContext, connection: Connection, id: RequestId, error: unknown): void {

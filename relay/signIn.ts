@@ -15,7 +15,9 @@ export function setSignIn(relay: RelayContext, connection: Connection, signIn: S
   connection.signIn = signIn;
   if (signIn?.expiresAt != null) armExpiry(relay, connection, signIn);
   const changed = previous?.address !== signIn?.address || previous?.delegation !== signIn?.delegation;
-  if (changed) recheckSignIn(relay, connection);
+  if (!changed) return;
+  for (const subscription of connection.subscriptions.values()) relay.index.rejoin(subscription);
+  recheckSignIn(relay, connection);
 }
 
 function armExpiry(relay: RelayContext, connection: Connection, signIn: SignIn): void {

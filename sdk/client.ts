@@ -22,6 +22,7 @@ import type { SignedAccessGrant } from "./delegation/types";
 import type { MessageSigner } from "./message/signers";
 import { publish, type PublishMessageOptions } from "./relay/publish";
 import { history, type HistoryOptions, type HistoryReturnType } from "./relay/history";
+import { presence, type PresenceOptions, type PresenceReturnType } from "./relay/presence";
 import { createRelaySession, type RelaySession } from "./relay/session";
 import { clientMessageSigner } from "./relay/signer";
 import { subscribe, type SubscriptionOptions } from "./relay/subscribe";
@@ -155,6 +156,14 @@ export class KeywayClient {
    */
   history(streamId: string, options: HistoryOptions): Promise<HistoryReturnType> {
     return history(this.relay(), { ...options, streamId });
+  }
+
+  /**
+   * Who is subscribed to a stream partition now, across the relay's cluster (needs Subscribe).
+   * See `presence` in sdk/relay.
+   */
+  presence(streamId: string, options: PresenceOptions = {}): Promise<PresenceReturnType> {
+    return presence(this.relay(), { ...options, streamId });
   }
 
   /**

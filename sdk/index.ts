@@ -164,11 +164,12 @@ export {
 // Publish and subscribe through a relay (sdk/relay)
 export { publish, type PublishMessageOptions, type PublishParameters, type PublishReturnType } from "./relay/publish";
 export { history, type HistoryOptions, type HistoryParameters, type HistoryReturnType } from "./relay/history";
+export { presence, type PresenceOptions, type PresenceParameters, type PresenceReturnType } from "./relay/presence";
 export { subscribe, type SubscribeParameters, type SubscribeReturnType, type SubscriptionOptions } from "./relay/subscribe";
 export { createRelaySession, type RelaySession, type RelaySessionOptions } from "./relay/session";
 export type { MessageListener, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
 export type { MessageMetadata, ReceivedMessage } from "./relay/receivedMessage";
-export type { RelayUnsubscribeReason } from "./relay/protocol";
+export type { PresenceClient, RelayUnsubscribeReason } from "./relay/protocol";
 export { createSession, type CreateSessionParameters, type CreateSessionReturnType, type Session } from "./actions/createSession";
 export { issueAccessGrant, type IssueAccessGrantParameters, type IssueAccessGrantReturnType } from "./actions/issueAccessGrant";
 

@@ -5,7 +5,7 @@ import type { AcceptedMessage } from "../history";
 import { type Connection, type Subscription, markActive, isCurrent } from "../connection";
 import type { RelayContext } from "../context";
 import { recheckIfOvertaken } from "../enforcement";
-import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
+import { type Fields, readFlag, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type Position, type RequestId } from "../../sdk/relay/protocol";
 import { RequestError } from "../requestError";
 import type { Admission } from "../admission";
@@ -29,6 +29,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   const partition = readPartition(fields);
   const from = readFrom(fields);
   const grant = readGrant(relay, fields);
+  const joinLeave = readFlag(fields, "joinLeave");
   const channel = streamPartitionKey(streamId, partition);
   if (connection.subscriptions.has(channel)) {
     throw new RequestError(ErrorCode.ALREADY_SUBSCRIBED, `already subscribed to ${streamId} partition ${partition}`);
@@ -39,7 +40,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   // Only what may cost a read takes a token (the refusals above cost nothing).
   takeSubscribeToken(relay, connection);
   // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
-  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], heldBytes: 0, holds: 1, unanswered: { id } };
+  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], heldBytes: 0, holds: 1, unanswered: { id }, joinLeave };
   connection.subscriptions.set(channel, subscription);
   const changesBefore = relay.registryChanges;
   let admitted: Admission;

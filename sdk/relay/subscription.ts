@@ -19,6 +19,10 @@ export interface SubscriptionEvents {
   error: (error: Error) => void;
   /** The relay ended the subscription (revoked, expired, stream deleted, session expired); nothing more arrives. */
   unsubscribed: (reason: SubscriptionEndReason) => void;
+  /** With `joinLeave: true`: a signed-in address (lowercase) started being subscribed to the partition (its first connection, on any relay of the cluster). */
+  join: (address: string) => void;
+  /** With `joinLeave: true`: an address stopped being subscribed to the partition (its last connection left, or its right ended). */
+  leave: (address: string) => void;
 }
 
 /** A live subscription to one stream partition, as `KeywayClient.subscribe` returns it. */
@@ -36,6 +40,10 @@ export interface SubscriptionHandle {
   readonly subscription: Subscription;
   /** The access grant the relay subscription is asked with (the first handle's, when several share one). */
   readonly grant?: SignedAccessGrant;
+  /** Wants `join` and `leave` events. */
+  readonly joinLeave: boolean;
+  /** A `join` or `leave` push of the relay: told in turn, after the messages before it. */
+  presenceChange(change: "join" | "leave", address: string): void;
   /** Where a resumed subscription continues: after the last delivered message, else the requested resend, else its start. */
   resumeFrom(): MessageRef | undefined;
   /** The relay confirmed the subscription. */
@@ -53,6 +61,7 @@ export interface SubscriptionHandleOptions {
   onMessage: MessageListener;
   resendFrom?: MessageRef;
   grant?: SignedAccessGrant;
+  joinLeave?: boolean;
   unsubscribe: (handle: SubscriptionHandle) => Promise<void>;
 }
 
@@ -67,7 +76,7 @@ const laterOf = (a: MessageRef | undefined, b: MessageRef): MessageRef =>
  */
 export function createSubscriptionHandle(options: SubscriptionHandleOptions): SubscriptionHandle {
   const { streamId, partition, validator, onMessage, resendFrom } = options;
-  const listeners: { [E in keyof SubscriptionEvents]: Set<SubscriptionEvents[E]> } = { error: new Set(), unsubscribed: new Set() };
+  const listeners: { [E in keyof SubscriptionEvents]: Set<SubscriptionEvents[E]> } = { error: new Set(), unsubscribed: new Set(), join: new Set(), leave: new Set() };
   /** Delivering to the application; `accepting` new messages stops first when the relay ends the subscription. */
   let active = true;
   let accepting = true;
@@ -118,6 +127,10 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
   const handle: SubscriptionHandle = {
     subscription,
     grant: options.grant,
+    joinLeave: options.joinLeave === true,
+    presenceChange(change, address) {
+      if (accepting && handle.joinLeave) queue = queue.then(() => (active ? emit(change, address) : undefined));
+    },
     resumeFrom() {
       // Publishers' clocks differ (by up to the skew a validator allows): a message of another
       // chain accepted after the last one delivered may be dated before it. What the margin

@@ -11,7 +11,11 @@ const contentOf = (message: Frame) => JSON.parse(Buffer.from(message.content.sli
 /** The queries Subscribe holders may make without subscribing (issue 22), each with its smallest valid frame. */
 const QUERIES = {
   history: (streamId: string) => ({ type: "history", streamId, limit: 10 }),
+  presence: (streamId: string) => ({ type: "presence", streamId }),
 };
+
+/** The join and leave pushes a client received, as `join 0x…`. */
+const changesOf = (client: RawClient) => client.frames.filter((frame) => frame.type === "join" || frame.type === "leave").map((frame) => `${frame.type} ${frame.address}`);
 
 describe("relay: history and presence queries", function () {
   let chain: RelayOnChain;
@@ -130,6 +134,76 @@ describe("relay: history and presence queries", function () {
       const reply = await reader.request({ type: "history", streamId, limit: 1 });
       expect(reply.messages[0]).to.deep.equal(JSON.parse(JSON.stringify(sent[0])));
       expect(reader.frames.filter((frame) => frame.type === "message")).to.deep.equal([]);
+    });
+  });
+
+  describe("presence and join/leave", function () {
+    /** A subscriber of the stream: a connection signed in as `index` (anonymous with undefined), subscribed. */
+    async function subscriber(streamId: string, index?: number, fields: Frame = {}): Promise<RawClient> {
+      const client = index === undefined ? await connect(chain.url) : await signedIn(index);
+      expect(await client.request({ type: "subscribe", streamId, ...fields })).to.include({ type: "subscribed" });
+      return client;
+    }
+
+    const clientsOf = (reply: Frame) => [...reply.clients].sort((a: Frame, b: Frame) => a.address.localeCompare(b.address));
+
+    it("lists the signed-in subscribers of the partition with their connections, and counts anonymous ones", async function () {
+      const streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true, partitions: 2 });
+      await subscriber(streamId, 1);
+      await subscriber(streamId, 1);
+      await subscriber(streamId, 2);
+      await subscriber(streamId);
+      await subscriber(streamId, 3, { partition: 1 });
+      const reply = await (await connect(chain.url)).request({ type: "presence", streamId });
+      expect(reply).to.include({ type: "presence", streamId, partition: 0, count: 4 });
+      expect(clientsOf(reply)).to.deep.equal([{ address: address(1), connections: 2 }, { address: address(2), connections: 1 }].sort((a, b) => a.address.localeCompare(b.address)));
+      const other = await (await connect(chain.url)).request({ type: "presence", streamId, partition: 1 });
+      expect(other).to.include({ count: 1 });
+      expect(other.clients).to.deep.equal([{ address: address(3), connections: 1 }]);
+    });
+
+    it("pushes join on an address's first subscription and leave on its last, once each, to joinLeave subscriptions only; anonymous ones are not announced", async function () {
+      const streamId = await privateStream(1, 2, 3);
+      const watcher = await subscriber(streamId, 3, { joinLeave: true });
+      const quiet = await subscriber(streamId, 2);
+      const first = await subscriber(streamId, 1);
+      await watcher.waitFor((frame) => frame.type === "join" && frame.address === address(1), "#1 joins");
+      const second = await subscriber(streamId, 1);
+      expect(await first.request({ type: "unsubscribe", streamId })).to.include({ type: "unsubscribed" });
+      await second.close();
+      await watcher.waitFor((frame) => frame.type === "leave" && frame.address === address(1), "#1 leaves");
+      // Its second connection neither joined nor left: one join, one leave, with the stream and partition.
+      expect(changesOf(watcher).filter((change) => change.endsWith(address(1)))).to.deep.equal([`join ${address(1)}`, `leave ${address(1)}`]);
+      expect(watcher.frames.find((frame) => frame.type === "join" && frame.address === address(1))).to.deep.equal({ type: "join", streamId, partition: 0, address: address(1) });
+      expect(changesOf(quiet)).to.deep.equal([]);
+      expect((await watcher.request({ type: "presence", streamId })).clients.map((client: Frame) => client.address).sort()).to.deep.equal([address(2), address(3)].sort());
+    });
+
+    it("a revoked subscriber leaves; a re-auth as another address moves the subscription's presence", async function () {
+      const owner = chain.clientOf(0);
+      const streamId = await createTestStream(owner, { publicSubscribe: true });
+      await owner.grantPermissions(streamId, { userId: address(1), permissions: [StreamPermission.SUBSCRIBE] });
+      const watcher = await subscriber(streamId, undefined, { joinLeave: true });
+      await subscriber(streamId, 4);
+      await watcher.waitFor((frame) => frame.type === "join" && frame.address === address(4), "#4 joins");
+      // Re-signing in as #5 on the same connection: #4 leaves, #5 joins (the public still allows the subscription).
+      const moving = await subscriber(streamId, 1);
+      await watcher.waitFor((frame) => frame.type === "join" && frame.address === address(1), "#1 joins");
+      expect(await moving.signIn(chain.accounts[5])).to.include({ type: "authenticated" });
+      await watcher.waitFor((frame) => frame.type === "join" && frame.address === address(5), "#5 joins");
+      expect(changesOf(watcher).slice(-2)).to.deep.equal([`leave ${address(1)}`, `join ${address(5)}`]);
+      // Revoking the public's Subscribe ends #4's and #5's subscriptions (and the anonymous watcher's own).
+      const revokedWatcher = await subscriber(streamId, 1, { joinLeave: true });
+      await owner.revokePermissions(streamId, { public: true, permissions: [StreamPermission.SUBSCRIBE] });
+      await revokedWatcher.waitFor((frame) => frame.type === "leave" && frame.address === address(4), "#4 leaves");
+      await revokedWatcher.waitFor((frame) => frame.type === "leave" && frame.address === address(5), "#5 leaves");
+      expect((await revokedWatcher.request({ type: "presence", streamId })).clients).to.deep.equal([{ address: address(1), connections: 1 }]);
+    });
+
+    it("refuses a joinLeave that is not a boolean", async function () {
+      const streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
+      const reply = await (await connect(chain.url)).request({ type: "subscribe", streamId, joinLeave: "yes" });
+      expect(reply).to.include({ type: "error", code: "INVALID_REQUEST" });
     });
   });
 });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { WebSocketServer } from "ws";
 import { InvalidArgumentError, KeywayClient, type KeywayClientOptions, MessageRejectedError, StreamPermission, UnauthorizedError } from "../../../sdk";
 import { type RelayOnChain, startRelayOnChain } from "../../relay/fixtures";
-import { createTestStream } from "../../relay/helpers";
+import { createTestStream, until } from "../../relay/helpers";
 
 describe("SDK: history and presence queries against a live relay", function () {
   let chain: RelayOnChain;
@@ -83,6 +83,51 @@ describe("SDK: history and presence queries against a live relay", function () {
         server.clients.forEach((socket) => socket.terminate());
         await new Promise((resolve) => server.close(resolve));
       }
+    });
+  });
+
+  describe("client.presence and join/leave events", function () {
+    it("presence lists the signed-in subscribers and counts anonymous ones; refused without Subscribe", async function () {
+      const streamId = await createTestStream(owner, { publicSubscribe: true });
+      await clientOf(1).subscribe(streamId, () => undefined);
+      const twice = clientOf(2);
+      await twice.subscribe(streamId, () => undefined);
+      await twice.subscribe({ streamId, resend: { from: { timestamp: 0, sequenceNumber: 0 } } }, () => undefined); // same connection: one relay subscription
+      await clientOf(undefined).subscribe(streamId, () => undefined);
+      const answer = await clientOf(3).presence(streamId);
+      expect(answer).to.include({ streamId, partition: 0, count: 3 });
+      expect(answer.clients.map(({ address }) => address).sort()).to.deep.equal([address(1), address(2)].sort());
+      const privateStream = await createTestStream(owner);
+      await expect(clientOf(3).presence(privateStream)).to.be.rejectedWith(UnauthorizedError);
+      await expect(clientOf(3).presence(streamId, { partition: -1 })).to.be.rejectedWith(InvalidArgumentError);
+    });
+
+    it("a subscription with joinLeave emits join and leave, in order with its messages; one without emits none", async function () {
+      const streamId = await createTestStream(owner, { publicSubscribe: true });
+      const events: string[] = [];
+      const quietEvents: string[] = [];
+      const watcher = clientOf(3);
+      const watching = await watcher.subscribe({ streamId, joinLeave: true }, (content) => void events.push(`message ${JSON.stringify(content)}`));
+      watching.on("join", (who) => events.push(`join ${who}`)).on("leave", (who) => events.push(`leave ${who}`));
+      const quiet = await clientOf(4).subscribe(streamId, () => undefined);
+      quiet.on("join", (who) => quietEvents.push(`join ${who}`));
+      const visitor = clientOf(1);
+      const visit = await visitor.subscribe(streamId, () => undefined);
+      await until(() => events.includes(`join ${address(1)}`), "#1 joins");
+      await visit.unsubscribe();
+      await until(() => events.includes(`leave ${address(1)}`), "#1 leaves");
+      await clientOf(0).publish(streamId, "after");
+      await until(() => events.includes('message "after"'), "the message");
+      expect(events.filter((event) => !event.endsWith(address(4)))).to.deep.equal([`join ${address(1)}`, `leave ${address(1)}`, 'message "after"']);
+      expect(quietEvents).to.deep.equal([]);
+      // A second subscription of the same client that wants joinLeave where the first did not: it gets them.
+      const late: string[] = [];
+      const lateClient = clientOf(5);
+      await lateClient.subscribe(streamId, () => undefined);
+      (await lateClient.subscribe({ streamId, joinLeave: true }, () => undefined)).on("join", (who) => late.push(who));
+      await clientOf(2).subscribe(streamId, () => undefined);
+      await until(() => late.includes(address(2)), "the late joinLeave subscription hears #2 join");
+      await expect(watcher.subscribe({ streamId, joinLeave: "yes" as unknown as boolean }, () => undefined)).to.be.rejectedWith(InvalidArgumentError);
     });
   });
 });
