@@ -19,7 +19,8 @@ import { createSubscriptionIndex } from "./subscriptions";
 import { createTransmitter } from "./transmitter";
 import { dropSubscriptions } from "./subscriptionLifecycle";
 import { createInFlight } from "./inFlight";
-import { boundedPermissionSource } from "./nodeReads";
+import { boundedPermissionSource, countedRead } from "./nodeReads";
+import { streamContentRules } from "../sdk/contentRules";
 
 /** A running relay. */
 export interface Relay {
@@ -79,7 +80,9 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   // Publishes need no sign-in: their cold permission reads are bounded relay-wide.
   const { maxMessageAgeMs, maxChains, maxForgottenPublishers } = limits;
   const publishPermissions = boundedPermissionSource(client.context, { inFlight, limits });
-  const validator = createMessageValidator({ domain, permissions: publishPermissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers });
+  // A stream's content rule (its metadata's schema) is read through the cache too, cold reads counted as publishes' checks.
+  const contentRules = streamContentRules(client.context, { read: (run) => countedRead({ inFlight, limits }, "publishReads", run) });
+  const validator = createMessageValidator({ domain, permissions: publishPermissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers, contentRules });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits, (connection) => dropSubscriptions(relay, connection));
   const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes, presence);

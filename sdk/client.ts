@@ -83,9 +83,9 @@ export class KeywayClient {
     }
   }
 
-  /** Creates `<signer address><path>` with `partitions` (1 to `MAX_PARTITIONS`, default 1; kept in the metadata JSON); the creating receipt is `stream.receipt`. */
-  async createStream(path: string, { metadata, partitions }: { metadata?: string; partitions?: number } = {}): Promise<Stream> {
-    const { streamId, receipt } = await createStream(this.context, { path, metadata, partitions, ...this.writeParameters() });
+  /** Creates `<signer address><path>` with `partitions` (1 to `MAX_PARTITIONS`, default 1; kept in the metadata JSON) and an optional content `schema` (JSON Schema 2020-12, kept as `schema`); the creating receipt is `stream.receipt`. */
+  async createStream(path: string, { metadata, partitions, schema }: { metadata?: string; partitions?: number; schema?: unknown } = {}): Promise<Stream> {
+    const { streamId, receipt } = await createStream(this.context, { path, metadata, partitions, schema, ...this.writeParameters() });
     return new Stream(streamId, this, receipt);
   }
 

@@ -44,6 +44,9 @@ export {
   type GetStreamPartitionsReturnType,
 } from "./actions/getStreamPartitions";
 export { MAX_PARTITIONS, metadataWithPartitions, partitionsOf } from "./partitions";
+export { assertUsableContentSchema, compileContentSchema, MAX_SCHEMA_BYTES, MAX_SCHEMA_COMPILE_MS, MAX_SCHEMA_DEPTH, metadataWithSchema, schemaOf } from "./contentSchema";
+export { streamContentRules, type StreamContentRulesOptions } from "./contentRules";
+export type { ContentCheck, ContentRules } from "./message/content";
 export { streamExists, type StreamExistsParameters, type StreamExistsReturnType } from "./actions/streamExists";
 export { updateStreamMetadata, type UpdateStreamMetadataParameters, type UpdateStreamMetadataReturnType } from "./actions/updateStreamMetadata";
 export {

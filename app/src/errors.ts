@@ -56,7 +56,7 @@ export function describeError(error: unknown): string {
     case "AUTH_FAILED":
       return "The relay did not accept your sign-in; try again, and check your wallet is on the registry's chain.";
     case "MESSAGE_REJECTED":
-      return REJECTIONS[(error as MessageRejectedError).reason] ?? sentence(error.message);
+      return rejection(error as MessageRejectedError);
     case "INVALID_GRANT":
       return `That is not a valid access grant: ${sentence((error as InvalidAccessGrantError).problem)}`;
     case "INVALID_DELEGATION":
@@ -80,6 +80,15 @@ const REJECTIONS: Partial<Record<MessageRejectionReason, string>> = {
   "invalid-delegation": "The relay refused the session: it has expired, or your account no longer holds the permission on this stream.",
   "invalid-grant": "The relay refused the access grant: it has expired, or its issuer no longer holds Grant on this stream.",
 };
+
+/** A refused publish in words: the fixed sentence of its reason, or, for the stream's content rule, what in the message broke it. */
+function rejection(error: MessageRejectedError): string {
+  if (error.reason === "schema") {
+    const violation = error.message.slice(error.message.lastIndexOf(": ") + 2);
+    return `This stream accepts only content that matches the schema its owner set, and this message does not: ${sentence(violation)}`;
+  }
+  return REJECTIONS[error.reason] ?? sentence(error.message);
+}
 
 /** Whether anywhere in the cause chain a wallet said the user rejected the request. */
 function isUserRejection(error: unknown): boolean {

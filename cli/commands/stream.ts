@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { InvalidArgumentError, MAX_PARTITIONS, metadataWithPartitions, normalizeStreamId, partitionsOf, validateStreamPath } from "../../sdk";
+import { InvalidArgumentError, MAX_PARTITIONS, metadataWithPartitions, metadataWithSchema, normalizeStreamId, partitionsOf, validateStreamPath } from "../../sdk";
 import { withClient, withWriteClient } from "../client";
 import { formatAssignments, formatFields } from "../format";
 import { parseMetadata } from "../json";
@@ -14,6 +15,25 @@ function parsePartitions(text: string): number {
   return partitions;
 }
 
+/** `--schema <file>`: a JSON Schema 2020-12 in a file, parsed (its use is checked with the metadata it goes into). */
+function readSchemaFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InvalidArgumentError(`--schema: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`--schema: ${file} is not JSON (${(error as Error).message})`);
+  }
+}
+
+function schemaOption(): Option {
+  return new Option("--schema <file>", "a JSON Schema 2020-12 every message's content must match (kept in the metadata as \"schema\")").argParser(readSchemaFile);
+}
+
 // Each action checks its arguments before it opens a client, so bad input never costs an RPC call.
 export function registerStreamCommands(program: Command): void {
   const stream = program.command("stream").description("create, show, update and delete streams");
@@ -23,9 +43,10 @@ export function registerStreamCommands(program: Command): void {
     .description("create the stream <your address><path>; you get every permission, forever")
     .option("--metadata <json>", "stream metadata, a JSON value", "{}")
     .addOption(new Option("--partitions <n>", `how many partitions the stream has, 1 to ${MAX_PARTITIONS} (kept in the metadata as "partitions"; default 1)`).argParser(parsePartitions))
-    .action((path: string, flags: { metadata: string; partitions?: number }, command: Command) => {
+    .addOption(schemaOption())
+    .action((path: string, flags: { metadata: string; partitions?: number; schema?: unknown }, command: Command) => {
       validateStreamPath(path);
-      const metadata = metadataWithPartitions(parseMetadata(flags.metadata), flags.partitions);
+      const metadata = metadataWithSchema(metadataWithPartitions(parseMetadata(flags.metadata), flags.partitions), flags.schema);
       return withWriteClient(globalOptions(command), async (client, options) => {
         const created = await client.createStream(path, { metadata });
         printWrite(options, `Created stream ${created.id}`, created.receipt!, { streamId: created.id });
@@ -49,12 +70,16 @@ export function registerStreamCommands(program: Command): void {
 
   stream
     .command("update <id>")
-    .description("replace a stream's metadata (needs edit)")
-    .requiredOption("--metadata <json>", "the new metadata, a JSON value")
-    .action((id: string, flags: { metadata: string }, command: Command) => {
+    .description("replace a stream's metadata, or set its content schema in the metadata it has (needs edit)")
+    .option("--metadata <json>", "the new metadata, a JSON value")
+    .addOption(schemaOption())
+    .action((id: string, flags: { metadata?: string; schema?: unknown }, command: Command) => {
       const streamId = normalizeStreamId(id);
-      const metadata = metadataWithPartitions(parseMetadata(flags.metadata));
+      if (flags.metadata === undefined && flags.schema === undefined) throw new InvalidArgumentError("stream update needs --metadata <json>, --schema <file>, or both");
+      const given = flags.metadata === undefined ? undefined : metadataWithSchema(metadataWithPartitions(parseMetadata(flags.metadata)), flags.schema);
       return withWriteClient(globalOptions(command), async (client, options) => {
+        // --schema alone keeps the rest of the metadata as it is now.
+        const metadata = given ?? metadataWithSchema(await client.getStreamMetadata(streamId), flags.schema);
         const receipt = await client.updateStreamMetadata(streamId, metadata);
         printWrite(options, `Updated the metadata of ${streamId}`, receipt, { streamId, metadata });
       });

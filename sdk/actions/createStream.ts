@@ -2,6 +2,7 @@ import type { TransactionReceipt } from "viem";
 import type { RegistryContext } from "../context";
 import { MissingSignerError } from "../errors";
 import { metadataWithPartitions } from "../partitions";
+import { metadataWithSchema } from "../contentSchema";
 import { formatStreamId, validateStreamPath } from "../streamId";
 import { writeRegistry, type WriteParameters } from "./writeRegistry";
 
@@ -12,6 +13,8 @@ export interface CreateStreamParameters extends WriteParameters {
   metadata?: string;
   /** How many partitions the stream has (1 to `MAX_PARTITIONS`, as Streamr's): merged into the metadata JSON as `partitions`; 1 when absent. */
   partitions?: number;
+  /** A content rule (JSON Schema 2020-12): merged into the metadata JSON as `schema`; messages whose content breaks it are refused. */
+  schema?: unknown;
 }
 
 export interface CreateStreamReturnType {
@@ -22,15 +25,16 @@ export interface CreateStreamReturnType {
 
 /**
  * Creates `<signer><path>`; the signer gets every permission forever. An invalid partition
- * count (the parameter or the metadata's field) is an InvalidArgumentError, before any transaction.
+ * count (the parameter or the metadata's field) or a content schema that cannot be used (invalid,
+ * too large, too slow to compile: see `metadataWithSchema`) is an InvalidArgumentError, before any transaction.
  *
  * @example
  * const { streamId, receipt } = await createStream(client.context, { path: "/sensors/temperature", metadata: "{}", partitions: 3 });
  */
 export async function createStream(context: RegistryContext, parameters: CreateStreamParameters): Promise<CreateStreamReturnType> {
-  const { path, metadata: given = "", partitions, ...write } = parameters;
+  const { path, metadata: given = "", partitions, schema, ...write } = parameters;
   validateStreamPath(path);
-  const metadata = metadataWithPartitions(given, partitions);
+  const metadata = metadataWithSchema(metadataWithPartitions(given, partitions), schema);
   if (context.walletClient === undefined) throw new MissingSignerError("createStream");
   const streamId = formatStreamId(context.walletClient.account.address, path);
   const receipt = await writeRegistry(context, { functionName: "createStream", args: [path, metadata], ...write });

@@ -1,6 +1,7 @@
 import type { TransactionReceipt } from "viem";
 import type { RegistryContext } from "../context";
 import { metadataWithPartitions } from "../partitions";
+import { metadataWithSchema } from "../contentSchema";
 import { normalizeStreamId } from "../streamId";
 import { writeRegistry, type WriteParameters } from "./writeRegistry";
 
@@ -13,7 +14,8 @@ export type UpdateStreamMetadataReturnType = TransactionReceipt;
 
 /**
  * Replaces a stream's metadata. Needs Edit. A `partitions` field that is not an integer from 1
- * to `MAX_PARTITIONS` is an InvalidArgumentError, before any transaction.
+ * to `MAX_PARTITIONS`, or a `schema` that cannot be used (see `metadataWithSchema`), is an
+ * InvalidArgumentError, before any transaction. A new schema applies from the next message on.
  *
  * @example
  * await updateStreamMetadata(client.context, { streamId, metadata: '{"unit":"celsius"}', gas: 200_000n });
@@ -23,5 +25,5 @@ export async function updateStreamMetadata(
   parameters: UpdateStreamMetadataParameters,
 ): Promise<UpdateStreamMetadataReturnType> {
   const { streamId, metadata, ...write } = parameters;
-  return writeRegistry(context, { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), metadataWithPartitions(metadata)], ...write });
+  return writeRegistry(context, { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), metadataWithSchema(metadataWithPartitions(metadata))], ...write });
 }

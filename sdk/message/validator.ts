@@ -3,6 +3,7 @@ import { type CarriedAuthority, carriesAuthority, checkAuthorizedMessage, splitC
 import { InvalidArgumentError } from "../errors";
 import { type PermissionSource, StreamPermission } from "../permissions";
 import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
+import { type ContentRules, decodeContent, isEncrypted, JSON_CONTENT_TYPE } from "./content";
 import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason } from "./errors";
 import { createForgottenHorizons } from "./forgotten";
 import { domainSeparator } from "./hash";
@@ -48,6 +49,12 @@ export interface MessageValidatorOptions {
    * recovered in this thread either way.
    */
   recoverPublicKey?: RecoverPublicKeyAsync;
+  /**
+   * The streams' content rules (their metadata's `schema`, sdk/contentRules.ts): a message whose
+   * content breaks its stream's is refused as `schema`, after its signature and permission hold.
+   * An encrypted message (with a `groupKeyId`) is not judged here. Default: none.
+   */
+  contentRules?: ContentRules;
 }
 
 /** A stream partition: where a message must belong to be delivered. */
@@ -135,7 +142,7 @@ export const DEFAULT_MAX_CLOCK_SKEW_MS = 10_000;
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
   const { domain, permissions, maxClockSkewMs = DEFAULT_MAX_CLOCK_SKEW_MS, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;
-  const { now = Date.now, onGap, onOutOfOrder, recoverPublicKey, maxMessageAgeMs, maxForgottenPublishers = DEFAULT_MAX_FORGOTTEN_PUBLISHERS } = options;
+  const { now = Date.now, onGap, onOutOfOrder, recoverPublicKey, maxMessageAgeMs, contentRules, maxForgottenPublishers = DEFAULT_MAX_FORGOTTEN_PUBLISHERS } = options;
   const bounds = [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1], ["maxMessageAgeMs", maxMessageAgeMs ?? 1, 1], ["maxForgottenPublishers", maxForgottenPublishers, 1]] as const;
   for (const [name, value, min] of bounds) {
     if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
@@ -188,6 +195,23 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     return signed === undefined ? holdsPublish(message) : signed.then(() => holdsPublish(message));
   }
 
+  /** The stream's content rule, if it has one and the message's content can be read: a refusal as `schema` when broken. */
+  function obeysContentRule(message: SignedStreamMessage): MaybePromise<void> {
+    if (contentRules === undefined || isEncrypted(message)) return undefined;
+    return whenKnown(contentRules.ruleFor(message.streamId), (check) => {
+      if (check === undefined) return;
+      if (message.contentType !== JSON_CONTENT_TYPE) reject("schema", `the stream's schema needs ${JSON_CONTENT_TYPE} content, not ${message.contentType}`);
+      let content: unknown;
+      try {
+        content = decodeContent(message);
+      } catch (error) {
+        reject("schema", (error as Error).message, error);
+      }
+      const violation = check(content);
+      if (violation !== undefined) reject("schema", violation);
+    });
+  }
+
   /** Records the chain's position, after the permission is known: of two copies validated concurrently, the second is the duplicate. */
   function record(chain: string, message: SignedStreamMessage): SignedStreamMessage {
     const outcome = chains.record(chain, message);
@@ -232,7 +256,8 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     const chain = chainKeyOf(message);
     const seen = chains.check(chain, message);
     if (seen !== "accepted") reject(seen, position(message));
-    const proven = prove(message, carried);
+    const authorised = prove(message, carried);
+    const proven = authorised === undefined ? obeysContentRule(message) : authorised.then(() => obeysContentRule(message));
     // Proven at once, with nothing earlier of its chain pending: recorded in this turn.
     if (proven === undefined && !deciding.has(chain)) return record(chain, message);
     return recordInTurn(chain, message, proven);

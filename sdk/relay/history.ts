@@ -64,7 +64,7 @@ export async function history(session: RelaySession, parameters: HistoryParamete
   const request = requestOf(parameters);
   const { streamId, partition } = request;
   await assertStreamPartition(session.context, { streamId, partition });
-  const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions });
+  const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions, contentRules: session.contentRules });
   const { messages } = await session.connection.request(request);
   if (!Array.isArray(messages)) throw new RelayError("RELAY_ERROR", "MALFORMED_REPLY", "Relay: the history reply has no messages list");
   // Verified in publishing order, as a subscriber sees them: the validator follows each chain forwards.

@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
-import { InvalidMessageError, MessageRejectedError } from "../message/errors";
-import { hexToBytes } from "../message/hex";
+import { decodeContent } from "../message/content";
+import { MessageRejectedError } from "../message/errors";
 import type { SignedStreamMessage } from "../message/types";
 import type { MessageValidator, StreamPartition } from "../message/validator";
 
@@ -21,20 +21,6 @@ export interface MessageMetadata {
 export interface ReceivedMessage {
   content: unknown;
   metadata: MessageMetadata;
-}
-
-const JSON_CONTENT_TYPE = "application/json";
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** `application/json` content parsed, anything else as bytes. */
-export function decodeContent(message: SignedStreamMessage): unknown {
-  const bytes = new Uint8Array(hexToBytes(message.content));
-  if (message.contentType !== JSON_CONTENT_TYPE) return bytes;
-  try {
-    return JSON.parse(utf8.decode(bytes));
-  } catch (error) {
-    throw new InvalidMessageError("content", `is not JSON although the content type is ${JSON_CONTENT_TYPE}`, { cause: error });
-  }
 }
 
 function metadataOf(message: SignedStreamMessage): MessageMetadata {

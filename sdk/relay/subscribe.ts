@@ -74,7 +74,7 @@ export async function subscribe(session: RelaySession, parameters: SubscribePara
   if (typeof onMessage !== "function") throw new InvalidArgumentError("subscribe needs an onMessage function");
   const { streamId, partition, resendFrom, grant, joinLeave } = checkParameters(parameters);
   await assertStreamPartition(session.context, { streamId, partition });
-  const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions });
+  const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions, contentRules: session.contentRules });
   const handle = createSubscriptionHandle({
     streamId,
     partition,

@@ -1,11 +1,14 @@
 import { expect } from "chai";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { StreamPermission } from "../../sdk";
 import { createTestStream, until } from "../relay/helpers";
 import { type CliRelayChain, startCliRelayChain } from "./relayChain";
 
 type Line = { streamId: string; partition: number; timestamp: number; sequenceNumber: number; publisher: string; content: unknown };
 
-describe("keyway history and presence", function () {
+describe("keyway history, presence and stream --schema", function () {
   let chain: CliRelayChain;
   let subscriberAddress: string;
 
@@ -79,6 +82,51 @@ describe("keyway history and presence", function () {
         { event: "join", streamId, partition: 0, address: visitorAddress },
         { event: "leave", streamId, partition: 0, address: visitorAddress },
       ]);
+    });
+  });
+
+  describe("keyway stream create|update --schema", function () {
+    let dir: string;
+    before(function () {
+      dir = mkdtempSync(path.join(tmpdir(), "keyway-schema-"));
+    });
+    after(function () {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    function schemaFile(name: string, schema: unknown): string {
+      const file = path.join(dir, name);
+      writeFileSync(file, typeof schema === "string" ? schema : JSON.stringify(schema));
+      return file;
+    }
+
+    it("sets the schema in the metadata; publish of content that breaks it exits 9 with the reason; an unusable schema exits 2 before any transaction", async function () {
+      const reading = schemaFile("reading.json", { type: "object", required: ["t"], properties: { t: { type: "number" } } });
+      const path_ = `/cli-schema/${Date.now()}`;
+      const created = await chain.keyway(["stream", "create", path_, "--schema", reading, "--partitions", "2", "--json"], { signer: 0 });
+      expect(created.code, created.stderr).to.equal(0);
+      const { streamId } = JSON.parse(created.stdout);
+      const ok = await chain.keyway(["publish", streamId], { signer: 0, input: '{"t":1}\n' });
+      expect(ok.code, ok.stderr).to.equal(0);
+      const refused = await chain.keyway(["publish", streamId], { signer: 0, input: '{"t":"hot"}\n' });
+      expect(refused.code).to.equal(9);
+      expect(refused.stderr).to.match(/^keyway: Stream message rejected \(schema\): .*\/t must be number\n$/);
+
+      let deep: object = { type: "number" };
+      for (let level = 0; level < 100; level++) deep = { properties: { a: deep } };
+      for (const [name, content] of [["deep.json", deep], ["invalid.json", { type: "nonsense" }], ["notjson.json", "{nope"], ["redos.json", { pattern: "(a)\\1" }]] as const) {
+        const result = await chain.keyway(["stream", "update", streamId, "--schema", schemaFile(name, content)], { signer: 0 });
+        expect(result.code, `${name}: ${result.stderr}`).to.equal(2);
+        expect(result.stderr.trimEnd().split("\n"), name).to.have.length(1);
+      }
+      const missing = await chain.keyway(["stream", "update", streamId], { signer: 0 });
+      expect(missing.code).to.equal(2);
+
+      // --schema alone keeps the rest of the metadata.
+      const updated = await chain.keyway(["stream", "update", streamId, "--schema", schemaFile("string.json", { type: "string" })], { signer: 0 });
+      expect(updated.code, updated.stderr).to.equal(0);
+      const shown = await chain.keyway(["stream", "show", streamId, "--json"], { signer: 0 });
+      expect(JSON.parse(JSON.parse(shown.stdout).metadata)).to.deep.equal({ partitions: 2, schema: { type: "string" } });
     });
   });
 });

@@ -1,0 +1,59 @@
+import { getCachedStreamMetadata } from "./actions/getStreamPartitions";
+import type { RegistryContext } from "./context";
+import { compileContentSchema, schemaOf } from "./contentSchema";
+import { whenKnown } from "./delegation/check";
+import type { ContentCheck, ContentRules } from "./message/content";
+import { streamRefOf } from "./streamId";
+
+/** Compiled rules kept, per stream; beyond it the oldest compiled is dropped (and compiled again when needed). */
+const MAX_COMPILED = 1_000;
+
+export interface StreamContentRulesOptions {
+  /** Runs a metadata read the cache cannot answer (a relay counts them among its node reads). Default: at once. */
+  read?: (read: () => Promise<string>) => Promise<string>;
+}
+
+/**
+ * The content rules of the registry's streams, for a message validator: each stream's
+ * metadata `schema`, read through the context's cache (no request per message once warm) and
+ * compiled once per stream and metadata version: a metadata update changes the rule from the
+ * next message on. A stream's schema that cannot be used (invalid, too large: set by another
+ * tool than this SDK) refuses every message, saying why, rather than letting anything through.
+ *
+ * @param context - the registry and its cache
+ * @param options - `read`, how a metadata read the cache cannot answer is run
+ * @returns the rules, for `createMessageValidator({ contentRules })`
+ * @example
+ * const validator = createMessageValidator({ domain, permissions: client, contentRules: streamContentRules(client.context) });
+ */
+export function streamContentRules(context: RegistryContext, { read = (run) => run() }: StreamContentRulesOptions = {}): ContentRules {
+  const compiled = new Map<string, { metadata: string; check: ContentCheck | undefined }>();
+
+  function ruleOf(streamKey: string, metadata: string): ContentCheck | undefined {
+    const known = compiled.get(streamKey);
+    if (known?.metadata === metadata) return known.check;
+    const schema = schemaOf(metadata);
+    let check: ContentCheck | undefined;
+    if (schema !== undefined) {
+      try {
+        check = compileContentSchema(schema);
+      } catch (error) {
+        const why = `the stream's schema cannot be used (${(error as Error).message})`;
+        check = () => why;
+      }
+    }
+    compiled.delete(streamKey);
+    compiled.set(streamKey, { metadata, check });
+    if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+    return check;
+  }
+
+  return {
+    ruleFor(streamId) {
+      const { key } = streamRefOf(streamId);
+      const cached = context.cache.metadata(key, Date.now());
+      const metadata = cached ?? read(() => getCachedStreamMetadata(context, { streamId }));
+      return whenKnown(metadata, (text) => ruleOf(key, text));
+    },
+  };
+}

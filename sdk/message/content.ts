@@ -1,0 +1,39 @@
+import type { MaybePromise } from "../delegation/check";
+import { InvalidMessageError } from "./errors";
+import { hexToBytes } from "./hex";
+import type { SignedStreamMessage } from "./types";
+
+export const JSON_CONTENT_TYPE = "application/json";
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** `application/json` content parsed, anything else as bytes. */
+export function decodeContent(message: SignedStreamMessage): unknown {
+  const bytes = new Uint8Array(hexToBytes(message.content));
+  if (message.contentType !== JSON_CONTENT_TYPE) return bytes;
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch (error) {
+    throw new InvalidMessageError("content", `is not JSON although the content type is ${JSON_CONTENT_TYPE}`, { cause: error });
+  }
+}
+
+/** A stream's rule for message content: undefined when the content obeys it, else its first violation, in words. */
+export type ContentCheck = (content: unknown) => string | undefined;
+
+/**
+ * Where a validator learns a stream's content rule (its metadata's `schema`, see
+ * sdk/contentRules.ts): undefined when the stream has none. A rule that cannot be used (its
+ * schema is invalid or too large) is a check that refuses everything, saying why.
+ */
+export interface ContentRules {
+  ruleFor(streamId: string): MaybePromise<ContentCheck | undefined>;
+}
+
+/**
+ * Whether the message is encrypted (it names the group key its content is sealed with): its
+ * content cannot be read by whoever lacks the key, a relay included, so its content rule is
+ * enforced by the subscribers that decrypt it, not here.
+ */
+export function isEncrypted(message: SignedStreamMessage): boolean {
+  return (message as { groupKeyId?: unknown }).groupKeyId !== undefined;
+}
