@@ -28,6 +28,17 @@ export interface StreamContentRulesOptions {
  */
 export function streamContentRules(context: RegistryContext, { read = (run) => run() }: StreamContentRulesOptions = {}): ContentRules {
   const compiled = new Map<string, { metadata: string; check: ContentCheck | undefined }>();
+  /** Reads under way, per stream: a burst of messages on a stream the cache does not know yet makes one read, not one each. */
+  const reading = new Map<string, Promise<string>>();
+
+  function readMetadata(key: string, streamId: string): Promise<string> {
+    let shared = reading.get(key);
+    if (shared === undefined) {
+      shared = read(() => getCachedStreamMetadata(context, { streamId })).finally(() => reading.delete(key));
+      reading.set(key, shared);
+    }
+    return shared;
+  }
 
   function ruleOf(streamKey: string, metadata: string): ContentCheck | undefined {
     const known = compiled.get(streamKey);
@@ -52,7 +63,7 @@ export function streamContentRules(context: RegistryContext, { read = (run) => r
     ruleFor(streamId) {
       const { key } = streamRefOf(streamId);
       const cached = context.cache.metadata(key, Date.now());
-      const metadata = cached ?? read(() => getCachedStreamMetadata(context, { streamId }));
+      const metadata = cached ?? readMetadata(key, streamId);
       return whenKnown(metadata, (text) => ruleOf(key, text));
     },
   };

@@ -50,6 +50,16 @@ describe("relay: content rules (a JSON Schema in the stream's metadata)", functi
     expect(contentsOf(subscriber, streamId)).to.deep.equal([{ t: 21.5 }, { t: 22 }]);
   });
 
+  it("a burst on a stream whose metadata the relay has not read yet goes through whole: one read of the schema, not one per message (maxPublishReads)", async function () {
+    const { streamId, subscriber, publisher } = await ruledStream(READING);
+    const sign = publisherOf(chain, streamId, chain.accounts[0]);
+    const messages = [];
+    for (let t = 0; t < 600; t++) messages.push(await sign({ t }));
+    const replies = await Promise.all(messages.map((message) => publisher.request({ type: "publish", message })));
+    expect(replies.filter((reply) => reply.type !== "published"), JSON.stringify(replies.find((reply) => reply.type !== "published"))).to.deep.equal([]);
+    await until(() => contentsOf(subscriber, streamId).length === 600, "every message");
+  });
+
   it("refuses content that is not JSON on a stream with a schema", async function () {
     const { streamId, publisher } = await ruledStream(READING);
     const bytes = createPublisher({ streamId, partition: 0, signer: chain.accounts[0].privateKey, domain: domainOf(chain), contentType: "application/octet-stream" });
