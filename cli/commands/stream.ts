@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { InvalidArgumentError, MAX_PARTITIONS, metadataWithPartitions, metadataWithSchema, normalizeStreamId, partitionsOf, validateStreamPath } from "../../sdk";
 import { withClient, withWriteClient } from "../client";
 import { formatAssignments, formatFields } from "../format";
 import { parseMetadata } from "../json";
-import { globalOptions } from "../options";
+import { globalOptions, readOptionFile } from "../options";
 import { wholeNumberIn } from "../numbers";
 import { print } from "../output";
 import { printWrite } from "../write";
@@ -17,12 +16,7 @@ function parsePartitions(text: string): number {
 
 /** `--schema <file>`: a JSON Schema 2020-12 in a file, parsed (its use is checked with the metadata it goes into). */
 function readSchemaFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new InvalidArgumentError(`--schema: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  const text = readOptionFile("--schema", file);
   try {
     return JSON.parse(text);
   } catch (error) {

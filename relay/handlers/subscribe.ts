@@ -18,7 +18,8 @@ import { replayThenRelease } from "../holds";
  * only on the streams its delegation lists with the Subscribe bit, while the holder holds
  * Subscribe; a subscribe with a `grant` by the grant alone (see `admission`). `subscribed` is
  * sent once the subscription is live; with `from`, the kept messages after that position follow it,
- * then live ones, with none missing and none twice at the seam.
+ * then live ones, with none missing and none twice at the seam. With `joinLeave: true` it also
+ * gets `join`/`leave` pushes of the partition's signed-in subscribers (presence, relay/presence.ts).
  *
  * @example
  * // -> {"type":"subscribe","id":2,"streamId":"0xf39f.../demo","partition":0,"from":{"timestamp":1700000000000,"sequenceNumber":0}}

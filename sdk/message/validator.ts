@@ -137,8 +137,8 @@ export const DEFAULT_MAX_CLOCK_SKEW_MS = 10_000;
 /**
  * The subscriber's checks, cheapest first: shape, the stream partition, clock skew (and, live, age), a replay already seen, the
  * signature, then Publish (held now, and the timestamp before its expiry; expiries are in
- * seconds, timestamps in ms: `timestamp < expiry * 1000`), and finally the chain, recorded
- * only now so that a rejected message leaves no trace.
+ * seconds, timestamps in ms: `timestamp < expiry * 1000`), the stream's content rule (with
+ * `contentRules`), and finally the chain, recorded only now so that a rejected message leaves no trace.
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
   const { domain, permissions, maxClockSkewMs = DEFAULT_MAX_CLOCK_SKEW_MS, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;

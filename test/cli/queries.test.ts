@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { StreamPermission } from "../../sdk";
-import { createTestStream, until } from "../relay/helpers";
+import { until } from "../relay/helpers";
 import { type CliRelayChain, startCliRelayChain } from "./relayChain";
 
 type Line = { streamId: string; partition: number; timestamp: number; sequenceNumber: number; publisher: string; content: unknown };
@@ -23,12 +23,7 @@ describe("keyway history, presence and stream --schema", function () {
     await chain?.stop();
   });
 
-  async function streamForSubscriber(): Promise<string> {
-    const owner = chain.clientOf(0);
-    const streamId = await createTestStream(owner);
-    await owner.grantPermissions(streamId, { userId: subscriberAddress, permissions: [StreamPermission.SUBSCRIBE] });
-    return streamId;
-  }
+  const streamForSubscriber = () => chain.streamFor(1);
 
   describe("keyway history", function () {
     it("prints the kept messages as verified JSON lines, oldest first or --reverse, at most --limit; exit 4 without Subscribe, 11 beyond the relay's limit", async function () {
