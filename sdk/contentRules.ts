@@ -1,9 +1,15 @@
 import { getCachedStreamMetadata } from "./actions/getStreamPartitions";
 import type { RegistryContext } from "./context";
 import { compileContentSchema, schemaOf } from "./contentSchema";
-import { whenKnown } from "./delegation/check";
+import type { MaybePromise } from "./delegation/check";
 import type { ContentCheck, ContentRules } from "./message/content";
 import { streamRefOf } from "./streamId";
+
+/** A schema that cannot be used refuses every message, saying why, rather than letting anything through. */
+function unusable(error: Error): ContentCheck {
+  const why = `the stream's schema cannot be used (${error.message})`;
+  return () => why;
+}
 
 /** Compiled rules kept, per stream; beyond it the oldest compiled is dropped (and compiled again when needed). */
 const MAX_COMPILED = 1_000;
@@ -27,7 +33,7 @@ export interface StreamContentRulesOptions {
  * const validator = createMessageValidator({ domain, permissions: client, contentRules: streamContentRules(client.context) });
  */
 export function streamContentRules(context: RegistryContext, { read = (run) => run() }: StreamContentRulesOptions = {}): ContentRules {
-  const compiled = new Map<string, { metadata: string; check: ContentCheck | undefined }>();
+  const compiled = new Map<string, { metadata: string; check: MaybePromise<ContentCheck | undefined> }>();
   /** Reads under way, per stream: a burst of messages on a stream the cache does not know yet makes one read, not one each. */
   const reading = new Map<string, Promise<string>>();
 
@@ -40,31 +46,28 @@ export function streamContentRules(context: RegistryContext, { read = (run) => r
     return shared;
   }
 
-  function ruleOf(streamKey: string, metadata: string): ContentCheck | undefined {
+  /** The stream's rule for this metadata: compiled once (shared by the messages that wait for it), then answered at once. */
+  function ruleOf(streamKey: string, metadata: string): MaybePromise<ContentCheck | undefined> {
     const known = compiled.get(streamKey);
     if (known?.metadata === metadata) return known.check;
     const schema = schemaOf(metadata);
-    let check: ContentCheck | undefined;
-    if (schema !== undefined) {
-      try {
-        check = compileContentSchema(schema);
-      } catch (error) {
-        const why = `the stream's schema cannot be used (${(error as Error).message})`;
-        check = () => why;
-      }
-    }
+    const check = schema === undefined ? undefined : compileContentSchema(schema).catch((error: Error) => unusable(error));
     compiled.delete(streamKey);
     compiled.set(streamKey, { metadata, check });
     if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
-    return check;
+    if (check === undefined) return undefined;
+    return check.then((ready) => {
+      const entry = compiled.get(streamKey);
+      if (entry?.metadata === metadata) entry.check = ready;
+      return ready;
+    });
   }
 
   return {
     ruleFor(streamId) {
       const { key } = streamRefOf(streamId);
       const cached = context.cache.metadata(key, Date.now());
-      const metadata = cached ?? readMetadata(key, streamId);
-      return whenKnown(metadata, (text) => ruleOf(key, text));
+      return cached !== undefined ? ruleOf(key, cached) : readMetadata(key, streamId).then((metadata) => ruleOf(key, metadata));
     },
   };
 }

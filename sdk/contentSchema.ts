@@ -1,5 +1,4 @@
-import Ajv2020 from "ajv/dist/2020";
-import { RE2JS } from "re2js";
+import type Ajv2020 from "ajv/dist/2020";
 import { InvalidArgumentError } from "./errors";
 import type { ContentCheck } from "./message/content";
 import { metadataObject } from "./partitions";
@@ -11,35 +10,39 @@ export const MAX_SCHEMA_DEPTH = 32;
 /** A schema that takes longer to compile is refused when set through the SDK, the CLI or the dApp. */
 export const MAX_SCHEMA_COMPILE_MS = 250;
 
-/**
- * Patterns (`pattern`, `patternProperties`) run on RE2's linear-time engine (re2js), not on
- * JavaScript's backtracking one: a pattern such as `^(a+)+$` cannot make a relay spin on a
- * hostile message. RE2 refuses what it cannot match in linear time (backreferences, lookaround):
- * such a schema does not compile.
- */
-const re2 = Object.assign((pattern: string) => RE2JS.compile(pattern), { code: "re2js" });
+let ajv: Promise<Ajv2020> | undefined;
 
 /**
- * Ajv for JSON Schema 2020-12, bounded: an unknown keyword is an error (a typo is not silently
- * no rule), the first violation only, no remote `$ref` (nothing is fetched), long
- * `required`/`enum` lists checked in loops rather than unrolled into code, nothing logged.
+ * Ajv for JSON Schema 2020-12, loaded on first use (a page whose streams have no schema never
+ * downloads it), bounded: an unknown keyword is an error (a typo is not silently no rule), the
+ * first violation only, no remote `$ref` (nothing is fetched), long `required`/`enum` lists
+ * checked in loops rather than unrolled into code, nothing logged. Patterns (`pattern`,
+ * `patternProperties`) run on RE2's linear-time engine (re2js), not on JavaScript's backtracking
+ * one: a pattern such as `^(a+)+$` cannot make a relay spin on a hostile message. RE2 refuses
+ * what it cannot match in linear time (backreferences, lookaround): such a schema does not compile.
  */
-let ajv: Ajv2020 | undefined;
-
-function createAjv(): Ajv2020 {
-  return new Ajv2020({
-    strictSchema: true,
-    strictNumbers: true,
-    strictTypes: false,
-    strictTuples: false,
-    strictRequired: false,
-    allErrors: false,
-    addUsedSchema: false,
-    loopRequired: 20,
-    loopEnum: 20,
-    logger: false,
-    code: { regExp: re2 },
+function loadAjv(): Promise<Ajv2020> {
+  ajv ??= Promise.all([import("ajv/dist/2020"), import("re2js")]).then(([{ default: Ajv }, { RE2JS }]) => {
+    const re2 = Object.assign((pattern: string) => RE2JS.compile(pattern), { code: "re2js" });
+    const compiler = new Ajv({
+      strictSchema: true,
+      strictNumbers: true,
+      strictTypes: false,
+      strictTuples: false,
+      strictRequired: false,
+      allErrors: false,
+      addUsedSchema: false,
+      loopRequired: 20,
+      loopEnum: 20,
+      logger: false,
+      code: { regExp: re2 },
+    });
+    // Ajv compiles its meta-schema's check on first use: paid here, once, not in a schema's compile time.
+    compiler.removeSchema(compiler.compile({ type: "null" }).schema as object);
+    return compiler;
   });
+  ajv.catch(() => (ajv = undefined)); // a failed load (a chunk a browser could not fetch) is tried again
+  return ajv;
 }
 
 function depthOf(value: unknown, depth = 0): number {
@@ -59,10 +62,10 @@ function depthOf(value: unknown, depth = 0): number {
  * @returns the check: undefined when content obeys it, else the first violation
  * @throws InvalidArgumentError
  * @example
- * const check = compileContentSchema({ type: "object", required: ["t"], properties: { t: { type: "number" } } });
+ * const check = await compileContentSchema({ type: "object", required: ["t"], properties: { t: { type: "number" } } });
  * check({ t: "hot" }) // "/t must be number"
  */
-export function compileContentSchema(schema: unknown): ContentCheck {
+export async function compileContentSchema(schema: unknown): Promise<ContentCheck> {
   if (typeof schema !== "boolean" && (typeof schema !== "object" || schema === null || Array.isArray(schema))) {
     throw new InvalidArgumentError("schema must be a JSON Schema: an object or a boolean");
   }
@@ -70,15 +73,15 @@ export function compileContentSchema(schema: unknown): ContentCheck {
   if (depthOf(schema) > MAX_SCHEMA_DEPTH) throw new InvalidArgumentError(`schema nests deeper than ${MAX_SCHEMA_DEPTH} levels`);
   const bytes = new TextEncoder().encode(JSON.stringify(schema)).length;
   if (bytes > MAX_SCHEMA_BYTES) throw new InvalidArgumentError(`schema is ${bytes} bytes of JSON, more than the ${MAX_SCHEMA_BYTES} allowed`);
-  ajv ??= createAjv();
+  const compiler = await loadAjv();
   let validate: ReturnType<Ajv2020["compile"]>;
   try {
-    validate = ajv.compile(schema as object);
+    validate = compiler.compile(schema as object);
   } catch (error) {
     throw new InvalidArgumentError(`schema does not compile: ${(error as Error).message}`, { cause: error });
   } finally {
     // Ajv keeps what it compiled by schema: each stream's is dropped at once (the function stays usable).
-    if (typeof schema === "object") ajv.removeSchema(schema as object);
+    if (typeof schema === "object") compiler.removeSchema(schema as object);
   }
   return (content) => {
     if (validate(content)) return undefined;
@@ -98,13 +101,14 @@ export function schemaOf(metadata: string): unknown {
  * CLI check it before writing, so that no transaction sets a rule every message would break.
  *
  * @example
- * assertUsableContentSchema('{"schema":{"type":"number"}}')
+ * await assertUsableContentSchema('{"schema":{"type":"number"}}')
  */
-export function assertUsableContentSchema(metadata: string): void {
+export async function assertUsableContentSchema(metadata: string): Promise<void> {
   const schema = schemaOf(metadata);
   if (schema === undefined) return;
+  await loadAjv(); // not part of the compile time
   const started = performance.now();
-  compileContentSchema(schema);
+  await compileContentSchema(schema);
   const took = performance.now() - started;
   if (took > MAX_SCHEMA_COMPILE_MS) throw new InvalidArgumentError(`schema took ${Math.round(took)} ms to compile, more than the ${MAX_SCHEMA_COMPILE_MS} ms allowed`);
 }
@@ -115,15 +119,15 @@ export function assertUsableContentSchema(metadata: string): void {
  * checked. InvalidArgumentError for a schema given with metadata that is not a JSON object.
  *
  * @example
- * metadataWithSchema('{"partitions":2}', { type: "number" }) // '{"partitions":2,"schema":{"type":"number"}}'
+ * await metadataWithSchema('{"partitions":2}', { type: "number" }) // '{"partitions":2,"schema":{"type":"number"}}'
  */
-export function metadataWithSchema(metadata: string, schema?: unknown): string {
+export async function metadataWithSchema(metadata: string, schema?: unknown): Promise<string> {
   let merged = metadata;
   if (schema !== undefined) {
     const object = metadataObject(metadata);
     if (object === undefined && metadata !== "") throw new InvalidArgumentError("schema needs metadata that is a JSON object (or none)");
     merged = JSON.stringify({ ...object, schema });
   }
-  assertUsableContentSchema(merged);
+  await assertUsableContentSchema(merged);
   return merged;
 }

@@ -38,9 +38,9 @@ export function registerStreamCommands(program: Command): void {
     .option("--metadata <json>", "stream metadata, a JSON value", "{}")
     .addOption(new Option("--partitions <n>", `how many partitions the stream has, 1 to ${MAX_PARTITIONS} (kept in the metadata as "partitions"; default 1)`).argParser(parsePartitions))
     .addOption(schemaOption())
-    .action((path: string, flags: { metadata: string; partitions?: number; schema?: unknown }, command: Command) => {
+    .action(async (path: string, flags: { metadata: string; partitions?: number; schema?: unknown }, command: Command) => {
       validateStreamPath(path);
-      const metadata = metadataWithSchema(metadataWithPartitions(parseMetadata(flags.metadata), flags.partitions), flags.schema);
+      const metadata = await metadataWithSchema(metadataWithPartitions(parseMetadata(flags.metadata), flags.partitions), flags.schema);
       return withWriteClient(globalOptions(command), async (client, options) => {
         const created = await client.createStream(path, { metadata });
         printWrite(options, `Created stream ${created.id}`, created.receipt!, { streamId: created.id });
@@ -67,13 +67,13 @@ export function registerStreamCommands(program: Command): void {
     .description("replace a stream's metadata, or set its content schema in the metadata it has (needs edit)")
     .option("--metadata <json>", "the new metadata, a JSON value")
     .addOption(schemaOption())
-    .action((id: string, flags: { metadata?: string; schema?: unknown }, command: Command) => {
+    .action(async (id: string, flags: { metadata?: string; schema?: unknown }, command: Command) => {
       const streamId = normalizeStreamId(id);
       if (flags.metadata === undefined && flags.schema === undefined) throw new InvalidArgumentError("stream update needs --metadata <json>, --schema <file>, or both");
-      const given = flags.metadata === undefined ? undefined : metadataWithSchema(metadataWithPartitions(parseMetadata(flags.metadata)), flags.schema);
+      const given = flags.metadata === undefined ? undefined : await metadataWithSchema(metadataWithPartitions(parseMetadata(flags.metadata)), flags.schema);
       return withWriteClient(globalOptions(command), async (client, options) => {
         // --schema alone keeps the rest of the metadata as it is now.
-        const metadata = given ?? metadataWithSchema(await client.getStreamMetadata(streamId), flags.schema);
+        const metadata = given ?? (await metadataWithSchema(await client.getStreamMetadata(streamId), flags.schema));
         const receipt = await client.updateStreamMetadata(streamId, metadata);
         printWrite(options, `Updated the metadata of ${streamId}`, receipt, { streamId, metadata });
       });

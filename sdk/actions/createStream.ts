@@ -34,7 +34,7 @@ export interface CreateStreamReturnType {
 export async function createStream(context: RegistryContext, parameters: CreateStreamParameters): Promise<CreateStreamReturnType> {
   const { path, metadata: given = "", partitions, schema, ...write } = parameters;
   validateStreamPath(path);
-  const metadata = metadataWithSchema(metadataWithPartitions(given, partitions), schema);
+  const metadata = await metadataWithSchema(metadataWithPartitions(given, partitions), schema);
   if (context.walletClient === undefined) throw new MissingSignerError("createStream");
   const streamId = formatStreamId(context.walletClient.account.address, path);
   const receipt = await writeRegistry(context, { functionName: "createStream", args: [path, metadata], ...write });

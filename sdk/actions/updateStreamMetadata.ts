@@ -25,5 +25,6 @@ export async function updateStreamMetadata(
   parameters: UpdateStreamMetadataParameters,
 ): Promise<UpdateStreamMetadataReturnType> {
   const { streamId, metadata, ...write } = parameters;
-  return writeRegistry(context, { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), metadataWithSchema(metadataWithPartitions(metadata))], ...write });
+  const checked = await metadataWithSchema(metadataWithPartitions(metadata));
+  return writeRegistry(context, { functionName: "updateStreamMetadata", args: [normalizeStreamId(streamId), checked], ...write });
 }
