@@ -58,16 +58,20 @@ export function grantOption(use: string): Option {
 
 /** The access grant in a file; a missing, unreadable or malformed file is InvalidArgumentError (usage, exit 2). */
 export function readGrantFile(file: string): SignedAccessGrant {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new InvalidArgumentError(`--grant: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  const text = readOptionFile("--grant", file);
   try {
     return parseAccessGrantText(text);
   } catch (error) {
     if (!(error instanceof InvalidAccessGrantError)) throw error;
     throw new InvalidArgumentError(`--grant: ${file} is not an access grant: ${error.problem}`);
+  }
+}
+
+/** The text of the file an option names; one it cannot read is InvalidArgumentError (usage, exit 2) naming the option. */
+export function readOptionFile(option: string, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InvalidArgumentError(`${option}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
 }

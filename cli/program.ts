@@ -2,8 +2,10 @@ import { Command } from "commander";
 import { version } from "../package.json";
 import { registerDeployCommand } from "./commands/deploy";
 import { registerGrantCommands } from "./commands/grant";
+import { registerHistoryCommand } from "./commands/history";
 import { registerMessageCommands } from "./commands/message";
 import { registerPermissionCommands } from "./commands/permission";
+import { registerPresenceCommand } from "./commands/presence";
 import { registerPublishCommand } from "./commands/publish";
 import { registerRelayCommand } from "./commands/relay";
 import { registerStreamCommands } from "./commands/stream";
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerSubscribeCommand(program);
   registerTxCommands(program);
   registerDeployCommand(program);
+  registerHistoryCommand(program);
+  registerPresenceCommand(program);
   registerRelayCommand(program);
   return program;
 }

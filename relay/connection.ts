@@ -48,6 +48,10 @@ export interface Subscription {
   holds: number;
   /** Positions a `from` replay sent: left out of what is held, when it is let through. */
   replayed?: ReadonlySet<string>;
+  /** Asked for `join` and `leave` pushes (`joinLeave: true`). */
+  joinLeave: boolean;
+  /** Whom presence counts it as while indexed: the connection's signed-in address then, or "" (anonymous). */
+  member?: string;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { MessageValidator } from "../sdk/message/validator";
 import type { AddressBook } from "./remoteAddresses";
 import type { InFlight } from "./inFlight";
 import type { Broker } from "./broker";
+import type { Presence } from "./presence";
 import type { Transmitter } from "./transmitter";
 import type { RelayLimits } from "./options";
 import type { Sponsor } from "./sponsor";
@@ -19,6 +20,8 @@ export interface RelayContext {
   /** Judges the delegations (auth) and grants (subscribe) connections present, each recovered once. */
   authority: AuthorityContext;
   broker: Broker;
+  /** Who is subscribed where, across the cluster. */
+  presence: Presence;
   index: SubscriptionIndex;
   limits: RelayLimits;
   chainId: number;

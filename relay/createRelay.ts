@@ -11,6 +11,8 @@ import { createSponsor } from "./sponsor";
 import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions, resolveLimits } from "./options";
 import { ErrorCode } from "../sdk/relay/protocol";
 import { createRedisBroker } from "./redisBroker";
+import { createLocalPresence, type Presence } from "./presence";
+import { createRedisPresence } from "./redisPresence";
 import { listen } from "./sockets";
 import { createRecoveryThreads, DEFAULT_RECOVERY_THREADS } from "./recoveryThreads";
 import { createAddressBook } from "./remoteAddresses";
@@ -20,7 +22,8 @@ import { createSubscriptionIndex } from "./subscriptions";
 import { createTransmitter } from "./transmitter";
 import { dropSubscriptions } from "./subscriptionLifecycle";
 import { createInFlight } from "./inFlight";
-import { boundedPermissionSource } from "./nodeReads";
+import { boundedPermissionSource, countedRead } from "./nodeReads";
+import { streamContentRules } from "../sdk/contentRules";
 
 /** A running relay. */
 export interface Relay {
@@ -61,11 +64,14 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const ownsClient = options.client === undefined;
   const client = options.client ?? new KeywayClient({ ...options, pollingInterval: limits.pollingInterval });
   let chainId: number;
-  let broker: Broker;
+  let broker: Broker | undefined;
+  let presence: Presence;
   try {
     [chainId] = await Promise.all([client.getChainId(), assertRegistryDeployed(client.context)]);
     broker = await brokerOf(options, limits);
+    presence = await presenceOf(options, limits);
   } catch (error) {
+    await broker?.close();
     if (ownsClient) client.destroy();
     throw error;
   }
@@ -77,14 +83,17 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   // Publishes need no sign-in: their cold permission reads are bounded relay-wide.
   const { maxMessageAgeMs, maxChains, maxForgottenPublishers } = limits;
   const publishPermissions = boundedPermissionSource(client.context, { inFlight, limits });
-  const validator = createMessageValidator({ domain, permissions: publishPermissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers });
+  // A stream's content rule (its metadata's schema) is read through the cache too, cold reads counted as publishes' checks.
+  const contentRules = streamContentRules(client.context, { read: (run) => countedRead({ inFlight, limits }, "publishReads", run) });
+  const validator = createMessageValidator({ domain, permissions: publishPermissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers, contentRules });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits, (connection) => dropSubscriptions(relay, connection));
-  const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes);
+  const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes, presence);
   const sponsor = options.sponsorKey === undefined ? undefined : createSponsor(client, options.sponsorKey, limits);
-  const relay: RelayContext = { client, validator, authority, broker, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight, inboxes: new Map(), keyRequests: createReplayGuard(), sponsor };
+  const relay: RelayContext = { client, validator, authority, broker, presence, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight, inboxes: new Map(), keyRequests: createReplayGuard(), sponsor };
   broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
   broker.onForward((address, frame) => deliverForwarded(relay, address, frame));
+  presence.onChange((channel, change, address) => index.announce(channel, change, address));
 
   const stopEnforcement = startEnforcement(relay);
   let sockets;
@@ -92,7 +101,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
     sockets = await listen(relay, { host, port });
   } catch (error) {
     stopEnforcement();
-    await Promise.all([broker.close(), recovery.close()]);
+    await Promise.all([broker.close(), presence.close(), recovery.close()]);
     if (ownsClient) client.destroy();
     sponsor?.client.destroy();
     throw error;
@@ -121,7 +130,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
       closing ??= (async () => {
         stopEnforcement();
         await bound.close();
-        await Promise.all([broker.close(), recovery.close()]);
+        await Promise.all([broker.close(), presence.close(), recovery.close()]);
         if (ownsClient) client.destroy();
         sponsor?.client.destroy();
       })();
@@ -138,4 +147,10 @@ function brokerOf(options: RelayOptions, limits: RelayLimits): Promise<Broker> {
   const markerTtlMs = Math.max(limits.historyMaxAgeMs, limits.maxMessageAgeMs + DEFAULT_MAX_CLOCK_SKEW_MS);
   if (options.redisUrl !== undefined) return createRedisBroker({ url: options.redisUrl, ...history, markerTtlMs });
   return Promise.resolve(createLocalBroker({ ...history, maxBytes: limits.historyMaxBytes }));
+}
+
+/** Presence: the cluster's with `redisUrl` (its relays' heartbeat bounds how long a killed one's subscribers stay), else this relay's. */
+function presenceOf(options: RelayOptions, limits: RelayLimits): Promise<Presence> {
+  if (options.redisUrl !== undefined) return createRedisPresence({ url: options.redisUrl, heartbeatIntervalMs: limits.heartbeatIntervalMs });
+  return Promise.resolve(createLocalPresence());
 }

@@ -4,6 +4,8 @@ import type { Connection } from "./connection";
 import type { RelayContext } from "./context";
 import type { Fields } from "./fields";
 import { handleAuth } from "./handlers/auth";
+import { handleHistory } from "./handlers/history";
+import { handlePresence } from "./handlers/presence";
 import { handlePublish } from "./handlers/publish";
 import { handleSponsor } from "./handlers/sponsor";
 import { handleSubscribe } from "./handlers/subscribe";
@@ -25,6 +27,8 @@ const HANDLERS = new Map<string, Handler>([
   ["keyRequest", handleKeyRequest],
   ["keyResponse", handleKeyResponse],
   ["sponsor", handleSponsor],
+  ["history", handleHistory],
+  ["presence", handlePresence],
 ]);
 
 function replyError(relay: RelayContext, connection: Connection, id: RequestId, error: unknown): void {

@@ -47,3 +47,18 @@ export function readString(fields: Fields, name: string): string {
   if (typeof value !== "string") invalid(`${name} must be a string`);
   return value;
 }
+
+/** An optional boolean field: false when absent. */
+export function readFlag(fields: Fields, name: string): boolean {
+  const value = fields[name];
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") invalid(`${name} must be true or false`);
+  return value;
+}
+
+/** An integer field from 1 to `max`, required. */
+export function readCount(fields: Fields, name: string, max: number): number {
+  const value = fields[name];
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) invalid(`${name} must be an integer from 1 to ${max}`);
+  return value;
+}

@@ -15,6 +15,20 @@ export interface AcceptedMessage {
   acceptedAt: number;
 }
 
+/** The `message` push of an accepted message: serialised once, sent as is to every subscriber (`messageJson` exactly as published). */
+export function messageFrame(streamId: string, partition: number, messageJson: string): Buffer {
+  return Buffer.from(`${messageFramePrefix(streamId, partition)}${messageJson}}`);
+}
+
+function messageFramePrefix(streamId: string, partition: number): string {
+  return `{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":`;
+}
+
+/** The message JSON inside a `messageFrame` of that stream partition, as published. */
+export function messageJsonOf(frame: Buffer, streamId: string, partition: number): Buffer {
+  return frame.subarray(Buffer.byteLength(messageFramePrefix(streamId, partition)), frame.length - 1);
+}
+
 /** The position of a message, with nothing else of it: what a history entry keeps. */
 export function positionOf({ publisher, msgChainId, timestamp, sequenceNumber }: MessagePosition): MessagePosition {
   return { publisher, msgChainId, timestamp, sequenceNumber };

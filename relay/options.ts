@@ -72,6 +72,11 @@ export interface RelayLimits {
   /** Age beyond which a kept message is dropped, ms. Default 10 minutes. */
   historyMaxAgeMs: number;
   /**
+   * The largest `limit` a `history` query may ask for; a larger one is INVALID_REQUEST. The reply
+   * also stops before its messages pass a quarter of `maxBufferedBytes`. Default 100.
+   */
+  maxHistoryLimit: number;
+  /**
    * Bytes of history one relay keeps in all channels (each message's frame plus a fixed
    * overhead); beyond it the oldest accepted, on any channel, are dropped first. Default 64 MiB:
    * one channel's full `historyCount` of the largest frames, or ~60,000 messages of 1 KB.
@@ -151,6 +156,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   heartbeatIntervalMs: 30_000,
   historyCount: 1_000,
   historyMaxAgeMs: 10 * 60_000,
+  maxHistoryLimit: 100,
   historyMaxBytes: 64 * 1024 * 1024,
   authClockSkewMs: 60_000,
   pollingInterval: 1_000,

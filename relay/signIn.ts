@@ -18,6 +18,7 @@ export function setSignIn(relay: RelayContext, connection: Connection, signIn: S
   const changed = previous?.address !== signIn?.address || previous?.delegation !== signIn?.delegation;
   if (!changed) return;
   moveInbox(relay, connection, previous?.address);
+  for (const subscription of connection.subscriptions.values()) relay.index.rejoin(subscription);
   recheckSignIn(relay, connection);
 }
 

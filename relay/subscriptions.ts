@@ -1,11 +1,15 @@
 import type { Hex } from "viem";
-import type { Subscription } from "./connection";
+import { holderOf, type Subscription } from "./connection";
 import type { LocalChannels } from "./broker";
 import type { AcceptedMessage } from "./history";
 import { holdEntry } from "./holds";
+import { ANONYMOUS, type Presence, type PresenceChange } from "./presence";
 import { type Transmitter, wireFrame } from "./transmitter";
 
-/** Live subscriptions by channel (for fan-out) and by stream key (for registry changes). */
+/**
+ * Live subscriptions by channel (for fan-out) and by stream key (for registry changes); what
+ * enters and leaves it is reported to presence, as the signed-in address it was made as.
+ */
 export interface SubscriptionIndex extends LocalChannels {
   add(subscription: Subscription): void;
   remove(subscription: Subscription): void;
@@ -13,11 +17,15 @@ export interface SubscriptionIndex extends LocalChannels {
   deliver(channel: string, entry: AcceptedMessage): void;
   /** Subscriptions to the stream with this key, any partition. */
   ofStream(streamKey: Hex): Iterable<Subscription>;
+  /** Reports an indexed subscription's connection's new sign-in to presence (it leaves as the old address, joins as the new). */
+  rejoin(subscription: Subscription): void;
+  /** Pushes a `join` or `leave` of `address` to the channel's subscriptions made with `joinLeave`. */
+  announce(channel: string, change: PresenceChange, address: string): void;
   all(): Iterable<Subscription>;
 }
 
 /** `maxHeldBytes`: what may wait in one subscription's hold before its connection is closed as a slow consumer. */
-export function createSubscriptionIndex({ write, closeSlow }: Pick<Transmitter, "write" | "closeSlow">, maxHeldBytes: number): SubscriptionIndex {
+export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Transmitter, "write" | "transmit" | "closeSlow">, maxHeldBytes: number, presence: Presence): SubscriptionIndex {
   const byChannel = new Map<string, Set<Subscription>>();
   const byStream = new Map<Hex, Set<Subscription>>();
 
@@ -27,19 +35,41 @@ export function createSubscriptionIndex({ write, closeSlow }: Pick<Transmitter, 
     set.add(subscription);
   }
 
-  function removeFrom<K>(map: Map<K, Set<Subscription>>, key: K, subscription: Subscription): void {
+  function removeFrom<K>(map: Map<K, Set<Subscription>>, key: K, subscription: Subscription): boolean {
     const set = map.get(key);
-    if (set?.delete(subscription) && set.size === 0) map.delete(key);
+    if (!set?.delete(subscription)) return false;
+    if (set.size === 0) map.delete(key);
+    return true;
   }
+
+  const memberOf = (subscription: Subscription) => holderOf(subscription.connection) ?? ANONYMOUS;
 
   return {
     add(subscription) {
       addTo(byChannel, subscription.channel, subscription);
       addTo(byStream, subscription.streamKey, subscription);
+      subscription.member = memberOf(subscription);
+      presence.join(subscription.channel, subscription.member);
     },
     remove(subscription) {
-      removeFrom(byChannel, subscription.channel, subscription);
       removeFrom(byStream, subscription.streamKey, subscription);
+      if (removeFrom(byChannel, subscription.channel, subscription)) presence.leave(subscription.channel, subscription.member!);
+    },
+    rejoin(subscription) {
+      const member = memberOf(subscription);
+      if (!byChannel.get(subscription.channel)?.has(subscription) || member === subscription.member) return;
+      presence.leave(subscription.channel, subscription.member!);
+      subscription.member = member;
+      presence.join(subscription.channel, member);
+    },
+    announce(channel, change, address) {
+      let frame: string | undefined; // serialised once, for the first subscription that wants it
+      for (const subscription of byChannel.get(channel) ?? []) {
+        if (!subscription.joinLeave) continue;
+        const { streamId, partition } = subscription;
+        frame ??= JSON.stringify({ type: change, streamId, partition, address });
+        transmit(subscription.connection, frame);
+      }
     },
     deliver(channel, entry) {
       const subscriptions = byChannel.get(channel);

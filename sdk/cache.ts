@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 import type { BlockRef, ChainTime } from "./blocks";
 import type { Expiries } from "./permissions";
+import { partitionsOf } from "./partitions";
 import type { RegistryReader } from "./registryReader";
 import { watchRegistry, type MetadataChange, type RegistryChange, type RegistryChanges, type RegistryWatcher, type WatcherPoll } from "./watchRegistry";
 
@@ -60,8 +61,10 @@ export interface PermissionCache {
   existenceSince(): bigint | undefined;
   /** The stream's partition count, if known (an answer younger than `maxAgeMs` that no metadata update, creation or deletion since has dropped). */
   partitions(streamKey: Hex, nowMs: number): number | undefined;
-  /** Keeps a partition count read from the metadata at block `at` (as `store` keeps a reading: unless a change after `at` is known); moves the chain's clock. */
-  storePartitions(streamKey: Hex, partitions: number, at: BlockRef): void;
+  /** The stream's metadata, if known (kept and dropped with its partition count). */
+  metadata(streamKey: Hex, nowMs: number): string | undefined;
+  /** Keeps the metadata read at block `at`, and its partition count (as `store` keeps a reading: unless a change after `at` is known); moves the chain's clock. */
+  storeMetadata(streamKey: Hex, metadata: string, at: BlockRef): void;
   /**
    * Drops what these changes (of a write this client made, from its receipt's logs) make stale,
    * as the watcher will when it sees them: a client's own write is not answered from before it.
@@ -112,7 +115,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
   const streams = new Map<Hex, Map<Address, Entry>>();
   const recent = new Map<Hex, ChangeRecord>();
   const existing = new Map<Hex, { exists: boolean; storedAtMs: number }>();
-  const partitionCounts = new Map<Hex, { partitions: number; storedAtMs: number }>();
+  const metadataEntries = new Map<Hex, { partitions: number; metadata: string; storedAtMs: number }>();
   /** Every change in a block after this one (up to the watcher's processed block) is in `recent`; unknown before the first poll. */
   let historyFrom: bigint | undefined;
   const listeners = new Set<(poll: RegistryPoll) => void>();
@@ -138,7 +141,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       onError: () => {
         streams.clear();
         existing.clear();
-        partitionCounts.clear();
+        metadataEntries.clear();
         if (listeners.size === 0) stopWatching();
       },
     });
@@ -149,14 +152,14 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     watcher = undefined;
     recent.clear();
     existing.clear();
-    partitionCounts.clear();
+    metadataEntries.clear();
   }
 
   function apply({ head, changes, metadataChanges, reorg }: WatcherPoll): void {
     if (reorg) {
       streams.clear();
       existing.clear();
-      partitionCounts.clear();
+      metadataEntries.clear();
       recent.clear();
       newestSeen = -1n;
     }
@@ -186,7 +189,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
 
   function dropMetadata({ streamKey, blockNumber }: MetadataChange): void {
     recordOf(streamKey, blockNumber).metadata = blockNumber;
-    partitionCounts.delete(streamKey);
+    metadataEntries.delete(streamKey);
   }
 
   function drop({ streamKey, holder, blockNumber }: RegistryChange): void {
@@ -194,7 +197,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     if (holder === null) {
       record.stream = blockNumber;
       existing.delete(streamKey);
-      partitionCounts.delete(streamKey);
+      metadataEntries.delete(streamKey);
     }
     else record.holders.set(holder, blockNumber);
     const entries = streams.get(streamKey);
@@ -212,11 +215,11 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       if (entries.size === 0) streams.delete(key);
     }
     for (const [key, entry] of existing) if (entry.storedAtMs < oldestMs) existing.delete(key);
-    for (const [key, entry] of partitionCounts) if (entry.storedAtMs < oldestMs) partitionCounts.delete(key);
+    for (const [key, entry] of metadataEntries) if (entry.storedAtMs < oldestMs) metadataEntries.delete(key);
     const horizon = head - CHANGE_HISTORY_BLOCKS;
     if (historyFrom! < horizon) historyFrom = horizon;
     for (const [key, record] of recent) if (record.last <= horizon) recent.delete(key);
-    if (streams.size === 0 && existing.size === 0 && partitionCounts.size === 0 && listeners.size === 0) stopWatching();
+    if (streams.size === 0 && existing.size === 0 && metadataEntries.size === 0 && listeners.size === 0) stopWatching();
   }
 
   function notify(poll: RegistryPoll): void {
@@ -273,16 +276,20 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       return watcher === undefined || historyFrom === undefined ? undefined : watcher.processed?.blockNumber;
     },
     partitions(streamKey, nowMs) {
-      const entry = partitionCounts.get(streamKey);
+      const entry = metadataEntries.get(streamKey);
       return entry !== undefined && nowMs - entry.storedAtMs <= options.maxAgeMs ? entry.partitions : undefined;
     },
-    storePartitions(streamKey, partitions, at) {
+    metadata(streamKey, nowMs) {
+      const entry = metadataEntries.get(streamKey);
+      return entry !== undefined && nowMs - entry.storedAtMs <= options.maxAgeMs ? entry.metadata : undefined;
+    },
+    storeMetadata(streamKey, metadata, at) {
       if (destroyed) return;
       observe(at);
       if (!options.enabled) return;
       if (watcher === undefined) startWatching(at);
       else if (!current(streamKey, [], at, true)) return;
-      keepNewest(partitionCounts, streamKey, { partitions, storedAtMs: Date.now() });
+      keepNewest(metadataEntries, streamKey, { partitions: partitionsOf(metadata), metadata, storedAtMs: Date.now() });
     },
     dropChanged,
     chainNowSeconds(nowMs = Date.now()) {
@@ -295,7 +302,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       if (watcher === undefined) startWatching();
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0 && streams.size === 0 && partitionCounts.size === 0) stopWatching();
+        if (listeners.size === 0 && streams.size === 0 && metadataEntries.size === 0) stopWatching();
       };
     },
     destroy() {
@@ -303,7 +310,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       listeners.clear();
       streams.clear();
       existing.clear();
-      partitionCounts.clear();
+      metadataEntries.clear();
       stopWatching();
     },
   };

@@ -21,6 +21,8 @@ import { issueAccessGrant, type IssueAccessGrantParameters } from "./actions/iss
 import type { SignedAccessGrant } from "./delegation/types";
 import type { MessageSigner } from "./message/signers";
 import { publish, type PublishMessageOptions } from "./relay/publish";
+import { history, type HistoryOptions, type HistoryReturnType } from "./relay/history";
+import { presence, type PresenceOptions, type PresenceReturnType } from "./relay/presence";
 import { createRelaySession, type EncryptionMode, type RelaySession } from "./relay/session";
 import type { KeyExchangeStats } from "./encryption/keyExchange";
 import { sponsorChange } from "./relay/sponsorChange";
@@ -89,9 +91,9 @@ export class KeywayClient {
     }
   }
 
-  /** Creates `<signer address><path>` with `partitions` (1 to `MAX_PARTITIONS`, default 1; kept in the metadata JSON); the creating receipt is `stream.receipt`. */
-  async createStream(path: string, { metadata, partitions }: { metadata?: string; partitions?: number } = {}): Promise<Stream> {
-    const { streamId, receipt } = await createStream(this.context, { path, metadata, partitions, ...this.writeParameters() });
+  /** Creates `<signer address><path>` with `partitions` (1 to `MAX_PARTITIONS`, default 1; kept in the metadata JSON) and an optional content `schema` (JSON Schema 2020-12, kept as `schema`); the creating receipt is `stream.receipt`. */
+  async createStream(path: string, { metadata, partitions, schema }: { metadata?: string; partitions?: number; schema?: unknown } = {}): Promise<Stream> {
+    const { streamId, receipt } = await createStream(this.context, { path, metadata, partitions, schema, ...this.writeParameters() });
     return new Stream(streamId, this, receipt);
   }
 
@@ -154,6 +156,22 @@ export class KeywayClient {
    */
   publish(streamId: string, content: unknown, options?: PublishMessageOptions): Promise<SignedStreamMessage> {
     return publish(this.relay(), { ...options, streamId, content });
+  }
+
+  /**
+   * Reads the messages the relay keeps for a stream partition without subscribing, each
+   * verified by this client. See `history` in sdk/relay.
+   */
+  history(streamId: string, options: HistoryOptions): Promise<HistoryReturnType> {
+    return history(this.relay(), { ...options, streamId });
+  }
+
+  /**
+   * Who is subscribed to a stream partition now, across the relay's cluster (needs Subscribe).
+   * See `presence` in sdk/relay.
+   */
+  presence(streamId: string, options: PresenceOptions = {}): Promise<PresenceReturnType> {
+    return presence(this.relay(), { ...options, streamId });
   }
 
   /**

@@ -54,6 +54,9 @@ export {
   type GetStreamPartitionsReturnType,
 } from "./actions/getStreamPartitions";
 export { MAX_PARTITIONS, metadataWithPartitions, partitionsOf } from "./partitions";
+export { assertUsableContentSchema, compileContentSchema, MAX_SCHEMA_BYTES, MAX_SCHEMA_COMPILE_MS, MAX_SCHEMA_DEPTH, metadataWithSchema, schemaOf } from "./contentSchema";
+export { streamContentRules, type StreamContentRulesOptions } from "./contentRules";
+export type { ContentCheck, ContentRules } from "./message/content";
 export { streamExists, type StreamExistsParameters, type StreamExistsReturnType } from "./actions/streamExists";
 export {
   updateStreamMetadata,
@@ -206,9 +209,14 @@ export {
 
 // Publish and subscribe through a relay (sdk/relay)
 export { publish, type PublishMessageOptions, type PublishParameters, type PublishReturnType } from "./relay/publish";
+export { history, type HistoryOptions, type HistoryParameters, type HistoryReturnType } from "./relay/history";
+export { presence, type PresenceOptions, type PresenceParameters, type PresenceReturnType } from "./relay/presence";
 export { sponsorChange, type SponsorChangeParameters, type SponsorChangeReturnType } from "./relay/sponsorChange";
 export { subscribe, type SubscribeParameters, type SubscribeReturnType, type SubscriptionOptions } from "./relay/subscribe";
 export { createRelaySession, type EncryptionMode, type RelaySession, type RelaySessionOptions } from "./relay/session";
+export type { MessageListener, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
+export type { MessageMetadata, ReceivedMessage } from "./relay/receivedMessage";
+export type { PresenceClient, RelayUnsubscribeReason } from "./relay/protocol";
 
 // End-to-end encryption (sdk/encryption, docs/encryption.md)
 export { DecryptionError, InvalidKeyRequestError, type KeyRequestRule } from "./encryption/errors";
@@ -217,8 +225,6 @@ export { checkKeyRequest, KEY_REQUEST_MAX_AGE_MS, KEY_REQUEST_TYPES, keyRequestT
 export { isKeyResponse, unwrapGroupKeys, wrapGroupKeys } from "./encryption/keyResponse";
 export type { KeyExchange, KeyExchangeStats } from "./encryption/keyExchange";
 export type { KeyRequest, KeyResponse, SignedKeyRequest } from "./encryption/types";
-export type { MessageListener, MessageMetadata, Subscription, SubscriptionEndReason, SubscriptionEvents } from "./relay/subscription";
-export type { RelayUnsubscribeReason } from "./relay/protocol";
 export { createSession, type CreateSessionParameters, type CreateSessionReturnType, type Session } from "./actions/createSession";
 export { issueAccessGrant, type IssueAccessGrantParameters, type IssueAccessGrantReturnType } from "./actions/issueAccessGrant";
 

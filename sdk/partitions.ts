@@ -6,7 +6,7 @@ export const MAX_PARTITIONS = 100;
 const isPartitionCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_PARTITIONS;
 
 /** The metadata parsed, if it is a JSON object; undefined for anything else (metadata is opaque to the registry). */
-function metadataObject(metadata: string): Record<string, unknown> | undefined {
+export function metadataObject(metadata: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(metadata);
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;

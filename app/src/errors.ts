@@ -57,7 +57,7 @@ export function describeError(error: unknown): string {
     case "AUTH_FAILED":
       return "The relay did not accept your sign-in; try again, and check your wallet is on the registry's chain.";
     case "MESSAGE_REJECTED":
-      return REJECTIONS[(error as MessageRejectedError).reason] ?? sentence(error.message);
+      return rejection(error as MessageRejectedError);
     case "INVALID_GRANT":
       return `That is not a valid access grant: ${sentence((error as InvalidAccessGrantError).problem)}`;
     case "INVALID_DELEGATION":
@@ -90,6 +90,15 @@ const UNDECRYPTABLE: Record<DecryptionError["reason"], string> = {
     "A message could not be decrypted and was not shown: no key for it arrived (neither its publisher nor another reader holding the key answered; they may be offline).",
   "not-authentic": "A message could not be decrypted and was not shown: its ciphertext did not authenticate under its key (it was tampered with, or its publisher sent a bad key).",
 };
+
+/** A refused publish in words: the fixed sentence of its reason, or, for the stream's content rule, what in the message broke it. */
+function rejection(error: MessageRejectedError): string {
+  if (error.reason === "schema") {
+    const violation = error.message.slice(error.message.lastIndexOf(": ") + 2);
+    return `This stream accepts only content that matches the schema its owner set, and this message does not: ${sentence(violation)}`;
+  }
+  return REJECTIONS[error.reason] ?? sentence(error.message);
+}
 
 /** Whether anywhere in the cause chain a wallet said the user rejected the request. */
 function isUserRejection(error: unknown): boolean {

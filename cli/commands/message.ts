@@ -2,6 +2,7 @@ import { wholeNumberIn } from "../numbers";
 import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from "commander";
 import type { Address } from "viem";
 import {
+  streamContentRules,
   createMessageValidator,
   createPublisher,
   type GapEvent,
@@ -84,7 +85,7 @@ function formatVerdict(verdict: Verdict): string {
 function lineVerifier(client: KeywayClient, domain: MessageDomain, streamId: string): (line: Line) => Promise<Verdict> {
   // The validator reports a gap through its callback, during the validation of the message after it.
   const gaps: GapEvent[] = [];
-  const validator = createMessageValidator({ domain, permissions: client, onGap: (event) => gaps.push(event) });
+  const validator = createMessageValidator({ domain, permissions: client, contentRules: streamContentRules(client.context), onGap: (event) => gaps.push(event) });
   return async (input) => {
     const line = input.number;
     gaps.length = 0;

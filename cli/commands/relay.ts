@@ -44,7 +44,7 @@ export function registerRelayCommand(program: Command): void {
     .description("run a relay: live publish/subscribe over WebSocket, admitted by the registry (Ctrl-C stops it)")
     .option("--host <host>", "interface to listen on (anything but 127.0.0.1 exposes the relay to the network)", DEFAULT_RELAY_HOST)
     .addOption(new Option("--port <port>", "port to listen on; 0 picks a free one").env("KEYWAY_RELAY_PORT").default(String(DEFAULT_RELAY_PORT)))
-    .option("--redis <url>", "join the relays sharing this Redis (redis://host:port): cluster fan-out, history and duplicate check (docs/relay.md, Cluster)")
+    .option("--redis <url>", "join the relays sharing this Redis (redis://host:port): cluster fan-out, history, presence and duplicate check (docs/relay.md, Cluster)")
     .option("--recovery-threads <n>", "worker threads recovering publishers' keys from signatures; 0: the relay's own thread", String(DEFAULT_RECOVERY_THREADS))
     .option("--max-connections <n>", "open connections in all; beyond it the upgrade is answered 503", String(DEFAULT_LIMITS.maxConnections))
     .option("--max-connections-per-address <n>", `open connections from one remote address (IPv6: /64); beyond it 429 (default: ${DEFAULT_LIMITS.maxConnectionsPerAddress} with a --host beyond loopback; on loopback every client is this machine: --max-connections)`)

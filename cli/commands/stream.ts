@@ -4,14 +4,17 @@ import {
   deleteStreamCall,
   InvalidArgumentError,
   MAX_PARTITIONS,
+  metadataWithPartitions,
+  metadataWithSchema,
   normalizeStreamId,
   partitionsOf,
   updateStreamMetadataCall,
+  validateStreamPath,
 } from "../../sdk";
 import { withClient, withWriteClient } from "../client";
 import { formatAssignments, formatFields } from "../format";
 import { parseMetadata } from "../json";
-import { globalOptions } from "../options";
+import { globalOptions, readOptionFile } from "../options";
 import { wholeNumberIn } from "../numbers";
 import { print } from "../output";
 import { addSignOnlyOptions, printSignedChange, type SignOnlyFlags } from "../signOnly";
@@ -23,6 +26,20 @@ function parsePartitions(text: string): number {
   return partitions;
 }
 
+/** `--schema <file>`: a JSON Schema 2020-12 in a file, parsed (its use is checked with the metadata it goes into). */
+function readSchemaFile(file: string): unknown {
+  const text = readOptionFile("--schema", file);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`--schema: ${file} is not JSON (${(error as Error).message})`);
+  }
+}
+
+function schemaOption(): Option {
+  return new Option("--schema <file>", "a JSON Schema 2020-12 every message's content must match (kept in the metadata as \"schema\")").argParser(readSchemaFile);
+}
+
 // Each action checks its arguments before it opens a client, so bad input never costs an RPC call.
 export function registerStreamCommands(program: Command): void {
   const stream = program.command("stream").description("create, show, update and delete streams");
@@ -31,9 +48,11 @@ export function registerStreamCommands(program: Command): void {
     .command("create <path>")
     .description("create the stream <your address><path>; you get every permission, forever")
     .option("--metadata <json>", "stream metadata, a JSON value", "{}")
-    .addOption(new Option("--partitions <n>", `how many partitions the stream has, 1 to ${MAX_PARTITIONS} (kept in the metadata as "partitions"; default 1)`).argParser(parsePartitions));
-  addSignOnlyOptions(create).action((path: string, flags: { metadata: string; partitions?: number } & SignOnlyFlags, command: Command) => {
-    const call = createStreamCall({ path, metadata: parseMetadata(flags.metadata), partitions: flags.partitions });
+    .addOption(new Option("--partitions <n>", `how many partitions the stream has, 1 to ${MAX_PARTITIONS} (kept in the metadata as "partitions"; default 1)`).argParser(parsePartitions))
+    .addOption(schemaOption());
+  addSignOnlyOptions(create).action(async (path: string, flags: { metadata: string; partitions?: number; schema?: unknown } & SignOnlyFlags, command: Command) => {
+    validateStreamPath(path);
+    const call = createStreamCall({ path, metadata: await metadataWithSchema(metadataWithPartitions(parseMetadata(flags.metadata), flags.partitions), flags.schema) });
     if (flags.signOnly) return printSignedChange(globalOptions(command), flags, call);
     const [, metadata] = call.args;
     return withWriteClient(globalOptions(command), async (client, options) => {
@@ -59,13 +78,21 @@ export function registerStreamCommands(program: Command): void {
 
   const update = stream
     .command("update <id>")
-    .description("replace a stream's metadata (needs edit)")
-    .requiredOption("--metadata <json>", "the new metadata, a JSON value");
-  addSignOnlyOptions(update).action((id: string, flags: { metadata: string } & SignOnlyFlags, command: Command) => {
-    const call = updateStreamMetadataCall({ streamId: id, metadata: parseMetadata(flags.metadata) });
-    if (flags.signOnly) return printSignedChange(globalOptions(command), flags, call);
-    const [streamId, metadata] = call.args;
+    .description("replace a stream's metadata, or set its content schema in the metadata it has (needs edit)")
+    .option("--metadata <json>", "the new metadata, a JSON value")
+    .addOption(schemaOption());
+  addSignOnlyOptions(update).action(async (id: string, flags: { metadata?: string; schema?: unknown } & SignOnlyFlags, command: Command) => {
+    const streamId = normalizeStreamId(id);
+    if (flags.metadata === undefined && flags.schema === undefined) throw new InvalidArgumentError("stream update needs --metadata <json>, --schema <file>, or both");
+    const given = flags.metadata === undefined ? undefined : await metadataWithSchema(metadataWithPartitions(parseMetadata(flags.metadata)), flags.schema);
+    if (flags.signOnly) {
+      // What is signed is the whole new metadata: it cannot be read from the chain at signing time.
+      if (given === undefined) throw new InvalidArgumentError("stream update --sign-only needs --metadata <json> (with --schema, the schema is merged into it)");
+      return printSignedChange(globalOptions(command), flags, updateStreamMetadataCall({ streamId, metadata: given }));
+    }
     return withWriteClient(globalOptions(command), async (client, options) => {
+      // --schema alone keeps the rest of the metadata as it is now.
+      const metadata = given ?? (await metadataWithSchema(await client.getStreamMetadata(streamId), flags.schema));
       const receipt = await client.updateStreamMetadata(streamId, metadata);
       printWrite(options, `Updated the metadata of ${streamId}`, receipt, { streamId, metadata });
     });

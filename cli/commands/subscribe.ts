@@ -31,7 +31,7 @@ function printableContent(content: unknown, contentType: string): unknown {
   return bytesToHex(content);
 }
 
-function messageLine(content: unknown, metadata: MessageMetadata) {
+export function messageLine(content: unknown, metadata: MessageMetadata) {
   const { streamId, partition, timestamp, sequenceNumber, publisherId, contentType, groupKeyId } = metadata;
   const line = { streamId, partition, timestamp, sequenceNumber, publisher: publisherId, content: printableContent(content, contentType) };
   // Decrypted here: the relay carried only the ciphertext.
@@ -45,16 +45,18 @@ export function registerSubscribeCommand(program: Command): void {
     .addOption(partitionOption())
     .option("--from <position>", "first replay what the relay holds after <unix ms>[/<sequenceNumber>] or an ISO date-time", parseFrom)
     .addOption(grantOption("subscribe"))
+    .option("--join-leave", 'also print {"event":"join"|"leave","streamId","partition","address"} when a signed-in address starts or stops being subscribed', false)
     .addOption(relayUrlOption())
-    .action((id: string, flags: { partition: number; from?: MessageRef; grant?: SignedAccessGrant; relayUrl: string }, command: Command) => {
+    .action((id: string, flags: { partition: number; from?: MessageRef; grant?: SignedAccessGrant; joinLeave: boolean; relayUrl: string }, command: Command) => {
       const streamId = normalizeStreamId(id);
       return withClient(
         globalOptions(command),
         async (client) => {
           const subscription = await client.subscribe(
-            { streamId, partition: flags.partition, ...(flags.from && { resend: { from: flags.from } }), ...(flags.grant && { grant: flags.grant }) },
+            { streamId, partition: flags.partition, joinLeave: flags.joinLeave, ...(flags.from && { resend: { from: flags.from } }), ...(flags.grant && { grant: flags.grant }) },
             (content, metadata) => printJsonLine(messageLine(content, metadata)),
           );
+          for (const event of ["join", "leave"] as const) subscription.on(event, (address) => printJsonLine({ event, streamId, partition: flags.partition, address }));
           // A message this subscriber refuses is skipped with a line on stderr; the stream goes on.
           subscription.on("error", (error) => process.stderr.write(`keyway: message skipped: ${error.message.split("\n")[0]}\n`));
           await new Promise<void>((resolve, reject) => {

@@ -7,7 +7,7 @@ import { streamPartitionKey } from "../../sdk/streamId";
 import { type Connection, markActive } from "../connection";
 import type { RelayContext } from "../context";
 import type { Fields } from "../fields";
-import { positionOf } from "../history";
+import { messageFrame, positionOf } from "../history";
 import { ErrorCode, type RequestId } from "../../sdk/relay/protocol";
 import { checkPartition } from "../partitions";
 import { takeToken } from "../tokenBucket";
@@ -49,8 +49,8 @@ function refusal(error: unknown): unknown {
 /** Delivers an accepted message through the broker (to every subscriber, and history) and acknowledges it. */
 async function deliver(relay: RelayContext, connection: Connection, id: RequestId, message: unknown, accepted: SignedStreamMessage): Promise<void> {
   const { streamId, partition } = accepted;
-  // Serialised once, sent as is to every subscriber; the message exactly as published (validated: only its fields).
-  const frame = Buffer.from(`{"type":"message","streamId":${JSON.stringify(streamId)},"partition":${partition},"message":${JSON.stringify(message)}}`);
+  // The message exactly as published (validated: only its fields).
+  const frame = messageFrame(streamId, partition, JSON.stringify(message));
   await relay.broker.publish(streamPartitionKey(streamId, partition), { message: positionOf(accepted), frame, acceptedAt: Date.now() }).catch((error: unknown) => {
     // Not taken (the cluster's Redis is down): the publisher is asked to publish it again.
     if (error instanceof BrokerUnavailableError) relay.validator.forget(accepted);

@@ -1,39 +1,16 @@
-import { streamExists } from "../../sdk/actions/streamExists";
 import { streamKeyOf } from "../../sdk";
 import { BrokerUnavailableError } from "../broker";
 import { streamPartitionKey } from "../../sdk/streamId";
 import type { AcceptedMessage } from "../history";
-import type { SignedAccessGrant } from "../../sdk/delegation/types";
-import { type Connection, holderOf, type Subscription, markActive, isCurrent } from "../connection";
+import { type Connection, type Subscription, markActive, isCurrent } from "../connection";
 import type { RelayContext } from "../context";
 import { recheckIfOvertaken } from "../enforcement";
-import { type Fields, readFrom, readPartition, readStreamId } from "../fields";
+import { type Fields, readFlag, readFrom, readPartition, readStreamId } from "../fields";
 import { ErrorCode, type Position, type RequestId } from "../../sdk/relay/protocol";
-import { subscribeBurst } from "../options";
-import { checkSubscribe } from "../nodeReads";
-import { checkPartition } from "../partitions";
-import { takeToken } from "../tokenBucket";
 import { RequestError } from "../requestError";
-import { admission, type Admission, type AuthorityRefusal, isAuthorityRefusal } from "../admission";
+import type { Admission } from "../admission";
+import { readAdmission, readGrant, refusal, takeSubscribeToken } from "../subscribeRight";
 import { replayThenRelease } from "../holds";
-
-/** The `grant` field, parsed strictly (once per distinct grant); UNAUTHORIZED when malformed. */
-function readGrant(relay: RelayContext, fields: Fields): SignedAccessGrant | undefined {
-  if (fields.grant === undefined) return undefined;
-  try {
-    return relay.authority.memo.accessGrant(fields.grant).struct;
-  } catch (error) {
-    throw isAuthorityRefusal(error) ? new RequestError(ErrorCode.UNAUTHORIZED, error.message) : error;
-  }
-}
-
-/** The refusal of a subscribe the connection may not make: STREAM_NOT_FOUND, else UNAUTHORIZED saying why. */
-async function refusal(relay: RelayContext, connection: Connection, streamId: string, broken: AuthorityRefusal | undefined): Promise<RequestError> {
-  if (!(await streamExists(relay.client.context, { streamId }))) return new RequestError(ErrorCode.STREAM_NOT_FOUND, `stream not found: ${streamId}`);
-  if (broken !== undefined) return new RequestError(ErrorCode.UNAUTHORIZED, broken.message);
-  const who = holderOf(connection) ?? "the public (sign in with auth to subscribe as yourself)";
-  return new RequestError(ErrorCode.UNAUTHORIZED, `${who} may not subscribe to ${streamId}`);
-}
 
 /**
  * `subscribe`: admitted while the connection's address (or the public, for an anonymous
@@ -41,7 +18,8 @@ async function refusal(relay: RelayContext, connection: Connection, streamId: st
  * only on the streams its delegation lists with the Subscribe bit, while the holder holds
  * Subscribe; a subscribe with a `grant` by the grant alone (see `admission`). `subscribed` is
  * sent once the subscription is live; with `from`, the kept messages after that position follow it,
- * then live ones, with none missing and none twice at the seam.
+ * then live ones, with none missing and none twice at the seam. With `joinLeave: true` it also
+ * gets `join`/`leave` pushes of the partition's signed-in subscribers (presence, relay/presence.ts).
  *
  * @example
  * // -> {"type":"subscribe","id":2,"streamId":"0xf39f.../demo","partition":0,"from":{"timestamp":1700000000000,"sequenceNumber":0}}
@@ -52,6 +30,7 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
   const partition = readPartition(fields);
   const from = readFrom(fields);
   const grant = readGrant(relay, fields);
+  const joinLeave = readFlag(fields, "joinLeave");
   const channel = streamPartitionKey(streamId, partition);
   if (connection.subscriptions.has(channel)) {
     throw new RequestError(ErrorCode.ALREADY_SUBSCRIBED, `already subscribed to ${streamId} partition ${partition}`);
@@ -60,19 +39,14 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
     throw new RequestError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${relay.limits.subscribeLimit} subscriptions per connection`);
   }
   // Only what may cost a read takes a token (the refusals above cost nothing).
-  if (!takeToken(connection.subscribeTokens, relay.limits.subscribeRate, subscribeBurst(relay.limits))) {
-    throw new RequestError(ErrorCode.RATE_LIMITED, `at most ${relay.limits.subscribeRate} subscribes per second per connection, beyond a burst of ${subscribeBurst(relay.limits)}`);
-  }
+  takeSubscribeToken(relay, connection);
   // Reserved while the permission is read (a second subscribe is refused); holds messages until released.
-  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], heldBytes: 0, holds: 1, unanswered: { id } };
+  const subscription: Subscription = { connection, streamId, partition, channel, streamKey: streamKeyOf(streamId), expiresAt: 0, grant, held: [], heldBytes: 0, holds: 1, unanswered: { id }, joinLeave };
   connection.subscriptions.set(channel, subscription);
   const changesBefore = relay.registryChanges;
   let admitted: Admission;
   try {
-    await checkPartition(relay, { streamId, partition }, ErrorCode.INVALID_REQUEST, "subscribeReads");
-    // Existence first: one read for a missing stream (then none while the cache knows), where
-    // a permission read would cost a block and a call before saying nothing.
-    admitted = await checkSubscribe(relay, connection, streamId, grant, async () => ((await streamExists(relay.client.context, { streamId })) ? await admission(relay, connection, streamId, grant) : { expiresAt: 0 }));
+    admitted = await readAdmission(relay, connection, { streamId, partition, grant });
   } catch (error) {
     if (isCurrent(subscription)) connection.subscriptions.delete(channel);
     throw error;

@@ -4,13 +4,18 @@
 // receive times come from one clock. Messages are signed before the clock starts. Targets (issue 10):
 // fan-out >= 0.8x bare, ingress >= 0.6x ecdsaRecover, paced-200 p99 <= 5 ms, revocation <=
 // polling interval + 500 ms after the block, idle <= 17 KiB per authenticated connection.
+// Issue 22: fan-out with joinLeave subscribers (and join/leave churn) and on a stream with a
+// content schema, each >= 0.9x the same JSON fan-out without; presence p99 <= 10 ms with 1,000
+// subscribers on 3 relays sharing a Redis.
 import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type Hex, toHex } from "viem";
+import { type Hex, type LocalAccount, toHex } from "viem";
 import { createSiweMessage } from "viem/siwe";
 import WebSocket from "ws";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { startRedis, startRelayProcess } from "../clusterProcesses";
 import { deployLocalRegistry, devAccounts } from "../devChain";
 import { startLocalNode } from "../localNode";
 import { createPublisher, KeywayClient, type MessageDomain, StreamPermission } from "../../sdk";
@@ -20,6 +25,8 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 20_000);
 const PACED_SECONDS = Number(process.env.BENCH_RELAY_SECONDS ?? 10);
 const IDLE_CONNECTIONS = Number(process.env.BENCH_RELAY_CONNECTIONS ?? 2_000);
+const PRESENCE_SUBSCRIBERS = Number(process.env.BENCH_RELAY_PRESENCE_SUBSCRIBERS ?? 1_000);
+const PRESENCE_QUERIES = 1_000;
 const WINDOW = 1_000;
 const CONTENT_BYTES = 200;
 const POLLING_INTERVAL = 1_000;
@@ -35,10 +42,15 @@ const loadAverage = () => os.loadavg().map((value) => value.toFixed(2)).join(" "
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** The message index a frame carries: the first 8 bytes of its content (both servers forward the message JSON). */
+/**
+ * The message index a frame carries (both servers forward the message JSON): the first 8 bytes
+ * of its content; of JSON content (a string, `"` first: hex 22), the 16 hex digits after the quote.
+ */
 function indexOf(data: Buffer): number {
   const at = data.indexOf(CONTENT_MARK);
-  return at < 0 ? -1 : parseInt(data.toString("latin1", at + 13, at + 29), 16);
+  if (at < 0) return -1;
+  if (data.toString("latin1", at + 13, at + 15) !== "22") return parseInt(data.toString("latin1", at + 13, at + 29), 16);
+  return parseInt(Buffer.from(data.toString("latin1", at + 15, at + 47), "hex").toString("latin1"), 16);
 }
 
 function content(index: number): Hex {
@@ -46,6 +58,14 @@ function content(index: number): Hex {
   bytes.writeBigUInt64BE(BigInt(index));
   return toHex(bytes);
 }
+
+/** JSON content of CONTENT_BYTES: a string of the index in 16 hex digits, then padding; what JSON_SCHEMA accepts. */
+function jsonContent(index: number): Hex {
+  return toHex(`"${index.toString(16).padStart(16, "0")}${"a".repeat(CONTENT_BYTES - 18)}"`);
+}
+
+/** The content rule of the schema scenario: a pattern (run by RE2) and a length bound. */
+const JSON_SCHEMA = { type: "string", pattern: "^[0-9a-f]{16}a*$", maxLength: 1_000 };
 
 type Kind = "bare" | "keyway";
 
@@ -102,7 +122,7 @@ async function open(server: Server, onFrame: (data: Buffer) => void): Promise<We
   return socket;
 }
 
-async function subscribe(server: Server, streamId: string, onFrame: (data: Buffer) => void): Promise<WebSocket> {
+async function subscribe(server: Server, streamId: string, onFrame: (data: Buffer) => void, joinLeave = false): Promise<WebSocket> {
   let ready!: () => void;
   let refused!: (error: Error) => void;
   const subscribed = new Promise<void>((resolve, reject) => ((ready = resolve), (refused = reject)));
@@ -112,7 +132,7 @@ async function subscribe(server: Server, streamId: string, onFrame: (data: Buffe
     else if (data.length < 500 && /^\{"type":"error","id":1,/.test(data.toString())) refused(new Error(`subscribe refused: ${data.toString()}`));
     else onFrame(data);
   });
-  socket.send(server.kind === "bare" ? "sub" : JSON.stringify({ type: "subscribe", id: 1, streamId, partition: 0 }));
+  socket.send(server.kind === "bare" ? "sub" : JSON.stringify({ type: "subscribe", id: 1, streamId, partition: 0, ...(joinLeave && { joinLeave }) }));
   await subscribed;
   return socket;
 }
@@ -133,9 +153,9 @@ interface Flow {
  * WINDOW ahead of the slowest subscriber (or on a fixed schedule at `rate` msg/s), and counts
  * what every subscriber receives: each index once, in order per publisher.
  */
-async function flow(server: Server, streamId: string, frames: string[], options: { publishers: number; subscribers: number; rate?: number }): Promise<Flow> {
+async function flow(server: Server, streamId: string, frames: string[], options: { publishers: number; subscribers: number; rate?: number; joinLeave?: boolean }): Promise<Flow> {
   const total = frames.length;
-  const { publishers, subscribers, rate } = options;
+  const { publishers, subscribers, rate, joinLeave = false } = options;
   const received = new Uint16Array(total);
   const sentAt = new Float64Array(total);
   const latencies = new Float64Array(total * subscribers);
@@ -182,7 +202,7 @@ async function flow(server: Server, streamId: string, frames: string[], options:
           if (complete === total) finish();
           else pump();
         }
-      });
+      }, joinLeave);
     }),
   );
   for (let i = 0; i < publishers; i += 1) pubSockets.push(await open(server, () => undefined));
@@ -254,10 +274,11 @@ async function main(): Promise<void> {
     await client.grantPermissions(streamId, { public: true, permissions: [StreamPermission.SUBSCRIBE] });
     const domain: MessageDomain = { chainId: deployment.chainId, verifyingContract: deployment.registryAddress };
 
-    async function signFrames(count: number, publishers: number): Promise<string[]> {
-      const chains = Array.from({ length: publishers }, () => createPublisher({ streamId, signer: owner.privateKey, domain, contentType: "application/octet-stream" }));
+    async function signFrames(count: number, publishers: number, { stream = streamId, json = false } = {}): Promise<string[]> {
+      const contentType = json ? "application/json" : "application/octet-stream";
+      const chains = Array.from({ length: publishers }, () => createPublisher({ streamId: stream, signer: owner.privateKey, domain, contentType }));
       const frames: string[] = [];
-      for (let i = 0; i < count; i += 1) frames.push(JSON.stringify({ type: "publish", id: i, message: await chains[i % publishers].publish(content(i)) }));
+      for (let i = 0; i < count; i += 1) frames.push(JSON.stringify({ type: "publish", id: i, message: await chains[i % publishers].publish(json ? jsonContent(i) : content(i)) }));
       return frames;
     }
     // Fresh messages for every server: the relay rejects a message it has seen as a duplicate.
@@ -298,6 +319,33 @@ async function main(): Promise<void> {
       report([`${name}: latency p50/p99/max ms`, p(bareFlow), p(keywayFlow), goal === undefined ? `achieved ${fmt(rate(keywayFlow))} of ${fmt(1000 * 100)} deliveries/s` : `p99 ≤ ${goal} ms: ${target(p99 <= goal)}`]);
       report(["  server CPU per delivery / lost/duplicated/reordered", cpuPer(bareFlow), cpuPer(keywayFlow), ""]);
     }
+
+    // Issue 22: one JSON fan-out 1→100 four times on one relay: plain, with joinLeave subscribers while a
+    // signed-in subscriber joins and leaves in a loop, on a stream with a content schema, plain again.
+    // The yardstick is the mean of the two plain runs (the machine's drift within the run).
+    const ruled = (await client.createStream("/bench-schema", { schema: JSON_SCHEMA })).id;
+    await client.grantPermissions(ruled, { public: true, permissions: [StreamPermission.SUBSCRIBE] });
+    const rulesServer = await startServer("keyway", node.url, deployment.registryAddress);
+    const jsonFanout = async (options: { stream?: string; joinLeave?: boolean } = {}) =>
+      flow(rulesServer, options.stream ?? streamId, await signFrames(MESSAGES, 1, { stream: options.stream, json: true }), { publishers: 1, subscribers: 100, joinLeave: options.joinLeave });
+    const plainBefore = await jsonFanout();
+    const churn = startChurn(rulesServer, streamId, subscriberAccount.account, deployment.chainId);
+    const withJoinLeave = await jsonFanout({ joinLeave: true });
+    const churnCycles = await churn.stop();
+    const withSchema = await jsonFanout({ stream: ruled });
+    const plainAfter = await jsonFanout();
+    await rulesServer.stop();
+    const plainRate = (rate(plainBefore) + rate(plainAfter)) / 2;
+    console.log(`  issue 22 fan-outs done (load average ${loadAverage()})`);
+    report([`JSON fan-out 1→100, ${fmt(MESSAGES)} msgs, plain (before / after): deliveries/s`, "-", `${fmt(rate(plainBefore))} / ${fmt(rate(plainAfter))}`, "yardstick: their mean"]);
+    const joinLeaveRatio = rate(withJoinLeave) / plainRate;
+    report([`  with joinLeave subscribers, ${churnCycles} join+leave pushed to each`, "-", `${fmt(rate(withJoinLeave))} (${cpuPer(withJoinLeave)})`, `${joinLeaveRatio.toFixed(2)}× plain (≥ 0.9×: ${target(joinLeaveRatio >= 0.9)})`]);
+    const schemaRatio = rate(withSchema) / plainRate;
+    report(["  on a stream with a content schema (pattern + maxLength)", "-", `${fmt(rate(withSchema))} (${cpuPer(withSchema)})`, `${schemaRatio.toFixed(2)}× plain (≥ 0.9×: ${target(schemaRatio >= 0.9)})`]);
+
+    // Presence: 1,000 signed-in subscribers over 3 relays sharing a Redis; sequential presence queries from one connection.
+    const presence = await presenceLatencies(node.url, deployment.registryAddress, streamId, deployment.chainId);
+    report([`presence, ${fmt(PRESENCE_SUBSCRIBERS)} subscribers on 3 relays (Redis), ${fmt(PRESENCE_QUERIES)} queries: reply p50/p99/max ms`, "-", `${percentile(presence, 50).toFixed(2)} / ${percentile(presence, 99).toFixed(2)} / ${presence[presence.length - 1].toFixed(1)}`, `p99 ≤ 10 ms: ${target(percentile(presence, 99) <= 10)}`]);
 
     // Revocation -> unsubscribed, after the revoking block (its receipt), five times.
     const server = await startServer("keyway", node.url, deployment.registryAddress);
@@ -369,6 +417,89 @@ async function main(): Promise<void> {
   }
 }
 
+/** A signed-in subscriber that subscribes and unsubscribes in a loop (within its subscribe rate): a join and a leave each turn. */
+function startChurn(server: Server, streamId: string, account: ReturnType<typeof devAccounts>[number]["account"], chainId: number): { stop(): Promise<number> } {
+  let running = true;
+  const done = (async () => {
+    const frames: Record<string, unknown>[] = [];
+    const socket = await open(server, (data) => frames.push(JSON.parse(data.toString())));
+    await until(() => frames.length > 0);
+    await signIn(socket, frames, server, account, chainId);
+    let cycles = 0;
+    for (let id = 2; running; id += 2) {
+      for (const [type, requestId] of [["subscribe", id], ["unsubscribe", id + 1]] as const) {
+        socket.send(JSON.stringify({ type, id: requestId, streamId }));
+        await until(() => frames.some((frame) => frame.id === requestId));
+      }
+      frames.length = 0;
+      cycles += 1;
+      await sleep(150); // about 6 a second: within the default subscribeRate of 10
+    }
+    socket.close();
+    return cycles;
+  })();
+  return {
+    stop() {
+      running = false;
+      return done;
+    },
+  };
+}
+
+/**
+ * Starts a Redis and 3 relays on it, connects PRESENCE_SUBSCRIBERS signed-in subscribers (fresh
+ * keys) round-robin, waits until presence counts them all, then times PRESENCE_QUERIES presence
+ * requests, one after the other, from one connection: sorted round trips in ms.
+ */
+async function presenceLatencies(rpcUrl: string, registryAddress: string, streamId: string, chainId: number): Promise<Float64Array> {
+  const redis = await startRedis();
+  // Queries take subscribe tokens: the rate is lifted for the measurement.
+  const relays = await Promise.all([0, 1, 2].map(() => startRelayProcess({ rpcUrl, registryAddress, redisUrl: redis.url, pollingInterval: POLLING_INTERVAL, subscribeRate: 1_000_000 })));
+  const sockets: WebSocket[] = [];
+  try {
+    const servers = relays.map(({ url }) => ({ kind: "keyway", url }) as Server);
+    for (let batch = 0; batch < PRESENCE_SUBSCRIBERS / 50; batch += 1) {
+      sockets.push(
+        ...(await Promise.all(
+          Array.from({ length: 50 }, async (_, n) => {
+            const server = servers[(batch * 50 + n) % 3];
+            const frames: Record<string, unknown>[] = [];
+            const socket = await open(server, (data) => data.length < 2_000 && frames.push(JSON.parse(data.toString())));
+            await until(() => frames.length > 0);
+            await signIn(socket, frames, server, privateKeyToAccount(generatePrivateKey()), chainId);
+            socket.send(JSON.stringify({ type: "subscribe", id: 2, streamId }));
+            await until(() => frames.some((frame) => frame.id === 2));
+            if (!frames.some((frame) => frame.type === "subscribed")) throw new Error(`subscribe refused: ${JSON.stringify(frames.slice(-1))}`);
+            return socket;
+          }),
+        )),
+      );
+    }
+    // Answered as the reply arrives (no polling: the round trip is what is measured).
+    let answered: ((reply: { id?: number; count?: number }) => void) | undefined;
+    const querier = await open(servers[0], (data) => answered?.(JSON.parse(data.toString())));
+    sockets.push(querier);
+    const ask = (id: number) =>
+      new Promise<{ id?: number; count?: number }>((resolve) => {
+        answered = (reply) => reply.id === id && resolve(reply);
+        querier.send(JSON.stringify({ type: "presence", id, streamId }));
+      });
+    for (let id = 1; ((await ask(id)).count ?? 0) < PRESENCE_SUBSCRIBERS; id += 1) await sleep(100);
+    const latencies = new Float64Array(PRESENCE_QUERIES);
+    for (let i = 0; i < PRESENCE_QUERIES; i += 1) {
+      const start = performance.now();
+      const answer = await ask(1_000_000 + i);
+      latencies[i] = performance.now() - start;
+      if (answer.count !== PRESENCE_SUBSCRIBERS) throw new Error(`presence counted ${answer.count}`);
+    }
+    return latencies.sort();
+  } finally {
+    await Promise.all(sockets.map((socket) => new Promise((resolve) => (socket.once("close", resolve), socket.close()))));
+    await Promise.all(relays.map((relay) => relay.stop()));
+    await redis.stop();
+  }
+}
+
 async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -377,7 +508,7 @@ async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void
   }
 }
 
-async function signIn(socket: WebSocket, frames: Record<string, unknown>[], server: Server, account: ReturnType<typeof devAccounts>[number]["account"], chainId: number): Promise<void> {
+async function signIn(socket: WebSocket, frames: Record<string, unknown>[], server: Server, account: Pick<LocalAccount, "address" | "signMessage">, chainId: number): Promise<void> {
   const host = new URL(server.url).host;
   const nonce = frames[0].nonce as string;
   const message = createSiweMessage({ address: account.address, chainId, domain: host, nonce, uri: `http://${host}`, version: "1", issuedAt: new Date() });

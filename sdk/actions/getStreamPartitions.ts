@@ -16,24 +16,35 @@ export type GetStreamPartitionsReturnType = number;
 /**
  * How many partitions the stream has: its metadata's `partitions` (see `partitionsOf`; 1 when
  * absent or invalid). `StreamNotFoundError` if it does not exist. The context's cache answers
- * while it knows: the count is read pinned to a block and kept until the registry's watcher
- * sees the stream's metadata replaced (or the stream created or deleted), so a relay pays no
- * request per message once warm. Existence is asked first (cached too, also a "no"): a missing
- * stream costs no metadata read.
+ * while it knows (see `getCachedStreamMetadata`): a relay pays no request per message once warm.
  *
  * @example
  * const partitions = await getStreamPartitions(client.context, { streamId });
  */
 export async function getStreamPartitions(context: RegistryContext, parameters: GetStreamPartitionsParameters): Promise<GetStreamPartitionsReturnType> {
+  const known = context.cache.partitions(streamRefOf(parameters.streamId).key, Date.now());
+  return known ?? partitionsOf(await getCachedStreamMetadata(context, parameters));
+}
+
+/**
+ * The stream's metadata, through the context's cache: read pinned to a block and kept until the
+ * registry's watcher sees it replaced (or the stream created or deleted), so that what readers
+ * enforce from it (partitions, a content schema) costs no request per message once warm.
+ * Existence is asked first (cached too, also a "no"): a missing stream costs no metadata read.
+ * `StreamNotFoundError` if it does not exist.
+ *
+ * @example
+ * const metadata = await getCachedStreamMetadata(client.context, { streamId });
+ */
+export async function getCachedStreamMetadata(context: RegistryContext, parameters: GetStreamPartitionsParameters): Promise<string> {
   const stream = streamRefOf(parameters.streamId);
-  const known = context.cache.partitions(stream.key, Date.now());
+  const known = context.cache.metadata(stream.key, Date.now());
   if (known !== undefined) return known;
   if (!(await streamExists(context, { streamId: stream.id }))) throw new StreamNotFoundError(stream.id);
   const [at] = await Promise.all([readLatestBlock(context), assertChain(context)]);
   const metadata = await readRegistry(context, { functionName: "getStreamMetadata", args: [stream.id], blockNumber: at.blockNumber });
-  const partitions = partitionsOf(metadata);
-  context.cache.storePartitions(stream.key, partitions, at);
-  return partitions;
+  context.cache.storeMetadata(stream.key, metadata, at);
+  return metadata;
 }
 
 export interface AssertStreamPartitionParameters {

@@ -1,6 +1,7 @@
 import type { TransactionReceipt } from "viem";
 import type { RegistryContext } from "../context";
 import { metadataWithPartitions } from "../partitions";
+import { metadataWithSchema } from "../contentSchema";
 import { normalizeStreamId } from "../streamId";
 import type { RegistryCall } from "../signedChange/registryCall";
 import { writeRegistry, type WriteParameters } from "./writeRegistry";
@@ -27,7 +28,8 @@ export function updateStreamMetadataCall({ streamId, metadata }: { streamId: str
 
 /**
  * Replaces a stream's metadata. Needs Edit. A `partitions` field that is not an integer from 1
- * to `MAX_PARTITIONS` is an InvalidArgumentError, before any transaction.
+ * to `MAX_PARTITIONS`, or a `schema` that cannot be used (see `metadataWithSchema`), is an
+ * InvalidArgumentError, before any transaction. A new schema applies from the next message on.
  *
  * @example
  * await updateStreamMetadata(client.context, { streamId, metadata: '{"unit":"celsius"}', gas: 200_000n });
@@ -37,5 +39,5 @@ export async function updateStreamMetadata(
   parameters: UpdateStreamMetadataParameters,
 ): Promise<UpdateStreamMetadataReturnType> {
   const { streamId, metadata, ...write } = parameters;
-  return writeRegistry(context, { ...updateStreamMetadataCall({ streamId, metadata }), ...write });
+  return writeRegistry(context, { ...updateStreamMetadataCall({ streamId, metadata: await metadataWithSchema(metadataWithPartitions(metadata)) }), ...write });
 }

@@ -34,7 +34,9 @@ export type MessageRejectionReason =
   /** The message carries a `delegation` that does not let its signer publish it (`cause` is an InvalidDelegationError). */
   | "invalid-delegation"
   /** The message carries a `grant` that does not let its publisher publish it (`cause` is an InvalidAccessGrantError). */
-  | "invalid-grant";
+  | "invalid-grant"
+  /** The content breaks the stream's content rule (its metadata's JSON Schema): the detail names the first violation. */
+  | "schema";
 
 export class MessageRejectedError extends KeywayError {
   constructor(

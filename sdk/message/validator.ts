@@ -3,6 +3,8 @@ import { type CarriedAuthority, carriesAuthority, checkAuthorizedMessage, splitC
 import { InvalidArgumentError } from "../errors";
 import { type PermissionSource, StreamPermission } from "../permissions";
 import { chainKeyOf, createChainTracker, type GapEvent, type OutOfOrderEvent } from "./chains";
+import { checkContentRule, type ContentRules, isEncrypted } from "./content";
+import { hexToBytes } from "./hex";
 import { InvalidMessageError, MessageRejectedError, type MessageRejectionReason } from "./errors";
 import { createForgottenHorizons } from "./forgotten";
 import { domainSeparator } from "./hash";
@@ -48,6 +50,12 @@ export interface MessageValidatorOptions {
    * recovered in this thread either way.
    */
   recoverPublicKey?: RecoverPublicKeyAsync;
+  /**
+   * The streams' content rules (their metadata's `schema`, sdk/contentRules.ts): a message whose
+   * content breaks its stream's is refused as `schema`, after its signature and permission hold.
+   * An encrypted message (with a `groupKeyId`) is not judged here. Default: none.
+   */
+  contentRules?: ContentRules;
 }
 
 /** A stream partition: where a message must belong to be delivered. */
@@ -130,12 +138,12 @@ export const DEFAULT_MAX_CLOCK_SKEW_MS = 10_000;
 /**
  * The subscriber's checks, cheapest first: shape, the stream partition, clock skew (and, live, age), a replay already seen, the
  * signature, then Publish (held now, and the timestamp before its expiry; expiries are in
- * seconds, timestamps in ms: `timestamp < expiry * 1000`), and finally the chain, recorded
- * only now so that a rejected message leaves no trace.
+ * seconds, timestamps in ms: `timestamp < expiry * 1000`), the stream's content rule (with
+ * `contentRules`), and finally the chain, recorded only now so that a rejected message leaves no trace.
  */
 export function createMessageValidator(options: MessageValidatorOptions): MessageValidator {
   const { domain, permissions, maxClockSkewMs = DEFAULT_MAX_CLOCK_SKEW_MS, windowSize = DEFAULT_WINDOW_SIZE, maxChains = DEFAULT_MAX_CHAINS } = options;
-  const { now = Date.now, onGap, onOutOfOrder, recoverPublicKey, maxMessageAgeMs, maxForgottenPublishers = DEFAULT_MAX_FORGOTTEN_PUBLISHERS } = options;
+  const { now = Date.now, onGap, onOutOfOrder, recoverPublicKey, maxMessageAgeMs, contentRules, maxForgottenPublishers = DEFAULT_MAX_FORGOTTEN_PUBLISHERS } = options;
   const bounds = [["maxClockSkewMs", maxClockSkewMs, 0], ["windowSize", windowSize, 1], ["maxChains", maxChains, 1], ["maxMessageAgeMs", maxMessageAgeMs ?? 1, 1], ["maxForgottenPublishers", maxForgottenPublishers, 1]] as const;
   for (const [name, value, min] of bounds) {
     if (!Number.isSafeInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
@@ -188,6 +196,12 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     return signed === undefined ? holdsPublish(message) : signed.then(() => holdsPublish(message));
   }
 
+  /** The stream's content rule, if it has one and the message's content can be read: a refusal as `schema` when broken. */
+  function obeysContentRule(message: SignedStreamMessage): MaybePromise<void> {
+    if (contentRules === undefined || isEncrypted(message)) return undefined;
+    return checkContentRule(contentRules, message.streamId, message.contentType, hexToBytes(message.content));
+  }
+
   /** Records the chain's position, after the permission is known: of two copies validated concurrently, the second is the duplicate. */
   function record(chain: string, message: SignedStreamMessage): SignedStreamMessage {
     const outcome = chains.record(chain, message);
@@ -232,7 +246,8 @@ export function createMessageValidator(options: MessageValidatorOptions): Messag
     const chain = chainKeyOf(message);
     const seen = chains.check(chain, message);
     if (seen !== "accepted") reject(seen, position(message));
-    const proven = prove(message, carried);
+    const authorised = prove(message, carried);
+    const proven = authorised === undefined ? obeysContentRule(message) : authorised.then(() => obeysContentRule(message));
     // Proven at once, with nothing earlier of its chain pending: recorded in this turn.
     if (proven === undefined && !deciding.has(chain)) return record(chain, message);
     return recordInTurn(chain, message, proven);

@@ -42,6 +42,8 @@ export interface SubscribeRequest {
   from?: Position;
   /** An access grant to the connection's signed-in address: the subscribe is judged by it alone. */
   grant?: SignedAccessGrant;
+  /** Also push `join` and `leave` frames for this partition (issue 22). Default false. */
+  joinLeave?: boolean;
 }
 
 export interface UnsubscribeRequest {
@@ -91,7 +93,44 @@ export interface SponsorRequest {
   change: unknown;
 }
 
-export type RequestFrame = AuthRequest | SubscribeRequest | UnsubscribeRequest | PublishRequest | OpenInboxRequest | KeyRequestRequest | KeyResponseRequest | SponsorRequest;
+// History and presence (issue 22): queries allowed to Subscribe holders, answered without subscribing.
+
+export interface HistoryRequest {
+  type: "history";
+  id?: RequestId;
+  streamId: string;
+  /** Default 0. */
+  partition?: number;
+  /** At most this many messages, 1 to the relay's `maxHistoryLimit`. */
+  limit: number;
+  /** Only messages strictly after this position. */
+  from?: Position;
+  /** Newest first (default: oldest first, in acceptance order). */
+  reverse?: boolean;
+  /** An access grant to the connection's signed-in address: the query is judged by it alone, as a subscribe. */
+  grant?: SignedAccessGrant;
+}
+
+export interface PresenceRequest {
+  type: "presence";
+  id?: RequestId;
+  streamId: string;
+  /** Default 0. */
+  partition?: number;
+  grant?: SignedAccessGrant;
+}
+
+export type RequestFrame =
+  | AuthRequest
+  | SubscribeRequest
+  | UnsubscribeRequest
+  | PublishRequest
+  | OpenInboxRequest
+  | KeyRequestRequest
+  | KeyResponseRequest
+  | SponsorRequest
+  | HistoryRequest
+  | PresenceRequest;
 
 // Relay -> client
 
@@ -186,6 +225,40 @@ export interface KeyResponseFrame {
   response: KeyResponse;
 }
 
+/** The reply to `history`: the kept messages, exactly as published. */
+export interface HistoryFrame {
+  type: "history";
+  id: RequestId;
+  messages: SignedStreamMessage[];
+}
+
+/** A signed-in address subscribed to a stream partition, and how many connections it holds, across the cluster. */
+export interface PresenceClient {
+  /** Lowercase. */
+  address: string;
+  connections: number;
+}
+
+/** The reply to `presence`. */
+export interface PresenceFrame {
+  type: "presence";
+  id: RequestId;
+  streamId: string;
+  partition: number;
+  /** Subscriptions to the partition, anonymous ones (counted, not listed) included. */
+  count: number;
+  clients: PresenceClient[];
+}
+
+/** Pushed to a subscription made with `joinLeave: true` when a signed-in address starts (`join`) or stops (`leave`) being subscribed to its partition. */
+export interface JoinLeaveFrame {
+  type: "join" | "leave";
+  streamId: string;
+  partition: number;
+  /** Lowercase. */
+  address: string;
+}
+
 export type ServerFrame =
   | HelloFrame
   | AuthenticatedFrame
@@ -198,7 +271,11 @@ export type ServerFrame =
   | ForwardedFrame
   | KeyRequestFrame
   | KeyResponseFrame
-  | SponsoredFrame;
+  | SponsoredFrame
+
+  | HistoryFrame
+  | PresenceFrame
+  | JoinLeaveFrame;
 
 /** The reply each request type gets when it succeeds. */
 export interface ReplyOf {
@@ -210,6 +287,8 @@ export interface ReplyOf {
   keyRequest: ForwardedFrame;
   keyResponse: ForwardedFrame;
   sponsor: SponsoredFrame;
+  history: HistoryFrame;
+  presence: PresenceFrame;
 }
 
 /** Why a subscription ended. */

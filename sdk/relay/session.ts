@@ -5,6 +5,8 @@ import type { Publisher } from "../message/publisher";
 import type { MessageDomain } from "../message/types";
 import type { MessageSigner } from "../message/signers";
 import type { PermissionSource } from "../permissions";
+import type { ContentRules } from "../message/content";
+import { streamContentRules } from "../contentRules";
 import { toKeywayError } from "../toKeywayError";
 import type { SignedDelegation } from "../delegation/types";
 import { signInToRelay } from "./auth";
@@ -49,6 +51,8 @@ export interface RelaySession {
   readonly urls: readonly string[];
   readonly context: RegistryContext;
   readonly permissions: PermissionSource;
+  /** The streams' content rules (metadata `schema`), compiled once for every subscription and history query of the session. */
+  readonly contentRules: ContentRules;
   readonly signer?: MessageSigner;
   /** Carried by every published message (a session's delegation). */
   readonly carried?: { delegation: SignedDelegation };
@@ -129,6 +133,7 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
     urls,
     context,
     permissions,
+    contentRules: streamContentRules(context),
     signer: options.signer,
     carried: options.carried,
     connection,

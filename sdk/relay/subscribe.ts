@@ -23,6 +23,8 @@ export interface SubscriptionOptions {
    * every resume. The connection must be signed in (a client with a signer) as the grantee.
    */
   grant?: SignedAccessGrant;
+  /** Also emit `join` and `leave` events (`subscription.on("join", (address) => …)`): signed-in addresses starting and stopping to be subscribed to the partition. */
+  joinLeave?: boolean;
 }
 
 export interface SubscribeParameters extends SubscriptionOptions {
@@ -36,8 +38,9 @@ function isInteger(value: unknown, max: number): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 }
 
-function checkParameters(parameters: SubscriptionOptions): { streamId: string; partition: number; resendFrom?: MessageRef; grant?: SignedAccessGrant } {
-  const { partition = 0, resend } = parameters;
+function checkParameters(parameters: SubscriptionOptions): { streamId: string; partition: number; resendFrom?: MessageRef; grant?: SignedAccessGrant; joinLeave: boolean } {
+  const { partition = 0, resend, joinLeave = false } = parameters;
+  if (typeof joinLeave !== "boolean") throw new InvalidArgumentError(`joinLeave must be true or false, got ${String(joinLeave)}`);
   if (!isInteger(partition, UINT32_MAX)) throw new InvalidArgumentError(`partition must be an integer from 0 to ${UINT32_MAX}, got ${partition}`);
   const from = resend?.from;
   if (resend !== undefined && !(isInteger(from?.timestamp, Number.MAX_SAFE_INTEGER) && isInteger(from?.sequenceNumber, UINT32_MAX))) {
@@ -46,7 +49,7 @@ function checkParameters(parameters: SubscriptionOptions): { streamId: string; p
   const resendFrom = from && { timestamp: from.timestamp, sequenceNumber: from.sequenceNumber };
   // Strictly, here: a malformed grant is the caller's InvalidAccessGrantError, not the relay's refusal.
   const grant = parameters.grant === undefined ? undefined : parseAccessGrant(parameters.grant);
-  return { streamId: normalizeStreamId(parameters.streamId), partition, resendFrom, grant };
+  return { streamId: normalizeStreamId(parameters.streamId), partition, resendFrom, grant, joinLeave };
 }
 
 /**
@@ -58,8 +61,8 @@ function checkParameters(parameters: SubscriptionOptions): { streamId: string; p
  * message, so each message arrives once and in order.
  *
  * @param session - the client's relay session
- * @param parameters - stream, partition (default 0), an optional `resend.from` position, an optional access `grant`, and `onMessage`, called with `(content, metadata)` for each verified message
- * @returns the Subscription (`unsubscribe()`, `error` and `unsubscribed` events)
+ * @param parameters - stream, partition (default 0), an optional `resend.from` position, an optional access `grant`, `joinLeave` (join and leave events), and `onMessage`, called with `(content, metadata)` for each verified message
+ * @returns the Subscription (`unsubscribe()`, `error`, `unsubscribed`, and with `joinLeave` `join` and `leave` events)
  * @throws UnauthorizedError (also a grant the relay does not honour), StreamNotFoundError, InvalidAccessGrantError (malformed grant), InvalidArgumentError (a partition beyond the stream's count, refused before anything is sent), RelayError, RelayUnreachableError
  *
  * @example
@@ -69,17 +72,18 @@ function checkParameters(parameters: SubscriptionOptions): { streamId: string; p
 export async function subscribe(session: RelaySession, parameters: SubscribeParameters): Promise<SubscribeReturnType> {
   const { onMessage } = parameters;
   if (typeof onMessage !== "function") throw new InvalidArgumentError("subscribe needs an onMessage function");
-  const { streamId, partition, resendFrom, grant } = checkParameters(parameters);
+  const { streamId, partition, resendFrom, grant, joinLeave } = checkParameters(parameters);
   await assertStreamPartition(session.context, { streamId, partition });
-  const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions });
+  const validator = createMessageValidator({ domain: await session.domain(), permissions: session.permissions, contentRules: session.contentRules });
   const handle = createSubscriptionHandle({
     streamId,
     partition,
     validator,
-    decrypt: (message, messageGrant) => session.keyExchange.decrypt(message, messageGrant),
+    decryption: { decrypt: (message) => session.keyExchange.decrypt(message, grant), contentRules: session.contentRules },
     onMessage,
     resendFrom,
     grant,
+    joinLeave,
     unsubscribe: (h) => session.subscriptions.remove(h),
   });
   session.keyExchange.prepare();

@@ -1,26 +1,9 @@
-import type { Hex } from "viem";
-import { InvalidMessageError, MessageRejectedError } from "../message/errors";
-import { hexToBytes } from "../message/hex";
 import { compareRefs } from "../message/parse";
-import type { MessageRef, SignedStreamMessage } from "../message/types";
+import type { MessageRef } from "../message/types";
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type MessageValidator } from "../message/validator";
 import type { SignedAccessGrant } from "../delegation/types";
 import type { RelayUnsubscribeReason } from "./protocol";
-
-/** What a subscriber learns about a verified message besides its content. */
-export interface MessageMetadata {
-  streamId: string;
-  partition: number;
-  timestamp: number;
-  sequenceNumber: number;
-  /** Lowercase address of the signer. */
-  publisherId: string;
-  msgChainId: string;
-  signature: Hex;
-  contentType: string;
-  /** The message came encrypted (its key's id): the content was decrypted by this client. */
-  groupKeyId?: string;
-}
+import { type Decryption, type MessageMetadata, receiveMessage } from "./receivedMessage";
 
 /** Called with each verified message, once, in order; a returned promise is awaited before the next. */
 export type MessageListener = (content: unknown, metadata: MessageMetadata) => void | Promise<void>;
@@ -36,6 +19,10 @@ export interface SubscriptionEvents {
   error: (error: Error) => void;
   /** The relay ended the subscription (revoked, expired, stream deleted, session expired); nothing more arrives. */
   unsubscribed: (reason: SubscriptionEndReason) => void;
+  /** With `joinLeave: true`: a signed-in address (lowercase) started being subscribed to the partition (its first connection, on any relay of the cluster). */
+  join: (address: string) => void;
+  /** With `joinLeave: true`: an address stopped being subscribed to the partition (its last connection left, or its right ended). */
+  leave: (address: string) => void;
 }
 
 /** A live subscription to one stream partition, as `KeywayClient.subscribe` returns it. */
@@ -53,6 +40,10 @@ export interface SubscriptionHandle {
   readonly subscription: Subscription;
   /** The access grant the relay subscription is asked with (the first handle's, when several share one). */
   readonly grant?: SignedAccessGrant;
+  /** Wants `join` and `leave` events. */
+  readonly joinLeave: boolean;
+  /** A `join` or `leave` push of the relay: told in turn, after the messages before it. */
+  presenceChange(change: "join" | "leave", address: string): void;
   /** Where a resumed subscription continues: after the last delivered message, else the requested resend, else its start. */
   resumeFrom(): MessageRef | undefined;
   /** The relay confirmed the subscription. */
@@ -67,32 +58,13 @@ export interface SubscriptionHandleOptions {
   streamId: string;
   partition: number;
   validator: MessageValidator;
-  /** The plaintext of a validated encrypted message (the session's key exchange). */
-  decrypt: (message: SignedStreamMessage, grant?: SignedAccessGrant) => Promise<Uint8Array>;
+  /** How its encrypted messages are read (the session's key exchange, under the subscription's grant) and judged. */
+  decryption: Decryption;
   onMessage: MessageListener;
   resendFrom?: MessageRef;
   grant?: SignedAccessGrant;
+  joinLeave?: boolean;
   unsubscribe: (handle: SubscriptionHandle) => Promise<void>;
-}
-
-const JSON_CONTENT_TYPE = "application/json";
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** `application/json` content parsed, anything else as bytes (a message's `contentType` names what its plaintext is). */
-export function decodeContent(contentType: string, bytes: Uint8Array): unknown {
-  if (contentType !== JSON_CONTENT_TYPE) return bytes;
-  try {
-    return JSON.parse(utf8.decode(bytes));
-  } catch (error) {
-    throw new InvalidMessageError("content", `is not JSON although the content type is ${JSON_CONTENT_TYPE}`, { cause: error });
-  }
-}
-
-function metadataOf(message: SignedStreamMessage): MessageMetadata {
-  const { streamId, partition, timestamp, sequenceNumber, publisher, msgChainId, signature, contentType, groupKeyId } = message;
-  const metadata: MessageMetadata = { streamId, partition, timestamp, sequenceNumber, publisherId: publisher, msgChainId, signature, contentType };
-  if (groupKeyId !== undefined) metadata.groupKeyId = groupKeyId;
-  return metadata;
 }
 
 const laterOf = (a: MessageRef | undefined, b: MessageRef): MessageRef =>
@@ -105,8 +77,8 @@ const laterOf = (a: MessageRef | undefined, b: MessageRef): MessageRef =>
  * message once.
  */
 export function createSubscriptionHandle(options: SubscriptionHandleOptions): SubscriptionHandle {
-  const { streamId, partition, validator, onMessage, resendFrom, decrypt, grant } = options;
-  const listeners: { [E in keyof SubscriptionEvents]: Set<SubscriptionEvents[E]> } = { error: new Set(), unsubscribed: new Set() };
+  const { streamId, partition, validator, onMessage, resendFrom, decryption } = options;
+  const listeners: { [E in keyof SubscriptionEvents]: Set<SubscriptionEvents[E]> } = { error: new Set(), unsubscribed: new Set(), join: new Set(), leave: new Set() };
   /** Delivering to the application; `accepting` new messages stops first when the relay ends the subscription. */
   let active = true;
   let accepting = true;
@@ -118,31 +90,18 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
     for (const listener of listeners[event]) (listener as (...a: unknown[]) => void)(...args);
   }
 
-  async function verify(raw: unknown): Promise<SignedStreamMessage | undefined> {
-    try {
-      return await validator.validate(raw, { streamId, partition });
-    } catch (error) {
-      // A position already delivered: the replay of a resumed subscription.
-      if (error instanceof MessageRejectedError && (error.reason === "duplicate" || error.reason === "stale")) return undefined;
-      throw error;
-    }
-  }
-
   /** At or before `resend.from`: replayed for another subscription of the stream partition, or by a resume's margin. */
-  function isBeforeResend(message: SignedStreamMessage): boolean {
+  function isBeforeResend(message: MessageRef): boolean {
     return resendFrom !== undefined && compareRefs(message.timestamp, message.sequenceNumber, resendFrom.timestamp, resendFrom.sequenceNumber) <= 0;
   }
 
   async function deliver(raw: unknown): Promise<void> {
     if (!active) return;
     try {
-      const message = await verify(raw);
-      if (message === undefined || !active || isBeforeResend(message)) return;
-      // An encrypted one is decrypted first: one that cannot be is reported (`error`), never delivered.
-      const plaintext = message.groupKeyId === undefined ? hexToBytes(message.content) : await decrypt(message, grant);
-      if (!active) return;
-      lastDelivered = laterOf(lastDelivered, message);
-      await onMessage(decodeContent(message.contentType, new Uint8Array(plaintext)), metadataOf(message));
+      const received = await receiveMessage(validator, raw, { streamId, partition }, decryption);
+      if (received === undefined || !active || isBeforeResend(received.metadata)) return;
+      lastDelivered = laterOf(lastDelivered, received.metadata);
+      await onMessage(received.content, received.metadata);
     } catch (error) {
       if (active) emit("error", error instanceof Error ? error : new Error(String(error)));
     }
@@ -169,7 +128,11 @@ export function createSubscriptionHandle(options: SubscriptionHandleOptions): Su
 
   const handle: SubscriptionHandle = {
     subscription,
-    grant,
+    grant: options.grant,
+    joinLeave: options.joinLeave === true,
+    presenceChange(change, address) {
+      if (accepting && handle.joinLeave) queue = queue.then(() => (active ? emit(change, address) : undefined));
+    },
     resumeFrom() {
       // Publishers' clocks differ (by up to the skew a validator allows): a message of another
       // chain accepted after the last one delivered may be dated before it. What the margin

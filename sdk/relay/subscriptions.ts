@@ -13,6 +13,8 @@ interface Entry {
   partition: number;
   /** Sent with every subscribe of it, the first one and each resume. */
   grant?: SignedAccessGrant;
+  /** Asked with `joinLeave`: some handle wants join and leave events. */
+  joinLeave: boolean;
   handles: Set<SubscriptionHandle>;
   /** Handles that joined with their own `resend.from`: they receive from the relay's next `subscribed` on, the one that starts their replay. */
   joining: Set<SubscriptionHandle>;
@@ -64,7 +66,7 @@ function earliest(refs: MessageRef[]): MessageRef | undefined {
 export function createConnectionSubscriptions(connection: () => RelayConnection): ConnectionSubscriptions {
   const entries = new Map<string, Entry>();
 
-  function createEntry(streamId: string, partition: number, grant: SignedAccessGrant | undefined): Entry {
+  function createEntry(streamId: string, partition: number, grant: SignedAccessGrant | undefined, joinLeave: boolean): Entry {
     let confirm!: () => void;
     let refuse!: (error: KeywayError) => void;
     const confirmed = new Promise<void>((resolve, reject) => {
@@ -76,6 +78,7 @@ export function createConnectionSubscriptions(connection: () => RelayConnection)
       streamId,
       partition,
       grant,
+      joinLeave,
       handles: new Set(),
       joining: new Set(),
       confirmed,
@@ -106,8 +109,8 @@ export function createConnectionSubscriptions(connection: () => RelayConnection)
   /** Subscribes `entry` at the relay; a refusal ends it, a lost connection leaves it to the next resubscribe. */
   function subscribeAtRelay(entry: Entry, from: MessageRef | undefined): void {
     clearTimeout(entry.retry);
-    const { streamId, partition, grant } = entry;
-    const frame: SubscribeRequest = { type: "subscribe", streamId, partition, ...(from && { from }), ...(grant && { grant }) };
+    const { streamId, partition, grant, joinLeave } = entry;
+    const frame: SubscribeRequest = { type: "subscribe", streamId, partition, ...(from && { from }), ...(grant && { grant }), ...(joinLeave && { joinLeave }) };
     connection()
       .request(frame)
       .then(
@@ -139,10 +142,10 @@ export function createConnectionSubscriptions(connection: () => RelayConnection)
   }
 
   /**
-   * A subscription with its own `resend.from` to a stream partition the connection already
-   * receives: the relay subscription starts over from the earliest position any of its
-   * subscriptions needs (the others drop what they already delivered), and the newcomer
-   * receives from that subscribe's `subscribed` on: its replay, then live.
+   * A subscription with its own `resend.from` (or the first to want `joinLeave`) to a stream
+   * partition the connection already receives: the relay subscription starts over from the
+   * earliest position any of its subscriptions needs (the others drop what they already
+   * delivered), and the newcomer receives from that subscribe's `subscribed` on: its replay, then live.
    */
   async function join(entry: Entry, handle: SubscriptionHandle): Promise<void> {
     await entry.confirmed; // one subscribe at a time: its frames are told apart from the new one's by the `subscribed` between
@@ -159,9 +162,13 @@ export function createConnectionSubscriptions(connection: () => RelayConnection)
   async function add(handle: SubscriptionHandle): Promise<void> {
     const { streamId, partition } = handle.subscription;
     let entry = entries.get(streamPartitionKey(streamId, partition));
+    if (entry !== undefined && handle.joinLeave && !entry.joinLeave) {
+      entry.joinLeave = true;
+      return join(entry, handle);
+    }
     if (entry !== undefined && handle.resumeFrom() !== undefined) return join(entry, handle);
     if (entry === undefined) {
-      entry = createEntry(streamId, partition, handle.grant);
+      entry = createEntry(streamId, partition, handle.grant, handle.joinLeave);
       entries.set(streamPartitionKey(streamId, partition), entry);
       subscribeAtRelay(entry, handle.resumeFrom());
     }
@@ -202,6 +209,8 @@ export function createConnectionSubscriptions(connection: () => RelayConnection)
       if (entry === undefined) return; // already unsubscribed here: the relay's late pushes are dropped
       if (frame.type === "message") {
         for (const handle of entry.handles) if (!entry.joining.has(handle)) handle.receive(frame.message);
+      } else if (frame.type === "join" || frame.type === "leave") {
+        for (const handle of entry.handles) if (!entry.joining.has(handle)) handle.presenceChange(frame.type, String(frame.address));
       } else if (frame.type === "subscribed") {
         entry.joining.forEach((handle) => handle.started());
         entry.joining.clear();

@@ -1,5 +1,7 @@
 import type { RelayOptions } from "../../relay";
+import { StreamPermission } from "../../sdk";
 import { type RelayOnChain, startRelayOnChain } from "../relay/fixtures";
+import { createTestStream } from "../relay/helpers";
 import { buildCli, cleanEnv, type CliResult, runKeyway, startKeyway, type RunningKeyway } from "./harness";
 
 /** A chain with a registry and a relay, and the `keyway` binary pointed at both. */
@@ -10,6 +12,8 @@ export interface CliRelayChain extends RelayOnChain {
   /** Starts a long-running command (`subscribe`); `stopAll()` ends the ones still running. */
   start(args: string[], options?: { signer?: number }): RunningKeyway;
   stopAll(): Promise<void>;
+  /** A fresh stream of account #0 (with `partitions`) on which account `subscriber` holds Subscribe. */
+  streamFor(subscriber: number, partitions?: number): Promise<string>;
 }
 
 /** `options`: the relay's (a `sponsorKey`...). */
@@ -36,6 +40,12 @@ export async function startCliRelayChain(options: Partial<RelayOptions> = {}): P
     },
     async stopAll() {
       await Promise.all([...running].map((process) => (process.kill(), process.exited)));
+    },
+    async streamFor(subscriber, partitions) {
+      const owner = chain.clientOf(0);
+      const streamId = await createTestStream(owner, { partitions });
+      await owner.grantPermissions(streamId, { userId: chain.accounts[subscriber].account.address, permissions: [StreamPermission.SUBSCRIBE] });
+      return streamId;
     },
   };
 }

@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { StreamPermission } from "../../sdk";
 import { findFreePort } from "../../scripts/localNode";
-import { createTestStream, until } from "../relay/helpers";
+import { until } from "../relay/helpers";
 import { expectFailure } from "./harness";
 import { type CliRelayChain, startCliRelayChain } from "./relayChain";
 
@@ -22,12 +21,7 @@ describe("keyway subscribe", function () {
     await chain?.stop();
   });
 
-  async function streamForSubscriber(): Promise<string> {
-    const owner = chain.clientOf(0);
-    const streamId = await createTestStream(owner, { partitions: 2 });
-    await owner.grantPermissions(streamId, { userId: subscriberAddress, permissions: [StreamPermission.SUBSCRIBE] });
-    return streamId;
-  }
+  const streamForSubscriber = () => chain.streamFor(1, 2);
 
   it("prints one JSON line per verified message published by another process; revocation ends it with one line on stderr and exit 12", async function () {
     const streamId = await streamForSubscriber();

@@ -5,8 +5,10 @@ import type { Transactions } from "../transactions";
 import { GrantPanel } from "./GrantPanel";
 import { LiveView } from "./LiveView";
 import { PermissionsPanel } from "./PermissionsPanel";
+import { SchemaPanel } from "./SchemaPanel";
 import { SessionPanel } from "./SessionPanel";
 import { StreamPanel } from "./StreamPanel";
+import { WatchersPanel } from "./WatchersPanel";
 
 interface Props {
   account: ConnectedAccount;
@@ -27,10 +29,12 @@ export function OpenStream({ account, streamId, relayUrl, transactions, refreshK
   return (
     <>
       <StreamPanel account={account} streamId={streamId} assignments={permissions.value} transactions={transactions} refreshKey={refreshKey} onDeleted={onDeleted} />
+      <SchemaPanel account={account} streamId={streamId} transactions={transactions} refreshKey={refreshKey} />
       <PermissionsPanel account={account} streamId={streamId} permissions={permissions} relayUrl={relayUrl} transactions={transactions} refreshKey={refreshKey} />
       {relayUrl !== undefined && <SessionPanel sessionKey={sessionKey} />}
       <GrantPanel account={account} streamId={streamId} refreshKey={refreshKey} />
       <LiveView account={account} streamId={streamId} relayUrl={relayUrl} sessionKey={sessionKey} />
+      {relayUrl !== undefined && <WatchersPanel account={account} streamId={streamId} />}
     </>
   );
 }
