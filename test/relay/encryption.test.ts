@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { Address } from "viem";
-import { createPublisher, DecryptionError, type KeyRequest, KeywayClient, type MessageMetadata, privateKeySigner, signKeyRequest, StreamPermission, type Subscription } from "../../sdk";
+import { createPublisher, DecryptionError, MessageRejectedError, type KeyRequest, KeywayClient, type MessageMetadata, privateKeySigner, signKeyRequest, StreamPermission, type Subscription } from "../../sdk";
 import { Redis } from "ioredis";
 import { startRedis, type TestRedis } from "../../scripts/clusterProcesses";
 import { createRelay } from "../../relay";
@@ -163,6 +163,21 @@ describe("end-to-end encryption: private streams encrypted, keys exchanged throu
       ["DecryptionError", "key-unavailable"],
     ]);
     expect((reader.errors[0] as DecryptionError).code).to.equal("DECRYPTION_FAILED");
+  });
+
+  it("on a stream with a content schema: the relay passes the ciphertext it cannot judge; the reader judges the plaintext and refuses what breaks the schema", async function () {
+    const owner = chain.clientOf(0);
+    const schema = { type: "object", properties: { celsius: { type: "number" } }, required: ["celsius"] };
+    const streamId = (await owner.createStream(`/relay-test/schema-${Date.now()}`, { schema })).id;
+    await owner.grantPermissions(streamId, { userId: address(1), permissions: [StreamPermission.SUBSCRIBE] });
+    const reader = await subscribeAll(sdkClient(1), streamId);
+    const publisher = sdkClient(0);
+    expect((await publisher.publish(streamId, { celsius: 21.5 })).groupKeyId).to.be.a("string");
+    await publisher.publish(streamId, { fahrenheit: 70 }); // accepted by the relay: it cannot read it
+    await publisher.publish(streamId, { celsius: 22 });
+    await until(() => reader.contents.length === 2 && reader.errors.length === 1, "two good messages and one refusal");
+    expect(reader.contents).to.deep.equal([{ celsius: 21.5 }, { celsius: 22 }]);
+    expect(reader.errors[0]).to.be.instanceOf(MessageRejectedError).and.to.include({ reason: "schema" });
   });
 
   describe("the relay forwards only key requests it would answer itself", function () {
