@@ -267,6 +267,7 @@ describe("the dApp in Chromium (app/)", function () {
     });
 
     it("shows who is watching, lets the owner set a schema (an unusable one refused in words), and explains a publish the schema refuses", async function () {
+      await button(carolPage, "Show who is watching").click();
       const watching = carolPage.getByRole("list", { name: "Watching now" });
       // Bob and Carol (herself) subscribe: the panel asks again every 5 s.
       await until(async () => /0x7099…79c8[\s\S]*0x3c44…93bc|0x3c44…93bc[\s\S]*0x7099…79c8/.test(await watching.innerText().catch(() => "")), "Bob and Carol among the watchers");

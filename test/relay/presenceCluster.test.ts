@@ -111,6 +111,21 @@ describe("relay cluster on Redis: presence, join/leave and history across relays
     expect((await presenceAt(a, streamId)).clients).to.deep.equal({ [address(5)]: 1, [address(7)]: 2 });
   });
 
+  it("after Redis restarts empty, each relay sends its counts again: presence lists every subscriber once more, none twice", async function () {
+    const streamId = await createTestStream(owner, { publicSubscribe: true });
+    const [a, b, c] = relays;
+    await subscriber(a, streamId, 1);
+    await subscriber(b, streamId, 1);
+    await subscriber(c, streamId, 2);
+    const clients = Object.fromEntries(([[address(1), 2], [address(2), 1], [address(7), 1]] as [string, number][]).sort(([x], [y]) => x.localeCompare(y)));
+    const expected = JSON.stringify({ count: 4, clients });
+    await subscriber(a, streamId, 7);
+    await until(async () => JSON.stringify(await presenceAt(c, streamId)) === expected, "the cluster's presence");
+    await redis.restart();
+    await until(async () => JSON.stringify(await presenceAt(b, streamId).catch(() => undefined)) === expected, "the presence sent again", 60_000);
+    for (const relay of relays) expect(JSON.stringify(await presenceAt(relay, streamId))).to.equal(expected);
+  });
+
   it("history on one relay answers what another relay accepted", async function () {
     const streamId = await createTestStream(owner, { publicSubscribe: true });
     await owner.grantPermissions(streamId, { public: true, permissions: [StreamPermission.PUBLISH] });

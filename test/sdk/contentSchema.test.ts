@@ -50,11 +50,18 @@ describe("content schemas (JSON Schema 2020-12, Ajv)", function () {
       expect(keyed({ ["x".repeat(30_000)]: 1, xy: "no" })).to.equal("/xy must be number");
     });
 
-    it("refuses patterns a linear-time engine cannot run (backreferences, lookahead) and invalid ones", async function () {
-      for (const pattern of ["(a)\\1", "a(?=b)", "(", "a{1001}"]) {
+    it("refuses patterns a linear-time engine cannot run (backreferences, lookahead), too large to compile, and invalid ones", async function () {
+      for (const pattern of ["(a)\\1", "a(?=b)", "(", "a{1001}", "((a{100}){100}){100}"]) {
         await expect(compileContentSchema({ type: "string", pattern }), pattern).to.be.rejectedWith(InvalidArgumentError, /does not compile/);
       }
     });
+  });
+
+  it("a huge pattern within the size bound compiles, and answers on hostile content", async function () {
+    const alternatives = Array.from({ length: 700 }, (_, n) => `w${n}`).join("|"); // ~4.5 KB of pattern
+    const check = await compileContentSchema({ type: "string", pattern: `^(${alternatives})+$` });
+    expect(check("w1w2w699")).to.equal(undefined);
+    expect(check("w1".repeat(20_000) + "!")).to.match(/must match pattern/);
   });
 
   it("metadataWithSchema merges the schema into the metadata, checked; schemaOf reads it back", async function () {

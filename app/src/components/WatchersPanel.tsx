@@ -14,13 +14,21 @@ interface Props {
   streamId: string;
 }
 
-/** Who is watching the stream now, across the relay's cluster (needs Subscribe): asked on open, every few seconds, and on demand. */
+/** Who is watching the stream now, across the relay's cluster (needs Subscribe): asked when the visitor asks, then every few seconds. */
 export function WatchersPanel({ account, streamId }: Props) {
   const [presence, setPresence] = useState<PresenceReturnType>();
   const [error, setError] = useState<string>();
+  /** Asked how many times; 0 until the visitor asks: asking may sign in to the relay, a wallet signature not to spring on opening a stream. */
   const [asked, setAsked] = useState(0);
 
   useEffect(() => {
+    setPresence(undefined);
+    setError(undefined);
+    setAsked(0);
+  }, [account, streamId]);
+
+  useEffect(() => {
+    if (asked === 0) return;
     let current = true;
     account.client.presence(streamId).then(
       (answer) => current && (setPresence(answer), setError(undefined)),
@@ -53,7 +61,7 @@ export function WatchersPanel({ account, streamId }: Props) {
         </>
       )}
       <button type="button" onClick={() => setAsked((n) => n + 1)}>
-        Refresh
+        {asked === 0 ? "Show who is watching" : "Refresh"}
       </button>
       {/* Not an alert: nothing the visitor did failed, the list is just not available. */}
       {error !== undefined && <p class="muted">{error}</p>}
