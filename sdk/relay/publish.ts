@@ -1,6 +1,7 @@
 import { stringToHex, type Hex } from "viem";
 import { getPermissionExpiry } from "../actions/getPermissionExpiry";
 import { encryptContent } from "../encryption/groupKey";
+import { checkContentRule } from "../message/content";
 import { hexToBytes } from "../message/hex";
 import { StreamPermission } from "../permissions";
 import { assertStreamPartition } from "../actions/getStreamPartitions";
@@ -63,11 +64,17 @@ async function encrypts(session: RelaySession, streamId: string): Promise<boolea
   return (await getPermissionExpiry(session.context, { streamId, public: true, permission: StreamPermission.SUBSCRIBE })) === 0;
 }
 
-/** The content as sent: encrypted under the client's current key of the stream when it encrypts there. */
-async function sealed(session: RelaySession, streamId: string, bytes: Uint8Array | Hex): Promise<{ bytes: Uint8Array | Hex; groupKeyId?: string }> {
+/**
+ * The content as sent: encrypted under the client's current key of the stream when it encrypts
+ * there. The relay cannot judge encrypted content by the stream's content schema, so the
+ * publisher does first (MessageRejectedError `schema`, nothing signed or sent), as the relay
+ * would a plain message.
+ */
+async function sealed(session: RelaySession, streamId: string, bytes: Uint8Array | Hex, contentType: string): Promise<{ bytes: Uint8Array | Hex; groupKeyId?: string }> {
   if (!(await encrypts(session, streamId))) return { bytes };
-  const key = await session.keyExchange.currentKey(streamId);
   const plaintext = typeof bytes === "string" ? hexToBytes(bytes) : bytes;
+  await checkContentRule(session.contentRules, streamId, contentType, plaintext);
+  const key = await session.keyExchange.currentKey(streamId);
   return { bytes: await encryptContent(streamId, key, plaintext), groupKeyId: key.id };
 }
 
@@ -100,8 +107,9 @@ export async function publish(session: RelaySession, parameters: PublishParamete
   const publisher = await publisherFor(session, normalizeStreamId(streamId), partition);
   const encoded = encodeContent(content);
   const signed = await inTurn(publisher, async () => {
-    const { bytes, groupKeyId } = await sealed(session, publisher.streamId, encoded.bytes);
-    return publisher.publish(bytes, { contentType: parameters.contentType ?? encoded.contentType, groupKeyId });
+    const contentType = parameters.contentType ?? encoded.contentType;
+    const { bytes, groupKeyId } = await sealed(session, publisher.streamId, encoded.bytes, contentType);
+    return publisher.publish(bytes, { contentType, groupKeyId });
   });
   const message = parameters.grant !== undefined ? { ...signed, grant: parameters.grant } : session.carried !== undefined ? { ...signed, ...session.carried } : signed;
   let resent = false;

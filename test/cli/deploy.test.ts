@@ -72,7 +72,7 @@ describe("keyway deploy: one address on every chain", function () {
     const file = path.join(dir, "grant-31337.json");
     await writeFile(file, signed.stdout);
 
-    expectFailure(await keyway(second, ["tx", "submit", file], bob.privateKey, registry), 13, /signed for the registry 0x[0-9a-fA-F]{40} on chain 31337, not .* on chain 31338/);
+    expectFailure(await keyway(second, ["tx", "submit", file], bob.privateKey, registry), 14, /signed for the registry 0x[0-9a-fA-F]{40} on chain 31337, not .* on chain 31338/);
 
     // Straight to the registry, past the SDK's check: the domain's chain id differs, so the signature does not match.
     const change = parseSignedChange(signed.stdout);
