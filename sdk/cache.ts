@@ -115,7 +115,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
   const streams = new Map<Hex, Map<Address, Entry>>();
   const recent = new Map<Hex, ChangeRecord>();
   const existing = new Map<Hex, { exists: boolean; storedAtMs: number }>();
-  const metadataEntries = new Map<Hex, { partitions: number; metadata: string; storedAtMs: number }>();
+  const metadataEntries = new Map<Hex, { partitions: number; metadata: string; readAt: bigint; storedAtMs: number }>();
   /** Every change in a block after this one (up to the watcher's processed block) is in `recent`; unknown before the first poll. */
   let historyFrom: bigint | undefined;
   const listeners = new Set<(poll: RegistryPoll) => void>();
@@ -189,7 +189,13 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
 
   function dropMetadata({ streamKey, blockNumber }: MetadataChange): void {
     recordOf(streamKey, blockNumber).metadata = blockNumber;
-    metadataEntries.delete(streamKey);
+    dropMetadataBefore(streamKey, blockNumber);
+  }
+
+  /** Drops the stream's metadata if it was read before `blockNumber`: a poll may report a change older than a reading made meanwhile. */
+  function dropMetadataBefore(streamKey: Hex, blockNumber: bigint): void {
+    const entry = metadataEntries.get(streamKey);
+    if (entry !== undefined && entry.readAt < blockNumber) metadataEntries.delete(streamKey);
   }
 
   function drop({ streamKey, holder, blockNumber }: RegistryChange): void {
@@ -197,7 +203,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     if (holder === null) {
       record.stream = blockNumber;
       existing.delete(streamKey);
-      metadataEntries.delete(streamKey);
+      dropMetadataBefore(streamKey, blockNumber);
     }
     else record.holders.set(holder, blockNumber);
     const entries = streams.get(streamKey);
@@ -289,7 +295,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
       if (!options.enabled) return;
       if (watcher === undefined) startWatching(at);
       else if (!current(streamKey, [], at, true)) return;
-      keepNewest(metadataEntries, streamKey, { partitions: partitionsOf(metadata), metadata, storedAtMs: Date.now() });
+      keepNewest(metadataEntries, streamKey, { partitions: partitionsOf(metadata), metadata, readAt: at.blockNumber, storedAtMs: Date.now() });
     },
     dropChanged,
     chainNowSeconds(nowMs = Date.now()) {
