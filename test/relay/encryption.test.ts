@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { Address } from "viem";
-import { createPublisher, DecryptionError, MessageRejectedError, type KeyRequest, KeywayClient, type MessageMetadata, privateKeySigner, signKeyRequest, StreamPermission, type Subscription } from "../../sdk";
+import { createPublisher, createRelaySession, DecryptionError, encryptContent, MessageRejectedError, type KeyRequest, KeywayClient, type MessageMetadata, privateKeySigner, signKeyRequest, StreamPermission, type Subscription } from "../../sdk";
 import { Redis } from "ioredis";
 import { startRedis, type TestRedis } from "../../scripts/clusterProcesses";
 import { createRelay } from "../../relay";
@@ -165,7 +165,7 @@ describe("end-to-end encryption: private streams encrypted, keys exchanged throu
     expect((reader.errors[0] as DecryptionError).code).to.equal("DECRYPTION_FAILED");
   });
 
-  it("on a stream with a content schema: the relay passes the ciphertext it cannot judge; the reader judges the plaintext and refuses what breaks the schema", async function () {
+  it("on a stream with a content schema: the SDK publisher judges its plaintext first, the relay passes ciphertext it cannot judge, and the reader judges the plaintext", async function () {
     const owner = chain.clientOf(0);
     const schema = { type: "object", properties: { celsius: { type: "number" } }, required: ["celsius"] };
     const streamId = (await owner.createStream(`/relay-test/schema-${Date.now()}`, { schema })).id;
@@ -173,9 +173,23 @@ describe("end-to-end encryption: private streams encrypted, keys exchanged throu
     const reader = await subscribeAll(sdkClient(1), streamId);
     const publisher = sdkClient(0);
     expect((await publisher.publish(streamId, { celsius: 21.5 })).groupKeyId).to.be.a("string");
-    await publisher.publish(streamId, { fahrenheit: 70 }); // accepted by the relay: it cannot read it
-    await publisher.publish(streamId, { celsius: 22 });
-    await until(() => reader.contents.length === 2 && reader.errors.length === 1, "two good messages and one refusal");
+    await publisher.publish(streamId, { fahrenheit: 70 }).then(
+      () => expect.fail("published content that breaks the schema"),
+      (error) => expect(error).to.be.instanceOf(MessageRejectedError).and.to.include({ reason: "schema" }),
+    );
+    // A publisher that skips the SDK's check (its own key, from its own session): the relay cannot read it and passes it on.
+    const session = createRelaySession({ url: chain.url, context: owner.context, permissions: owner, signer: privateKeySigner(chain.accounts[0].privateKey) });
+    try {
+      const key = await session.keyExchange.currentKey(streamId);
+      const raw = createPublisher({ streamId, signer: chain.accounts[0].privateKey, domain: domainOf(chain), contentType: "application/json" });
+      const sealed = await encryptContent(streamId, key, new TextEncoder().encode('{"fahrenheit":70}'));
+      const tap = await connect(chain.url);
+      expect(await tap.request({ type: "publish", message: await raw.publish(sealed, { groupKeyId: key.id }) })).to.include({ type: "published" });
+      await publisher.publish(streamId, { celsius: 22 });
+      await until(() => reader.contents.length === 2 && reader.errors.length === 1, "two good messages and one refusal");
+    } finally {
+      session.close();
+    }
     expect(reader.contents).to.deep.equal([{ celsius: 21.5 }, { celsius: 22 }]);
     expect(reader.errors[0]).to.be.instanceOf(MessageRejectedError).and.to.include({ reason: "schema" });
   });
