@@ -42,8 +42,6 @@ export interface KeyExchangeOptions {
   delegation?: SignedDelegation;
   keyTimeoutMs?: number;
   publisherAnswerMs?: number;
-  /** Told of each key request refused and each key response that did not open: counted, never thrown. */
-  onRefused?: (error: Error) => void;
 }
 
 /** Counters of what the key exchange refused (docs/encryption.md). */
@@ -99,7 +97,7 @@ interface Recipient {
 const keyName = (publisher: Address, id: string) => `${publisher}|${id}`;
 
 export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
-  const { connection, context, permissions, signer, delegation, onRefused } = options;
+  const { connection, context, permissions, signer, delegation } = options;
   const keyTimeoutMs = options.keyTimeoutMs ?? DEFAULT_KEY_TIMEOUT_MS;
   const publisherAnswerMs = options.publisherAnswerMs ?? DEFAULT_PUBLISHER_ANSWER_MS;
   const stats: KeyExchangeStats = { requestsAnswered: 0, requestsRefused: 0, responsesRefused: 0, rekeys: 0 };
@@ -128,10 +126,8 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
   const ownKeys = () => (agreementKeys ??= generateAgreementKeyPair());
   const authorityContext = () => (authority ??= options.domain().then((domain) => createAuthorityContext(domain, permissions)));
   const ownAddress = () => (address ??= Promise.resolve(signer!.getAddress()).then((a) => a.toLowerCase() as Address));
-  const refused = (error: unknown, counter: "requestsRefused" | "responsesRefused") => {
-    stats[counter] += 1;
-    onRefused?.(error instanceof Error ? error : new Error(String(error)));
-  };
+  // Refusals are counted (`stats`), never thrown at the application.
+  const refused = (counter: "requestsRefused" | "responsesRefused") => void (stats[counter] += 1);
 
   /** Opens this connection's inbox once (again after a reconnect): key requests and answers reach it from then on. */
   function openInbox(): Promise<unknown> {
@@ -207,8 +203,8 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     try {
       verdict = await checkKeyRequest(context, value, now);
       if (!guard.admit(verdict.request, now)) throw new InvalidKeyRequestError("replayed", "it was answered already");
-    } catch (error) {
-      return refused(error, "requestsRefused");
+    } catch {
+      return refused("requestsRefused");
     }
     const { request } = verdict;
     // Its own request, back through the inbox it shares with the other clients of its address.
@@ -245,8 +241,8 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     try {
       if (!isKeyResponse(value)) throw new RangeError("not a key response");
       keys = await unwrapGroupKeys(value, await ownKeys());
-    } catch (error) {
-      return refused(new DecryptionError("not-authentic", "a key response did not open with this client's key", { cause: error }), "responsesRefused");
+    } catch {
+      return refused("responsesRefused"); // not wrapped to this client's key, or malformed
     }
     for (const key of keys) {
       setBounded(received, keyName(key.publisher, key.id), key, MAX_RECEIVED_KEYS);
@@ -372,7 +368,7 @@ export function createKeyExchange(options: KeyExchangeOptions): KeyExchange {
     },
     receive(frame) {
       if (closed) return;
-      if (frame.type === "keyRequest") void answer(frame.request).catch((error) => refused(error, "requestsRefused"));
+      if (frame.type === "keyRequest") void answer(frame.request).catch(() => refused("requestsRefused"));
       else if (frame.type === "keyResponse") void accept(frame.response);
     },
     get needed() {
