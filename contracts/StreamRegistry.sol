@@ -171,7 +171,7 @@ contract StreamRegistry is EIP712 {
     ///
     /// Emits `StreamMetadataUpdated`.
     function updateStreamMetadata(string calldata streamId, string calldata metadata) external {
-        _updateStreamMetadata(msg.sender, streamId, metadata);
+        _updateStreamMetadata(msg.sender, streamId, _hash(streamId), metadata);
     }
 
     /// @notice Deletes a stream with all of its permissions, for good: a stream created again
@@ -181,12 +181,12 @@ contract StreamRegistry is EIP712 {
     ///
     /// Emits `StreamDeleted`.
     function deleteStream(string calldata streamId) external {
-        _deleteStream(msg.sender, streamId);
+        _deleteStream(msg.sender, streamId, _hash(streamId));
     }
 
     /// @notice Whether the stream exists.
     function exists(string calldata streamId) external view returns (bool) {
-        return _streams[keccak256(bytes(streamId))].createdAtBlock != 0;
+        return _streams[_hash(streamId)].createdAtBlock != 0;
     }
 
     /// @notice The stream's metadata; reverts `StreamNotFound` if it does not exist.
@@ -210,7 +210,7 @@ contract StreamRegistry is EIP712 {
         view
         returns (uint40[5] memory expiries)
     {
-        uint256 packed = _holders(keccak256(bytes(streamId)))[user];
+        uint256 packed = _holders(_hash(streamId))[user];
         for (uint256 p; p < PERMISSION_COUNT; ++p) {
             expiries[p] = uint40(packed >> (p * EXPIRY_BITS));
         }
@@ -227,7 +227,7 @@ contract StreamRegistry is EIP712 {
         view
         returns (bool)
     {
-        mapping(address => uint256) storage holders = _holders(keccak256(bytes(streamId)));
+        mapping(address => uint256) storage holders = _holders(_hash(streamId));
         return _holds(holders[user], permission)
             || (_isPublicPermission(permission) && _holds(holders[address(0)], permission));
     }
@@ -239,12 +239,12 @@ contract StreamRegistry is EIP712 {
         view
         returns (bool)
     {
-        return _holds(_holders(keccak256(bytes(streamId)))[user], permission);
+        return _holds(_holders(_hash(streamId))[user], permission);
     }
 
     /// @notice Whether the public (everyone) holds `permission` now.
     function hasPublicPermission(string calldata streamId, Permission permission) external view returns (bool) {
-        return _holds(_holders(keccak256(bytes(streamId)))[address(0)], permission);
+        return _holds(_holders(_hash(streamId))[address(0)], permission);
     }
 
     // ----------------------------------------------------------------------- permission writes
@@ -255,7 +255,7 @@ contract StreamRegistry is EIP712 {
     ///
     /// Emits `PermissionsUpdated` unless `user` already held `permission` forever (then nothing is written).
     function grantPermission(string calldata streamId, address user, Permission permission) external {
-        _grantPermission(msg.sender, streamId, user, permission);
+        _grantPermission(msg.sender, streamId, _hash(streamId), user, permission);
     }
 
     /// @notice Revokes `permission` from `user`.
@@ -265,7 +265,7 @@ contract StreamRegistry is EIP712 {
     /// Emits `PermissionsUpdated` unless `user` had no expiry stored for `permission` (then
     /// nothing is written: a revoke of nothing costs no storage and no log).
     function revokePermission(string calldata streamId, address user, Permission permission) external {
-        _revoke(msg.sender, streamId, user, uint8(1 << uint8(permission)));
+        _revoke(msg.sender, streamId, _hash(streamId), user, uint8(1 << uint8(permission)));
     }
 
     /// @notice Revokes all five permissions from `user`.
@@ -274,7 +274,7 @@ contract StreamRegistry is EIP712 {
     ///
     /// Emits `PermissionsUpdated` unless `user` had nothing stored (then nothing is written).
     function revokeAllPermissionsForUser(string calldata streamId, address user) external {
-        _revoke(msg.sender, streamId, user, ALL_PERMISSIONS_MASK);
+        _revoke(msg.sender, streamId, _hash(streamId), user, ALL_PERMISSIONS_MASK);
     }
 
     /// @notice For each `users[i]`, sets every permission whose entry in `expiries[i]` is
@@ -288,7 +288,7 @@ contract StreamRegistry is EIP712 {
     function grantPermissions(string calldata streamId, address[] calldata users, uint40[5][] calldata expiries)
         external
     {
-        _grantPermissions(msg.sender, streamId, users, expiries);
+        _grantPermissions(msg.sender, streamId, _hash(streamId), users, expiries);
     }
 
     /// @notice For each `users[i]`, clears every permission `p` whose bit `1 << p` is set in
@@ -299,7 +299,7 @@ contract StreamRegistry is EIP712 {
     ///
     /// Emits `PermissionsUpdated` for each entry that clears a stored expiry, none for the others.
     function revokePermissions(string calldata streamId, address[] calldata users, uint8[] calldata masks) external {
-        _revokePermissions(msg.sender, streamId, users, masks);
+        _revokePermissions(msg.sender, streamId, _hash(streamId), users, masks);
     }
 
     /// @notice For each `users[i]`, overwrites all five permissions with `expiries[i]`
@@ -311,7 +311,7 @@ contract StreamRegistry is EIP712 {
     function setPermissions(string calldata streamId, address[] calldata users, uint40[5][] calldata expiries)
         external
     {
-        _setPermissions(msg.sender, streamId, users, expiries);
+        _setPermissions(msg.sender, streamId, _hash(streamId), users, expiries);
     }
 
     /// @notice `setPermissions` for several streams in one transaction: entry `s` of each
@@ -347,15 +347,17 @@ contract StreamRegistry is EIP712 {
     /// @notice `updateStreamMetadata` signed by `by.signer`.
     /// EIP-712: `UpdateStreamMetadata(string streamId,string metadata,address signer,uint256 nonce,uint256 deadline)`.
     function updateStreamMetadataBySig(string calldata streamId, string calldata metadata, SignedBy calldata by, bytes calldata signature) external {
-        address signer = _useSignature(by, signature, abi.encode(UPDATE_STREAM_METADATA_TYPEHASH, _hash(streamId), _hash(metadata)));
-        _updateStreamMetadata(signer, streamId, metadata);
+        bytes32 key = _hash(streamId);
+        address signer = _useSignature(by, signature, abi.encode(UPDATE_STREAM_METADATA_TYPEHASH, key, _hash(metadata)));
+        _updateStreamMetadata(signer, streamId, key, metadata);
     }
 
     /// @notice `deleteStream` signed by `by.signer`.
     /// EIP-712: `DeleteStream(string streamId,address signer,uint256 nonce,uint256 deadline)`.
     function deleteStreamBySig(string calldata streamId, SignedBy calldata by, bytes calldata signature) external {
-        address signer = _useSignature(by, signature, abi.encode(DELETE_STREAM_TYPEHASH, _hash(streamId)));
-        _deleteStream(signer, streamId);
+        bytes32 key = _hash(streamId);
+        address signer = _useSignature(by, signature, abi.encode(DELETE_STREAM_TYPEHASH, key));
+        _deleteStream(signer, streamId, key);
     }
 
     /// @notice `grantPermission` signed by `by.signer`.
@@ -363,8 +365,9 @@ contract StreamRegistry is EIP712 {
     function grantPermissionBySig(string calldata streamId, address user, Permission permission, SignedBy calldata by, bytes calldata signature)
         external
     {
-        address signer = _useSignature(by, signature, abi.encode(GRANT_PERMISSION_TYPEHASH, _hash(streamId), user, permission));
-        _grantPermission(signer, streamId, user, permission);
+        bytes32 key = _hash(streamId);
+        address signer = _useSignature(by, signature, abi.encode(GRANT_PERMISSION_TYPEHASH, key, user, permission));
+        _grantPermission(signer, streamId, key, user, permission);
     }
 
     /// @notice `revokePermission` signed by `by.signer`.
@@ -372,15 +375,17 @@ contract StreamRegistry is EIP712 {
     function revokePermissionBySig(string calldata streamId, address user, Permission permission, SignedBy calldata by, bytes calldata signature)
         external
     {
-        address signer = _useSignature(by, signature, abi.encode(REVOKE_PERMISSION_TYPEHASH, _hash(streamId), user, permission));
-        _revoke(signer, streamId, user, uint8(1 << uint8(permission)));
+        bytes32 key = _hash(streamId);
+        address signer = _useSignature(by, signature, abi.encode(REVOKE_PERMISSION_TYPEHASH, key, user, permission));
+        _revoke(signer, streamId, key, user, uint8(1 << uint8(permission)));
     }
 
     /// @notice `revokeAllPermissionsForUser` signed by `by.signer`.
     /// EIP-712: `RevokeAllPermissionsForUser(string streamId,address user,address signer,uint256 nonce,uint256 deadline)`.
     function revokeAllPermissionsForUserBySig(string calldata streamId, address user, SignedBy calldata by, bytes calldata signature) external {
-        address signer = _useSignature(by, signature, abi.encode(REVOKE_ALL_PERMISSIONS_FOR_USER_TYPEHASH, _hash(streamId), user));
-        _revoke(signer, streamId, user, ALL_PERMISSIONS_MASK);
+        bytes32 key = _hash(streamId);
+        address signer = _useSignature(by, signature, abi.encode(REVOKE_ALL_PERMISSIONS_FOR_USER_TYPEHASH, key, user));
+        _revoke(signer, streamId, key, user, ALL_PERMISSIONS_MASK);
     }
 
     /// @notice `grantPermissions` signed by `by.signer`; entry `i` is `Holder(users[i], expiries[i]...)`.
@@ -393,8 +398,9 @@ contract StreamRegistry is EIP712 {
         SignedBy calldata by,
         bytes calldata signature
     ) external {
-        address signer = _useSignature(by, signature, abi.encode(GRANT_PERMISSIONS_TYPEHASH, _hash(streamId), _hashHolders(users, expiries)));
-        _grantPermissions(signer, streamId, users, expiries);
+        bytes32 key = _hash(streamId);
+        address signer = _useSignature(by, signature, abi.encode(GRANT_PERMISSIONS_TYPEHASH, key, _hashHolders(users, expiries)));
+        _grantPermissions(signer, streamId, key, users, expiries);
     }
 
     /// @notice `revokePermissions` signed by `by.signer`; entry `i` is `Revocation(users[i], masks[i])`.
@@ -407,8 +413,9 @@ contract StreamRegistry is EIP712 {
         SignedBy calldata by,
         bytes calldata signature
     ) external {
-        address signer = _useSignature(by, signature, abi.encode(REVOKE_PERMISSIONS_TYPEHASH, _hash(streamId), _hashRevocations(users, masks)));
-        _revokePermissions(signer, streamId, users, masks);
+        bytes32 key = _hash(streamId);
+        address signer = _useSignature(by, signature, abi.encode(REVOKE_PERMISSIONS_TYPEHASH, key, _hashRevocations(users, masks)));
+        _revokePermissions(signer, streamId, key, users, masks);
     }
 
     /// @notice `setPermissions` signed by `by.signer`; entries as in `grantPermissionsBySig`.
@@ -420,8 +427,9 @@ contract StreamRegistry is EIP712 {
         SignedBy calldata by,
         bytes calldata signature
     ) external {
-        address signer = _useSignature(by, signature, abi.encode(SET_PERMISSIONS_TYPEHASH, _hash(streamId), _hashHolders(users, expiries)));
-        _setPermissions(signer, streamId, users, expiries);
+        bytes32 key = _hash(streamId);
+        address signer = _useSignature(by, signature, abi.encode(SET_PERMISSIONS_TYPEHASH, key, _hashHolders(users, expiries)));
+        _setPermissions(signer, streamId, key, users, expiries);
     }
 
     /// @notice `setPermissionsMultipleStreams` signed by `by.signer`; stream `s` is
@@ -474,14 +482,14 @@ contract StreamRegistry is EIP712 {
         emit PermissionsUpdated(key, account, ALL_FOREVER);
     }
 
-    function _updateStreamMetadata(address account, string calldata streamId, string calldata metadata) private {
-        (bytes32 key,) = _authorize(account, streamId, Permission.Edit);
+    function _updateStreamMetadata(address account, string calldata streamId, bytes32 key, string calldata metadata) private {
+        _authorize(account, streamId, key, Permission.Edit);
         _metadata[key] = metadata;
         emit StreamMetadataUpdated(key, metadata);
     }
 
-    function _deleteStream(address account, string calldata streamId) private {
-        (bytes32 key,) = _authorize(account, streamId, Permission.Delete);
+    function _deleteStream(address account, string calldata streamId, bytes32 key) private {
+        _authorize(account, streamId, key, Permission.Delete);
         Stream storage stream = _streams[key];
         stream.createdAtBlock = 0;
         ++stream.generation;
@@ -489,8 +497,10 @@ contract StreamRegistry is EIP712 {
         emit StreamDeleted(key);
     }
 
-    function _grantPermission(address account, string calldata streamId, address user, Permission permission) private {
-        (bytes32 key, mapping(address => uint256) storage holders) = _authorize(account, streamId, Permission.Grant);
+    function _grantPermission(address account, string calldata streamId, bytes32 key, address user, Permission permission)
+        private
+    {
+        mapping(address => uint256) storage holders = _authorize(account, streamId, key, Permission.Grant);
         // FOREVER cannot be in the past here: the caller's Grant, at most FOREVER, is still held.
         if (user == address(0) && !_isPublicPermission(permission)) revert PublicPermissionNotAllowed(permission);
         uint256 old = holders[user];
@@ -500,11 +510,12 @@ contract StreamRegistry is EIP712 {
     function _grantPermissions(
         address account,
         string calldata streamId,
+        bytes32 key,
         address[] calldata users,
         uint40[5][] calldata expiries
     ) private {
         if (users.length != expiries.length) revert LengthMismatch();
-        (bytes32 key, mapping(address => uint256) storage holders) = _authorize(account, streamId, Permission.Grant);
+        mapping(address => uint256) storage holders = _authorize(account, streamId, key, Permission.Grant);
         for (uint256 i; i < users.length; ++i) {
             address user = users[i];
             (uint256 granted, uint256 fields) = _packGrantable(user, expiries[i]);
@@ -513,11 +524,15 @@ contract StreamRegistry is EIP712 {
         }
     }
 
-    function _revokePermissions(address account, string calldata streamId, address[] calldata users, uint8[] calldata masks)
-        private
-    {
+    function _revokePermissions(
+        address account,
+        string calldata streamId,
+        bytes32 key,
+        address[] calldata users,
+        uint8[] calldata masks
+    ) private {
         if (users.length != masks.length) revert LengthMismatch();
-        (bytes32 key, mapping(address => uint256) storage holders) = _existing(streamId);
+        mapping(address => uint256) storage holders = _existing(streamId, key);
         bool callerMayGrant = _holds(holders[account], Permission.Grant);
         for (uint256 i; i < users.length; ++i) {
             _revokeFrom(account, streamId, key, holders, callerMayGrant, users[i], masks[i]);
@@ -532,18 +547,19 @@ contract StreamRegistry is EIP712 {
     ) private {
         if (streamIds.length != users.length || streamIds.length != expiries.length) revert LengthMismatch();
         for (uint256 s; s < streamIds.length; ++s) {
-            _setPermissions(account, streamIds[s], users[s], expiries[s]);
+            _setPermissions(account, streamIds[s], _hash(streamIds[s]), users[s], expiries[s]);
         }
     }
 
     function _setPermissions(
         address account,
         string calldata streamId,
+        bytes32 key,
         address[] calldata users,
         uint40[5][] calldata expiries
     ) private {
         if (users.length != expiries.length) revert LengthMismatch();
-        (bytes32 key, mapping(address => uint256) storage holders) = _authorize(account, streamId, Permission.Grant);
+        mapping(address => uint256) storage holders = _authorize(account, streamId, key, Permission.Grant);
         for (uint256 i; i < users.length; ++i) {
             address user = users[i];
             (uint256 packed,) = _packGrantable(user, expiries[i]);
@@ -551,8 +567,8 @@ contract StreamRegistry is EIP712 {
         }
     }
 
-    function _revoke(address account, string calldata streamId, address user, uint8 mask) private {
-        (bytes32 key, mapping(address => uint256) storage holders) = _existing(streamId);
+    function _revoke(address account, string calldata streamId, bytes32 key, address user, uint8 mask) private {
+        mapping(address => uint256) storage holders = _existing(streamId, key);
         bool callerMayGrant = user == account || _holds(holders[account], Permission.Grant);
         _revokeFrom(account, streamId, key, holders, callerMayGrant, user, mask);
     }
@@ -589,12 +605,12 @@ contract StreamRegistry is EIP712 {
     }
 
     /// @dev Resolves a stream that must exist, and checks that `account` holds `required`.
-    function _authorize(address account, string calldata streamId, Permission required)
+    function _authorize(address account, string calldata streamId, bytes32 key, Permission required)
         private
         view
-        returns (bytes32 key, mapping(address => uint256) storage holders)
+        returns (mapping(address => uint256) storage holders)
     {
-        (key, holders) = _existing(streamId);
+        holders = _existing(streamId, key);
         if (!_holds(holders[account], required)) revert Unauthorized(streamId, account, required);
     }
 
@@ -642,7 +658,8 @@ contract StreamRegistry is EIP712 {
         }
     }
 
-    /// @dev `keccak256(bytes(text))` without keeping a copy in memory (EIP-712 hashes strings so).
+    /// @dev `keccak256(bytes(text))` without keeping a copy in memory: a stream's storage key, and how
+    /// EIP-712 hashes a string.
     function _hash(string calldata text) private pure returns (bytes32 hash) {
         assembly ("memory-safe") {
             let copy := mload(0x40)
@@ -735,20 +752,20 @@ contract StreamRegistry is EIP712 {
         return keccak256(abi.encodePacked(hashes));
     }
 
-    /// @dev A stream's key and its current generation's holders; reverts if it does not exist.
-    function _existing(string calldata streamId)
+    /// @dev The current generation's holders of the stream whose key is `key`, `_hash(streamId)`
+    /// (a signed change has it already, from its EIP-712 struct); reverts if it does not exist.
+    function _existing(string calldata streamId, bytes32 key)
         private
         view
-        returns (bytes32 key, mapping(address => uint256) storage holders)
+        returns (mapping(address => uint256) storage holders)
     {
-        key = keccak256(bytes(streamId));
         Stream storage stream = _streams[key];
         if (stream.createdAtBlock == 0) revert StreamNotFound(streamId);
         holders = _expiries[key][stream.generation];
     }
 
     function _existingKey(string calldata streamId) private view returns (bytes32 key) {
-        key = keccak256(bytes(streamId));
+        key = _hash(streamId);
         if (_streams[key].createdAtBlock == 0) revert StreamNotFound(streamId);
     }
 
@@ -791,12 +808,18 @@ contract StreamRegistry is EIP712 {
         while (bits & (1 << uint256(p)) == 0) p = Permission(uint256(p) + 1);
     }
 
+    // `uint256(permission) * EXPIRY_BITS` is at most 160: unchecked, as the compiler cannot know it.
     function _holds(uint256 packed, Permission permission) private view returns (bool) {
-        return (packed >> (uint256(permission) * EXPIRY_BITS)) & EXPIRY_MASK > block.timestamp;
+        unchecked {
+            return (packed >> (uint256(permission) * EXPIRY_BITS)) & EXPIRY_MASK > block.timestamp;
+        }
     }
 
     function _withExpiry(uint256 packed, Permission permission, uint40 expiry) private pure returns (uint256) {
-        uint256 shift = uint256(permission) * EXPIRY_BITS;
+        uint256 shift;
+        unchecked {
+            shift = uint256(permission) * EXPIRY_BITS;
+        }
         return (packed & ~(EXPIRY_MASK << shift)) | (uint256(expiry) << shift);
     }
 

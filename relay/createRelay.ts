@@ -51,7 +51,7 @@ export type CreateRelayReturnType = Relay;
  * @returns The relay, listening.
  * @example
  * import { createRelay } from "keyway/relay";
- * const relay = await createRelay({ rpcUrl: "http://127.0.0.1:8545", registryAddress: "0xE6d93016f8eBCA7f9C3EB2a011BF0D108B71Ba88", port: 8546 });
+ * const relay = await createRelay({ rpcUrl: "http://127.0.0.1:8545", registryAddress: "0x5d10BFcBb52E37024C5BcD9bBCfe13aea11caCA3", port: 8546 });
  * console.log(`Relay: ${relay.url}`);
  * // ...
  * await relay.close();

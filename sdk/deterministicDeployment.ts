@@ -103,7 +103,7 @@ export interface DeployDeterministicStreamRegistryReturnType {
  * Deploys the registry at `streamRegistryAddress()` through the deterministic deployment proxy,
  * or finds it there: idempotent. Checks the code at the address afterwards.
  *
- * @param walletClient Pays for the deployment (about 2.9 M gas); any account.
+ * @param walletClient Pays for the deployment (about 3.4 M gas); any account.
  * @param parameters The deployment's name, and whether to install the proxy where missing.
  * @returns The deployment (block and transaction of the original deployment when it was there already) and whether it was.
  * @throws ContractError when the proxy is missing (and not to be installed) or the deployment left no code.
