@@ -1,8 +1,11 @@
-import { formatStreamId, normalizeStreamId } from "keyway";
+import { createStreamCall, formatStreamId, normalizeStreamId, streamKeyOf } from "keyway";
 import { useState } from "preact/hooks";
 import { describeError } from "../errors";
 import type { ConnectedAccount } from "../account";
 import { useReading } from "../reading";
+import { useRegistryVersion } from "../registryVersion";
+import { streamHref } from "../route";
+import { simulationOf } from "../simulation";
 import { listHeldStreams } from "../streams";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
@@ -11,7 +14,7 @@ interface Props {
   account: ConnectedAccount;
   deployBlock: number;
   transactions: Transactions;
-  /** Changes after every confirmed write, so the list is read again. */
+  /** Changes after every confirmed write, so the list is read again (and so it does after every registry event naming the account). */
   refreshKey: number;
   onOpen(streamId: string): void;
 }
@@ -22,16 +25,22 @@ export function StreamsPanel({ account, deployBlock, transactions, refreshKey, o
   const [metadata, setMetadata] = useState("");
   const [openId, setOpenId] = useState("");
   const [error, setError] = useState<string>();
-  const { value: streams, error: listError } = useReading(
-    () => listHeldStreams(account.client, account.address, deployBlock),
-    account.address,
-    refreshKey,
-  );
+  const me = account.address.toLowerCase();
+  // A change to the account's own entry, or to a whole stream it holds on (deleted), or one of its expiries passing.
+  const version = useRegistryVersion(account.client, {
+    affects: ({ streamKey, holder }) => holder === me || (holder === null && (streams ?? []).some((stream) => streamKeyOf(stream.streamId) === streamKey)),
+    expiries: () => (streams ?? []).flatMap((stream) => stream.expiries),
+  });
+  const { value: streams, error: listError } = useReading(() => listHeldStreams(account.client, account.address, deployBlock), account.address, refreshKey + version);
 
   async function create(event: Event) {
     event.preventDefault();
     setError(undefined);
-    const outcome = await transactions.run(`Create stream ${path}`, () => account.client.createStream(path.trim(), { metadata }));
+    const outcome = await transactions.run(
+      `Create stream ${path}`,
+      simulationOf(account, () => createStreamCall({ path: path.trim(), metadata })),
+      () => account.client.createStream(path.trim(), { metadata }),
+    );
     if ("error" in outcome) return setError(outcome.error);
     setPath("");
     setMetadata("");
@@ -93,9 +102,7 @@ export function StreamsPanel({ account, deployBlock, transactions, refreshKey, o
         <ul aria-labelledby="held-heading" class="held">
           {streams.map((stream) => (
             <li key={stream.streamId}>
-              <button type="button" class="link" onClick={() => onOpen(stream.streamId)}>
-                {stream.streamId}
-              </button>{" "}
+              <a href={streamHref(stream.streamId)}>{stream.streamId}</a>{" "}
               <span class="held-permissions">{stream.permissions.join(", ")}</span>
             </li>
           ))}
