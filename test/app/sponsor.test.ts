@@ -4,16 +4,9 @@ import { createPublicClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { KeywayClient, StreamPermission } from "../../sdk";
 import { startAppStack, type AppStack } from "./harness";
-import { button, openStream, textbox, until } from "./page";
+import { button, openStream, settledTransaction, showTab, textbox } from "./page";
 
 const permissionsPanel = (page: Page) => page.getByRole("region", { name: "Permissions" });
-
-/** The newest line of the transaction log once it is confirmed or failed. */
-async function settledTransaction(page: Page): Promise<string> {
-  const newest = page.getByRole("log", { name: "Transactions" }).getByRole("listitem").first();
-  await until(async () => /: (confirmed|failed)/.test((await newest.innerText().catch(() => "")) ?? ""), "the transaction to settle");
-  return newest.innerText();
-}
 
 describe("the dApp with an account holding 0 ETH (changes sponsored by the relay)", function () {
   this.timeout(300_000);
@@ -39,6 +32,7 @@ describe("the dApp with an account holding 0 ETH (changes sponsored by the relay
     const signatures: string[] = [];
     const page = await stack.openApp(0, { privateKey: key, onSignatureRequest: (method) => signatures.push(method) });
     await openStream(page, streamId);
+    await showTab(page, "Access");
     const bob = stack.accounts[1].account.address;
     const holds = () => owner.hasPermission({ streamId, userId: bob, permission: StreamPermission.PUBLISH });
 

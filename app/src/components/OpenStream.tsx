@@ -6,6 +6,7 @@ import { useRegistryVersion } from "../registryVersion";
 import type { StreamTab } from "../route";
 import { useSessionKey } from "../sessionKey";
 import type { Transactions } from "../transactions";
+import { EncryptionNote } from "./EncryptionNote";
 import { ErrorLine } from "./ErrorLine";
 import { GrantPanel } from "./GrantPanel";
 import { LiveView } from "./LiveView";
@@ -47,6 +48,7 @@ export function OpenStream({ account, streamId, tab, relayUrl, transactions, ref
       <h2 id="stream-heading">
         Stream <code>{streamId}</code>
       </h2>
+      <EncryptionNote assignments={permissions.value} />
       {metadata.error !== undefined ? (
         <ErrorLine message={metadata.error} />
       ) : (
@@ -56,7 +58,7 @@ export function OpenStream({ account, streamId, tab, relayUrl, transactions, ref
           panels={{
             overview: (
               <>
-                <StreamPanel account={account} streamId={streamId} metadata={metadata.value} permissions={permissions.value} held={held} transactions={transactions} onDeleted={onDeleted} />
+                <StreamPanel account={account} streamId={streamId} metadata={metadata.value} held={held} transactions={transactions} onDeleted={onDeleted} />
                 <SchemaPanel account={account} streamId={streamId} metadata={metadata.value} held={held} transactions={transactions} />
               </>
             ),

@@ -1,10 +1,9 @@
-import { deleteStreamCall, type PermissionAssignment, StreamPermission, updateStreamMetadataCall } from "keyway";
+import { deleteStreamCall, StreamPermission, updateStreamMetadataCall } from "keyway";
 import { useEffect, useState } from "preact/hooks";
 import type { ConnectedAccount } from "../account";
 import { simulationOf } from "../simulation";
 import type { Transactions } from "../transactions";
 import { DeleteStream } from "./DeleteStream";
-import { EncryptionNote } from "./EncryptionNote";
 import { ErrorLine } from "./ErrorLine";
 import { NeedsPermission } from "./NeedsPermission";
 
@@ -13,16 +12,14 @@ interface Props {
   streamId: string;
   /** The metadata as last read. */
   metadata?: string;
-  /** The stream's holders as last read: whether it is encrypted follows from them. */
-  permissions?: PermissionAssignment[];
   /** What the account holds on the stream (its own and the public's), once read. */
   held?: StreamPermission[];
   transactions: Transactions;
   onDeleted(): void;
 }
 
-/** The stream's overview: whether it is encrypted, what the account holds, the metadata (editable with Edit) and deletion (with Delete). */
-export function StreamPanel({ account, streamId, metadata, permissions, held, transactions, onDeleted }: Props) {
+/** The stream's overview: what the account holds, the metadata (editable with Edit) and deletion (with Delete). */
+export function StreamPanel({ account, streamId, metadata, held, transactions, onDeleted }: Props) {
   const [draft, setDraft] = useState("");
   const [error, setError] = useState<string>();
   const mayEdit = held?.includes(StreamPermission.EDIT) === true;
@@ -52,7 +49,6 @@ export function StreamPanel({ account, streamId, metadata, permissions, held, tr
   return (
     <section class="panel overview" aria-labelledby="overview-heading">
       <h2 id="overview-heading">Overview</h2>
-      <EncryptionNote assignments={permissions} />
       {held !== undefined && <p>You hold: {held.length === 0 ? "nothing (you may read what the registry shows)" : held.join(", ")}.</p>}
       {metadata !== undefined && held !== undefined &&
         (mayEdit ? (
