@@ -1,20 +1,17 @@
-import { createStreamCall, formatStreamId, normalizeStreamId, streamKeyOf } from "keyway";
+import { createStreamCall, formatStreamId, normalizeStreamId } from "keyway";
 import { useState } from "preact/hooks";
 import { describeError } from "../errors";
 import type { ConnectedAccount } from "../account";
-import { useReading } from "../reading";
-import { useRegistryVersion } from "../registryVersion";
-import { streamHref } from "../route";
 import { simulationOf } from "../simulation";
-import { listHeldStreams } from "../streams";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
+import { HeldStreams } from "./HeldStreams";
 
 interface Props {
   account: ConnectedAccount;
   deployBlock: number;
   transactions: Transactions;
-  /** Changes after every confirmed write, so the list is read again (and so it does after every registry event naming the account). */
+  /** Changes after every confirmed write, so the list is read again. */
   refreshKey: number;
   onOpen(streamId: string): void;
 }
@@ -25,13 +22,6 @@ export function StreamsPanel({ account, deployBlock, transactions, refreshKey, o
   const [metadata, setMetadata] = useState("");
   const [openId, setOpenId] = useState("");
   const [error, setError] = useState<string>();
-  const me = account.address.toLowerCase();
-  // A change to the account's own entry, or to a whole stream it holds on (deleted), or one of its expiries passing.
-  const version = useRegistryVersion(account.client, {
-    affects: ({ streamKey, holder }) => holder === me || (holder === null && (streams ?? []).some((stream) => streamKeyOf(stream.streamId) === streamKey)),
-    expiries: () => (streams ?? []).flatMap((stream) => stream.expiries),
-  });
-  const { value: streams, error: listError } = useReading(() => listHeldStreams(account.client, account.address, deployBlock), account.address, refreshKey + version);
 
   async function create(event: Event) {
     event.preventDefault();
@@ -91,23 +81,7 @@ export function StreamsPanel({ account, deployBlock, transactions, refreshKey, o
         <button type="submit">Open</button>
       </form>
       <ErrorLine message={error} />
-      <h3 id="held-heading">Your streams</h3>
-      {listError !== undefined ? (
-        <ErrorLine message={listError} />
-      ) : streams === undefined ? (
-        <p>Reading the registry's logs…</p>
-      ) : streams.length === 0 ? (
-        <p>None yet: create one above, or open one by id.</p>
-      ) : (
-        <ul aria-labelledby="held-heading" class="held">
-          {streams.map((stream) => (
-            <li key={stream.streamId}>
-              <a href={streamHref(stream.streamId)}>{stream.streamId}</a>{" "}
-              <span class="held-permissions">{stream.permissions.join(", ")}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <HeldStreams account={account} deployBlock={deployBlock} refreshKey={refreshKey} />
     </section>
   );
 }
