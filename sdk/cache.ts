@@ -40,6 +40,8 @@ export interface RegistryPoll {
    * the stream as a whole (created, deleted).
    */
   changes: Array<{ streamKey: Hex; holder: Address | null }>;
+  /** Streams whose metadata was replaced in those blocks (no permission changed with it), already dropped from the cache. */
+  metadataChanges: Array<{ streamKey: Hex }>;
   /** A reorg was detected: everything cached was dropped, re-check everything. */
   reorg: boolean;
 }
@@ -168,7 +170,7 @@ export function createPermissionCache(context: RegistryReader & { permissionRead
     dropChanged({ changes, metadataChanges });
     observe(head);
     sweep(head.blockNumber);
-    if (listeners.size > 0) notify({ chainTime: { blockNumber: head.blockNumber, timestamp: head.timestamp }, changes: distinct(changes), reorg });
+    if (listeners.size > 0) notify({ chainTime: { blockNumber: head.blockNumber, timestamp: head.timestamp }, changes: distinct(changes), metadataChanges: metadataChanges.map(({ streamKey }) => ({ streamKey })), reorg });
   }
 
   function dropChanged({ changes, metadataChanges }: RegistryChanges): void {

@@ -81,6 +81,7 @@ export {
   type StreamPermissionsUpdate,
 } from "./actions/writePermissions";
 export type { WriteParameters } from "./actions/writeRegistry";
+export { simulateRegistryCall, type SimulateRegistryCallParameters, type SimulateRegistryCallReturnType } from "./actions/simulateRegistryCall";
 
 // Signed (gasless) changes: signed by one account, submitted by any (sdk/signedChange)
 export { DEFAULT_SIGNED_CHANGE_VALIDITY_SECONDS, signChange, type SignChangeParameters, type SignChangeReturnType } from "./actions/signChange";

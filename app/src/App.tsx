@@ -1,17 +1,18 @@
 import { useEffect, useState } from "preact/hooks";
 import { ConnectPanel } from "./components/ConnectPanel";
-import { OpenStream } from "./components/OpenStream";
+import { StreamRoute } from "./components/StreamRoute";
 import { StreamsPanel } from "./components/StreamsPanel";
 import { TransactionLog } from "./components/TransactionLog";
 import type { AppConfig } from "./config";
 import type { ConnectedAccount } from "./account";
+import { navigate, streamHref, useRoute } from "./route";
 import { useTransactions } from "./transactions";
 
-/** The page: account, streams, the open stream with its permissions and live view, and the transaction log. */
+/** The page: account, streams and the transaction log beside what the address names (a stream's tab, or the start). */
 export function App({ config }: { config: AppConfig }) {
   const transactions = useTransactions();
   const [account, setAccount] = useState<ConnectedAccount>();
-  const [streamId, setStreamId] = useState<string>();
+  const route = useRoute();
   // Every confirmed write may change what the panels show: they read the chain again.
   const refreshKey = transactions.entries.filter((entry) => entry.phase === "confirmed").length;
 
@@ -31,33 +32,16 @@ export function App({ config }: { config: AppConfig }) {
           <ConnectPanel
             config={config}
             account={account}
-            onAccount={(next) => {
-              setAccount(next);
-              if (next === undefined) setStreamId(undefined);
-            }}
+            onAccount={setAccount}
             onTransactionSent={transactions.onSent}
           />
           {account !== undefined && (
-            <StreamsPanel account={account} deployBlock={config.deployBlock} transactions={transactions} refreshKey={refreshKey} onOpen={setStreamId} />
+            <StreamsPanel account={account} deployBlock={config.deployBlock} transactions={transactions} refreshKey={refreshKey} onOpen={(streamId) => navigate(streamHref(streamId))} />
           )}
           <TransactionLog entries={transactions.entries} />
         </div>
         <div class="detail">
-          {account !== undefined && streamId === undefined && (
-            <section class="panel">
-              <p class="muted">Create a stream, or open one from your streams or by its id, to see its permissions and watch it live.</p>
-            </section>
-          )}
-          {account !== undefined && streamId !== undefined && (
-            <OpenStream
-              account={account}
-              streamId={streamId}
-              relayUrl={config.relayUrl}
-              transactions={transactions}
-              refreshKey={refreshKey}
-              onDeleted={() => setStreamId(undefined)}
-            />
-          )}
+          <StreamRoute route={route} account={account} relayUrl={config.relayUrl} transactions={transactions} refreshKey={refreshKey} />
         </div>
       </main>
     </>

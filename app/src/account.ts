@@ -1,5 +1,5 @@
 import { KeywayClient } from "keyway";
-import { type Address, type Chain, createWalletClient, custom, defineChain, type EIP1193Provider, type Hash, getAddress } from "viem";
+import { type Address, type Chain, createPublicClient, createWalletClient, custom, defineChain, type EIP1193Provider, type Hash, getAddress, http } from "viem";
 import type { AppConfig, DevAccount } from "./config";
 
 /** Who the page acts as: an injected wallet's account, or a development account of the local chain. */
@@ -53,8 +53,12 @@ export async function connectWallet(
   const address = getAddress(account);
   // A wallet is in the same browser: retrying its answers (viem's default) only delays errors.
   const walletClient = createWalletClient({ account: address, chain: registryChain(config), transport: custom(provider, { retryCount: 0 }) });
+  // Reads and simulations go to the chain's node when the page knows it, as wagmi apps do: a
+  // wallet may answer a reverted eth_call without its revert data, and the registry's error is lost.
+  const publicClient = config.rpcUrl === undefined ? undefined : createPublicClient({ chain: registryChain(config), transport: http(config.rpcUrl) });
   const client = new KeywayClient({
     walletClient,
+    publicClient,
     chain: registryChain(config),
     registryAddress: config.registryAddress,
     deployBlock: config.deployBlock,

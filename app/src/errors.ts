@@ -10,6 +10,8 @@ import {
   type UnauthorizedError,
   type WrongChainError,
 } from "keyway";
+import { getAddress, isAddress } from "viem";
+import { shortAddress } from "./format";
 
 /** EIP-1193's code for a request the user turned down in the wallet. */
 const USER_REJECTED = 4001;
@@ -25,8 +27,8 @@ export function describeError(error: unknown): string {
     case "UNAUTHORIZED": {
       const { account, permission, streamId } = error as UnauthorizedError;
       // The relay refuses a subscribe without naming the account: it is the one signed in.
-      const who = account.startsWith("0x") ? account : "your account";
-      return `Not authorised: ${who} does not hold the ${permission} permission on ${streamId}.`;
+      const who = isAddress(account) ? shortAddress(getAddress(account)) : "your account";
+      return `Not authorised: ${who} does not hold ${permission} on ${streamId}.`;
     }
     case "STREAM_NOT_FOUND":
       return "This stream does not exist (it may have been deleted).";

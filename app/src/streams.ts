@@ -1,4 +1,4 @@
-import { type KeywayClient, STREAM_PERMISSIONS, type StreamPermission, streamRegistryAbi, unpackExpiries } from "keyway";
+import { FOREVER, type KeywayClient, STREAM_PERMISSIONS, type StreamPermission, streamRegistryAbi, unpackExpiries } from "keyway";
 import type { Address, Hex } from "viem";
 import { getBlock, getContractEvents } from "viem/actions";
 
@@ -6,6 +6,8 @@ import { getBlock, getContractEvents } from "viem/actions";
 export interface HeldStream {
   streamId: string;
   permissions: StreamPermission[];
+  /** When those that expire do, in unix seconds (none for permissions held forever). */
+  expiries: number[];
 }
 
 interface LogPosition {
@@ -52,7 +54,8 @@ export async function listHeldStreams(client: KeywayClient, holder: Address, fro
     if (packed === undefined || (deletion !== undefined && after(deletion, creation))) return [];
     const held = unpackExpiries(packed);
     const permissions = STREAM_PERMISSIONS.filter((_, p) => held[p] > now);
-    return permissions.length === 0 ? [] : [{ streamId: creation.streamId, permissions }];
+    const ending = held.filter((expiry) => expiry > now && expiry !== FOREVER);
+    return permissions.length === 0 ? [] : [{ streamId: creation.streamId, permissions, expiries: ending }];
   });
 }
 

@@ -2,8 +2,11 @@ import type { Hash } from "viem";
 import { useCallback, useRef, useState } from "preact/hooks";
 import { describeError } from "./errors";
 
-/** Where a write is: in the wallet for signing, sent and waiting to be mined, mined, or failed. */
-export type TransactionPhase = "signing" | "pending" | "confirmed" | "failed";
+/**
+ * Where a write is: simulated against the registry, in the wallet for signing, sent and waiting
+ * to be mined, mined, failed; or refused by the simulation, before the wallet was asked.
+ */
+export type TransactionPhase = "checking" | "signing" | "pending" | "confirmed" | "failed" | "refused";
 
 export interface TransactionEntry {
   id: number;
@@ -23,8 +26,11 @@ export interface Transactions {
   entries: TransactionEntry[];
   /** True while a write is in the wallet or waiting to be mined: one at a time keeps nonces and the log simple. */
   busy: boolean;
-  /** Runs a write and records its phases; resolves with its result, or with the failure's sentence. */
-  run<T extends WriteResult>(label: string, write: () => Promise<T>): Promise<{ result: T } | { error: string }>;
+  /**
+   * Runs `check` (the write simulated: `simulationOf`), then, if it passed, the write, and records
+   * the phases; resolves with the write's result, or with the failure's sentence.
+   */
+  run<T extends WriteResult>(label: string, check: () => Promise<void>, write: () => Promise<T>): Promise<{ result: T } | { error: string }>;
   /** For the client's `onTransactionSent`: the running write got its hash. */
   onSent(hash: Hash): void;
 }
@@ -48,12 +54,20 @@ export function useTransactions(): Transactions {
   );
 
   const run = useCallback(
-    async <T extends WriteResult>(label: string, write: () => Promise<T>) => {
+    async <T extends WriteResult>(label: string, check: () => Promise<void>, write: () => Promise<T>) => {
       const id = nextId.current++;
       running.current = id;
       setBusy(true);
-      setEntries((current) => [{ id, label, phase: "signing" as const }, ...current]);
+      setEntries((current) => [{ id, label, phase: "checking" as const }, ...current]);
       try {
+        try {
+          await check();
+        } catch (failure) {
+          const error = describeError(failure);
+          update(id, { phase: "refused", error });
+          return { error };
+        }
+        update(id, { phase: "signing" });
         const result = await write();
         update(id, { phase: "confirmed", blockNumber: "blockNumber" in result ? result.blockNumber : result.receipt?.blockNumber });
         return { result };

@@ -59,7 +59,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
         received.push({ content, metadata });
       });
       page = await openApp(0, signatures);
-      await openStream(page, streamId);
+      await openStream(page, streamId, "Live");
     });
 
     after(async function () {
@@ -175,7 +175,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
     it("is issued in the page by an account holding Grant, as JSON signed by it, with one wallet signature", async function () {
       const signatures: string[] = [];
       const issuerPage = await openApp(1, signatures);
-      await openStream(issuerPage, streamId);
+      await openStream(issuerPage, streamId, "Access");
       const panel = grantsPanel(issuerPage);
       await textbox(issuerPage, "Grantee address").fill(stack.accounts[2].account.address);
       expect(await panel.getByRole("checkbox", { name: "Subscribe", exact: true }).isChecked()).to.equal(true);
@@ -198,7 +198,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
 
     it("is not offered to an account without Grant", async function () {
       const page = await openApp(2);
-      await openStream(page, streamId);
+      await openStream(page, streamId, "Access");
       await grantsPanel(page).getByText("Issuing access grants needs the Grant permission").waitFor();
       expect(await button(page, "Issue grant").count()).to.equal(0);
     });
@@ -206,7 +206,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
     it("refuses a bad paste with a clear sentence, and sends nothing", async function () {
       const signatures: string[] = [];
       const page = await openApp(2, signatures);
-      await openStream(page, streamId);
+      await openStream(page, streamId, "Live");
       const grant = JSON.parse(grantJson) as Record<string, unknown>;
       const pastes: [string, string][] = [
         ["{not json", "That is not a valid access grant: The text is not JSON."],
@@ -239,7 +239,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
         const subscribeGrant = await issuer.issueAccessGrant({ streamId, grantee: address(3), permissions: [StreamPermission.SUBSCRIBE], expiresAt });
         const signatures: string[] = [];
         const page = await openApp(3, signatures);
-        await openStream(page, streamId);
+        await openStream(page, streamId, "Live");
 
         await textbox(page, "Access grant (optional)").fill(JSON.stringify(subscribeGrant));
         await textbox(page, "Message").fill("not allowed by this grant");
@@ -260,7 +260,7 @@ describe("session keys and access grants in the dApp (Chromium)", function () {
 
     it("lets a second account without Subscribe watch the stream live with it", async function () {
       const page = await openApp(2);
-      await openStream(page, streamId);
+      await openStream(page, streamId, "Live");
       // Without the grant the relay refuses account #2.
       await button(page, "Subscribe").click();
       await page.getByRole("alert").filter({ hasText: "Not authorised" }).waitFor();

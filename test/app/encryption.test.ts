@@ -5,7 +5,7 @@ import { StreamPermission } from "../../sdk";
 import { closeAllClients, connect as tapRelay, type RawClient } from "../relay/fixtures";
 import { messagesOf } from "../relay/helpers";
 import { startAppStack, type AppStack } from "./harness";
-import { button, openStream, textbox, until } from "./page";
+import { button, openStream, showTab, textbox, until } from "./page";
 
 const MARKER = "plaintext-marker-app-5c1e";
 const ENCRYPTED = "Encrypted end to end: only Subscribe holders can read this stream; the relay carries ciphertext.";
@@ -44,10 +44,10 @@ describe("the dApp on an encrypted stream (Chromium)", function () {
 
   it("says the stream is encrypted, to its owner and to a reader", async function () {
     alicePage = await stack.openApp(0);
-    await openStream(alicePage, streamId);
+    await openStream(alicePage, streamId, "Live");
     expect(await encryptionNote(alicePage).innerText()).to.equal(ENCRYPTED);
     bobPage = await stack.openApp(1);
-    await openStream(bobPage, streamId);
+    await openStream(bobPage, streamId, "Live");
     expect(await encryptionNote(bobPage).innerText()).to.equal(ENCRYPTED);
   });
 
@@ -92,6 +92,7 @@ describe("the dApp on an encrypted stream (Chromium)", function () {
   });
 
   it("says the stream is no longer encrypted once the public may subscribe, as soon as the permissions reload", async function () {
+    await showTab(alicePage, "Access");
     const permissionsPanel = alicePage.getByRole("region", { name: "Permissions" });
     await permissionsPanel.getByRole("checkbox", { name: "The public (anyone)" }).check();
     await permissionsPanel.getByRole("checkbox", { name: "Subscribe", exact: true }).check();

@@ -25,10 +25,34 @@ export async function connect(page: Page): Promise<void> {
   await page.getByText("Connected as").waitFor();
 }
 
-/** Connects the wallet and opens a stream by its id. */
-export async function openStream(page: Page, streamId: string): Promise<void> {
+/** Connects the wallet and opens a stream by its id (on its Overview, or the tab named). */
+export async function openStream(page: Page, streamId: string, tab?: "Overview" | "Access" | "Live"): Promise<void> {
   await connect(page);
   await textbox(page, "Stream id").fill(streamId);
   await button(page, "Open").click();
   await page.getByRole("heading", { name: `Stream ${streamId}` }).waitFor();
+  if (tab !== undefined) await showTab(page, tab);
+}
+
+/** Shows one of the open stream's tabs ("Overview", "Access", "Live"). */
+export async function showTab(page: Page, name: "Overview" | "Access" | "Live"): Promise<void> {
+  await page.getByRole("tab", { name, exact: true }).click();
+  await page.getByRole("tabpanel", { name, exact: true }).waitFor();
+}
+
+/** The permissions table's row of a holder, as the texts of its cells (holder first). */
+export async function rowOf(page: Page, holder: string): Promise<string[] | undefined> {
+  const rows = await page.getByRole("table").getByRole("row").all();
+  for (const row of rows) {
+    const cells = await row.getByRole("rowheader").or(row.getByRole("cell")).allInnerTexts();
+    if (cells[0]?.trim().toLowerCase() === holder.toLowerCase()) return cells.map((c) => c.trim());
+  }
+  return undefined;
+}
+
+/** Waits for the newest transaction in the log to be confirmed, failed or refused by its simulation; returns its line. */
+export async function settledTransaction(page: Page): Promise<string> {
+  const newest = page.getByRole("log", { name: "Transactions" }).getByRole("listitem").first();
+  await until(async () => /: (confirmed|failed|not sent)/.test((await newest.innerText().catch(() => "")) ?? ""), "the transaction to settle");
+  return newest.innerText();
 }

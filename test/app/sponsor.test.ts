@@ -4,16 +4,9 @@ import { createPublicClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { KeywayClient, StreamPermission } from "../../sdk";
 import { startAppStack, type AppStack } from "./harness";
-import { button, openStream, textbox, until } from "./page";
+import { button, openStream, settledTransaction, showTab, textbox, until } from "./page";
 
 const permissionsPanel = (page: Page) => page.getByRole("region", { name: "Permissions" });
-
-/** The newest line of the transaction log once it is confirmed or failed. */
-async function settledTransaction(page: Page): Promise<string> {
-  const newest = page.getByRole("log", { name: "Transactions" }).getByRole("listitem").first();
-  await until(async () => /: (confirmed|failed)/.test((await newest.innerText().catch(() => "")) ?? ""), "the transaction to settle");
-  return newest.innerText();
-}
 
 describe("the dApp with an account holding 0 ETH (changes sponsored by the relay)", function () {
   this.timeout(300_000);
@@ -39,6 +32,7 @@ describe("the dApp with an account holding 0 ETH (changes sponsored by the relay
     const signatures: string[] = [];
     const page = await stack.openApp(0, { privateKey: key, onSignatureRequest: (method) => signatures.push(method) });
     await openStream(page, streamId);
+    await showTab(page, "Access");
     const bob = stack.accounts[1].account.address;
     const holds = () => owner.hasPermission({ streamId, userId: bob, permission: StreamPermission.PUBLISH });
 
@@ -59,5 +53,17 @@ describe("the dApp with an account holding 0 ETH (changes sponsored by the relay
     expect(await chain.getTransactionCount({ address: poor })).to.equal(0);
     expect(signatures.filter((m) => m === "eth_signTypedData_v4").length).to.be.at.least(2);
     expect(signatures).to.not.include("eth_sendTransaction");
+
+    // Its Grant taken away (Subscribe left, so Revoke stays for its own): the page follows, and a
+    // change it may not make is refused by the simulation, before any typed-data prompt.
+    await owner.setPermissions({ streamId, assignments: [{ userId: poor, permissions: [StreamPermission.SUBSCRIBE] }] });
+    await until(async () => await button(page, "Grant").isDisabled(), "the page to follow the lost Grant");
+    const prompts = signatures.length;
+    await textbox(page, "Address").fill(bob);
+    await permissionsPanel(page).getByRole("checkbox", { name: "Publish", exact: true }).check();
+    await button(page, "Revoke").click();
+    expect(await settledTransaction(page)).to.match(/Revoke publish from 0x7099…79C8 \(signed, sent by the relay: no ETH needed\): not sent, the registry would refuse it/);
+    expect(await permissionsPanel(page).getByRole("alert").innerText()).to.equal(`Not authorised: ${poor.slice(0, 6)}…${poor.slice(-4)} does not hold grant on ${streamId}.`);
+    expect(signatures.length).to.equal(prompts);
   });
 });

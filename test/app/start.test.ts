@@ -62,6 +62,7 @@ describe("npm start serves the dApp (App: line)", function () {
 
       await page.getByRole("textbox", { name: "Stream path", exact: true }).fill("/first");
       await page.getByRole("button", { name: "Create stream", exact: true }).click();
+      await page.getByRole("tab", { name: "Live", exact: true }).click({ timeout: 60_000 });
       await page.getByRole("button", { name: "Subscribe", exact: true }).click({ timeout: 60_000 });
       await page.getByRole("status").filter({ hasText: "Subscribed" }).waitFor({ timeout: 60_000 });
       await page.getByRole("textbox", { name: "Message", exact: true }).fill("hello");

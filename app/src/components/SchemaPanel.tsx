@@ -1,16 +1,20 @@
 import { useEffect, useState } from "preact/hooks";
-import { metadataWithSchema, schemaOf } from "keyway";
+import { metadataWithSchema, schemaOf, StreamPermission, updateStreamMetadataCall } from "keyway";
 import type { ConnectedAccount } from "../account";
 import { describeError } from "../errors";
-import { useReading } from "../reading";
 import type { Transactions } from "../transactions";
+import { simulationOf } from "../simulation";
 import { ErrorLine } from "./ErrorLine";
+import { NeedsPermission } from "./NeedsPermission";
 
 interface Props {
   account: ConnectedAccount;
   streamId: string;
+  /** The metadata as last read: the schema is a field of it. */
+  metadata?: string;
+  /** What the account holds on the stream, once read: setting the schema needs Edit. */
+  held?: StreamPermission[];
   transactions: Transactions;
-  refreshKey: number;
 }
 
 /** The schema as the box shows it: pretty JSON, or empty for none. */
@@ -27,8 +31,7 @@ function withoutSchema(metadata: string): string {
 }
 
 /** The stream's content rule: a JSON Schema every message must match, kept in its metadata (setting it needs Edit). */
-export function SchemaPanel({ account, streamId, transactions, refreshKey }: Props) {
-  const { value: metadata, error: loadError } = useReading(() => account.client.getStreamMetadata(streamId), `${account.address} ${streamId}`, refreshKey);
+export function SchemaPanel({ account, streamId, metadata, held, transactions }: Props) {
   const [draft, setDraft] = useState("");
   const [error, setError] = useState<string>();
 
@@ -45,7 +48,11 @@ export function SchemaPanel({ account, streamId, transactions, refreshKey }: Pro
     } catch (failure) {
       return setError(failure instanceof SyntaxError ? `The schema is not JSON: ${failure.message}.` : describeError(failure));
     }
-    const outcome = await transactions.run(`Set the schema of ${streamId}`, () => account.client.updateStreamMetadata(streamId, updated));
+    const outcome = await transactions.run(
+      `Set the schema of ${streamId}`,
+      simulationOf(account, () => updateStreamMetadataCall({ streamId, metadata: updated })),
+      () => account.client.updateStreamMetadata(streamId, updated),
+    );
     if ("error" in outcome) setError(outcome.error);
   }
 
@@ -55,7 +62,13 @@ export function SchemaPanel({ account, streamId, transactions, refreshKey }: Pro
       <p class="hint">
         A JSON Schema (2020-12) every message's content must match: the relay refuses others, and every subscriber checks too. Empty: any content.
       </p>
-      {metadata !== undefined && (
+      {metadata !== undefined && held !== undefined && !held.includes(StreamPermission.EDIT) && (
+        <>
+          <pre class="content">{schemaText(metadata) || "(none: any content)"}</pre>
+          <NeedsPermission what="Setting the schema" permission={StreamPermission.EDIT} address={account.address} />
+        </>
+      )}
+      {metadata !== undefined && held?.includes(StreamPermission.EDIT) && (
         <form onSubmit={save}>
           <label>
             Schema
@@ -66,7 +79,7 @@ export function SchemaPanel({ account, streamId, transactions, refreshKey }: Pro
           </button>
         </form>
       )}
-      <ErrorLine message={error ?? loadError} />
+      <ErrorLine message={error} />
     </section>
   );
 }

@@ -1,83 +1,80 @@
-import type { PermissionAssignment } from "keyway";
+import { deleteStreamCall, StreamPermission, updateStreamMetadataCall } from "keyway";
 import { useEffect, useState } from "preact/hooks";
-import { useReading } from "../reading";
 import type { ConnectedAccount } from "../account";
+import { simulationOf } from "../simulation";
 import type { Transactions } from "../transactions";
-import { EncryptionNote } from "./EncryptionNote";
+import { DeleteStream } from "./DeleteStream";
 import { ErrorLine } from "./ErrorLine";
+import { NeedsPermission } from "./NeedsPermission";
 
 interface Props {
   account: ConnectedAccount;
   streamId: string;
-  /** The stream's holders as last read: whether it is encrypted follows from them. */
-  assignments?: PermissionAssignment[];
+  /** The metadata as last read. */
+  metadata?: string;
+  /** What the account holds on the stream (its own and the public's), once read. */
+  held?: StreamPermission[];
   transactions: Transactions;
-  refreshKey: number;
   onDeleted(): void;
 }
 
-/** The open stream: whether it is encrypted, its metadata (editable with Edit) and deletion (with Delete). */
-export function StreamPanel({ account, streamId, assignments, transactions, refreshKey, onDeleted }: Props) {
-  const { value: metadata, error: loadError } = useReading(() => account.client.getStreamMetadata(streamId), `${account.address} ${streamId}`, refreshKey);
+/** The stream's overview: what the account holds, the metadata (editable with Edit) and deletion (with Delete). */
+export function StreamPanel({ account, streamId, metadata, held, transactions, onDeleted }: Props) {
   const [draft, setDraft] = useState("");
   const [error, setError] = useState<string>();
-  const [confirming, setConfirming] = useState(false);
+  const mayEdit = held?.includes(StreamPermission.EDIT) === true;
 
-  // The box starts from what the chain holds, again after every confirmed write.
+  // The box starts from what the chain holds, again whenever that changes.
   useEffect(() => setDraft(metadata ?? ""), [metadata]);
-  useEffect(() => {
-    setError(undefined);
-    setConfirming(false);
-  }, [streamId]);
+  useEffect(() => setError(undefined), [streamId]);
 
   async function save(event: Event) {
     event.preventDefault();
     setError(undefined);
-    const outcome = await transactions.run(`Update the metadata of ${streamId}`, () => account.client.updateStreamMetadata(streamId, draft));
+    const outcome = await transactions.run(
+      `Update the metadata of ${streamId}`,
+      simulationOf(account, () => updateStreamMetadataCall({ streamId, metadata: draft })),
+      () => account.client.updateStreamMetadata(streamId, draft),
+    );
     if ("error" in outcome) setError(outcome.error);
   }
 
   async function remove() {
     setError(undefined);
-    setConfirming(false);
-    const outcome = await transactions.run(`Delete ${streamId}`, () => account.client.deleteStream(streamId));
+    const outcome = await transactions.run(`Delete ${streamId}`, simulationOf(account, () => deleteStreamCall({ streamId })), () => account.client.deleteStream(streamId));
     if ("error" in outcome) setError(outcome.error);
     else onDeleted();
   }
 
   return (
-    <section class="panel stream" aria-labelledby="stream-heading">
-      <h2 id="stream-heading">
-        Stream <code>{streamId}</code>
-      </h2>
-      <EncryptionNote assignments={assignments} />
-      {metadata !== undefined && (
-        <form onSubmit={save}>
-          <label>
-            Stream metadata
-            <textarea rows={3} value={draft} onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)} />
-          </label>
-          <button type="submit" disabled={transactions.busy || draft === metadata}>
-            Save metadata
-          </button>{" "}
-          {confirming ? (
-            <span role="group" aria-label="Confirm deletion">
-              Delete the stream and every permission on it?{" "}
-              <button type="button" class="danger" onClick={() => void remove()}>
-                Delete permanently
-              </button>{" "}
-              <button type="button" onClick={() => setConfirming(false)}>
-                Keep it
-              </button>
-            </span>
-          ) : (
-            <button type="button" class="danger" disabled={transactions.busy} onClick={() => setConfirming(true)}>
-              Delete stream
+    <section class="panel overview" aria-labelledby="overview-heading">
+      <h2 id="overview-heading">Overview</h2>
+      {held !== undefined && <p>You hold: {held.length === 0 ? "nothing (you may read what the registry shows)" : held.join(", ")}.</p>}
+      {metadata !== undefined && held !== undefined &&
+        (mayEdit ? (
+          <form onSubmit={save}>
+            <label>
+              Stream metadata
+              <textarea rows={3} value={draft} onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)} />
+            </label>
+            <button type="submit" disabled={transactions.busy || draft === metadata}>
+              Save metadata
             </button>
-          )}
-        </form>
-      )}
-      <ErrorLine message={error ?? loadError} />
+          </form>
+        ) : (
+          <>
+            <h3>Metadata</h3>
+            <pre class="content">{metadata === "" ? "(none)" : metadata}</pre>
+            <NeedsPermission what="Changing the metadata" permission={StreamPermission.EDIT} address={account.address} />
+          </>
+        ))}
+      {held !== undefined &&
+        (held.includes(StreamPermission.DELETE) ? (
+          <DeleteStream busy={transactions.busy} streamId={streamId} onConfirm={() => void remove()} />
+        ) : (
+          <NeedsPermission what="Deleting the stream" permission={StreamPermission.DELETE} address={account.address} />
+        ))}
+      <ErrorLine message={error} />
     </section>
   );
 }

@@ -1,11 +1,11 @@
-import { formatStreamId, normalizeStreamId } from "keyway";
+import { createStreamCall, formatStreamId, normalizeStreamId } from "keyway";
 import { useState } from "preact/hooks";
 import { describeError } from "../errors";
 import type { ConnectedAccount } from "../account";
-import { useReading } from "../reading";
-import { listHeldStreams } from "../streams";
+import { simulationOf } from "../simulation";
 import type { Transactions } from "../transactions";
 import { ErrorLine } from "./ErrorLine";
+import { HeldStreams } from "./HeldStreams";
 
 interface Props {
   account: ConnectedAccount;
@@ -22,16 +22,15 @@ export function StreamsPanel({ account, deployBlock, transactions, refreshKey, o
   const [metadata, setMetadata] = useState("");
   const [openId, setOpenId] = useState("");
   const [error, setError] = useState<string>();
-  const { value: streams, error: listError } = useReading(
-    () => listHeldStreams(account.client, account.address, deployBlock),
-    account.address,
-    refreshKey,
-  );
 
   async function create(event: Event) {
     event.preventDefault();
     setError(undefined);
-    const outcome = await transactions.run(`Create stream ${path}`, () => account.client.createStream(path.trim(), { metadata }));
+    const outcome = await transactions.run(
+      `Create stream ${path}`,
+      simulationOf(account, () => createStreamCall({ path: path.trim(), metadata })),
+      () => account.client.createStream(path.trim(), { metadata }),
+    );
     if ("error" in outcome) return setError(outcome.error);
     setPath("");
     setMetadata("");
@@ -82,25 +81,7 @@ export function StreamsPanel({ account, deployBlock, transactions, refreshKey, o
         <button type="submit">Open</button>
       </form>
       <ErrorLine message={error} />
-      <h3 id="held-heading">Your streams</h3>
-      {listError !== undefined ? (
-        <ErrorLine message={listError} />
-      ) : streams === undefined ? (
-        <p>Reading the registry's logs…</p>
-      ) : streams.length === 0 ? (
-        <p>None yet: create one above, or open one by id.</p>
-      ) : (
-        <ul aria-labelledby="held-heading" class="held">
-          {streams.map((stream) => (
-            <li key={stream.streamId}>
-              <button type="button" class="link" onClick={() => onOpen(stream.streamId)}>
-                {stream.streamId}
-              </button>{" "}
-              <span class="held-permissions">{stream.permissions.join(", ")}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <HeldStreams account={account} deployBlock={deployBlock} refreshKey={refreshKey} />
     </section>
   );
 }

@@ -1,13 +1,15 @@
 import type { TransactionEntry } from "../transactions";
 
 const PHASE_TEXT = {
+  checking: "checking with the registry…",
   signing: "waiting for the wallet…",
   pending: "pending: sent, waiting to be mined…",
   confirmed: "confirmed",
   failed: "failed",
+  refused: "not sent, the registry would refuse it",
 } as const;
 
-/** Every write of this visit, newest first, with its phase: signing, pending, confirmed or failed. */
+/** Every write of this visit, newest first, with its phase: checking, signing, pending, confirmed, failed or refused. */
 export function TransactionLog({ entries }: { entries: TransactionEntry[] }) {
   return (
     <section class="panel transactions" aria-labelledby="transactions-heading">

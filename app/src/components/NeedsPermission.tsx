@@ -1,0 +1,18 @@
+import type { StreamPermission } from "keyway";
+import { shortAddress } from "../format";
+
+interface Props {
+  /** What cannot be done, e.g. "Changing the metadata". */
+  what: string;
+  permission: StreamPermission;
+  address: string;
+}
+
+/** Why a control is missing or disabled: the permission it needs, which the account does not hold. */
+export function NeedsPermission({ what, permission, address }: Props) {
+  return (
+    <p class="hint reason">
+      {what} needs the {permission} permission, which {shortAddress(address)} does not hold on this stream.
+    </p>
+  );
+}
