@@ -228,8 +228,9 @@ export async function createRedisBroker({ prefix = "keyway", markerTtlMs, count,
     connection.on("close", () => lost());
     connection.on("error", (error: Error) => lost(error));
   }
-  // A cluster stays ready when one master goes: its sharded subscriber's end is the loss, and the catch-up retries until the failover is done.
-  subscriber.on("-node", () => lost(new Error("a node of the Redis Cluster went away")));
+  // A cluster stays ready when one master goes: the replacement of its sharded subscriber (after a failover, or a dropped connection)
+  // is the loss, and the catch-up retries until the cluster serves every slot again.
+  subscriber.on("-subscriber", () => lost(new Error("a sharded subscriber of the Redis Cluster was replaced")));
   // The first answer either way: up, or down and retrying in the background.
   const started = new Promise<void>((resolve) => statusListeners.push(() => resolve()));
 
