@@ -60,6 +60,8 @@ function exited(child: ChildProcess): Promise<void> {
 export interface TestRedis extends Output {
   url: string;
   port: number;
+  /** The running server's process id (for /proc/<pid>/stat). */
+  readonly pid: number;
   /** Kills it (SIGKILL: nothing saved, as a crash) and starts it again on the same port, empty. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -80,6 +82,9 @@ export async function startRedis(extraArguments: string[] = []): Promise<TestRed
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child.pid!;
+    },
     get lines() {
       return output.lines;
     },
