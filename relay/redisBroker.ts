@@ -145,18 +145,25 @@ export async function createRedisBroker({ prefix = "keyway", markerTtlMs, count,
    */
   async function catchUp(): Promise<boolean> {
     const lossesBefore = losses;
-    // One SSUBSCRIBE per channel: on a cluster, the channels of one call must share a slot.
-    await Promise.all([subscriber.subscribe(forwardChannel), ...[...follows.keys()].map((channel) => subscriber.ssubscribe(shardChannel(channel)))]);
+    await subscriber.subscribe(forwardChannel);
     const since = `${followedUntilMs}-0`;
-    await Promise.all(
-      [...follows.keys()].map(async (channel) => {
-        const last = lastIds.get(channel);
-        const entries = await commands.xrange(streamKey(channel), last === undefined ? since : `(${last}`, "+");
-        for (const [id, fields] of entries) deliver(channel, id, fields[1]);
-      }),
-    );
+    // Channels followed meanwhile (their subscribe waits for this catch-up) are caught up too, before Pub/Sub goes through.
+    const caughtUp = new Set<string>();
+    const behind = () => [...follows.keys()].filter((channel) => !caughtUp.has(channel));
+    for (let channels = behind(); channels.length > 0; channels = behind()) {
+      channels.forEach((channel) => caughtUp.add(channel));
+      // One SSUBSCRIBE per channel: on a cluster, the channels of one call must share a slot.
+      await Promise.all(channels.map((channel) => subscriber.ssubscribe(shardChannel(channel))));
+      await Promise.all(
+        channels.map(async (channel) => {
+          const last = lastIds.get(channel);
+          const entries = await commands.xrange(streamKey(channel), last === undefined ? since : `(${last}`, "+");
+          for (const [id, fields] of entries) deliver(channel, id, fields[1]);
+        }),
+      );
+    }
     const [seconds, micros] = await commands.time();
-    if (losses !== lossesBefore || !ready()) return false;
+    if (losses !== lossesBefore || !ready() || behind().length > 0) return false;
     followedUntilMs = Math.max(followedUntilMs, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
     const queued = waiting ?? [];
     waiting = undefined;
