@@ -80,7 +80,7 @@ function decodeEntry(text: string): AcceptedMessage {
 export async function createRedisBroker({ prefix = "keyway", markerTtlMs, count, maxAgeMs, ...target }: RedisBrokerOptions): Promise<Broker> {
   const where = describeTarget(target);
   const commands = connectRedis(target);
-  const subscriber = connectRedis(target);
+  const subscriber = connectRedis(target, false); // its catch-up subscribes again, then reads what it missed
   commands.defineCommand("keywayAppend", { numberOfKeys: 3, lua: APPEND });
   const append = (commands as unknown as { keywayAppend(...args: (string | number)[]): Promise<string | null> }).keywayAppend.bind(commands);
 

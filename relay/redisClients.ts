@@ -15,12 +15,13 @@ const RETRY = { maxRetriesPerRequest: 0, retryStrategy: (times: number) => Math.
  * its own per master, and the slot map is refreshed when a node goes or a MOVED comes back.
  *
  * @param target One Redis or a cluster's nodes.
+ * @param autoResubscribe Whether one Redis's client subscribes again by itself after a reconnect (a cluster's always does). Default true.
  * @returns The client, connecting (its `ready` event says when it is up).
  * @example
  * const commands = connectRedis({ nodes: ["127.0.0.1:7000", "127.0.0.1:7001"] });
  */
-export function connectRedis(target: RedisTarget): RedisClient {
-  if (target.url !== undefined) return new Redis(target.url, { lazyConnect: false, enableOfflineQueue: false, ...RETRY });
+export function connectRedis(target: RedisTarget, autoResubscribe = true): RedisClient {
+  if (target.url !== undefined) return new Redis(target.url, { lazyConnect: false, enableOfflineQueue: false, autoResubscribe, ...RETRY });
   const nodes = target.nodes.map((node) => {
     const colon = node.lastIndexOf(":");
     return { host: node.slice(0, colon).replace(/^\[(.*)\]$/, "$1"), port: Number(node.slice(colon + 1)) };
