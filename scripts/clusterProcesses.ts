@@ -1,6 +1,6 @@
 // redis-server and relays as child processes: for the cluster tests and `npm run bench:cluster`.
 import { type ChildProcess, spawn } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
@@ -139,19 +139,18 @@ async function waitFor(condition: () => Promise<boolean>, what: string, timeoutM
 export async function startRedisCluster({ masters = 3, replicasPerMaster = 1, nodeTimeoutMs = 1_000 } = {}): Promise<TestRedisCluster> {
   const options = ["--cluster-enabled", "yes", "--cluster-node-timeout", String(nodeTimeoutMs), "--cluster-replica-validity-factor", "0"];
   const servers: TestRedis[] = [];
-  const configFiles: string[] = [];
+  // The nodes files, and the snapshot a replica loads its master's data from, in a directory of this cluster's own.
+  const directory = await mkdtemp(path.join(os.tmpdir(), "keyway-redis-cluster-"));
   const admins = new Map<TestRedis, Redis>();
   const adminOf = (server: TestRedis) => admins.get(server)!;
   async function stop(): Promise<void> {
     admins.forEach((admin) => admin.disconnect());
     await Promise.all(servers.map((server) => server.stop()));
-    await Promise.all(configFiles.map((file) => rm(file, { force: true })));
+    await rm(directory, { recursive: true, force: true });
   }
   try {
     for (let n = 0; n < masters * (1 + replicasPerMaster); n++) {
-      // Each its own nodes file, in the temporary directory: several clusters may run at once.
-      configFiles.push(path.join(os.tmpdir(), `keyway-redis-cluster-${process.pid}-${Date.now()}-${n}.conf`));
-      const server = await startRedis([...options, "--cluster-config-file", configFiles[n]]);
+      const server = await startRedis([...options, "--dir", directory, "--cluster-config-file", `nodes-${n}.conf`, "--dbfilename", `dump-${n}.rdb`]);
       servers.push(server);
       const admin = new Redis(server.port, "127.0.0.1", { lazyConnect: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
       admin.on("error", () => undefined); // a killed node's admin connection just ends
