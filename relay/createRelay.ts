@@ -63,6 +63,7 @@ export type CreateRelayReturnType = Relay;
 export async function createRelay(options: CreateRelayParameters = {}): Promise<CreateRelayReturnType> {
   const host = options.host ?? DEFAULT_RELAY_HOST;
   const limits = resolveLimits(options, host);
+  const redis = redisTargetOf(options);
   const recovery = createRecoveryThreads({ threads: options.recoveryThreads ?? DEFAULT_RECOVERY_THREADS, log: options.log });
   const port = options.port ?? DEFAULT_RELAY_PORT;
   const ownsClient = options.client === undefined;
@@ -72,11 +73,10 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   let presence: Presence;
   try {
     [chainId] = await Promise.all([client.getChainId(), assertRegistryDeployed(client.context)]);
-    const redis = redisTargetOf(options);
     broker = await brokerOf(options, limits, redis);
     presence = await presenceOf(limits, redis);
   } catch (error) {
-    await broker?.close();
+    await Promise.all([broker?.close(), recovery.close()]);
     if (ownsClient) client.destroy();
     throw error;
   }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { KeywayClient, StreamPermission } from "../../sdk";
+import { InvalidArgumentError, KeywayClient, StreamPermission } from "../../sdk";
+import { createRelay } from "../../relay";
 import { type LocalNode, startLocalNode } from "../../scripts/localNode";
 import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/devChain";
 import { type RelayProcess, startRedisCluster, startRelayProcess, type TestRedis, type TestRedisCluster } from "../../scripts/clusterProcesses";
@@ -104,6 +105,13 @@ describe("relay cluster on a Redis Cluster (3 masters, 3 replicas): sharded Pub/
     await cluster?.stop();
   });
 
+  it("createRelay refuses redisUrl and redisCluster together, and an empty redisCluster (InvalidArgumentError)", async function () {
+    const both = await createRelay({ rpcUrl: node.url, registryAddress, port: 0, redisUrl: "redis://127.0.0.1:6379", redisCluster: cluster.nodes }).catch((error: unknown) => error);
+    expect(both).to.be.instanceOf(InvalidArgumentError).and.to.have.property("message").that.matches(/not both/);
+    const none = await createRelay({ rpcUrl: node.url, registryAddress, port: 0, redisCluster: [] }).catch((error: unknown) => error);
+    expect(none).to.be.instanceOf(InvalidArgumentError).and.to.have.property("message").that.matches(/at least one host:port/);
+  });
+
   it("delivers streams on every shard across 3 relays, and a relay receives only the channels it has subscribers for", async function () {
     const subscribers = await Promise.all(relays.map((relay, index) => subscriberOn(relay, served[index])));
     const before = await Promise.all(relays.map(trafficOf));
@@ -180,9 +188,15 @@ describe("relay cluster on a Redis Cluster (3 masters, 3 replicas): sharded Pub/
     const subscribers = await Promise.all(relays.map((relay, index) => subscriberOn(relay, [served[index][0], served[index][1]])));
     let taken = 0;
     const publishing = Promise.all(relays.flatMap((relay, index) => [publishAll(relay, served[index][0], 2_000, 200, () => taken++), publishAll(relays[(index + 1) % 3], served[index][1], 2_000, 200)]));
+    const downsBefore = relays.map((relay) => relay.lines.filter((line) => /Cluster broker down/.test(line)).length);
     await until(() => taken >= 150, "150 taken on the victim's shard");
     await cluster.failover(victim);
     await publishing;
+    // Each relay saw its sharded subscriber of the victim replaced, caught up, and said so.
+    for (const [index, relay] of relays.entries()) {
+      await until(() => relay.lines.filter((line) => /Cluster broker down/.test(line)).length > downsBefore[index], `relay ${index} to log the loss`);
+      await until(() => /Cluster broker up/.test(relay.lines.filter((line) => /Cluster broker (up|down)/.test(line)).at(-1) ?? ""), `relay ${index} to log the recovery`);
+    }
     for (const [index, subscriber] of subscribers.entries()) {
       for (const partition of [served[index][0], served[index][1]]) {
         await until(() => numbersOn(subscriber, partition).filter((n) => n >= 2_000).length >= 200, `partition ${partition} on relay ${index}`, 120_000);
