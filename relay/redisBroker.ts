@@ -238,6 +238,9 @@ export async function createRedisBroker({ prefix = "keyway", markerTtlMs, count,
   // A cluster stays ready when one master goes: the replacement of its sharded subscriber (after a failover, or a dropped connection)
   // is the loss, and the catch-up retries until the cluster serves every slot again.
   subscriber.on("-subscriber", () => lost(new Error("a sharded subscriber of the Redis Cluster was replaced")));
+  // Slots moved to another master (resharding; a `sunsubscribe` push or a MOVED made ioredis re-read the slot map and
+  // subscribe there): what was published meanwhile is read back. Before the first catch-up is done, that catch-up covers it.
+  subscriber.on("subscribersReady", () => up === true && lost(new Error("the Redis Cluster's slots moved")));
   // The first answer either way: up, or down and retrying in the background.
   const started = new Promise<void>((resolve) => statusListeners.push(() => resolve()));
 
