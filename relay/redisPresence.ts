@@ -147,8 +147,10 @@ export async function createRedisPresence({ prefix = "keyway", heartbeatInterval
     const newline = payload.indexOf("\n");
     listener?.(channelOf(events), payload.slice(0, newline) as PresenceChange, payload.slice(newline + 1));
   });
-  /** SSUBSCRIBEs to the channel's events (the catch-up of a reconnect is ioredis's: no event is kept to miss). */
+  /** SSUBSCRIBEs to the channel's events (no event is kept to miss: ioredis subscribes again after a reconnect). */
   const listen = (channel: string) => subscriber.ssubscribe(keysOf(channel)[2]).then(() => undefined, () => undefined);
+  // Also those whose SSUBSCRIBE failed while Redis was away.
+  subscriber.on("ready", () => [...counts.channels()].forEach(listen));
 
   function sync(channel: string, pending: Pending): Promise<number> {
     const members = pending === "full" ? (counts.of(channel)?.keys() ?? []) : pending;
