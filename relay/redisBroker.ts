@@ -212,9 +212,9 @@ export async function createRedisBroker({ prefix = "keyway", markerTtlMs, count,
     if (up !== true) return; // the catch-up once Redis is back subscribes it and reads it from followedUntilMs
     try {
       const [newest] = await commands.xrevrange(streamKey(channel), "+", "-", "COUNT", 1);
-      await subscriber.ssubscribe(shardChannel(channel));
-      // A copy delivered meanwhile set the last id already (no repeat); otherwise nothing after `newest` was missed.
+      // What Pub/Sub brings from now on is newer; a catch-up (should the SSUBSCRIBE fail) reads after it.
       if (follows.has(channel) && !lastIds.has(channel)) lastIds.set(channel, newest?.[0] ?? "0-0");
+      await subscriber.ssubscribe(shardChannel(channel));
     } catch (error) {
       lost(error as Error); // the catch-up once Redis is back subscribes it
     }
