@@ -43,8 +43,10 @@ export function describeTarget(target: RedisTarget): string {
 }
 
 /**
- * Parses `host:port,host:port,…` (the `--redis-cluster` flag); undefined when an entry is not `host:port`.
+ * Parses `host:port,host:port,…` (the `--redis-cluster` flag).
  *
+ * @param text The comma-separated nodes (an IPv6 host in brackets).
+ * @returns The nodes, or undefined when an entry is not `host:port` with a port from 1 to 65535.
  * @example
  * parseClusterNodes("127.0.0.1:7000,127.0.0.1:7001") // ["127.0.0.1:7000", "127.0.0.1:7001"]
  */
