@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Redis } from "ioredis";
 import { InvalidArgumentError, KeywayClient, StreamPermission } from "../../sdk";
 import { createRelay } from "../../relay";
 import { type LocalNode, startLocalNode } from "../../scripts/localNode";
@@ -42,6 +43,17 @@ describe("relay cluster on a Redis Cluster (3 masters, 3 replicas): sharded Pub/
     const traffic = await relay.traffic();
     expect(traffic, "a cluster relay counts its broker's traffic").not.to.equal(undefined);
     return traffic!;
+  }
+
+  /** How many connections subscribe to the partition's sharded channel, on the master of its slot. */
+  async function shardSubscribers(partition: number): Promise<number> {
+    const channel = `keyway:{${stream}|${partition}}:m`;
+    const admin = new Redis((await cluster.masterOf(channel)).port, "127.0.0.1");
+    try {
+      return ((await admin.call("PUBSUB", "SHARDNUMSUB", channel)) as [string, number])[1];
+    } finally {
+      admin.disconnect();
+    }
   }
 
   /** A raw subscriber on `relay` to each of `partitions`. */
@@ -130,8 +142,9 @@ describe("relay cluster on a Redis Cluster (3 masters, 3 replicas): sharded Pub/
       const after = await trafficOf(relay);
       expect({ received: after.received - before[index].received, unneeded: after.unneeded }, `relay ${index}: its 3 partitions' 30 messages, nothing else`).to.deep.equal({ received: 30, unneeded: 0 });
     }
-    // With its subscribers gone, a relay receives nothing more.
+    // With its subscribers gone, a relay receives nothing more: once it has unsubscribed (SUNSUBSCRIBE), Redis pushes it nothing.
     await Promise.all(subscribers.map((subscriber) => subscriber.close()));
+    await until(async () => (await shardSubscribers(served[1][0])) === 0, "the relays to unsubscribe");
     const idle = await Promise.all(relays.map(trafficOf));
     await publishAll(relays[0], served[1][0], 10, 5);
     // A message on a partition relay 0 serves again shows the earlier ones have passed every relay's connection to that shard.
