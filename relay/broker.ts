@@ -11,11 +11,16 @@ export interface Broker {
   publish(channel: string, entry: AcceptedMessage): Promise<void>;
   /** Kept messages of the channel strictly after `from`, in acceptance order. */
   replay(channel: string, from: Position): Promise<AcceptedMessage[]>;
+  /** The one function that receives every accepted message of the followed channels, in acceptance order per channel. */
+  onMessage(listener: (channel: string, entry: AcceptedMessage) => void): void;
   /**
-   * The one function that receives every accepted message, in acceptance order per channel;
-   * with `local`, a cluster broker may pass over (and keeps no state for) channels it does not serve.
+   * A local subscriber is on the channel: resolves once every message any relay accepts on it
+   * from now on reaches `onMessage` (a cluster broker subscribes to it; shared by every caller
+   * until `unfollow`). Where the store is away, resolves at once: the catch-up once it is back reads what came meanwhile.
    */
-  onMessage(listener: (channel: string, entry: AcceptedMessage) => void, local?: LocalChannels): void;
+  follow(channel: string): Promise<void>;
+  /** The channel's last local subscriber left: its messages no longer come here. */
+  unfollow(channel: string): void;
   /**
    * Hands a key exchange frame (JSON text) for the clients signed in as `address` to every
    * relay's forward listener, this relay's included. Nothing is kept: a frame no inbox takes is gone.
@@ -23,6 +28,8 @@ export interface Broker {
   forward(address: string, frame: string): Promise<void>;
   /** The one function that receives every forwarded frame. */
   onForward(listener: (address: string, frame: string) => void): void;
+  /** What came from the shared store (a cluster broker's; the local one has none). */
+  traffic?(): BrokerTraffic;
   /** Reports each change of the shared store's reachability (a cluster broker's; the local one has none). */
   onStatus?(listener: (status: BrokerStatus) => void): void;
   /** Drops aged history; called on the relay's heartbeat. */
@@ -30,10 +37,10 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-/** The channels this relay's subscribers are on (the subscription index): what a cluster broker follows. */
-export interface LocalChannels {
-  serves(channel: string): boolean;
-  channels(): Iterable<string>;
+/** What a cluster broker received from the store: every message, and those of channels no local subscriber was on (0 with sharded Pub/Sub but for a race with `unfollow`). */
+export interface BrokerTraffic {
+  received: number;
+  unneeded: number;
 }
 
 /** Whether the broker reaches the store the relays share, and what it last saw. */
@@ -69,6 +76,9 @@ export function createLocalBroker(history: HistoryOptions): Broker {
     onMessage(next) {
       listener = next;
     },
+    // One relay: every message is handed over directly.
+    follow: () => Promise.resolve(),
+    unfollow: () => undefined,
     forward(address, frame) {
       forwarded?.(address, frame);
       return Promise.resolve();

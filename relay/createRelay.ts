@@ -4,7 +4,9 @@ import { KeywayClient } from "../sdk/client";
 import { createAuthorityContext } from "../sdk/delegation/check";
 import { createMessageValidator, DEFAULT_MAX_CLOCK_SKEW_MS } from "../sdk/message/validator";
 import { permissionSourceOf } from "../sdk/actions/getPermissionExpiry";
-import { type Broker, createLocalBroker } from "./broker";
+import { type Broker, type BrokerTraffic, createLocalBroker } from "./broker";
+import type { RedisTarget } from "./redisClients";
+import { InvalidArgumentError } from "../sdk/errors";
 import type { RelayContext } from "./context";
 import { startEnforcement } from "./enforcement";
 import { createSponsor } from "./sponsor";
@@ -35,6 +37,8 @@ export interface Relay {
   registryAddress: Address;
   /** Open connections now. */
   connectionCount(): number;
+  /** What the cluster broker received from Redis, and how much of it no subscriber here needed; undefined without a cluster. */
+  brokerTraffic(): BrokerTraffic | undefined;
   /** Closes every connection (1001), stops listening and following the registry. */
   close(): Promise<void>;
 }
@@ -59,6 +63,7 @@ export type CreateRelayReturnType = Relay;
 export async function createRelay(options: CreateRelayParameters = {}): Promise<CreateRelayReturnType> {
   const host = options.host ?? DEFAULT_RELAY_HOST;
   const limits = resolveLimits(options, host);
+  const redis = redisTargetOf(options);
   const recovery = createRecoveryThreads({ threads: options.recoveryThreads ?? DEFAULT_RECOVERY_THREADS, log: options.log });
   const port = options.port ?? DEFAULT_RELAY_PORT;
   const ownsClient = options.client === undefined;
@@ -68,10 +73,10 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   let presence: Presence;
   try {
     [chainId] = await Promise.all([client.getChainId(), assertRegistryDeployed(client.context)]);
-    broker = await brokerOf(options, limits);
-    presence = await presenceOf(options, limits);
+    broker = await brokerOf(options, limits, redis);
+    presence = await presenceOf(limits, redis);
   } catch (error) {
-    await broker?.close();
+    await Promise.all([broker?.close(), recovery.close()]);
     if (ownsClient) client.destroy();
     throw error;
   }
@@ -88,10 +93,10 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   const validator = createMessageValidator({ domain, permissions: publishPermissions, recoverPublicKey: recovery.recoverPublicKey, maxMessageAgeMs, maxChains, maxForgottenPublishers, contentRules });
   const authority = createAuthorityContext(domain, permissions);
   const transmitter = createTransmitter(limits, (connection) => dropSubscriptions(relay, connection));
-  const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes, presence);
+  const index = createSubscriptionIndex(transmitter, limits.maxBufferedBytes, presence, broker);
   const sponsor = options.sponsorKey === undefined ? undefined : createSponsor(client, options.sponsorKey, limits);
   const relay: RelayContext = { client, validator, authority, broker, presence, index, limits, chainId, registryAddress, ...transmitter, registryChanges: 0, addresses: createAddressBook(limits), inFlight, inboxes: new Map(), keyRequests: createReplayGuard(), sponsor };
-  broker.onMessage((channel, entry) => index.deliver(channel, entry), index);
+  broker.onMessage((channel, entry) => index.deliver(channel, entry));
   broker.onForward((address, frame) => deliverForwarded(relay, address, frame));
   presence.onChange((channel, change, address) => index.announce(channel, change, address));
 
@@ -126,6 +131,7 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
     chainId,
     registryAddress,
     connectionCount: () => bound.connections.size,
+    brokerTraffic: () => broker.traffic?.(),
     close() {
       closing ??= (async () => {
         stopEnforcement();
@@ -139,18 +145,26 @@ export async function createRelay(options: CreateRelayParameters = {}): Promise<
   };
 }
 
-/** The broker of the options: the one given, Redis's with `redisUrl`, else in-process. */
-function brokerOf(options: RelayOptions, limits: RelayLimits): Promise<Broker> {
+/** The Redis the relays share: `redisUrl`'s or `redisCluster`'s (not both: InvalidArgumentError), or none. */
+function redisTargetOf({ redisUrl, redisCluster }: RelayOptions): RedisTarget | undefined {
+  if (redisUrl !== undefined && redisCluster !== undefined) throw new InvalidArgumentError("give redisUrl (one Redis) or redisCluster (a Redis Cluster's nodes), not both");
+  if (redisCluster !== undefined && redisCluster.length === 0) throw new InvalidArgumentError("redisCluster needs at least one host:port");
+  if (redisUrl !== undefined) return { url: redisUrl };
+  return redisCluster === undefined ? undefined : { nodes: redisCluster };
+}
+
+/** The broker of the options: the one given, the shared Redis's, else in-process. */
+function brokerOf(options: RelayOptions, limits: RelayLimits, redis: RedisTarget | undefined): Promise<Broker> {
   const history = { count: limits.historyCount, maxAgeMs: limits.historyMaxAgeMs };
   if (options.broker !== undefined) return Promise.resolve(options.broker);
   // A message stays fresh until maxMessageAgeMs after its timestamp, which may be the skew ahead of acceptance.
   const markerTtlMs = Math.max(limits.historyMaxAgeMs, limits.maxMessageAgeMs + DEFAULT_MAX_CLOCK_SKEW_MS);
-  if (options.redisUrl !== undefined) return createRedisBroker({ url: options.redisUrl, ...history, markerTtlMs });
+  if (redis !== undefined) return createRedisBroker({ ...redis, ...history, markerTtlMs });
   return Promise.resolve(createLocalBroker({ ...history, maxBytes: limits.historyMaxBytes }));
 }
 
-/** Presence: the cluster's with `redisUrl` (its relays' heartbeat bounds how long a killed one's subscribers stay), else this relay's. */
-function presenceOf(options: RelayOptions, limits: RelayLimits): Promise<Presence> {
-  if (options.redisUrl !== undefined) return createRedisPresence({ url: options.redisUrl, heartbeatIntervalMs: limits.heartbeatIntervalMs });
+/** Presence: the shared Redis's (its relays' heartbeat bounds how long a killed one's subscribers stay), else this relay's. */
+function presenceOf(limits: RelayLimits, redis: RedisTarget | undefined): Promise<Presence> {
+  if (redis !== undefined) return createRedisPresence({ ...redis, heartbeatIntervalMs: limits.heartbeatIntervalMs });
   return Promise.resolve(createLocalPresence());
 }

@@ -11,8 +11,9 @@
  */
 export { createRelay, type CreateRelayParameters, type CreateRelayReturnType, type Relay } from "./createRelay";
 export { DEFAULT_LIMITS, DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, type RelayLimits, type RelayOptions } from "./options";
-export { type Broker, BrokerUnavailableError, type BrokerStatus, createLocalBroker } from "./broker";
+export { type Broker, BrokerUnavailableError, type BrokerStatus, type BrokerTraffic, createLocalBroker } from "./broker";
 export { createRedisBroker, type RedisBrokerOptions } from "./redisBroker";
+export type { RedisTarget } from "./redisClients";
 export { DEFAULT_RECOVERY_THREADS } from "./recoveryThreads";
 export type { AcceptedMessage } from "./history";
 export {

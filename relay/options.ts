@@ -211,6 +211,13 @@ export interface RelayOptions extends ConnectionOptions, Partial<RelayLimits> {
    */
   redisUrl?: string;
   /**
+   * Joins the relays that share this Redis Cluster, reached through any of these nodes
+   * (`host:port`), as `redisUrl` does for one Redis: each stream partition's keys share one hash
+   * tag, fan-out is sharded Pub/Sub and a relay receives only the channels it has subscribers
+   * for (docs/relay.md, Cluster). Not with `redisUrl`. Ignored when `broker` is given.
+   */
+  redisCluster?: readonly string[];
+  /**
    * Worker threads that recover publishers' keys from signatures, the costliest step of
    * validating a message, beside the relay's own thread. 0 recovers in the relay's thread.
    * Default: one fewer than the machine's cores, at most 4 (`DEFAULT_RECOVERY_THREADS`).

@@ -23,7 +23,8 @@ export type PresenceChange = "join" | "leave";
  * in-process one below serves one relay; `createRedisPresence` a cluster.
  */
 export interface Presence {
-  join(channel: string, member: Member): void;
+  /** Counts the member in; resolves once this relay hears the channel's joins and leaves (a cluster's: subscribed to its events). */
+  join(channel: string, member: Member): Promise<void>;
   leave(channel: string, member: Member): void;
   query(channel: string): Promise<PresenceState>;
   onChange(listener: (channel: string, change: PresenceChange, address: string) => void): void;
@@ -73,6 +74,7 @@ export function createLocalPresence(): Presence {
   return {
     join(channel, member) {
       if (counts.add(channel, member, 1) === 1 && member !== ANONYMOUS) listener?.(channel, "join", member);
+      return Promise.resolve();
     },
     leave(channel, member) {
       if (counts.add(channel, member, -1) === 0 && member !== ANONYMOUS) listener?.(channel, "leave", member);

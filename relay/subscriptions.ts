@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
 import { holderOf, type Subscription } from "./connection";
-import type { LocalChannels } from "./broker";
+import type { Broker } from "./broker";
 import type { AcceptedMessage } from "./history";
 import { holdEntry } from "./holds";
 import { ANONYMOUS, type Presence, type PresenceChange } from "./presence";
@@ -8,10 +8,12 @@ import { type Transmitter, wireFrame } from "./transmitter";
 
 /**
  * Live subscriptions by channel (for fan-out) and by stream key (for registry changes); what
- * enters and leaves it is reported to presence, as the signed-in address it was made as.
+ * enters and leaves it is reported to presence, as the signed-in address it was made as, and
+ * a channel's first subscription and its last one leaving to the broker (which follows the channel meanwhile).
  */
-export interface SubscriptionIndex extends LocalChannels {
-  add(subscription: Subscription): void;
+export interface SubscriptionIndex {
+  /** Resolves once the broker follows the channel: every message accepted from then on reaches the subscription. */
+  add(subscription: Subscription): Promise<void>;
   remove(subscription: Subscription): void;
   /** Sends the message's frame, serialised once, to every subscription of the channel (or holds it for those that wait). */
   deliver(channel: string, entry: AcceptedMessage): void;
@@ -25,7 +27,7 @@ export interface SubscriptionIndex extends LocalChannels {
 }
 
 /** `maxHeldBytes`: what may wait in one subscription's hold before its connection is closed as a slow consumer. */
-export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Transmitter, "write" | "transmit" | "closeSlow">, maxHeldBytes: number, presence: Presence): SubscriptionIndex {
+export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Transmitter, "write" | "transmit" | "closeSlow">, maxHeldBytes: number, presence: Presence, broker: Pick<Broker, "follow" | "unfollow">): SubscriptionIndex {
   const byChannel = new Map<string, Set<Subscription>>();
   const byStream = new Map<Hex, Set<Subscription>>();
 
@@ -35,10 +37,14 @@ export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Tra
     set.add(subscription);
   }
 
-  function removeFrom<K>(map: Map<K, Set<Subscription>>, key: K, subscription: Subscription): boolean {
+  /** Whether the subscription was there; `onEmptied` runs when it was the key's last. */
+  function removeFrom<K>(map: Map<K, Set<Subscription>>, key: K, subscription: Subscription, onEmptied?: (key: K) => void): boolean {
     const set = map.get(key);
     if (!set?.delete(subscription)) return false;
-    if (set.size === 0) map.delete(key);
+    if (set.size === 0) {
+      map.delete(key);
+      onEmptied?.(key);
+    }
     return true;
   }
 
@@ -49,18 +55,19 @@ export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Tra
       addTo(byChannel, subscription.channel, subscription);
       addTo(byStream, subscription.streamKey, subscription);
       subscription.member = memberOf(subscription);
-      presence.join(subscription.channel, subscription.member);
+      const listening = presence.join(subscription.channel, subscription.member);
+      return Promise.all([listening, broker.follow(subscription.channel)]).then(() => undefined);
     },
     remove(subscription) {
       removeFrom(byStream, subscription.streamKey, subscription);
-      if (removeFrom(byChannel, subscription.channel, subscription)) presence.leave(subscription.channel, subscription.member!);
+      if (removeFrom(byChannel, subscription.channel, subscription, broker.unfollow)) presence.leave(subscription.channel, subscription.member!);
     },
     rejoin(subscription) {
       const member = memberOf(subscription);
       if (!byChannel.get(subscription.channel)?.has(subscription) || member === subscription.member) return;
       presence.leave(subscription.channel, subscription.member!);
       subscription.member = member;
-      presence.join(subscription.channel, member);
+      void presence.join(subscription.channel, member);
     },
     announce(channel, change, address) {
       let frame: string | undefined; // serialised once, for the first subscription that wants it
@@ -81,8 +88,6 @@ export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Tra
         else if (!holdEntry(subscription, held, entry, maxHeldBytes)) closeSlow(subscription.connection);
       }
     },
-    serves: (channel) => byChannel.has(channel),
-    channels: () => byChannel.keys(),
     ofStream: (streamKey) => byStream.get(streamKey) ?? [],
     *all() {
       for (const set of byChannel.values()) yield* set;

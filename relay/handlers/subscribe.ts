@@ -58,7 +58,8 @@ export async function handleSubscribe(relay: RelayContext, connection: Connectio
     throw await refusal(relay, connection, streamId, admitted.refusal);
   }
   subscription.expiresAt = expiresAt;
-  relay.index.add(subscription);
+  await relay.index.add(subscription);
+  if (!isCurrent(subscription)) return;
   const replay = from === undefined ? [] : await historyAfter(relay, subscription, from);
   if (!isCurrent(subscription)) return;
   markActive(connection);

@@ -113,4 +113,11 @@ describe("keyway relay (CLI)", function () {
       expectFailure(await chain.keyway(["relay", "--recovery-threads", threads]), 2, new RegExp(`invalid --recovery-threads "${threads.replace(".", "\\.")}": expected an integer >= 0`));
     }
   });
+
+  it("--redis-cluster: exit 2 with one line for a list that is not host:port,... and for --redis beside it (one Redis or a cluster)", async function () {
+    for (const nodes of ["", "127.0.0.1", "127.0.0.1:7000,", "redis://127.0.0.1:7000", "127.0.0.1:0", "127.0.0.1:70000"]) {
+      expectFailure(await chain.keyway(["relay", "--redis-cluster", nodes]), 2, /invalid --redis-cluster .*: expected host:port,host:port,\.\.\./);
+    }
+    expectFailure(await chain.keyway(["relay", "--redis", "redis://127.0.0.1:6379", "--redis-cluster", "127.0.0.1:7000"]), 2, /give --redis \(one Redis\) or --redis-cluster \(a Redis Cluster\), not both/);
+  });
 });

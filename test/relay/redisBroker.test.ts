@@ -46,6 +46,7 @@ describe("relay/redisBroker", function () {
     broker.onStatus!(({ up }: BrokerStatus) => statuses.push(up));
     const delivered: string[] = [];
     broker.onMessage((_channel, { frame }) => delivered.push(frame.toString()));
+    await broker.follow("s|0");
     await broker.publish("s|0", entry(0));
     // Pub/Sub connections are of type pubsub: this drops the command connection alone.
     expect(await admin.call("CLIENT", "KILL", "TYPE", "normal")).to.be.greaterThan(0);
@@ -72,22 +73,21 @@ describe("relay/redisBroker", function () {
     }
   });
 
-  it("follows only the channels its relay serves: a reconnect reads back those alone, and loses none of their messages", async function () {
-    const served = new Set(["s|0"]);
-    const local = { serves: (channel: string) => served.has(channel), channels: () => served };
+  it("follows only the channels its relay serves: receives nothing else, and a reconnect reads back those alone, losing none of their messages", async function () {
     broker = await createRedisBroker({ url: redis.url, count: 100, maxAgeMs: 60_000 });
     const delivered: string[] = [];
-    broker.onMessage((channel, { frame }) => delivered.push(`${channel} ${frame.toString()}`), local);
+    broker.onMessage((channel, { frame }) => delivered.push(`${channel} ${frame.toString()}`));
+    await broker.follow("s|0");
     const other = await createRedisBroker({ url: redis.url, count: 100, maxAgeMs: 60_000 });
     try {
-      other.onMessage(() => undefined, { serves: () => false, channels: () => [] });
+      other.onMessage(() => undefined);
       // Another relay's subscribers' traffic on 300 channels this relay does not serve.
       for (let n = 0; n < 300; n++) await other.publish(`x|${n}`, entry(n));
       // A channel served here, with nothing delivered on it yet.
-      served.add("t|0");
+      await broker.follow("t|0");
       await other.publish("s|0", entry(0));
       await until(() => delivered.length === 1, "the served channel's message");
-      broker.sweep();
+      expect(broker.traffic!(), "Pub/Sub traffic: the served channel's message alone").to.deep.equal({ received: 1, unneeded: 0 });
       expect(await admin.call("CONFIG", "RESETSTAT")).to.equal("OK");
       // Both relays lose Pub/Sub; what is published meanwhile comes back through the catch-up.
       expect(await admin.call("CLIENT", "KILL", "TYPE", "pubsub")).to.be.greaterThan(0);
@@ -98,6 +98,18 @@ describe("relay/redisBroker", function () {
       const stats = (await admin.call("INFO", "commandstats")) as string;
       const xranges = Number(/cmdstat_xrange:calls=(\d+)/.exec(stats)?.[1] ?? 0);
       expect(xranges, "streams read back after the reconnect").to.be.at.most(4);
+      // Its last subscriber gone, a channel's messages no longer come.
+      broker.unfollow("s|0");
+      const shardSubscribers = async () => ((await admin.call("PUBSUB", "SHARDNUMSUB", "keyway:{s|0}:m")) as [string, number])[1];
+      for (let tries = 0; (await shardSubscribers()) > 0; tries++) {
+        if (tries > 100) throw new Error("still subscribed after unfollow");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await other.publish("s|0", entry(2));
+      await other.publish("t|0", entry(1));
+      await until(() => delivered.length === 4, "the followed channel's message");
+      expect(delivered.at(-1)).to.equal("t|0 frame 1");
+      expect(broker.traffic!().unneeded).to.equal(0);
     } finally {
       await other.close();
     }
