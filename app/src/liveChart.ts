@@ -19,7 +19,7 @@ export interface LiveChart {
 }
 
 const COLOURS = ["#1f6feb", "#c2410c", "#15803d", "#9333ea", "#b91c1c", "#0e7490"];
-const HEIGHT = 140;
+const HEIGHT = 160;
 
 /**
  * The Live panel's charts of `messages`: their numeric fields, one bounded series each
