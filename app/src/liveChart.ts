@@ -3,7 +3,7 @@ import uPlot from "uplot";
 import { CHART_DRAWN_EVENT, type ChartDrawnDetail } from "./chartDrawn";
 import { formatTime } from "./format";
 import type { Received } from "./liveSubscription";
-import { addPoints, numericFields, type Series, type SeriesByField } from "./numericSeries";
+import { addPoints, MAX_POINTS, numericFields, type Series, type SeriesByField } from "./numericSeries";
 
 /** A field's chart on screen: the plot, and the caption that says its latest value in words. */
 interface MountedChart {
@@ -23,53 +23,57 @@ const HEIGHT = 160;
 
 /**
  * The Live panel's charts of `messages`: their numeric fields, one bounded series each
- * (numericSeries.ts). Messages are taken in as they arrive but drawn once per animation frame,
- * whatever the rate: at 100 msg/s that is one `setData` per chart per frame, not per message.
- * The log's messages starting over (a new subscription) start the charts over.
+ * (numericSeries.ts). Points are added as messages arrive, but drawn once per animation frame
+ * whatever the rate: at 100 msg/s that is one `setData` per chart per frame, not per message; in
+ * a hidden tab (no frames) nothing piles up beyond the series' bounds. The log's messages
+ * starting over (a new subscription) start the charts over.
  */
 export function useLiveChart(messages: Received[]): LiveChart {
   const [fields, setFields] = useState<string[]>([]);
   const series = useRef<SeriesByField>(new Map());
   const charts = useRef(new Map<string, MountedChart>());
-  const pending = useRef<Received[]>([]);
+  /** Fields with points not drawn yet. */
+  const touched = useRef(new Set<string>());
+  /** Points not drawn yet, as the message's timestamp and a field it has a point in: what the frame reports drawn. */
+  const undrawn = useRef<{ time: number; field: string }[]>([]);
   const lastTaken = useRef<Received | undefined>(undefined);
   const frame = useRef<number | undefined>(undefined);
 
   function draw() {
     frame.current = undefined;
-    const drawn = pending.current;
-    pending.current = [];
-    const touched = new Set<string>();
-    const drawnTimes: number[] = [];
-    let added = false;
-    for (const { content, metadata } of drawn) {
-      const found = numericFields(content);
-      if (addPoints(series.current, metadata.timestamp, found)) added = true;
-      for (const { name } of found) touched.add(name);
-      if (found.some(({ name }) => charts.current.has(name))) drawnTimes.push(metadata.timestamp);
-    }
-    // A new field's chart draws when it mounts.
-    if (added) setFields([...series.current.keys()]);
-    for (const name of touched) {
+    for (const name of touched.current) {
       const chart = charts.current.get(name);
       if (chart !== undefined) show(chart, name, series.current.get(name)!);
     }
-    announceDrawn(drawnTimes);
+    touched.current.clear();
+    // A new field's points are drawn, and reported, when its chart mounts.
+    announceDrawn(undrawn.current.filter(({ field }) => charts.current.has(field)).map(({ time }) => time));
+    undrawn.current = [];
   }
 
   useEffect(() => {
     if (messages.length === 0) {
       series.current = new Map();
-      pending.current = [];
+      touched.current.clear();
+      undrawn.current = [];
       lastTaken.current = undefined;
       setFields([]);
       return;
     }
     // The log only appends (and drops its oldest): what follows the last message taken is new.
     const from = lastTaken.current === undefined ? 0 : messages.lastIndexOf(lastTaken.current) + 1;
-    pending.current.push(...messages.slice(from));
+    let added = false;
+    for (const { content, metadata } of messages.slice(from)) {
+      const found = numericFields(content);
+      if (addPoints(series.current, metadata.timestamp, found)) added = true;
+      const plotted = found.filter(({ name }) => series.current.has(name)).map(({ name }) => name);
+      plotted.forEach((name) => touched.current.add(name));
+      if (plotted.length > 0) undrawn.current.push({ time: metadata.timestamp, field: plotted[0] });
+    }
+    if (undrawn.current.length > MAX_POINTS) undrawn.current.splice(0, undrawn.current.length - MAX_POINTS);
     lastTaken.current = messages[messages.length - 1];
-    frame.current ??= requestAnimationFrame(draw);
+    if (added) setFields([...series.current.keys()]);
+    if (touched.current.size > 0) frame.current ??= requestAnimationFrame(draw);
   }, [messages]);
 
   useEffect(
