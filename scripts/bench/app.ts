@@ -134,9 +134,14 @@ async function main(): Promise<void> {
     await watchLongTasks(page);
     for (const [label, content] of [["numbers", numeric], ["text (log only)", text]] as const) {
       const before = await pageRecord(page);
+      // RunTask (a task, with its CPU time) is in the disabled-by-default timeline category.
+      await stack.browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline"] });
+      const traced = now();
       const burst = await publishPaced(publisher, streamId, BURST_SECONDS * BURST_RATE, BURST_RATE, content);
       const logOnly = content === text;
       const record = await settle(page, burst, delivered, logOnly);
+      const tasks = mainThreadTasks(JSON.parse((await stack.browser.stopTracing()).toString()));
+      const tracedMs = now() - traced;
       const drawn = latencies(burst, new Map(record.drawn));
       const received = latencies(burst, delivered);
       const longTasks = record.longTasks.slice(before.longTasks.length);
@@ -152,6 +157,11 @@ async function main(): Promise<void> {
       const met = logOnly || longest <= LONG_TASK_GOAL_MS;
       const goal = logOnly ? "" : " (goal: none over 50 ms)";
       rows.push([`  long tasks in the page${goal}`, longTasks.length === 0 ? "none" : `${longTasks.length}, longest ${fmt(longest)}${met ? "" : "  MISSED"}`, "—"]);
+      const longestTask = tasks.reduce((found, task) => (task.wallMs > found.wallMs ? task : found), { wallMs: 0, cpuMs: 0 });
+      const busiest = Math.max(0, ...tasks.map(({ cpuMs }) => cpuMs));
+      const busy = tasks.reduce((sum, { cpuMs }) => sum + cpuMs, 0) / tracedMs;
+      rows.push(["  main thread (trace): longest task, its CPU time", `${fmt(longestTask.wallMs)}, ${fmt(longestTask.cpuMs)} on CPU`, "—"]);
+      rows.push(["  main thread (trace): most CPU in a task; busy", `${fmt(busiest)}; ${(busy * 100).toFixed(0)}% of the time`, "—"]);
       if (!met || (!logOnly && drawn.arrived < sent) || received.arrived < sent) missed++;
     }
 
@@ -162,6 +172,31 @@ async function main(): Promise<void> {
     console.log(`load average (uptime) after: ${loadAverage()}`);
   }
   if (missed > 0) process.exitCode = 1;
+}
+
+/**
+ * The renderer main thread's tasks in a Chromium trace: each one's wall time (what a long task
+ * is) and its thread's CPU time within it. A task far longer than its CPU time was waiting for a
+ * core: the machine's load, not the page's work.
+ */
+function mainThreadTasks(trace: { traceEvents: TraceEvent[] }): { wallMs: number; cpuMs: number }[] {
+  const mains = trace.traceEvents.filter((event) => event.ph === "M" && event.name === "thread_name" && event.args?.name === "CrRendererMain");
+  // The page's renderer is the busy one (an idle renderer may be traced too).
+  const tasksOf = (main: TraceEvent) =>
+    trace.traceEvents
+      .filter((event) => event.ph === "X" && event.name === "RunTask" && event.pid === main.pid && event.tid === main.tid)
+      .map((event) => ({ wallMs: (event.dur ?? 0) / 1000, cpuMs: (event.tdur ?? 0) / 1000 }));
+  return mains.map(tasksOf).reduce((busiest, tasks) => (tasks.length > busiest.length ? tasks : busiest), []);
+}
+
+interface TraceEvent {
+  ph: string;
+  name: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
 }
 
 function printTable(header: string[], rows: string[][]): void {
