@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import { CHART_DRAWN_EVENT, type ChartDrawnDetail } from "./chartDrawn";
 import { formatTime } from "./format";
 import type { Received } from "./liveSubscription";
@@ -17,6 +17,10 @@ export interface LiveChart {
   /** Draws `field`'s series into `container` and keeps it drawn; returns what removes it. */
   mount(field: string, container: HTMLElement, caption: HTMLElement): () => void;
 }
+
+let loadingUPlot: Promise<typeof uPlot> | undefined;
+/** uPlot, fetched once, at the first chart (its chunk is about 23 KiB gzipped). */
+const loadUPlot = () => (loadingUPlot ??= import("./uPlotChunk").then((chunk) => chunk.default));
 
 const COLOURS = ["#1f6feb", "#c2410c", "#15803d", "#9333ea", "#b91c1c", "#0e7490"];
 const HEIGHT = 160;
@@ -84,19 +88,28 @@ export function useLiveChart(messages: Received[]): LiveChart {
   );
 
   function mount(field: string, container: HTMLElement, caption: HTMLElement): () => void {
-    const points = series.current.get(field) ?? { times: [], values: [] };
-    const colour = COLOURS[[...series.current.keys()].indexOf(field) % COLOURS.length];
-    const plot = new uPlot(chartOptions(field, colour, container.clientWidth), [points.times, points.values], container);
-    const chart = { plot, caption };
-    charts.current.set(field, chart);
-    show(chart, field, points);
-    announceDrawn(points.times);
-    const resized = new ResizeObserver(() => plot.setSize({ width: container.clientWidth, height: HEIGHT }));
-    resized.observe(container);
+    let unmount: (() => void) | undefined;
+    let gone = false;
+    void loadUPlot().then((UPlot) => {
+      if (gone) return;
+      const points = series.current.get(field) ?? { times: [], values: [] };
+      const colour = COLOURS[[...series.current.keys()].indexOf(field) % COLOURS.length];
+      const plot = new UPlot(chartOptions(field, colour, container.clientWidth), [points.times, points.values], container);
+      const chart = { plot, caption };
+      charts.current.set(field, chart);
+      show(chart, field, points);
+      announceDrawn(points.times);
+      const resized = new ResizeObserver(() => plot.setSize({ width: container.clientWidth, height: HEIGHT }));
+      resized.observe(container);
+      unmount = () => {
+        resized.disconnect();
+        charts.current.delete(field);
+        plot.destroy();
+      };
+    });
     return () => {
-      resized.disconnect();
-      charts.current.delete(field);
-      plot.destroy();
+      gone = true;
+      unmount?.();
     };
   }
 

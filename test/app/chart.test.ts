@@ -82,8 +82,10 @@ describe("the dApp's live chart of numeric fields (Chromium)", function () {
     expect(await temperature.innerText()).to.match(/^temperature: latest 23 at .* \(4 points\)$/);
   });
 
-  it("shows the log only, and no chart, for a stream whose messages carry no numbers", async function () {
+  it("shows the log only, and no chart (nor the chart's code), for a stream whose messages carry no numbers", async function () {
     const streamId = await watchNewStream("/notes/plain");
+    const chartCode: string[] = [];
+    page.on("request", (request) => void (request.url().includes("uPlotChunk") && chartCode.push(request.url())));
     await owner.publish(streamId, "hello");
     await owner.publish(streamId, { label: "no numbers here", flag: true, list: [1, 2, 3], deep: { deeper: { n: 1 } } });
 
@@ -91,6 +93,7 @@ describe("the dApp's live chart of numeric fields (Chromium)", function () {
     await nextFrames(page);
     expect(await charts(page).count()).to.equal(0);
     expect(await page.locator("canvas").count()).to.equal(0);
+    expect(chartCode, "uPlot is fetched only for a chart").to.deep.equal([]);
   });
 
   it("starts the charts over with a new subscription", async function () {

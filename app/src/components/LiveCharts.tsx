@@ -1,5 +1,4 @@
 import { useEffect, useRef } from "preact/hooks";
-import "uplot/dist/uPlot.min.css";
 import { type LiveChart, useLiveChart } from "../liveChart";
 import type { Received } from "../liveSubscription";
 
