@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { CHART_DRAWN_EVENT, type ChartDrawnDetail } from "./chartDrawn";
 import { formatTime } from "./format";
@@ -55,7 +55,9 @@ export function useLiveChart(messages: Received[]): LiveChart {
     undrawn.current = [];
   }
 
-  useEffect(() => {
+  // Taken in right after the log renders (a layout effect): a plain effect would wait for the
+  // next frame, and the drawing for the one after.
+  useLayoutEffect(() => {
     if (messages.length === 0) {
       series.current = new Map();
       touched.current.clear();
