@@ -48,17 +48,19 @@ describe("the dApp's live chart of numeric fields (Chromium)", function () {
 
   it("plots a stream's numbers live, in a chart named after the field, with the log beside it", async function () {
     sensors = await watchNewStream("/sensors/chart");
-    for (const temperature of [21.5, 22, 22.75]) await owner.publish(sensors, { temperature, unit: "C" });
+    // A dozen readings, so the chart (and docs/images/chart.png) has a curve.
+    const temperatures = Array.from({ length: 12 }, (_, i) => Math.round((21 + 2 * Math.sin(i / 2)) * 100) / 100);
+    for (const temperature of temperatures) await owner.publish(sensors, { temperature, unit: "C" });
 
     const chart = page.getByRole("img", { name: /Live chart of temperature/ });
     await chart.waitFor();
-    await logShows(page, 3);
-    expect(await liveMessages(page).last().innerText()).to.include('{"temperature":22.75,"unit":"C"}');
+    await logShows(page, 12);
+    expect(await liveMessages(page).last().innerText()).to.include(`{"temperature":${temperatures[11]},"unit":"C"}`);
     expect(await charts(page).count()).to.equal(1);
     // The chart is an image with a name, described by its latest value in words.
     const description = page.locator(`#${await chart.getAttribute("aria-describedby")}`);
-    await description.filter({ hasText: "(3 points)" }).waitFor();
-    expect(await description.innerText()).to.match(/^temperature: latest 22\.75 at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(3 points\)$/);
+    await description.filter({ hasText: "(12 points)" }).waitFor();
+    expect(await description.innerText()).to.match(new RegExp(`^temperature: latest ${temperatures[11]} at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\(12 points\\)$`));
     expect(await chart.locator("canvas").count()).to.be.greaterThan(0);
     await screenshot(page, "chart");
   });
@@ -68,7 +70,7 @@ describe("the dApp's live chart of numeric fields (Chromium)", function () {
     await owner.publish(sensors, { humidity: 40, wind: { speed: 3, direction: "N" }, label: "gust" });
     await owner.publish(sensors, { temperature: 23, note: "warmer" });
 
-    await logShows(page, 6);
+    await logShows(page, 15);
     for (const field of ["temperature", "humidity", "wind.speed"]) await chartOf(page, field).waitFor();
     await nextFrames(page);
     expect(await charts(page).evaluateAll((found) => found.map((chart) => chart.getAttribute("aria-label")))).to.deep.equal([
@@ -76,10 +78,10 @@ describe("the dApp's live chart of numeric fields (Chromium)", function () {
       "Live chart of humidity",
       "Live chart of wind.speed",
     ]);
-    expect(await liveMessages(page).nth(3).innerText()).to.include("just text");
+    expect(await liveMessages(page).nth(12).textContent()).to.include("just text");
     const temperature = page.locator(`#${await chartOf(page, "temperature").getAttribute("aria-describedby")}`);
-    await temperature.filter({ hasText: "(4 points)" }).waitFor();
-    expect(await temperature.innerText()).to.match(/^temperature: latest 23 at .* \(4 points\)$/);
+    await temperature.filter({ hasText: "(13 points)" }).waitFor();
+    expect(await temperature.innerText()).to.match(/^temperature: latest 23 at .* \(13 points\)$/);
   });
 
   it("shows the log only, and no chart (nor the chart's code), for a stream whose messages carry no numbers", async function () {
