@@ -4,22 +4,20 @@
 // - re-key with 100 readers: the new key in use and delivered to all 100 <= 250 ms after the
 //   publisher's client saw the revocation;
 // - a new reader's first message (its key request, the answer, decryption) p99 <= 50 ms.
-import os from "node:os";
 import { type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deployLocalRegistry, devAccounts } from "../devChain";
 import { startLocalNode } from "../localNode";
 import { createRelay } from "../../relay";
 import { type EncryptionMode, KeywayClient, StreamPermission } from "../../sdk";
+import { loadAverage, percentile } from "./stats";
 
 const MESSAGES = Number(process.env.BENCH_ENCRYPTION_MESSAGES ?? 3_000);
 const READERS = Number(process.env.BENCH_ENCRYPTION_READERS ?? 100);
 const FIRST_MESSAGE_SAMPLES = Number(process.env.BENCH_ENCRYPTION_SAMPLES ?? 100);
 const WINDOW = 100;
 
-const loadAverage = () => os.loadavg().map((value) => value.toFixed(2)).join(" ");
 const fmt = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {

@@ -1,3 +1,4 @@
+import { memo } from "preact/compat";
 import { formatTime, shortAddress } from "../format";
 import type { Received } from "../liveSubscription";
 
@@ -18,7 +19,8 @@ export function LiveMessages({ messages, live }: { messages: Received[]; live: b
   );
 }
 
-function LiveMessage({ content, metadata }: Received) {
+// Memoised: at 100 msg/s the log changes at every message, but each message's line never does.
+const LiveMessage = memo(function LiveMessage({ content, metadata }: Received) {
   return (
     <li>
       <span class="verified" title="Signature and publish permission checked in this browser">
@@ -36,7 +38,7 @@ function LiveMessage({ content, metadata }: Received) {
       <pre class="content">{showContent(content)}</pre>
     </li>
   );
-}
+});
 
 function messageKey({ metadata }: Received): string {
   return `${metadata.publisherId}/${metadata.msgChainId}/${metadata.timestamp}/${metadata.sequenceNumber}`;

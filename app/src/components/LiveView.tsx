@@ -5,6 +5,7 @@ import { useLiveSubscription } from "../liveSubscription";
 import type { ConnectedAccount } from "../account";
 import type { SessionKey } from "../sessionKey";
 import { ErrorLine } from "./ErrorLine";
+import { LiveCharts } from "./LiveCharts";
 import { LiveMessages } from "./LiveMessages";
 import { PublishForm } from "./PublishForm";
 
@@ -73,7 +74,10 @@ export function LiveView({ account, streamId, relayUrl, sessionKey }: Props) {
       </div>
       {state.phase === "ended" && <ErrorLine message={state.reason} />}
       <ErrorLine message={subscription.error} />
-      <LiveMessages messages={subscription.messages} live={state.phase === "live"} />
+      <div class="live-data">
+        <LiveCharts messages={subscription.messages} />
+        <LiveMessages messages={subscription.messages} live={state.phase === "live"} />
+      </div>
       <PublishForm account={account} streamId={streamId} sessionKey={sessionKey} actorFor={actor} />
     </section>
   );
