@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     const delivered = new Map<number, number>();
     await stack.clientOf(2).subscribe(streamId, (_content, { timestamp }) => void (delivered.has(timestamp) || delivered.set(timestamp, now())));
     const page = await stack.openApp(1);
-    await openStream(page, streamId);
+    await openStream(page, streamId, "Live");
     await button(page, "Subscribe").click();
     await page.getByRole("status").filter({ hasText: "Subscribed" }).waitFor();
     await recordChart(page);

@@ -30,7 +30,7 @@ describe("the dApp's live chart of numeric fields (Chromium)", function () {
     await owner.grantPermissions(id, { userId: stack.accounts[1].account.address, permissions: [StreamPermission.SUBSCRIBE] });
     await page?.context().close();
     page = await stack.openApp(1);
-    await openStream(page, id);
+    await openStream(page, id, "Live");
     await button(page, "Subscribe").click();
     await page.getByRole("status").filter({ hasText: "Subscribed" }).waitFor();
     return id;
