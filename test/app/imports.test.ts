@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 const APP_SRC = path.resolve(__dirname, "..", "..", "app", "src");
-/** What the dApp may import besides its own files: the SDK's public entry, viem, Preact. */
-const ALLOWED = ["keyway", "viem", "viem/actions", "preact", "preact/hooks"];
+/** What the dApp may import besides its own files: the SDK's public entry, viem, Preact, uPlot (the live chart). */
+const ALLOWED = ["keyway", "viem", "viem/actions", "preact", "preact/hooks", "preact/compat", "uplot", "uplot/dist/uPlot.min.css"];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
