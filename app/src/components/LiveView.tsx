@@ -7,6 +7,7 @@ import type { SessionKey } from "../sessionKey";
 import { ErrorLine } from "./ErrorLine";
 import { LiveCharts } from "./LiveCharts";
 import { LiveMessages } from "./LiveMessages";
+import { NeedsPermission } from "./NeedsPermission";
 import { PublishForm } from "./PublishForm";
 
 interface Props {
@@ -16,10 +17,12 @@ interface Props {
   relayUrl?: string;
   /** The session key on this stream: while active, what it allows goes through it. */
   sessionKey: SessionKey;
+  /** What the account holds on the stream (its own and the public's), once read. */
+  held?: StreamPermission[];
 }
 
 /** Subscribe through the relay and watch verified (and decrypted) messages arrive; publish to the stream. */
-export function LiveView({ account, streamId, relayUrl, sessionKey }: Props) {
+export function LiveView({ account, streamId, relayUrl, sessionKey, held }: Props) {
   const subscription = useLiveSubscription(account, streamId, sessionKey);
   const { state } = subscription;
   const [grantText, setGrantText] = useState("");
@@ -78,7 +81,12 @@ export function LiveView({ account, streamId, relayUrl, sessionKey }: Props) {
         <LiveCharts messages={subscription.messages} />
         <LiveMessages messages={subscription.messages} live={state.phase === "live"} />
       </div>
-      <PublishForm account={account} streamId={streamId} sessionKey={sessionKey} actorFor={actor} />
+      {held !== undefined && !held.includes(StreamPermission.PUBLISH) && grantText.trim() === "" ? (
+        // A session key acts with the account's own permissions: only a pasted grant can make publishing possible.
+        <NeedsPermission what="Publishing" permission={StreamPermission.PUBLISH} address={account.address} remedy="paste an access grant that allows it above" />
+      ) : (
+        <PublishForm account={account} streamId={streamId} sessionKey={sessionKey} actorFor={actor} />
+      )}
     </section>
   );
 }

@@ -70,7 +70,7 @@ export function OpenStream({ account, streamId, tab, relayUrl, transactions, ref
             ),
             live: (
               <>
-                <LiveView account={account} streamId={streamId} relayUrl={relayUrl} sessionKey={sessionKey} />
+                <LiveView account={account} streamId={streamId} relayUrl={relayUrl} sessionKey={sessionKey} held={held} />
                 {relayUrl !== undefined && <SessionPanel sessionKey={sessionKey} />}
                 {relayUrl !== undefined && <WatchersPanel account={account} streamId={streamId} />}
               </>
