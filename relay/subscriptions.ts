@@ -4,7 +4,7 @@ import type { LocalChannels } from "./broker";
 import type { AcceptedMessage } from "./history";
 import { holdEntry } from "./holds";
 import { ANONYMOUS, type Presence, type PresenceChange } from "./presence";
-import { type Transmitter, wireFrame } from "./transmitter";
+import { type Transmitter, wireFrameIn } from "./transmitter";
 
 /**
  * Live subscriptions by channel (for fan-out) and by stream key (for registry changes); what
@@ -74,10 +74,12 @@ export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Tra
     deliver(channel, entry) {
       const subscriptions = byChannel.get(channel);
       if (subscriptions === undefined) return;
-      let wire: Buffer | undefined; // framed once, for the first subscription that takes it
+      // Encoded and framed once per encoding, for the first subscription that takes it.
+      let json: Buffer | undefined;
+      let binary: Buffer | undefined;
       for (const subscription of subscriptions) {
-        const { held } = subscription;
-        if (held === undefined) write(subscription.connection, (wire ??= wireFrame(entry.frame)));
+        const { held, connection } = subscription;
+        if (held === undefined) write(connection, connection.binary ? (binary ??= wireFrameIn(true, entry.frame)) : (json ??= wireFrameIn(false, entry.frame)));
         else if (!holdEntry(subscription, held, entry, maxHeldBytes)) closeSlow(subscription.connection);
       }
     },

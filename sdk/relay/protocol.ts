@@ -1,6 +1,7 @@
 import type { SignedAccessGrant, SignedDelegation } from "../delegation/types";
 import type { MessageRef, SignedStreamMessage } from "../message/types";
 import type { KeyResponse, SignedKeyRequest } from "../encryption/types";
+import { BinaryFrameError, decodeBinaryFrame } from "./binaryFrames";
 
 /**
  * Protocol v1 of the Keyway relay, declared once for both ends: the relay (relay/) and the
@@ -9,6 +10,17 @@ import type { KeyResponse, SignedKeyRequest } from "../encryption/types";
  * mirrors this file; outside clients rely on the names, so they change only with the version.
  */
 export const PROTOCOL_VERSION = 1;
+
+/**
+ * WebSocket subprotocols (RFC 6455 §1.9) naming the encoding of protocol v1 on a connection:
+ * the relay picks `keyway-binary` when a client offers it (binary frames, sdk/relay/binaryFrames.ts),
+ * else JSON text frames (also with no subprotocol, and with one it does not know, as ws does).
+ */
+export const Subprotocol = {
+  BINARY: "keyway-binary",
+  JSON: "keyway-json",
+} as const;
+export type Subprotocol = (typeof Subprotocol)[keyof typeof Subprotocol];
 
 /** A request's id, echoed by its reply; `null` in the reply to a frame whose id could not be read. */
 export type RequestId = number | string | null;
@@ -355,8 +367,16 @@ export const CloseCode = {
   SLOW_CONSUMER: 1013,
 } as const;
 
-/** A frame from the server, or undefined when it is not a JSON object with a string `type`. */
+/** A frame from the server (JSON text, or a `keyway-binary` frame as bytes), or undefined when it is not an object with a string `type`. */
 export function parseServerFrame(data: unknown): { type: string; id?: unknown; [field: string]: unknown } | undefined {
+  if (data instanceof ArrayBuffer || data instanceof Uint8Array) {
+    try {
+      return decodeBinaryFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : data, "server");
+    } catch (error) {
+      if (error instanceof BinaryFrameError) return undefined;
+      throw error;
+    }
+  }
   if (typeof data !== "string") return undefined;
   let frame: unknown;
   try {
