@@ -22,7 +22,7 @@ import { startRedis, startRelayProcess } from "../clusterProcesses";
 import { deployLocalRegistry, devAccounts } from "../devChain";
 import { startLocalNode } from "../localNode";
 import { createMessageValidator, createPublisher, encodeBinaryFrame, KeywayClient, type MessageDomain, permissionSourceOf, StreamPermission, Subprotocol } from "../../sdk";
-import { parseServerFrame } from "../../sdk/relay/protocol";
+import { parseServerFrame } from "../../sdk/relay/serverFrame";
 import { receiveMessage } from "../../sdk/relay/receivedMessage";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -1,5 +1,6 @@
 import { Packr, Unpackr } from "msgpackr";
 import type { Hex } from "viem";
+import { InvalidArgumentError } from "../errors";
 import { bytesToHex, hexToBytes } from "../message/hex";
 
 /**
@@ -72,11 +73,10 @@ const BYTES_HEX = /^0x(?:[0-9a-f]{2})*$/;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" });
 
-/** A binary frame that is not a frame of protocol v1: what the relay answers with INVALID_REQUEST. */
-export class BinaryFrameError extends Error {
+/** A binary frame that is not a frame of protocol v1 (code INVALID_ARGUMENT): what the relay answers with INVALID_REQUEST. */
+export class BinaryFrameError extends InvalidArgumentError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "BinaryFrameError";
   }
 }
 

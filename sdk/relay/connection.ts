@@ -5,12 +5,12 @@ import {
   type AuthRequest,
   CloseCode,
   type HelloFrame,
-  parseServerFrame,
   PROTOCOL_VERSION,
   type ReplyOf,
   type RequestFrame,
   Subprotocol,
 } from "./protocol";
+import { parseServerFrame } from "./serverFrame";
 import { openWebSocket } from "./webSocket";
 import { OPEN, type PlatformWebSocket } from "./webSocket.types";
 

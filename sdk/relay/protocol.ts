@@ -1,12 +1,12 @@
 import type { SignedAccessGrant, SignedDelegation } from "../delegation/types";
 import type { MessageRef, SignedStreamMessage } from "../message/types";
 import type { KeyResponse, SignedKeyRequest } from "../encryption/types";
-import { BinaryFrameError, decodeBinaryFrame } from "./binaryFrames";
 
 /**
  * Protocol v1 of the Keyway relay, declared once for both ends: the relay (relay/) and the
  * SDK's client side (sdk/relay/) import these frames, codes and reasons. JSON text frames,
- * one object each, the kind in `type`; a request's `id` is echoed by its reply. docs/relay.md
+ * one object each, the kind in `type` (or the same objects in the `keyway-binary` encoding,
+ * sdk/relay/binaryFrames.ts); a request's `id` is echoed by its reply. docs/relay.md
  * mirrors this file; outside clients rely on the names, so they change only with the version.
  */
 export const PROTOCOL_VERSION = 1;
@@ -366,24 +366,3 @@ export const CloseCode = {
   /** Slow consumer: more than `maxBufferedBytes` waiting to be sent. */
   SLOW_CONSUMER: 1013,
 } as const;
-
-/** A frame from the server (JSON text, or a `keyway-binary` frame as bytes), or undefined when it is not an object with a string `type`. */
-export function parseServerFrame(data: unknown): { type: string; id?: unknown; [field: string]: unknown } | undefined {
-  if (data instanceof ArrayBuffer || data instanceof Uint8Array) {
-    try {
-      return decodeBinaryFrame(data instanceof ArrayBuffer ? new Uint8Array(data) : data, "server");
-    } catch (error) {
-      if (error instanceof BinaryFrameError) return undefined;
-      throw error;
-    }
-  }
-  if (typeof data !== "string") return undefined;
-  let frame: unknown;
-  try {
-    frame = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (typeof frame !== "object" || frame === null || typeof (frame as { type?: unknown }).type !== "string") return undefined;
-  return frame as { type: string };
-}
