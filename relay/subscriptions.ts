@@ -4,7 +4,7 @@ import type { LocalChannels } from "./broker";
 import type { AcceptedMessage } from "./history";
 import { holdEntry } from "./holds";
 import { ANONYMOUS, type Presence, type PresenceChange } from "./presence";
-import { type Transmitter, wireFrameIn } from "./transmitter";
+import { framedOnce, type Transmitter } from "./transmitter";
 
 /**
  * Live subscriptions by channel (for fan-out) and by stream key (for registry changes); what
@@ -13,7 +13,7 @@ import { type Transmitter, wireFrameIn } from "./transmitter";
 export interface SubscriptionIndex extends LocalChannels {
   add(subscription: Subscription): void;
   remove(subscription: Subscription): void;
-  /** Sends the message's frame, serialised once, to every subscription of the channel (or holds it for those that wait). */
+  /** Sends the message's frame, encoded once per encoding (JSON, keyway-binary), to every subscription of the channel (or holds it for those that wait). */
   deliver(channel: string, entry: AcceptedMessage): void;
   /** Subscriptions to the stream with this key, any partition. */
   ofStream(streamKey: Hex): Iterable<Subscription>;
@@ -25,7 +25,7 @@ export interface SubscriptionIndex extends LocalChannels {
 }
 
 /** `maxHeldBytes`: what may wait in one subscription's hold before its connection is closed as a slow consumer. */
-export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Transmitter, "write" | "transmit" | "closeSlow">, maxHeldBytes: number, presence: Presence): SubscriptionIndex {
+export function createSubscriptionIndex({ write, closeSlow }: Pick<Transmitter, "write" | "closeSlow">, maxHeldBytes: number, presence: Presence): SubscriptionIndex {
   const byChannel = new Map<string, Set<Subscription>>();
   const byStream = new Map<Hex, Set<Subscription>>();
 
@@ -63,23 +63,21 @@ export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Tra
       presence.join(subscription.channel, member);
     },
     announce(channel, change, address) {
-      let frame: string | undefined; // serialised once, for the first subscription that wants it
+      let wireFor: ReturnType<typeof framedOnce> | undefined; // serialised once, for the first subscription that wants it
       for (const subscription of byChannel.get(channel) ?? []) {
         if (!subscription.joinLeave) continue;
         const { streamId, partition } = subscription;
-        frame ??= JSON.stringify({ type: change, streamId, partition, address });
-        transmit(subscription.connection, frame);
+        wireFor ??= framedOnce(JSON.stringify({ type: change, streamId, partition, address }));
+        write(subscription.connection, wireFor(subscription.connection));
       }
     },
     deliver(channel, entry) {
       const subscriptions = byChannel.get(channel);
       if (subscriptions === undefined) return;
-      // Encoded and framed once per encoding, for the first subscription that takes it.
-      let json: Buffer | undefined;
-      let binary: Buffer | undefined;
+      const wireFor = framedOnce(entry.frame);
       for (const subscription of subscriptions) {
         const { held, connection } = subscription;
-        if (held === undefined) write(connection, connection.binary ? (binary ??= wireFrameIn(true, entry.frame)) : (json ??= wireFrameIn(false, entry.frame)));
+        if (held === undefined) write(connection, wireFor(connection));
         else if (!holdEntry(subscription, held, entry, maxHeldBytes)) closeSlow(subscription.connection);
       }
     },

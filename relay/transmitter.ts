@@ -37,6 +37,13 @@ export function wireFrameIn(binary: boolean, json: Buffer | string): Buffer {
   return binary ? wireFrame(encodeBinaryFrame(JSON.parse(json.toString()) as ServerFrame, "server"), true) : wireFrame(json);
 }
 
+/** One server frame (JSON text) for many connections: encoded and framed once per encoding, by the first connection that takes it. */
+export function framedOnce(json: Buffer | string): (connection: Pick<Connection, "binary">) => Buffer {
+  let text: Buffer | undefined;
+  let binary: Buffer | undefined;
+  return (connection) => (connection.binary ? (binary ??= wireFrameIn(true, json)) : (text ??= wireFrameIn(false, json)));
+}
+
 /** Gathered writes go out once this much waits on a connection, not only at the end of the turn. */
 const FLUSH_BYTES = 64 * 1024;
 

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { pack } from "msgpackr";
 import WebSocket from "ws";
 import { BinaryFrameError, decodeBinaryFrame, encodeBinaryFrame, type FrameDirection, KeywayClient, type MessageMetadata, Subprotocol, verifyStreamMessage } from "../../sdk";
-import { connect, type Frame, type RawClient, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { contentsOf, createTestStream, domainOf, messagesOf, publisherOf, relayTestHooks, until, waitForContent } from "./helpers";
+import { connect, type Frame, type RawClient, type RelayOnChain } from "./fixtures";
+import { contentsOf, domainOf, messagesOf, publicStreamTestHooks, publisherOf, until, waitForContent } from "./helpers";
 
 const ADDRESS = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 const HASH = `0x${"ab".repeat(32)}`;
@@ -133,11 +133,7 @@ describe("relay: binary frames (keyway-binary)", function () {
   describe("on a relay", function () {
     let chain: RelayOnChain;
     let streamId: string;
-    const relayWith = relayTestHooks(async () => {
-      chain = await startRelayOnChain();
-      streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
-      return chain;
-    });
+    const relayWith = publicStreamTestHooks((started, stream) => ((chain = started), (streamId = stream)));
 
     it("picks keyway-binary when offered (first or not), JSON otherwise: no subprotocol, keyway-json, or one it does not know (accepted, as ws does)", async function () {
       expect(await handshake(chain.url, [Subprotocol.BINARY, Subprotocol.JSON])).to.deep.equal({ protocol: Subprotocol.BINARY, binaryHello: true });
@@ -168,6 +164,21 @@ describe("relay: binary frames (keyway-binary)", function () {
       expect(binarySubscriber.binaryFrames).to.equal(binarySubscriber.frames.length);
       expect(binaryPublisher.binaryFrames).to.equal(binaryPublisher.frames.length);
       expect(jsonSubscriber.binaryFrames).to.equal(0);
+    });
+
+    it("pushes the same join and leave to binary and JSON joinLeave subscribers (each encoding serialised once)", async function () {
+      const watchers = [await connect(chain.url, {}, { binary: true }), await connect(chain.url)];
+      for (const watcher of watchers) await watcher.request({ type: "subscribe", streamId, joinLeave: true });
+      const member = await connect(chain.url);
+      await member.signIn(chain.accounts[1]);
+      await member.request({ type: "subscribe", streamId });
+      await member.close();
+      const address = chain.accounts[1].account.address.toLowerCase();
+      for (const watcher of watchers) await watcher.waitFor((frame) => frame.type === "leave", "the leave");
+      const pushes = watchers.map((watcher) => watcher.frames.filter((frame) => frame.type === "join" || frame.type === "leave"));
+      expect(pushes[0]).to.deep.equal([{ type: "join", streamId, partition: 0, address }, { type: "leave", streamId, partition: 0, address }]);
+      expect(pushes[1]).to.deep.equal(pushes[0]);
+      expect(watchers[0].binaryFrames).to.equal(watchers[0].frames.length);
     });
 
     it("answers the history query and replays `from` binary too, each message verifying", async function () {
