@@ -143,8 +143,9 @@ async function subscribe(server: Server, streamId: string, onFrame: (data: Buffe
   let ready!: () => void;
   let refused!: (error: Error) => void;
   const subscribed = new Promise<void>((resolve, reject) => ((ready = resolve), (refused = reject)));
-  // Replies are short; messages are not, and go straight on.
-  const reply = (data: Buffer) => (data.length >= 500 ? undefined : binary ? parseServerFrame(data) : data.toString() === "subscribed" ? { type: "subscribed" } : parseServerFrame(data.toString()));
+  // Replies are short; messages go straight on (a binary one is known by its type, its second to ninth bytes: fixstr 7 "message").
+  const reply = (data: Buffer) =>
+    data.length >= 500 || (binary && data.toString("latin1", 1, 9) === "\xa7message") ? undefined : binary ? parseServerFrame(data) : data.toString() === "subscribed" ? { type: "subscribed" } : parseServerFrame(data.toString());
   const socket = await open(
     server,
     (data) => {
