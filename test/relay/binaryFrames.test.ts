@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { pack } from "msgpackr";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 import { BinaryFrameError, decodeBinaryFrame, encodeBinaryFrame, type FrameDirection, KeywayClient, type MessageMetadata, Subprotocol, verifyStreamMessage } from "../../sdk";
 import { connect, type Frame, type RawClient, type RelayOnChain } from "./fixtures";
 import { contentsOf, domainOf, messagesOf, publicStreamTestHooks, publisherOf, until, waitForContent } from "./helpers";
@@ -235,6 +235,31 @@ describe("relay: binary frames (keyway-binary)", function () {
     });
 
     describe("the SDK", function () {
+      it('relayEncoding "auto" against a relay older than the encoding (ws takes the first subprotocol offered, the hello comes as JSON text) speaks JSON', async function () {
+        // Stands in for such a relay: no protocol choice of its own, JSON text only.
+        const old = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+        await new Promise((resolve) => old.once("listening", resolve));
+        const received: { protocol: string; binary: boolean; frame: Frame }[] = [];
+        old.on("connection", (socket) => {
+          socket.send(JSON.stringify({ type: "hello", protocol: 1, chainId: chain.chainId, registry: chain.registryAddress, nonce: "0123456789abcdef" }));
+          socket.on("message", (data: Buffer, isBinary) => {
+            const frame = isBinary ? decodeBinaryFrame(data, "request") : JSON.parse(data.toString());
+            received.push({ protocol: socket.protocol, binary: isBinary, frame });
+            if (frame.type === "subscribe") socket.send(JSON.stringify({ type: "subscribed", id: frame.id, streamId: frame.streamId, partition: 0 }));
+          });
+        });
+        const client = new KeywayClient({ rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, relayUrl: `ws://127.0.0.1:${(old.address() as { port: number }).port}` });
+        try {
+          await client.subscribe(streamId, () => undefined);
+          expect(received).to.have.length(1);
+          expect(received[0]).to.deep.include({ protocol: Subprotocol.BINARY, binary: false });
+          expect(received[0].frame).to.include({ type: "subscribe", streamId });
+        } finally {
+          client.destroy();
+          await new Promise((resolve) => old.close(resolve));
+        }
+      });
+
       for (const relayEncoding of ["auto", "binary", "json"] as const) {
         it(`relayEncoding "${relayEncoding}": publishes and receives verified messages, beside a subscriber of the other encoding`, async function () {
           const clients = [relayEncoding, relayEncoding === "json" ? "binary" : "json"].map(
