@@ -50,7 +50,7 @@ export interface KeywayClientOptions extends ConnectionOptions {
   encryption?: EncryptionMode;
   /**
    * The encoding of relay frames (docs/relay.md "Binary frames"): `auto` (default) uses the compact
-   * `keyway-binary` when the relay offers it, `json` keeps JSON text frames, `binary` insists on binary.
+   * `keyway-binary` when the relay offers it, `json` keeps JSON text frames, `binary` offers only `keyway-binary` (a relay that refuses it fails the handshake).
    */
   relayEncoding?: RelayEncoding;
 }
