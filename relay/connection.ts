@@ -3,7 +3,7 @@ import type { Address, Hex } from "viem";
 import type WebSocket from "ws";
 import type { SignedAccessGrant, SignedDelegation } from "../sdk/delegation/types";
 import type { AcceptedMessage } from "./history";
-import type { RequestId } from "../sdk/relay/protocol";
+import { type RequestId, Subprotocol } from "../sdk/relay/protocol";
 import { keyExchangeBurst, type RelayLimits, subscribeBurst } from "./options";
 import { createTokenBucket, type TokenBucket } from "./tokenBucket";
 
@@ -64,6 +64,8 @@ export interface Connection {
   readonly stream: Duplex;
   /** Its writes are being gathered until the end of this turn of the event loop. */
   corked: boolean;
+  /** Speaks the `keyway-binary` encoding (its subprotocol), else JSON text. */
+  readonly binary: boolean;
   /** The Host the client connected to: the only SIWE domain accepted. */
   readonly host: string;
   /** The remote address the per-address limits count it under (`addressKeyOf`). */
@@ -98,6 +100,7 @@ export function createConnection(socket: WebSocket, stream: Duplex, host: string
     socket,
     stream,
     corked: false,
+    binary: socket.protocol === Subprotocol.BINARY,
     host,
     address,
     authFailures: 0,

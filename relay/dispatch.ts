@@ -13,7 +13,8 @@ import { handleUnsubscribe } from "./handlers/unsubscribe";
 import { handleOpenInbox } from "./handlers/openInbox";
 import { handleKeyRequest } from "./handlers/keyRequest";
 import { handleKeyResponse } from "./handlers/keyResponse";
-import { ErrorCode, type RequestId } from "../sdk/relay/protocol";
+import { ErrorCode, type RequestId, Subprotocol } from "../sdk/relay/protocol";
+import { BinaryFrameError, decodeBinaryFrame } from "../sdk/relay/binaryFrames";
 import { RequestError } from "./requestError";
 
 type Handler = (relay: RelayContext, connection: Connection, id: RequestId, fields: Fields) => Promise<void> | void;
@@ -42,16 +43,32 @@ function replyError(relay: RelayContext, connection: Connection, id: RequestId, 
   relay.send(connection, { type: "error", id, code: ErrorCode.UNAVAILABLE, message });
 }
 
-/** Reads the frame's JSON, its id and type, and runs the handler of that type; any failure becomes an `error` frame. */
+/** A binary frame of a `keyway-binary` connection as its JSON object; INVALID_REQUEST when it is none. */
+function readBinary(connection: Connection, data: RawData): unknown {
+  if (!connection.binary) throw new RequestError(ErrorCode.INVALID_REQUEST, `binary frames need the ${Subprotocol.BINARY} subprotocol: send JSON text`);
+  try {
+    return decodeBinaryFrame(Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data, "request");
+  } catch (error) {
+    if (error instanceof BinaryFrameError) throw new RequestError(ErrorCode.INVALID_REQUEST, error.message);
+    throw error;
+  }
+}
+
+/**
+ * Reads the frame (JSON text; a binary frame in the `keyway-binary` encoding), its id and type,
+ * and runs the handler of that type; any failure becomes an `error` frame.
+ */
 export function dispatch(relay: RelayContext, connection: Connection, data: RawData, isBinary: boolean): void {
   connection.alive = true;
   let frame: unknown;
   try {
-    if (isBinary) throw new RequestError(ErrorCode.INVALID_REQUEST, "binary frames are not part of the protocol: send JSON text");
-    try {
-      frame = JSON.parse(data.toString());
-    } catch {
-      throw new RequestError(ErrorCode.INVALID_REQUEST, "the frame is not JSON");
+    if (isBinary) frame = readBinary(connection, data);
+    else {
+      try {
+        frame = JSON.parse(data.toString());
+      } catch {
+        throw new RequestError(ErrorCode.INVALID_REQUEST, "the frame is not JSON");
+      }
     }
     if (typeof frame !== "object" || frame === null || Array.isArray(frame)) {
       throw new RequestError(ErrorCode.INVALID_REQUEST, "a frame is a JSON object");

@@ -6,7 +6,7 @@ import { type Connection, createConnection } from "./connection";
 import type { RelayContext } from "./context";
 import { dispatch } from "./dispatch";
 import { setSignIn } from "./signIn";
-import { CloseCode, PROTOCOL_VERSION } from "../sdk/relay/protocol";
+import { CloseCode, PROTOCOL_VERSION, Subprotocol } from "../sdk/relay/protocol";
 import { addressKeyOf } from "./remoteAddresses";
 import { dropSubscriptions } from "./subscriptionLifecycle";
 
@@ -45,7 +45,9 @@ export async function listen(relay: RelayContext, { host, port }: { host: string
     if (refusal === undefined) accept(true);
     else accept(false, refusal.status, refusal.message);
   };
-  const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false, verifyClient });
+  // `keyway-binary` when the client offers it; else what ws does without this hook (the first offered), and JSON is spoken.
+  const handleProtocols = (offered: Set<string>) => (offered.has(Subprotocol.BINARY) ? Subprotocol.BINARY : (offered.values().next().value ?? false));
+  const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false, verifyClient, handleProtocols });
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
     const address = addressKeyOf(request.socket.remoteAddress);
     const connection = createConnection(socket, request.socket, request.headers.host ?? "", address, generateSiweNonce(), limits);

@@ -4,7 +4,7 @@ import type { Broker } from "./broker";
 import type { AcceptedMessage } from "./history";
 import { holdEntry } from "./holds";
 import { ANONYMOUS, type Presence, type PresenceChange } from "./presence";
-import { type Transmitter, wireFrame } from "./transmitter";
+import { framedOnce, type Transmitter } from "./transmitter";
 
 /**
  * Live subscriptions by channel (for fan-out) and by stream key (for registry changes); what
@@ -15,7 +15,7 @@ export interface SubscriptionIndex {
   /** Resolves once the broker follows the channel: every message accepted from then on reaches the subscription. */
   add(subscription: Subscription): Promise<void>;
   remove(subscription: Subscription): void;
-  /** Sends the message's frame, serialised once, to every subscription of the channel (or holds it for those that wait). */
+  /** Sends the message's frame, encoded once per encoding (JSON, keyway-binary), to every subscription of the channel (or holds it for those that wait). */
   deliver(channel: string, entry: AcceptedMessage): void;
   /** Subscriptions to the stream with this key, any partition. */
   ofStream(streamKey: Hex): Iterable<Subscription>;
@@ -27,7 +27,7 @@ export interface SubscriptionIndex {
 }
 
 /** `maxHeldBytes`: what may wait in one subscription's hold before its connection is closed as a slow consumer. */
-export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Transmitter, "write" | "transmit" | "closeSlow">, maxHeldBytes: number, presence: Presence, broker: Pick<Broker, "follow" | "unfollow">): SubscriptionIndex {
+export function createSubscriptionIndex({ write, closeSlow }: Pick<Transmitter, "write" | "closeSlow">, maxHeldBytes: number, presence: Presence, broker: Pick<Broker, "follow" | "unfollow">): SubscriptionIndex {
   const byChannel = new Map<string, Set<Subscription>>();
   const byStream = new Map<Hex, Set<Subscription>>();
 
@@ -70,21 +70,21 @@ export function createSubscriptionIndex({ write, transmit, closeSlow }: Pick<Tra
       void presence.join(subscription.channel, member);
     },
     announce(channel, change, address) {
-      let frame: string | undefined; // serialised once, for the first subscription that wants it
+      let wireFor: ReturnType<typeof framedOnce> | undefined; // serialised once, for the first subscription that wants it
       for (const subscription of byChannel.get(channel) ?? []) {
         if (!subscription.joinLeave) continue;
         const { streamId, partition } = subscription;
-        frame ??= JSON.stringify({ type: change, streamId, partition, address });
-        transmit(subscription.connection, frame);
+        wireFor ??= framedOnce(JSON.stringify({ type: change, streamId, partition, address }));
+        write(subscription.connection, wireFor(subscription.connection));
       }
     },
     deliver(channel, entry) {
       const subscriptions = byChannel.get(channel);
       if (subscriptions === undefined) return;
-      let wire: Buffer | undefined; // framed once, for the first subscription that takes it
+      const wireFor = framedOnce(entry.frame);
       for (const subscription of subscriptions) {
-        const { held } = subscription;
-        if (held === undefined) write(subscription.connection, (wire ??= wireFrame(entry.frame)));
+        const { held, connection } = subscription;
+        if (held === undefined) write(connection, wireFor(connection));
         else if (!holdEntry(subscription, held, entry, maxHeldBytes)) closeSlow(subscription.connection);
       }
     },

@@ -1,19 +1,20 @@
 import WebSocket from "ws";
+import { encodeBinaryFrame } from "../sdk/relay/binaryFrames";
 import { CloseCode, type ServerFrame } from "../sdk/relay/protocol";
 import type { Connection } from "./connection";
 import type { RelayLimits } from "./options";
 
 /**
- * `payload` as one WebSocket text frame on the wire (RFC 6455 §5.2: final, text, unmasked as
- * server frames are, no compression, which the relay turns off): framed once, the same buffer
- * is written to any number of connections. ws frames the same way, once per send; its
- * `Sender.frame` would do, but it is not reachable through ws's ESM entry that the CLI bundles.
+ * `payload` as one WebSocket frame on the wire (RFC 6455 §5.2: final, text or with `binary` a
+ * binary frame, unmasked as server frames are, no compression, which the relay turns off): framed
+ * once, the same buffer is written to any number of connections. ws frames the same way, once per
+ * send; its `Sender.frame` would do, but it is not reachable through ws's ESM entry that the CLI bundles.
  */
-export function wireFrame(payload: Buffer | string): Buffer {
+export function wireFrame(payload: Uint8Array | string, binary = false): Buffer {
   const length = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81; // FIN + opcode 1 (text)
+  frame[0] = binary ? 0x82 : 0x81; // FIN + opcode 2 (binary) or 1 (text)
   if (length < 126) frame[1] = length;
   else if (length < 65_536) {
     frame[1] = 126;
@@ -23,8 +24,24 @@ export function wireFrame(payload: Buffer | string): Buffer {
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
   if (typeof payload === "string") frame.write(payload, headerLength);
-  else payload.copy(frame, headerLength);
+  else frame.set(payload, headerLength);
   return frame;
+}
+
+/**
+ * A server frame given as its JSON text, as one wire frame in a connection's encoding: as is
+ * for JSON, re-encoded for `keyway-binary` (the JSON form is the one the relay keeps and the
+ * cluster's Redis carries; the binary one is made at send time).
+ */
+export function wireFrameIn(binary: boolean, json: Buffer | string): Buffer {
+  return binary ? wireFrame(encodeBinaryFrame(JSON.parse(json.toString()) as ServerFrame, "server"), true) : wireFrame(json);
+}
+
+/** One server frame (JSON text) for many connections: encoded and framed once per encoding, by the first connection that takes it. */
+export function framedOnce(json: Buffer | string): (connection: Pick<Connection, "binary">) => Buffer {
+  let text: Buffer | undefined;
+  let binary: Buffer | undefined;
+  return (connection) => (connection.binary ? (binary ??= wireFrameIn(true, json)) : (text ??= wireFrameIn(false, json)));
 }
 
 /** Gathered writes go out once this much waits on a connection, not only at the end of the turn. */
@@ -127,14 +144,15 @@ export function createTransmitter({ maxBufferedBytes, maxBufferedBytesTotal }: P
     });
   }
 
-  const transmit = (connection: Connection, frame: Buffer | string) => write(connection, wireFrame(frame));
+  const transmit = (connection: Connection, frame: Buffer | string) => write(connection, wireFrameIn(connection.binary, frame));
   return {
     /** Sends a frame already on the wire's form (`wireFrame`): what fan-out writes to every subscriber. */
     write,
-    /** Sends one frame given as JSON text. */
+    /** Sends one frame given as JSON text, in the connection's encoding. */
     transmit,
-    /** Serialises and sends one frame (replies and pushes; messages go through `write`/`transmit` pre-serialised). */
-    send: (connection: Connection, frame: ServerFrame) => transmit(connection, JSON.stringify(frame)),
+    /** Serialises and sends one frame in the connection's encoding (replies and pushes; messages go through `write`/`transmit` pre-serialised). */
+    send: (connection: Connection, frame: ServerFrame) =>
+      write(connection, connection.binary ? wireFrame(encodeBinaryFrame(frame, "server"), true) : wireFrame(JSON.stringify(frame))),
     drained,
     attach,
     /** Closes the connection with 1013, its subscriptions dropped first: too much waits for it. */

@@ -23,6 +23,7 @@ import type { MessageSigner } from "./message/signers";
 import { publish, type PublishMessageOptions } from "./relay/publish";
 import { history, type HistoryOptions, type HistoryReturnType } from "./relay/history";
 import { presence, type PresenceOptions, type PresenceReturnType } from "./relay/presence";
+import type { RelayEncoding } from "./relay/connection";
 import { createRelaySession, type EncryptionMode, type RelaySession } from "./relay/session";
 import type { KeyExchangeStats } from "./encryption/keyExchange";
 import { sponsorChange } from "./relay/sponsorChange";
@@ -47,6 +48,11 @@ export interface KeywayClientOptions extends ConnectionOptions {
    * may not subscribe to, `always` or `never` on every stream. Subscriptions decrypt whatever it says.
    */
   encryption?: EncryptionMode;
+  /**
+   * The encoding of relay frames (docs/relay.md "Binary frames"): `auto` (default) uses the compact
+   * `keyway-binary` when the relay offers it, `json` keeps JSON text frames, `binary` offers only `keyway-binary` (a relay that refuses it fails the handshake).
+   */
+  relayEncoding?: RelayEncoding;
 }
 
 /**
@@ -60,12 +66,12 @@ export class KeywayClient {
   /** Block of the registry's deployment, when known from the options or the deployment file. */
   readonly deployBlock?: number;
   private readonly onTransactionSent?: (hash: Hash, functionName: string) => void;
-  private readonly relayOptions: Pick<KeywayClientOptions, "relayUrl" | "privateKey" | "ethersSigner" | "encryption">;
+  private readonly relayOptions: Pick<KeywayClientOptions, "relayUrl" | "privateKey" | "ethersSigner" | "encryption" | "relayEncoding">;
   private relaySession?: RelaySession;
 
   constructor(options: KeywayClientOptions = {}) {
     this.context = createContext(options);
-    this.relayOptions = { relayUrl: options.relayUrl, privateKey: options.privateKey, ethersSigner: options.ethersSigner, encryption: options.encryption };
+    this.relayOptions = { relayUrl: options.relayUrl, privateKey: options.privateKey, ethersSigner: options.ethersSigner, encryption: options.encryption, relayEncoding: options.relayEncoding };
     this.deployBlock = options.deployBlock ?? options.deployment?.deployBlock;
     this.onTransactionSent = options.onTransactionSent;
   }
@@ -219,10 +225,10 @@ export class KeywayClient {
    * in-memory key; the session publishes and subscribes as this client's address on
    * `streamIds` until `expiresAt`, with no further prompt. See `createSession` in sdk/actions.
    */
-  createSession(parameters: Omit<CreateSessionParameters, "relayUrl" | "holder">): Promise<Session> {
+  createSession(parameters: Omit<CreateSessionParameters, "relayUrl" | "relayEncoding" | "holder">): Promise<Session> {
     const { relayUrl } = this.relayOptions;
     if (relayUrl === undefined) throw new InvalidArgumentError("No relay: pass relayUrl to the KeywayClient");
-    return createSession(this.context, { ...parameters, relayUrl, holder: this.messageSigner("createSession") });
+    return createSession(this.context, { ...parameters, relayUrl, relayEncoding: this.relayOptions.relayEncoding, holder: this.messageSigner("createSession") });
   }
 
   /** Signs an `AccessGrant` to `grantee` (no transaction); honoured while this client's address holds Grant. See `issueAccessGrant` in sdk/actions. */
@@ -247,6 +253,7 @@ export class KeywayClient {
       permissions: permissionSourceOf(this.context),
       signer: clientMessageSigner(this.relayOptions, this.context),
       encryption: this.relayOptions.encryption,
+      encoding: this.relayOptions.relayEncoding,
     });
     return this.relaySession;
   }

@@ -11,6 +11,7 @@ import type { StreamPermission } from "../permissions";
 import { normalizeStreamId } from "../streamId";
 import { signInToRelay } from "../relay/auth";
 import { publish, type PublishMessageOptions } from "../relay/publish";
+import type { RelayEncoding } from "../relay/connection";
 import { createRelaySession, readDomain } from "../relay/session";
 import { subscribe, type SubscriptionOptions } from "../relay/subscribe";
 import type { MessageListener, Subscription } from "../relay/subscription";
@@ -24,6 +25,8 @@ export interface CreateSessionParameters {
   expiresAt: Date;
   /** The relay (or relays, tried in turn on failure) the session publishes and subscribes through. */
   relayUrl: string | readonly string[];
+  /** How the session's relay frames are encoded; default `auto` (see `KeywayClientOptions.relayEncoding`). */
+  relayEncoding?: RelayEncoding;
   /** The holder's signer: asked once, for the delegation. */
   holder: MessageSigner;
 }
@@ -76,6 +79,7 @@ export async function createSession(context: RegistryContext, parameters: Create
     signer: { getAddress: () => address, sign: privateKeySigner(key).sign },
     authenticate: async (hello, url) => ({ ...(await signInToRelay(sessionWallet, url, hello)), delegation }),
     carried: { delegation },
+    encoding: parameters.relayEncoding,
   });
   return {
     address,

@@ -1,14 +1,16 @@
 import { KeywayError, RelayError, RelayUnreachableError } from "../errors";
 import { type ErrorFields, relayErrorOf } from "./errors";
+import { encodeBinaryFrame } from "./binaryFrames";
 import {
   type AuthRequest,
   CloseCode,
   type HelloFrame,
-  parseServerFrame,
   PROTOCOL_VERSION,
   type ReplyOf,
   type RequestFrame,
+  Subprotocol,
 } from "./protocol";
+import { parseServerFrame } from "./serverFrame";
 import { openWebSocket } from "./webSocket";
 import { OPEN, type PlatformWebSocket } from "./webSocket.types";
 
@@ -18,6 +20,19 @@ import { OPEN, type PlatformWebSocket } from "./webSocket.types";
  * settles: the messages after it are that subscribe's.
  */
 export type PushFrame = { type: string; [field: string]: unknown };
+
+/**
+ * The encoding of the frames to and from the relay: `auto` (default) offers both subprotocols and
+ * speaks binary when the relay picks `keyway-binary`; `binary` offers only that one (a relay that
+ * refuses it fails the handshake); `json` offers none and speaks JSON text, as before binary frames.
+ */
+export type RelayEncoding = "auto" | "json" | "binary";
+
+const OFFERED: Record<RelayEncoding, readonly string[]> = {
+  auto: [Subprotocol.BINARY, Subprotocol.JSON],
+  binary: [Subprotocol.BINARY],
+  json: [],
+};
 
 export interface RelayConnectionOptions {
   /** Relays of one cluster, tried in turn: a lost connection moves on to the next. */
@@ -34,6 +49,8 @@ export interface RelayConnectionOptions {
   /** First reconnect delay in ms, doubled per failed attempt up to `maxReconnectDelayMs` (defaults 100 and 5000). */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
+  /** Default `auto`. */
+  encoding?: RelayEncoding;
 }
 
 export interface RequestOptions {
@@ -90,9 +107,17 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   let urlIndex = 0;
   let failedInRow = 0;
   const currentUrl = () => urls[urlIndex];
+  const offered = OFFERED[options.encoding ?? "auto"];
+  /**
+   * Whether the current socket's frames go out binary: as its hello came. A relay that picked
+   * `keyway-binary` sends everything binary; one older than the encoding (ws then accepts the
+   * first subprotocol offered) still sends JSON text, and is answered in JSON.
+   */
+  let binary = false;
+  const send = (current: PlatformWebSocket, frame: RequestFrame) => current.send(binary ? encodeBinaryFrame(frame, "request") : JSON.stringify(frame));
 
   function connect(): void {
-    const current = openWebSocket(currentUrl());
+    const current = openWebSocket(currentUrl(), offered);
     socket = current;
     ready = false;
     let authId: number | undefined;
@@ -106,6 +131,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       const frame = parseServerFrame(data);
       if (frame === undefined) return; // not ours to answer: the relay speaks JSON objects
       if (frame.type === "hello") {
+        binary = typeof data !== "string";
         void hello(current, frame as unknown as HelloFrame).then((id) => (authId = id));
       } else if (frame.id !== undefined && frame.id === authId) {
         authId = undefined;
@@ -142,7 +168,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     }
     if (socket !== current || current.readyState !== OPEN) return undefined;
     const id = nextId++;
-    current.send(JSON.stringify({ type: "auth", id, ...auth }));
+    send(current, { type: "auth", id, ...auth });
     return id;
   }
 
@@ -162,7 +188,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       if (request.sentOn === socket) continue;
       if (request.sentOn !== undefined) request.onResend?.();
       request.sentOn = socket;
-      socket.send(JSON.stringify(request.frame));
+      send(socket, request.frame);
     }
   }
 

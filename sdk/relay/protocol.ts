@@ -5,10 +5,22 @@ import type { KeyResponse, SignedKeyRequest } from "../encryption/types";
 /**
  * Protocol v1 of the Keyway relay, declared once for both ends: the relay (relay/) and the
  * SDK's client side (sdk/relay/) import these frames, codes and reasons. JSON text frames,
- * one object each, the kind in `type`; a request's `id` is echoed by its reply. docs/relay.md
+ * one object each, the kind in `type` (or the same objects in the `keyway-binary` encoding,
+ * sdk/relay/binaryFrames.ts); a request's `id` is echoed by its reply. docs/relay.md
  * mirrors this file; outside clients rely on the names, so they change only with the version.
  */
 export const PROTOCOL_VERSION = 1;
+
+/**
+ * WebSocket subprotocols (RFC 6455 §1.9) naming the encoding of protocol v1 on a connection:
+ * the relay picks `keyway-binary` when a client offers it (binary frames, sdk/relay/binaryFrames.ts),
+ * else JSON text frames (also with no subprotocol, and with one it does not know, as ws does).
+ */
+export const Subprotocol = {
+  BINARY: "keyway-binary",
+  JSON: "keyway-json",
+} as const;
+export type Subprotocol = (typeof Subprotocol)[keyof typeof Subprotocol];
 
 /** A request's id, echoed by its reply; `null` in the reply to a frame whose id could not be read. */
 export type RequestId = number | string | null;
@@ -354,16 +366,3 @@ export const CloseCode = {
   /** Slow consumer: more than `maxBufferedBytes` waiting to be sent. */
   SLOW_CONSUMER: 1013,
 } as const;
-
-/** A frame from the server, or undefined when it is not a JSON object with a string `type`. */
-export function parseServerFrame(data: unknown): { type: string; id?: unknown; [field: string]: unknown } | undefined {
-  if (typeof data !== "string") return undefined;
-  let frame: unknown;
-  try {
-    frame = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (typeof frame !== "object" || frame === null || typeof (frame as { type?: unknown }).type !== "string") return undefined;
-  return frame as { type: string };
-}

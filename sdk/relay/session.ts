@@ -11,7 +11,7 @@ import { toKeywayError } from "../toKeywayError";
 import type { SignedDelegation } from "../delegation/types";
 import { signInToRelay } from "./auth";
 import type { AuthRequest, HelloFrame } from "./protocol";
-import { createRelayConnection, type RelayConnection } from "./connection";
+import { createRelayConnection, type RelayConnection, type RelayEncoding } from "./connection";
 import { createConnectionSubscriptions, type ConnectionSubscriptions } from "./subscriptions";
 import { createKeyExchange, type KeyExchange } from "../encryption/keyExchange";
 
@@ -37,6 +37,8 @@ export interface RelaySessionOptions {
   carried?: { delegation: SignedDelegation };
   /** Whether to encrypt what this client publishes; default `auto`. */
   encryption?: EncryptionMode;
+  /** How frames are encoded: `auto` (default: binary when the relay offers it), `json` or `binary`. */
+  encoding?: RelayEncoding;
   /** See `RelayConnectionOptions`. */
   reconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
@@ -126,6 +128,7 @@ export function createRelaySession(options: RelaySessionOptions): RelaySession {
     isNeeded: () => subscriptions.size > 0 || keyExchange.needed,
     reconnectDelayMs: options.reconnectDelayMs,
     maxReconnectDelayMs: options.maxReconnectDelayMs,
+    encoding: options.encoding,
   });
 
   let domain: Promise<MessageDomain> | undefined;

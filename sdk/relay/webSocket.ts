@@ -5,7 +5,7 @@ import type { PlatformWebSocket } from "./webSocket.types";
 // so bundlers never see `ws`. Node 20 has no stable global WebSocket; `ws` speaks the same
 // event-handler API (onopen, onmessage with string data for text frames, onclose, onerror).
 
-/** Opens a WebSocket to `url` with the platform's implementation (`ws` on Node). */
-export function openWebSocket(url: string): PlatformWebSocket {
-  return new NodeWebSocket(url) as unknown as PlatformWebSocket;
+/** Opens a WebSocket to `url`, offering `protocols`, with the platform's implementation (`ws` on Node: binary frames arrive as Buffers). */
+export function openWebSocket(url: string, protocols: readonly string[]): PlatformWebSocket {
+  return new NodeWebSocket(url, [...protocols]) as unknown as PlatformWebSocket;
 }

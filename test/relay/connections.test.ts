@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { DEFAULT_LIMITS } from "../../relay";
 import { resolveLimits } from "../../relay/options";
 import WebSocket from "ws";
-import { connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { createTestStream, relayTestHooks } from "./helpers";
+import { connect, type RelayOnChain } from "./fixtures";
+import { publicStreamTestHooks } from "./helpers";
 
 /** The HTTP answer to a WebSocket upgrade the relay refuses (rejects if it is accepted). */
 function refusedUpgrade(url: string, options: WebSocket.ClientOptions = {}): Promise<{ status: number; body: string }> {
@@ -28,11 +28,7 @@ function refusedUpgrade(url: string, options: WebSocket.ClientOptions = {}): Pro
 describe("relay: connection limits", function () {
   let chain: RelayOnChain;
   let streamId: string;
-  const relayWith = relayTestHooks(async () => {
-    chain = await startRelayOnChain();
-    streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
-    return chain;
-  });
+  const relayWith = publicStreamTestHooks((started, stream) => ((chain = started), (streamId = stream)));
 
   it("answers the upgrade beyond maxConnections with 503 and a body; the open ones are unaffected", async function () {
     const relay = await relayWith({ maxConnections: 2 });

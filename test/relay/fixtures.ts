@@ -3,7 +3,7 @@ import { createSiweMessage } from "viem/siwe";
 import WebSocket from "ws";
 import { startLocalNode } from "../../scripts/localNode";
 import { deployLocalRegistry, devAccounts, type DevAccount } from "../../scripts/devChain";
-import { KeywayClient } from "../../sdk";
+import { decodeBinaryFrame, encodeBinaryFrame, KeywayClient, Subprotocol } from "../../sdk";
 import { createRelay, type Relay, type RelayOptions } from "../../relay";
 
 /** A relay on a free 127.0.0.1 port, against a real Hardhat node (own process) with a fresh registry. */
@@ -76,6 +76,8 @@ export interface RawClient {
   hello: Frame;
   /** Every frame received, in order (hello first). */
   frames: Frame[];
+  /** How many of them came as binary frames (`keyway-binary`). */
+  readonly binaryFrames: number;
   /** Sends a request with a fresh numeric id and resolves with the reply carrying that id. */
   request(frame: Frame): Promise<Frame>;
   /** Sends text (or bytes) as is. */
@@ -94,17 +96,22 @@ export interface RawClient {
 
 const clients = new Set<RawClient>();
 
-/** Connects to the relay (`options`: ws's, e.g. `localAddress` to connect from another 127.x address) and waits for its hello. Closed by `closeAllClients()`. */
-export async function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<RawClient> {
-  const socket = new WebSocket(url, options);
+/**
+ * Connects to the relay (`options`: ws's, e.g. `localAddress` to connect from another 127.x address) and waits for its hello;
+ * with `binary`, offers the `keyway-binary` subprotocol and sends its requests binary. Closed by `closeAllClients()`.
+ */
+export async function connect(url: string, options: WebSocket.ClientOptions = {}, { binary = false } = {}): Promise<RawClient> {
+  const socket = binary ? new WebSocket(url, [Subprotocol.BINARY], options) : new WebSocket(url, options);
   const frames: Frame[] = [];
   const waiters = new Set<() => void>();
   let nextId = 0;
+  let binaryFrames = 0;
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
   );
-  socket.on("message", (data) => {
-    frames.push(JSON.parse(data.toString()));
+  socket.on("message", (data: Buffer, isBinary) => {
+    if (isBinary) binaryFrames += 1;
+    frames.push(isBinary ? decodeBinaryFrame(data, "server") : JSON.parse(data.toString()));
     waiters.forEach((wake) => wake());
   });
   socket.on("error", () => undefined);
@@ -140,9 +147,12 @@ export async function connect(url: string, options: WebSocket.ClientOptions = {}
     socket,
     hello,
     frames,
+    get binaryFrames() {
+      return binaryFrames;
+    },
     request(frame) {
       const id = ++nextId;
-      socket.send(JSON.stringify({ ...frame, id }));
+      socket.send(binary ? encodeBinaryFrame({ ...frame, type: frame.type, id }, "request") : JSON.stringify({ ...frame, id }));
       return waitFor((reply) => reply.id === id, `the reply to ${frame.type} #${id}`);
     },
     sendRaw: (data, options = {}) => socket.send(data, options),

@@ -3,7 +3,7 @@ import { hardhat } from "viem/chains";
 import { createPublisher, type KeywayClient, type MessageDomain, type Publisher, type SignedStreamMessage, StreamPermission } from "../../sdk";
 import type { DevAccount } from "../../scripts/devChain";
 import { createRelay, type Relay, type RelayOptions } from "../../relay";
-import { closeAllClients, type Frame, type RawClient, type RelayOnChain } from "./fixtures";
+import { closeAllClients, type Frame, type RawClient, type RelayOnChain, startRelayOnChain } from "./fixtures";
 
 let streamCount = 0;
 
@@ -112,4 +112,13 @@ export function relayTestHooks(start: () => Promise<RelayOnChain>): (options: Pa
     relays.push(relay);
     return relay;
   };
+}
+
+/** `relayTestHooks` on a fresh chain with one stream the public may subscribe to, handed to `ready` once made. */
+export function publicStreamTestHooks(ready: (chain: RelayOnChain, streamId: string) => void): ReturnType<typeof relayTestHooks> {
+  return relayTestHooks(async () => {
+    const chain = await startRelayOnChain();
+    ready(chain, await createTestStream(chain.clientOf(0), { publicSubscribe: true }));
+    return chain;
+  });
 }

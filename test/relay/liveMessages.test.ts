@@ -1,16 +1,12 @@
 import { expect } from "chai";
 import { startRedis, type TestRedis } from "../../scripts/clusterProcesses";
-import { connect, type RelayOnChain, startRelayOnChain } from "./fixtures";
-import { contentsOf, createTestStream, publisherOf, until, waitForContent, relayTestHooks } from "./helpers";
+import { connect, type RelayOnChain } from "./fixtures";
+import { contentsOf, createTestStream, publicStreamTestHooks, publisherOf, until, waitForContent } from "./helpers";
 
 describe("relay: live messages only, and no publisher silences another", function () {
   let chain: RelayOnChain;
   let streamId: string;
-  const relayWith = relayTestHooks(async () => {
-    chain = await startRelayOnChain();
-    streamId = await createTestStream(chain.clientOf(0), { publicSubscribe: true });
-    return chain;
-  });
+  const relayWith = publicStreamTestHooks((started, stream) => ((chain = started), (streamId = stream)));
 
   it("refuses a publish dated 1970 or an hour ago as MESSAGE_REJECTED stale, delivered to nobody; takes one inside maxMessageAgeMs", async function () {
     const subscriber = await connect(chain.url);

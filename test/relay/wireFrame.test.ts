@@ -31,6 +31,15 @@ describe("relay: wireFrame (a message framed once for every subscriber)", functi
     });
   }
 
+  it("with `binary`, is one final binary frame (keyway-binary) that ws reads back unchanged, at each length encoding", function () {
+    for (const length of [0, 125, 126, 65_535, 65_536]) {
+      const bytes = Buffer.alloc(length, 0x62); // ASCII: the parser's text reads back byte for byte
+      const { messages } = parse(wireFrame(bytes, true));
+      expect(messages.map(({ isBinary }) => isBinary)).to.deep.equal([true]);
+      expect(messages[0].text).to.equal(bytes.toString());
+    }
+  });
+
   it("measures a string in UTF-8 bytes, not characters", function () {
     const text = `{"content":"${"é€😀".repeat(40)}"}`; // 120 characters of 2, 3 and 4 bytes
     expect(Buffer.byteLength(text)).to.be.above(126).and.not.equal(text.length);

@@ -59,7 +59,7 @@ describe("SDK relay client in the browser bundle, in headless Chromium", functio
     await chain?.stop();
   });
 
-  it("signs in with SIWE over the platform WebSocket, subscribes, and receives verified messages (JSON and bytes), and the relay-ended event", async function () {
+  it("signs in with SIWE over the platform WebSocket, subscribes, and receives verified messages (JSON and bytes) in keyway-binary frames, and the relay-ended event", async function () {
     const owner = chain.clientOf(0);
     const streamId = await createTestStream(owner);
     const subscriber = chain.accounts[1];
@@ -72,9 +72,19 @@ describe("SDK relay client in the browser bundle, in headless Chromium", functio
     const options = { rpcUrl: chain.rpcUrl, registryAddress: chain.registryAddress, privateKey: subscriber.privateKey, relayUrl: chain.url };
     await tab.evaluate(
       async ({ options, streamId }) => {
-        const w = window as unknown as { Keyway: typeof import("../../../sdk"); received: unknown[]; events: string[] };
+        const w = window as unknown as { Keyway: typeof import("../../../sdk"); received: unknown[]; events: string[]; frames: { protocol: string; binary: number; text: number } };
         w.received = [];
         w.events = [];
+        // Counts what the relay sends each way, seen from the platform WebSocket the SDK opens.
+        w.frames = { protocol: "", binary: 0, text: 0 };
+        const Platform = WebSocket;
+        window.WebSocket = class extends Platform {
+          constructor(url: string | URL, protocols?: string | string[]) {
+            super(url, protocols);
+            this.addEventListener("open", () => (w.frames.protocol = this.protocol));
+            this.addEventListener("message", ({ data }) => (typeof data === "string" ? w.frames.text++ : w.frames.binary++));
+          }
+        };
         const client = new w.Keyway.KeywayClient(options as never);
         const sub = await client.subscribe(streamId, (content, metadata) =>
           void w.received.push({ content: content instanceof Uint8Array ? [...content] : content, publisherId: metadata.publisherId }),);
@@ -104,6 +114,10 @@ describe("SDK relay client in the browser bundle, in headless Chromium", functio
     const events = () => tab.evaluate(() => (window as unknown as { events: string[] }).events);
     await until(async () => (await events()).includes("unsubscribed PERMISSION_REVOKED"), "the unsubscribed event in the page");
     expect(await events()).to.deep.equal(["websocket function", "unsubscribed PERMISSION_REVOKED"]);
+    // The SDK's default (relayEncoding "auto") took the relay's keyway-binary: every frame came binary, as ArrayBuffers it decoded.
+    const frames = await tab.evaluate(() => (window as unknown as { frames: { protocol: string; binary: number; text: number } }).frames);
+    expect(frames).to.deep.include({ protocol: "keyway-binary", text: 0 });
+    expect(frames.binary).to.be.at.least(5);
     expect(pageErrors).to.deep.equal([]);
     await tab.close();
   });
