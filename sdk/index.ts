@@ -220,7 +220,7 @@ export type { MessageMetadata, ReceivedMessage } from "./relay/receivedMessage";
 export type { PresenceClient, RelayUnsubscribeReason } from "./relay/protocol";
 export { Subprotocol } from "./relay/protocol";
 export type { RelayEncoding } from "./relay/connection";
-export { BinaryFrameError, decodeBinaryFrame, encodeBinaryFrame, type FrameDirection, type FrameObject } from "./relay/binaryFrames";
+export { BinaryFrameError, decodeBinaryFrame, encodeBinaryFrame, type FrameDirection, type FrameObject, loadBinaryFrames } from "./relay/binaryFrames";
 
 // End-to-end encryption (sdk/encryption, docs/encryption.md)
 export { DecryptionError, InvalidKeyRequestError, type KeyRequestRule } from "./encryption/errors";

@@ -1,7 +1,8 @@
-import { Packr, Unpackr } from "msgpackr";
+import type { Packr, Unpackr } from "msgpackr";
 import type { Hex } from "viem";
 import { InvalidArgumentError } from "../errors";
 import { bytesToHex, hexToBytes } from "../message/hex";
+import { loadedMsgpackr, loadMsgpackr } from "./msgpack";
 
 /**
  * The `keyway-binary` encoding of protocol v1 (docs/relay.md "Binary frames"): the same frames
@@ -68,10 +69,39 @@ const MAX_DEPTH = 16;
 // Lowercase, whole bytes: the strings whose bytes read back as the same string.
 const BYTES_HEX = /^0x(?:[0-9a-f]{2})*$/;
 
-// No records and no structured clone: a frame is self-contained, and a decoder knows nothing
-// a peer could have told it before. 64-bit integers (another encoder's timestamps) read as numbers.
-const packr = new Packr({ useRecords: false, moreTypes: false });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" });
+let codec: { packr: Packr; unpackr: Unpackr } | undefined;
+
+/** The MessagePack encoder and decoder, made once msgpackr is loaded (on Node: always). */
+function msgpack(): { packr: Packr; unpackr: Unpackr } {
+  if (codec !== undefined) return codec;
+  const loaded = loadedMsgpackr();
+  if (loaded === undefined) throw new BinaryFrameError("the binary codec is not loaded in this page yet: await loadBinaryFrames() first");
+  // No records and no structured clone: a frame is self-contained, and a decoder knows nothing
+  // a peer could have told it before. 64-bit integers (another encoder's timestamps) read as numbers.
+  codec = {
+    packr: new loaded.Packr({ useRecords: false, moreTypes: false }),
+    unpackr: new loaded.Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "number" }),
+  };
+  return codec;
+}
+
+/**
+ * Loads the binary codec. Needed only in browsers, where the SDK's bundle fetches it (a chunk of
+ * about 12 KiB gzipped) when a relay connection first offers binary frames; on Node it is
+ * loaded with the SDK. The SDK's connections call it themselves.
+ *
+ * @returns when `encodeBinaryFrame` and `decodeBinaryFrame` can be used
+ * @example
+ * await loadBinaryFrames(); // then decodeBinaryFrame(new Uint8Array(event.data), "server")
+ */
+export async function loadBinaryFrames(): Promise<void> {
+  await loadMsgpackr();
+}
+
+/** Whether `encodeBinaryFrame` and `decodeBinaryFrame` can be used now (on Node: always). */
+export function binaryFramesLoaded(): boolean {
+  return loadedMsgpackr() !== undefined;
+}
 
 /** A binary frame that is not a frame of protocol v1 (code INVALID_ARGUMENT): what the relay answers with INVALID_REQUEST. */
 export class BinaryFrameError extends InvalidArgumentError {
@@ -127,7 +157,7 @@ export function encodeBinaryFrame<T extends { type: string }>(frame: T, directio
     else wire.push(toWire(value));
   }
   while (wire.length > 1 && wire[wire.length - 1] === undefined) wire.pop();
-  return packr.pack(wire);
+  return msgpack().packr.pack(wire);
 }
 
 /** A decoded value as JSON.parse would give it (byte strings as 0x hex); what JSON cannot hold is refused. */
@@ -173,10 +203,12 @@ function messageFromWire(wire: unknown, depth: number): unknown {
  * @param direction - who sent it: "request" (a client) or "server" (the relay)
  * @returns the frame as its JSON object, byte strings as lowercase 0x hex
  * @throws BinaryFrameError when the bytes are not MessagePack, not an array led by a type string, or hold a value JSON cannot
+ * (or, in a browser, before `loadBinaryFrames` resolved)
  * @example
  * const frame = decodeBinaryFrame(new Uint8Array(event.data), "server"); // { type: "message", streamId, partition, message: {...} }
  */
 export function decodeBinaryFrame(data: Uint8Array, direction: FrameDirection): FrameObject {
+  const { unpackr } = msgpack();
   let wire: unknown;
   try {
     wire = unpackr.unpack(data);

@@ -1,6 +1,6 @@
 import { KeywayError, RelayError, RelayUnreachableError } from "../errors";
 import { type ErrorFields, relayErrorOf } from "./errors";
-import { encodeBinaryFrame } from "./binaryFrames";
+import { binaryFramesLoaded, encodeBinaryFrame, loadBinaryFrames } from "./binaryFrames";
 import {
   type AuthRequest,
   CloseCode,
@@ -107,7 +107,8 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   let urlIndex = 0;
   let failedInRow = 0;
   const currentUrl = () => urls[urlIndex];
-  const offered = OFFERED[options.encoding ?? "auto"];
+  const encoding = options.encoding ?? "auto";
+  let offered = OFFERED[encoding];
   /**
    * Whether the current socket's frames go out binary: as its hello came. A relay that picked
    * `keyway-binary` sends everything binary; one older than the encoding (ws then accepts the
@@ -116,7 +117,30 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   let binary = false;
   const send = (current: PlatformWebSocket, frame: RequestFrame) => current.send(binary ? encodeBinaryFrame(frame, "request") : JSON.stringify(frame));
 
+  /** True while a browser fetches the binary codec for the first socket: requests meanwhile wait for that socket. */
+  let loadingCodec = false;
+
+  /** Opens a socket, once the binary codec is there when binary is offered (a browser fetches it then). */
   function connect(): void {
+    if (offered.length === 0 || binaryFramesLoaded()) return open();
+    if (loadingCodec) return;
+    loadingCodec = true;
+    loadBinaryFrames().then(
+      () => {
+        loadingCodec = false;
+        open();
+      },
+      (error: unknown) => {
+        loadingCodec = false;
+        if (encoding === "binary") return fail(undefined, new RelayError("RELAY_ERROR", "PROTOCOL", `The binary frame codec could not be loaded: ${String(error)}`, { cause: error }));
+        offered = OFFERED.json; // auto: JSON serves as well
+        open();
+      },
+    );
+  }
+
+  function open(): void {
+    if (closed) return;
     const current = openWebSocket(currentUrl(), offered);
     socket = current;
     ready = false;
@@ -193,13 +217,13 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   }
 
   /** The connection cannot serve: every pending request fails with `error`, then `onFailure`. */
-  function fail(current: PlatformWebSocket, error: KeywayError): void {
+  function fail(current: PlatformWebSocket | undefined, error: KeywayError): void {
     if (socket !== current && socket !== undefined) return; // a newer socket took over
     socket = undefined;
     ready = false;
     inSession = false;
     failedInRow = 0;
-    current.close(1000);
+    current?.close(1000);
     rejectPending(() => true, error);
     onFailure(error);
   }

@@ -81,8 +81,10 @@ export function LiveView({ account, streamId, relayUrl, sessionKey, held }: Prop
         <LiveCharts messages={subscription.messages} />
         <LiveMessages messages={subscription.messages} live={state.phase === "live"} />
       </div>
-      {held !== undefined && !held.includes(StreamPermission.PUBLISH) && grantText.trim() === "" ? (
-        // A session key acts with the account's own permissions: only a pasted grant can make publishing possible.
+      {held !== undefined && !held.includes(StreamPermission.PUBLISH) && grantText.trim() === "" && sessionKey.state.phase !== "active" ? (
+        // Only a pasted grant can make publishing possible then. An active session keeps the form:
+        // the relay judges it, and the session panel says so when it refuses (a session acts with
+        // the account's own permissions, so the form goes once the session has ended).
         <NeedsPermission what="Publishing" permission={StreamPermission.PUBLISH} address={account.address} remedy="paste an access grant that allows it above" />
       ) : (
         <PublishForm account={account} streamId={streamId} sessionKey={sessionKey} actorFor={actor} />
