@@ -122,7 +122,7 @@ export function useLiveChart(messages: Received[]): LiveChart {
 function show({ plot, caption }: MountedChart, field: string, { times, values }: Series): void {
   plot.batch(() => plot.setData([times, values]));
   const last = values.length - 1;
-  caption.textContent = last < 0 ? field : `${field}: latest ${values[last]} at ${formatTime(new Date(times[last]))} (${values.length} points)`;
+  caption.textContent = last < 0 ? field : `${field}: latest ${values[last]} at ${formatTime(new Date(times[last]))} (${values.length} ${values.length === 1 ? "point" : "points"})`;
 }
 
 function chartOptions(field: string, colour: string, width: number): uPlot.Options {
@@ -131,7 +131,8 @@ function chartOptions(field: string, colour: string, width: number): uPlot.Optio
     height: HEIGHT,
     ms: 1, // message timestamps are in milliseconds
     legend: { show: false }, // a chart per field: its caption names it
-    series: [{}, { label: field, stroke: colour, width: 1.5, points: { show: false } }],
+    // uPlot's default points: drawn while they are sparse (a lone first point is visible), not once dense.
+    series: [{}, { label: field, stroke: colour, width: 1.5 }],
   };
 }
 
