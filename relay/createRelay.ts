@@ -55,7 +55,7 @@ export type CreateRelayReturnType = Relay;
  * @returns The relay, listening.
  * @example
  * import { createRelay } from "keyway/relay";
- * const relay = await createRelay({ rpcUrl: "http://127.0.0.1:8545", registryAddress: "0x5d10BFcBb52E37024C5BcD9bBCfe13aea11caCA3", port: 8546 });
+ * const relay = await createRelay({ rpcUrl: "http://127.0.0.1:8545", registryAddress: "0xb5B6ee5F3fc49BcdD7a7B933Eb0970Ab0Bec637a", port: 8546 });
  * console.log(`Relay: ${relay.url}`);
  * // ...
  * await relay.close();

@@ -35,6 +35,14 @@ describe("keyway deploy: one address on every chain", function () {
   const keyway = (node: LocalNode, args: string[], key = alice.privateKey, extra: Record<string, string> = {}) =>
     runKeyway(args, { env: cleanEnv({ KEYWAY_RPC_URL: node.url, KEYWAY_PRIVATE_KEY: key, ...extra }) });
 
+  it("is the address the docs name: docs/deploy.md, and the registry of npm start in docs/cli.md", async function () {
+    // A change to the contract (even to a comment: the metadata hash is in the bytecode) moves the address.
+    const address = streamRegistryAddress();
+    const docs = path.resolve(__dirname, "..", "..", "docs");
+    expect(await readFile(path.join(docs, "deploy.md"), "utf8")).to.include(`\n${address}\n`);
+    expect(await readFile(path.join(docs, "cli.md"), "utf8")).to.include(`Registry:  ${address} `);
+  });
+
   it("deploys the registry at the same address on two chains (installing the proxy), writes deployments/<chainId>.json, and says so when it is there already", async function () {
     const deployed: Deployed[] = [];
     for (const node of nodes) {
