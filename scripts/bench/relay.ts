@@ -89,7 +89,8 @@ interface Server {
   kind: Kind;
   url: string;
   child: ChildProcess;
-  mem(): Promise<{ rss: number; heapUsed: number }>;
+  /** After a gc(): the process's RSS, its JS heap in use and the memory of its Buffers (external). */
+  mem(): Promise<{ rss: number; heapUsed: number; external: number }>;
   cpuSeconds(): number;
   stop(): Promise<void>;
 }
@@ -486,32 +487,45 @@ async function main(): Promise<void> {
 
       // 2,000 idle connections (authenticated with SIWE on the relay).
       const idle: Partial<Record<Kind, number>> = {};
+      const idleRss: Partial<Record<Kind, number>> = {};
       for (const kind of ["bare", "keyway"] as const) {
         const idleServer = await startServer(kind, node.url, deployment.registryAddress);
+        const connect = async () => {
+          const frames: Record<string, unknown>[] = [];
+          const socket = await open(idleServer, (data) => frames.push(JSON.parse(data.toString())));
+          if (kind === "keyway") {
+            await until(() => frames.length > 0);
+            await signIn(socket, frames, idleServer, subscriberAccount.account, deployment.chainId);
+          }
+          return socket;
+        };
+        // A first batch opened and closed before the baseline: what the first connections allocate
+        // once (code, caches) is not counted per connection, and the heap is warm on both readings.
+        const warmUp = await Promise.all(Array.from({ length: 50 }, connect));
+        await Promise.all(warmUp.map((socket) => new Promise((resolve) => (socket.once("close", resolve), socket.close()))));
+        await sleep(1_000);
         const before = await idleServer.mem();
         const sockets: WebSocket[] = [];
         for (let batch = 0; batch < IDLE_CONNECTIONS / 50; batch += 1) {
-          sockets.push(
-            ...(await Promise.all(
-              Array.from({ length: 50 }, async () => {
-                const frames: Record<string, unknown>[] = [];
-                const socket = await open(idleServer, (data) => frames.push(JSON.parse(data.toString())));
-                if (kind === "keyway") {
-                  await until(() => frames.length > 0);
-                  await signIn(socket, frames, idleServer, subscriberAccount.account, deployment.chainId);
-                }
-                return socket;
-              }),
-            )),
-          );
+          sockets.push(...(await Promise.all(Array.from({ length: 50 }, connect))));
         }
         await sleep(2_000);
         const after = await idleServer.mem();
-        idle[kind] = (after.rss - before.rss) / IDLE_CONNECTIONS / 1024;
+        // The heap in use and the Buffers' memory, after a gc(), are the connections' own; RSS also
+        // moves with what the allocator returns to the system (it fell by more than 2,000
+        // connections take in some runs), so it is shown beside, not judged.
+        idle[kind] = (after.heapUsed + after.external - before.heapUsed - before.external) / IDLE_CONNECTIONS / 1024;
+        idleRss[kind] = (after.rss - before.rss) / IDLE_CONNECTIONS / 1024;
         await Promise.all(sockets.map((socket) => new Promise((resolve) => (socket.once("close", resolve), socket.close()))));
         await idleServer.stop();
       }
-      report([`${fmt(IDLE_CONNECTIONS)} idle connections: server RSS KiB each`, fmt(idle.bare!, 1), `${fmt(idle.keyway!, 1)} (authenticated)`, `≤ 17 KiB: ${target(idle.keyway! <= 17)}`]);
+      report([
+        `${fmt(IDLE_CONNECTIONS)} idle connections: server heap + Buffers KiB each (RSS)`,
+        `${fmt(idle.bare!, 1)} (${fmt(idleRss.bare!, 1)})`,
+        `${fmt(idle.keyway!, 1)} (${fmt(idleRss.keyway!, 1)}), authenticated`,
+        // Nothing measured is not a pass.
+        `≤ 17 KiB: ${target(idle.keyway! > 0 && idle.keyway! <= 17)}`,
+      ]);
     }
     client.destroy();
   } finally {
